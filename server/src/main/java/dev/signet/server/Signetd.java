@@ -1,0 +1,87 @@
+package dev.signet.server;
+
+import dev.signet.server.config.ConfigException;
+import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.support.Logging;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code signetd}: the daemon that keeps a Kubernetes cluster's CA keys in a PKCS#11 token and
+ * issues its certificates over mutual-TLS gRPC.
+ */
+@Command(
+    name = "signetd",
+    description = {
+      "Signet's daemon: a Kubernetes certificate authority whose CA keys never leave a",
+      "PKCS#11 token.",
+      "",
+      "Exit codes: 0 success, 1 unexpected error, 2 usage error, 3 configuration error,",
+      "4 token error (wrong PIN, token or key missing), 5 ledger error, 75 token failed",
+      "while serving (restart to recover)."
+    },
+    mixinStandardHelpOptions = true,
+    version = "signetd 0.1.0",
+    subcommands = {
+      dev.signet.server.cli.InitCommand.class,
+      dev.signet.server.cli.ServeCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Signetd {
+  static final int EXIT_UNEXPECTED = 1;
+  static final int EXIT_CONFIG = 3;
+  static final int EXIT_TOKEN = 4;
+  static final int EXIT_LEDGER = 5;
+
+  private Signetd() {}
+
+  public static void main(String[] args) {
+    Logging.configure();
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs a command line, printing to the given streams; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = new CommandLine(new Signetd());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setExecutionExceptionHandler(
+        (exception, cmd, parseResult) -> {
+          int code = exitCode(exception);
+          err.println("signetd: " + message(exception));
+          if (code == EXIT_UNEXPECTED) {
+            Logger.getLogger(Signetd.class.getName()).log(Level.SEVERE, "unexpected error", exception);
+          }
+          return code;
+        });
+    return commandLine.execute(args);
+  }
+
+  private static int exitCode(Exception exception) {
+    if (exception instanceof ConfigException) {
+      return EXIT_CONFIG;
+    }
+    if (exception instanceof TokenException) {
+      return EXIT_TOKEN;
+    }
+    if (exception instanceof LedgerException) {
+      return EXIT_LEDGER;
+    }
+    if (exception instanceof IOException) {
+      return EXIT_CONFIG;
+    }
+    return EXIT_UNEXPECTED;
+  }
+
+  private static String message(Exception exception) {
+    if (exception.getMessage() == null) {
+      return exception.getClass().getSimpleName();
+    }
+    return exception.getMessage();
+  }
+}

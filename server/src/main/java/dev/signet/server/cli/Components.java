@@ -1,0 +1,86 @@
+package dev.signet.server.cli;
+
+import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.TokenHealth;
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.issuance.Issuer;
+import dev.signet.server.keystore.pkcs11.Pkcs11Token;
+import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.server.ledger.Ledger;
+import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.ledger.jdbc.JdbcLedger;
+import dev.signet.server.profile.ClusterDefaults;
+import dev.signet.server.x509.SerialNumbers;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+
+/**
+ * The daemon's parts, wired by hand in the order a request meets them and closed in reverse:
+ * token, ledger, CAs, issuer. Shared by {@code init} and {@code serve}.
+ */
+final class Components implements AutoCloseable {
+  final SignetdConfig config;
+  final Pkcs11Token token;
+  final TokenHealth tokenHealth = new TokenHealth();
+  final Ledger ledger;
+  final Clock clock = Clock.systemUTC();
+  final SecureRandom random = new SecureRandom();
+
+  private Components(SignetdConfig config, Pkcs11Token token, Ledger ledger) {
+    this.config = config;
+    this.token = token;
+    this.ledger = ledger;
+  }
+
+  /** Logs in to the token (once) and opens the ledger. */
+  static Components open(SignetdConfig config) throws TokenException, LedgerException, IOException {
+    char[] pin = config.hsm().pin().read();
+    Pkcs11Token token;
+    try {
+      token =
+          Pkcs11Token.open(
+              config.hsm().library(), config.hsm().token(), pin, config.hsm().providerConfig());
+    } finally {
+      Arrays.fill(pin, '\0');
+    }
+    try {
+      return new Components(config, token, new JdbcLedger(Database.open(config.ledger())));
+    } catch (LedgerException | RuntimeException e) {
+      token.close();
+      throw e;
+    }
+  }
+
+  /** The CAs as they are in the token now. */
+  CaRegistry cas() throws TokenException {
+    return CaRegistry.load(
+        token,
+        config.cas(),
+        config.hsm().maxConcurrentSignatures(),
+        // a signer that waits longer than a call may last helps nobody
+        config.limits().maxCallDuration().dividedBy(2),
+        tokenHealth);
+  }
+
+  Issuer issuer(CaRegistry cas) {
+    return new Issuer(
+        cas,
+        ledger,
+        new Issuer.Settings(
+            new ClusterDefaults(config.cluster().dnsDomain(), config.cluster().serviceCidr()),
+            config.issuance().validity(),
+            config.issuance().apiCredentialValidity(),
+            config.issuance().backdate()),
+        clock,
+        new SerialNumbers(random));
+  }
+
+  @Override
+  public void close() {
+    ledger.close();
+    token.close();
+  }
+}

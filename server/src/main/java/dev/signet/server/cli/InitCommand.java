@@ -1,0 +1,205 @@
+package dev.signet.server.cli;
+
+import dev.signet.common.AtomicFiles;
+import dev.signet.common.Csrs;
+import dev.signet.common.KeyAlgorithm;
+import dev.signet.common.Pem;
+import dev.signet.server.auth.Role;
+import dev.signet.server.auth.RoleMapping;
+import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.CaSetup;
+import dev.signet.server.config.ConfigLoader;
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.issuance.Issuer;
+import dev.signet.server.profile.Profile;
+import dev.signet.server.profile.ProfileParameters;
+import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code signetd init}: the CAs in the token, the daemon's serving credential, an operator's. */
+@Command(
+    name = "init",
+    description = {
+      "Create the CAs in the token (kubernetes, etcd, front-proxy, signet-api) and the",
+      "credentials to run and reach the daemon. Safe to run again: existing CAs and",
+      "credentials are kept, only what is missing is made. CA keys are generated inside",
+      "the token and cannot be exported."
+    },
+    mixinStandardHelpOptions = true)
+public final class InitCommand implements Callable<Integer> {
+  /** How the ledger names the caller when init itself issues a credential. */
+  static final String INIT_CALLER = "signetd-init";
+  private static final Duration RENEW_SERVER_CREDENTIAL_WITHIN = Duration.ofDays(30);
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml")
+  Path configFile;
+
+  @Option(
+      names = "--operator",
+      defaultValue = "operator",
+      paramLabel = "NAME",
+      description = "Name in the first operator credential (ca-admin). Default: ${DEFAULT-VALUE}.")
+  String operatorName;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    SignetdConfig config = ConfigLoader.load(configFile);
+    try (Components components = Components.open(config)) {
+      CaSetup.Result result =
+          new CaSetup(components.token, components.clock, components.random)
+              .ensure(
+                  wantedCas(config),
+                  config.cas().algorithm(),
+                  config.cas().validity(),
+                  config.issuance().backdate());
+      result.settled().forEach(line -> out.println("recovered interrupted init: " + line));
+      result.existing().forEach(label -> out.println("CA " + label + ": exists, kept"));
+      result.created().forEach(label -> out.println("CA " + label + ": created (" + config.cas().algorithm() + ")"));
+
+      CaRegistry cas = components.cas();
+      Issuer issuer = components.issuer(cas);
+      ensureServerCredential(config, cas, issuer, components, out);
+      ensureOperatorCredential(config, cas, issuer, out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** One CA per distinct configured key label, named after the first domain that uses it. */
+  private static Map<String, String> wantedCas(SignetdConfig config) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    for (TrustDomain domain : TrustDomain.values()) {
+      wanted.putIfAbsent(config.cas().key(domain).object().orElseThrow(), domain.caCommonName());
+    }
+    return wanted;
+  }
+
+  private void ensureServerCredential(
+      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out)
+      throws Exception {
+    Path certificateFile = config.tls().certificate();
+    X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
+    if (Files.exists(certificateFile) && Files.exists(config.tls().key())) {
+      List<byte[]> chain = Pem.readCertificates(Files.readString(certificateFile));
+      if (!chain.isEmpty()) {
+        X509Certificate current = X509.parse(chain.get(0));
+        boolean ours = verifiesUnder(current, signetApiCa);
+        boolean fresh =
+            current.getNotAfter().toInstant().isAfter(components.clock.instant().plus(RENEW_SERVER_CREDENTIAL_WITHIN));
+        if (ours && fresh) {
+          out.println("serving credential " + certificateFile + ": valid until " + current.getNotAfter().toInstant() + ", kept");
+          return;
+        }
+      }
+    }
+    KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
+    Issuer.Issued issued =
+        issuer.issue(
+            INIT_CALLER,
+            new Issuer.Request(
+                Profile.SIGNET_API_SERVER,
+                new ProfileParameters.SignetServer(config.tls().serverNames()),
+                Csrs.create(keys, "signetd"),
+                ""));
+    writeKey(config.tls().key(), keys);
+    AtomicFiles.write(certificateFile, chainPem(issued), AtomicFiles.PUBLIC);
+    out.println(
+        "serving credential " + certificateFile + ": issued for " + config.tls().serverNames()
+            + ", valid until " + issued.certificate().getNotAfter().toInstant());
+  }
+
+  private void ensureOperatorCredential(
+      SignetdConfig config, CaRegistry cas, Issuer issuer, PrintWriter out) throws Exception {
+    Path directory = config.tls().operatorDirectory();
+    Path certificate = directory.resolve("operator.crt");
+    if (Files.exists(certificate)) {
+      out.println("operator credential " + certificate + ": exists, kept");
+      return;
+    }
+    KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
+    String organization = RoleMapping.DEFAULT.organizationFor(Role.CA_ADMIN);
+    Issuer.Issued issued =
+        issuer.issue(
+            INIT_CALLER,
+            new Issuer.Request(
+                Profile.SIGNET_API_CLIENT,
+                new ProfileParameters.SignetClient(operatorName, organization),
+                Csrs.create(keys, operatorName, organization),
+                ""));
+    writeKey(directory.resolve("operator.key"), keys);
+    AtomicFiles.write(certificate, Pem.certificate(X509.encoded(issued.certificate())).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+    AtomicFiles.write(
+        directory.resolve("ca.crt"),
+        Pem.certificates(cas.bundle(TrustDomain.SIGNET_API).stream().map(X509::encoded).toList())
+            .getBytes(StandardCharsets.US_ASCII),
+        AtomicFiles.PUBLIC);
+    AtomicFiles.write(directory.resolve("signet.yaml"), clientConfig(config), AtomicFiles.PUBLIC);
+    out.println(
+        "operator credential " + certificate + ": issued to " + operatorName + " (ca-admin), valid until "
+            + issued.certificate().getNotAfter().toInstant()
+            + "; client settings in " + directory.resolve("signet.yaml"));
+  }
+
+  /** The connection settings for {@code signet --config}, relative to their own directory. */
+  private static byte[] clientConfig(SignetdConfig config) {
+    String host = config.listen().host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      host = config.tls().serverNames().get(0);
+    }
+    String server = (host.contains(":") ? "[" + host + "]" : host) + ":" + config.listen().port();
+    return String.join(
+            "\n",
+            "# Connection settings for the signet CLI, written by signetd init.",
+            "server: \"" + server + "\"",
+            "caBundle: ca.crt",
+            "certificate: operator.crt",
+            "key: operator.key",
+            "")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void writeKey(Path file, KeyPair keys) throws IOException {
+    byte[] pem = Pem.privateKey(keys);
+    try {
+      AtomicFiles.write(file, pem, AtomicFiles.SECRET);
+    } finally {
+      Arrays.fill(pem, (byte) 0);
+    }
+  }
+
+  private static byte[] chainPem(Issuer.Issued issued) {
+    List<byte[]> ders = new java.util.ArrayList<>();
+    ders.add(X509.encoded(issued.certificate()));
+    issued.chain().forEach(c -> ders.add(X509.encoded(c)));
+    return Pem.certificates(ders).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static boolean verifiesUnder(X509Certificate certificate, X509Certificate ca) {
+    try {
+      certificate.verify(ca.getPublicKey());
+      return certificate.getNotBefore().toInstant().isBefore(Instant.now());
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.signet.server.cli;
+
+import dev.signet.common.Pem;
+import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.config.ConfigException;
+import dev.signet.server.config.ConfigLoader;
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.grpc.SignetServer;
+import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code signetd serve}: run the daemon until stopped. */
+@Command(
+    name = "serve",
+    description = {
+      "Serve Signet's gRPC API over mutual TLS until stopped (SIGTERM or SIGINT).",
+      "Exits with 75 when the token fails, so that a supervisor restarts it: a PKCS#11",
+      "module cannot be re-initialised inside a running process."
+    },
+    mixinStandardHelpOptions = true)
+public final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+  /** EX_TEMPFAIL: the token failed; a restart against a working token recovers. */
+  static final int EXIT_TOKEN_FAILED = 75;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml")
+  java.nio.file.Path configFile;
+
+  @Override
+  public Integer call() throws Exception {
+    SignetdConfig config = ConfigLoader.load(configFile);
+    AtomicInteger exitCode = new AtomicInteger(0);
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (Components components = Components.open(config)) {
+      CaRegistry cas = components.cas();
+      X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
+      List<X509Certificate> chain = servingChain(config, signetApiCa);
+      PrivateKey key = servingKey(config);
+      components.tokenHealth.onFailure(
+          reason -> {
+            exitCode.set(EXIT_TOKEN_FAILED);
+            stop.countDown();
+          });
+      try (SignetServer server =
+          SignetServer.start(config, components.issuer(cas), cas, components.tokenHealth, key, chain)) {
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      stop.countDown();
+                      try {
+                        stopped.await(20, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    },
+                    "signet-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("signetd ready on " + config.listen().host() + ":" + server.port());
+        out.flush();
+        stop.await();
+        LOG.info(exitCode.get() == EXIT_TOKEN_FAILED ? "stopping: the token failed" : "stopping");
+      }
+    } finally {
+      stopped.countDown();
+    }
+    return exitCode.get();
+  }
+
+  private static List<X509Certificate> servingChain(SignetdConfig config, X509Certificate signetApiCa)
+      throws ConfigException, IOException {
+    List<byte[]> ders;
+    try {
+      ders = Pem.readCertificates(Files.readString(config.tls().certificate()));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(
+          "the serving certificate " + config.tls().certificate() + " does not exist; run 'signetd init'");
+    }
+    if (ders.isEmpty()) {
+      throw new ConfigException(config.tls().certificate() + " holds no certificate");
+    }
+    List<X509Certificate> chain = ders.stream().map(X509::parse).toList();
+    try {
+      chain.get(0).verify(signetApiCa.getPublicKey());
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException(
+          "the serving certificate "
+              + config.tls().certificate()
+              + " was not issued by this token's signet-api CA; run 'signetd init' to reissue it");
+    }
+    return chain;
+  }
+
+  private static PrivateKey servingKey(SignetdConfig config) throws ConfigException, IOException {
+    try {
+      return Pem.readPrivateKey(Files.readAllBytes(config.tls().key()));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("the serving key " + config.tls().key() + " does not exist; run 'signetd init'");
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.signet.server.config;
+
+import dev.signet.common.KeyAlgorithm;
+import dev.signet.common.SecretSource;
+import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.profile.TrustDomain;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The daemon's configuration, validated: every value here is usable as it stands. Loaded from one
+ * YAML file by {@link ConfigLoader}; {@code hsm-config/signetd.yaml.template} documents each key.
+ */
+public record SignetdConfig(
+    Path file,
+    Listen listen,
+    Tls tls,
+    Hsm hsm,
+    Cas cas,
+    Ledger ledger,
+    Issuance issuance,
+    Cluster cluster,
+    Limits limits) {
+
+  /** Where the gRPC server listens. */
+  public record Listen(String host, int port) {
+    @Override
+    public String toString() {
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  /**
+   * The daemon's serving credential, issued by the signet-api CA at init, and the names it
+   * carries; {@code operatorDirectory} is where init writes the first operator credential.
+   */
+  public record Tls(Path certificate, Path key, List<String> serverNames, Path operatorDirectory) {}
+
+  /**
+   * The PKCS#11 module and token. The PIN is a reference, read once at start-up. {@code
+   * providerConfig} is a SunPKCS11 configuration template; empty means the built-in one.
+   */
+  public record Hsm(
+      Path library,
+      Pkcs11Uri token,
+      SecretSource pin,
+      int maxConcurrentSignatures,
+      Optional<Path> providerConfig) {}
+
+  /** The CA key of each trust domain, and how init creates missing ones. */
+  public record Cas(KeyAlgorithm algorithm, Duration validity, Map<TrustDomain, Pkcs11Uri> keys) {
+    public Pkcs11Uri key(TrustDomain domain) {
+      return keys.get(domain);
+    }
+  }
+
+  /** The ledger database: an embedded SQLite file by default, PostgreSQL for replicas. */
+  public record Ledger(String url, Optional<String> user, Optional<SecretSource> password) {}
+
+  /** Lifetimes of issued certificates. */
+  public record Issuance(Duration validity, Duration backdate, Duration apiCredentialValidity) {}
+
+  /** Cluster-wide defaults for the apiserver profile. */
+  public record Cluster(String dnsDomain, String serviceCidr) {}
+
+  /** Resource bounds of the gRPC server, all explicit. */
+  public record Limits(
+      int maxMessageBytes,
+      int maxMetadataBytes,
+      int maxConcurrentCalls,
+      int maxCallsPerConnection,
+      Duration maxCallDuration,
+      Duration handshakeTimeout,
+      Duration maxConnectionIdle) {}
+}

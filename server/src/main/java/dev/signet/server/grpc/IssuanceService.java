@@ -1,0 +1,230 @@
+package dev.signet.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.signet.api.v1.CaBundle;
+import dev.signet.api.v1.GetCaBundlesRequest;
+import dev.signet.api.v1.GetCaBundlesResponse;
+import dev.signet.api.v1.IssuanceGrpc;
+import dev.signet.api.v1.IssueAdminRequest;
+import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
+import dev.signet.api.v1.IssueApiserverKubeletClientRequest;
+import dev.signet.api.v1.IssueApiserverRequest;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.IssueControllerManagerRequest;
+import dev.signet.api.v1.IssueEtcdHealthcheckClientRequest;
+import dev.signet.api.v1.IssueEtcdPeerRequest;
+import dev.signet.api.v1.IssueEtcdServerRequest;
+import dev.signet.api.v1.IssueFrontProxyClientRequest;
+import dev.signet.api.v1.IssueKubeProxyRequest;
+import dev.signet.api.v1.IssueKubeletClientRequest;
+import dev.signet.api.v1.IssueKubeletServingRequest;
+import dev.signet.api.v1.IssueSchedulerRequest;
+import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.server.auth.Caller;
+import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.issuance.IssuanceException;
+import dev.signet.server.issuance.Issuer;
+import dev.signet.server.profile.Profile;
+import dev.signet.server.profile.ProfileParameters;
+import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The {@code signet.v1.Issuance} service: maps each typed RPC onto its profile and parameters and
+ * hands it to the {@link Issuer}. No rule of issuance lives here.
+ */
+final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
+  private static final Logger LOG = Logger.getLogger(IssuanceService.class.getName());
+
+  private final Issuer issuer;
+  private final CaRegistry cas;
+
+  IssuanceService(Issuer issuer, CaRegistry cas) {
+    this.issuer = issuer;
+    this.cas = cas;
+  }
+
+  @Override
+  public void issueApiserver(IssueApiserverRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(
+        out,
+        Profile.APISERVER,
+        r.getCsrDer(),
+        r.getRequestId(),
+        new ProfileParameters.Apiserver(
+            r.getNodeName(),
+            r.getAdvertiseAddress(),
+            r.getControlPlaneEndpoint(),
+            r.getServiceCidr(),
+            r.getDnsDomain(),
+            r.getExtraSansList()));
+  }
+
+  @Override
+  public void issueApiserverKubeletClient(
+      IssueApiserverKubeletClientRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.APISERVER_KUBELET_CLIENT, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueFrontProxyClient(
+      IssueFrontProxyClientRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.FRONT_PROXY_CLIENT, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueEtcdServer(IssueEtcdServerRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(
+        out,
+        Profile.ETCD_SERVER,
+        r.getCsrDer(),
+        r.getRequestId(),
+        new ProfileParameters.EtcdMember(r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
+  }
+
+  @Override
+  public void issueEtcdPeer(IssueEtcdPeerRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(
+        out,
+        Profile.ETCD_PEER,
+        r.getCsrDer(),
+        r.getRequestId(),
+        new ProfileParameters.EtcdMember(r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
+  }
+
+  @Override
+  public void issueEtcdHealthcheckClient(
+      IssueEtcdHealthcheckClientRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.ETCD_HEALTHCHECK_CLIENT, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueApiserverEtcdClient(
+      IssueApiserverEtcdClientRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.APISERVER_ETCD_CLIENT, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueAdmin(IssueAdminRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.ADMIN, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueSuperAdmin(IssueSuperAdminRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.SUPER_ADMIN, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueControllerManager(
+      IssueControllerManagerRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.CONTROLLER_MANAGER, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueScheduler(IssueSchedulerRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.SCHEDULER, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueKubeProxy(IssueKubeProxyRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(out, Profile.KUBE_PROXY, r.getCsrDer(), r.getRequestId(), none());
+  }
+
+  @Override
+  public void issueKubeletClient(
+      IssueKubeletClientRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(
+        out,
+        Profile.KUBELET_CLIENT,
+        r.getCsrDer(),
+        r.getRequestId(),
+        new ProfileParameters.KubeletClient(r.getNodeName()));
+  }
+
+  @Override
+  public void issueKubeletServing(
+      IssueKubeletServingRequest r, StreamObserver<IssueCertificateResponse> out) {
+    issue(
+        out,
+        Profile.KUBELET_SERVING,
+        r.getCsrDer(),
+        r.getRequestId(),
+        new ProfileParameters.KubeletServing(r.getNodeName(), r.getAddressesList()));
+  }
+
+  @Override
+  public void getCaBundles(GetCaBundlesRequest request, StreamObserver<GetCaBundlesResponse> out) {
+    GetCaBundlesResponse.Builder response = GetCaBundlesResponse.newBuilder();
+    for (TrustDomain domain : TrustDomain.values()) {
+      response.addBundles(
+          CaBundle.newBuilder()
+              .setTrustDomain(Protos.trustDomain(domain))
+              .addAllCertificatesDer(Protos.ders(cas.bundle(domain))));
+    }
+    out.onNext(response.build());
+    out.onCompleted();
+  }
+
+  private static ProfileParameters none() {
+    return new ProfileParameters.None();
+  }
+
+  private void issue(
+      StreamObserver<IssueCertificateResponse> out,
+      Profile profile,
+      ByteString csr,
+      String requestId,
+      ProfileParameters parameters) {
+    Caller caller = CallerInterceptor.current();
+    try {
+      Deadline deadline = Context.current().getDeadline();
+      if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= 0) {
+        out.onError(Status.DEADLINE_EXCEEDED.withDescription("deadline passed before issuance started").asRuntimeException());
+        return;
+      }
+      Issuer.Issued issued =
+          issuer.issue(caller.name(), new Issuer.Request(profile, parameters, csr.toByteArray(), requestId));
+      out.onNext(response(issued));
+      out.onCompleted();
+    } catch (IssuanceException e) {
+      LOG.info(
+          () -> "refused " + profile.id() + " for " + caller + ": " + e.reason() + ": " + e.getMessage());
+      out.onError(StatusMapper.toStatus(e).asRuntimeException());
+    } catch (RuntimeException e) {
+      String incident = UUID.randomUUID().toString();
+      LOG.log(Level.SEVERE, "incident " + incident + " issuing " + profile.id(), e);
+      out.onError(StatusMapper.internal(incident).asRuntimeException());
+    }
+  }
+
+  private static IssueCertificateResponse response(Issuer.Issued issued) {
+    X509Certificate certificate = issued.certificate();
+    return IssueCertificateResponse.newBuilder()
+        .setCertificateDer(ByteString.copyFrom(X509.encoded(certificate)))
+        .addAllChainDer(Protos.ders(issued.chain()))
+        .addAllCaBundleDer(Protos.ders(issued.caBundle()))
+        .setSerial(X509.serialHex(certificate.getSerialNumber()))
+        .setNotBefore(timestamp(certificate.getNotBefore().toInstant()))
+        .setNotAfter(timestamp(certificate.getNotAfter().toInstant()))
+        .setProfile(Protos.profile(issued.profile()))
+        .setTrustDomain(Protos.trustDomain(issued.trustDomain()))
+        .setRequestId(issued.requestId())
+        .build();
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+}

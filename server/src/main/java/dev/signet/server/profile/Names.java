@@ -1,0 +1,121 @@
+package dev.signet.server.profile;
+
+import com.google.common.net.InetAddresses;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.util.regex.Pattern;
+
+/**
+ * The rules for names that end up in certificates. Names are checked, never normalised: the name
+ * signed must be exactly the name asked for, so {@code Worker-1}, {@code worker-1.} and
+ * {@code *.example.com} are errors rather than quietly rewritten.
+ */
+public final class Names {
+  /** One DNS label: lowercase letters and digits, inner hyphens, 1 to 63 characters. */
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+  private Names() {}
+
+  /**
+   * A DNS name as Kubernetes writes node names and service names (an RFC 1123 subdomain): labels
+   * of lowercase letters, digits and inner hyphens, joined by single dots, at most 253
+   * characters, no trailing dot, and not an IP address in disguise.
+   */
+  public static boolean isDnsName(String name) {
+    if (name.isEmpty() || name.length() > 253 || isIpAddress(name)) {
+      return false;
+    }
+    for (String label : name.split("\\.", -1)) {
+      if (!LABEL.matcher(label).matches()) {
+        return false;
+      }
+    }
+    return !name.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+  }
+
+  /** Why {@code name} is not a DNS name, for error messages; call only when it is not. */
+  public static String dnsNameProblem(String name) {
+    if (name.isEmpty()) {
+      return "it is empty";
+    }
+    if (isIpAddress(name)) {
+      return "it is an IP address, not a DNS name";
+    }
+    if (name.length() > 253) {
+      return "it is longer than 253 characters";
+    }
+    if (name.contains("*")) {
+      return "wildcards are not issued";
+    }
+    if (name.endsWith(".")) {
+      return "it ends with a dot";
+    }
+    if (name.contains("..")) {
+      return "it has an empty label";
+    }
+    if (!name.equals(name.toLowerCase(java.util.Locale.ROOT))) {
+      return "it has uppercase letters (names are issued exactly as given; use lowercase)";
+    }
+    for (String label : name.split("\\.", -1)) {
+      if (label.length() > 63) {
+        return "the label '" + label.substring(0, 10) + "...' is longer than 63 characters";
+      }
+      if (!LABEL.matcher(label).matches()) {
+        return "the label '" + label + "' may only hold a-z, 0-9 and inner hyphens";
+      }
+    }
+    return "it is not a DNS name";
+  }
+
+  /** An IPv4 address in dotted-quad form or an IPv6 address; never resolved through DNS. */
+  public static boolean isIpAddress(String text) {
+    return InetAddresses.isInetAddress(text);
+  }
+
+  /** Parses an IP literal (never a DNS lookup). */
+  public static InetAddress ipAddress(String text) {
+    if (!isIpAddress(text)) {
+      throw new IllegalArgumentException("'" + text + "' is not an IP address");
+    }
+    return InetAddresses.forString(text);
+  }
+
+  /**
+   * The first usable address of a CIDR such as {@code 10.96.0.0/12} (10.96.0.1): the ClusterIP of
+   * the {@code kubernetes} service. For a dual-stack list ({@code v4,v6}) the first CIDR counts,
+   * as in kubeadm.
+   */
+  public static InetAddress firstAddressOf(String cidrList) {
+    String cidr = cidrList.split(",", -1)[0].trim();
+    int slash = cidr.indexOf('/');
+    if (slash < 0) {
+      throw new IllegalArgumentException("'" + cidr + "' is not a CIDR such as 10.96.0.0/12");
+    }
+    InetAddress network = ipAddress(cidr.substring(0, slash));
+    int bits = network.getAddress().length * 8;
+    int prefix;
+    try {
+      prefix = Integer.parseInt(cidr.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + cidr + "' has no prefix length after the slash");
+    }
+    if (prefix < 1 || prefix > bits - 2) {
+      throw new IllegalArgumentException(
+          "'" + cidr + "': the prefix length must be between 1 and " + (bits - 2));
+    }
+    BigInteger value = new BigInteger(1, network.getAddress());
+    BigInteger hostMask = BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE);
+    if (!value.and(hostMask).equals(BigInteger.ZERO)) {
+      throw new IllegalArgumentException("'" + cidr + "' has host bits set; did you mean the network address?");
+    }
+    byte[] first = value.add(BigInteger.ONE).toByteArray();
+    byte[] address = new byte[bits / 8];
+    int copy = Math.min(first.length, address.length);
+    System.arraycopy(first, first.length - copy, address, address.length - copy, copy);
+    try {
+      return InetAddress.getByAddress(address);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.signet.server.profile;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The certificate kinds Signet issues: one per Kubernetes component (the table of
+ * {@code kubernetes-profiles.md}) and two for Signet's own API. Each fixes its trust domain,
+ * extended key usages and subject; what varies per request comes in {@link ProfileParameters}.
+ */
+public enum Profile {
+  APISERVER(TrustDomain.KUBERNETES, Usage.SERVER, "kube-apiserver"),
+  APISERVER_KUBELET_CLIENT(
+      TrustDomain.KUBERNETES, Usage.CLIENT, "kube-apiserver-kubelet-client", Groups.CLUSTER_ADMINS),
+  FRONT_PROXY_CLIENT(TrustDomain.FRONT_PROXY, Usage.CLIENT, "front-proxy-client"),
+  ETCD_SERVER(TrustDomain.ETCD, Usage.SERVER_AND_CLIENT, null),
+  ETCD_PEER(TrustDomain.ETCD, Usage.SERVER_AND_CLIENT, null),
+  ETCD_HEALTHCHECK_CLIENT(TrustDomain.ETCD, Usage.CLIENT, "kube-etcd-healthcheck-client"),
+  APISERVER_ETCD_CLIENT(TrustDomain.ETCD, Usage.CLIENT, "kube-apiserver-etcd-client"),
+  ADMIN(TrustDomain.KUBERNETES, Usage.CLIENT, "kubernetes-admin", Groups.CLUSTER_ADMINS),
+  SUPER_ADMIN(TrustDomain.KUBERNETES, Usage.CLIENT, "kubernetes-super-admin", Groups.MASTERS),
+  CONTROLLER_MANAGER(TrustDomain.KUBERNETES, Usage.CLIENT, "system:kube-controller-manager"),
+  SCHEDULER(TrustDomain.KUBERNETES, Usage.CLIENT, "system:kube-scheduler"),
+  KUBE_PROXY(TrustDomain.KUBERNETES, Usage.CLIENT, "system:kube-proxy"),
+  KUBELET_CLIENT(TrustDomain.KUBERNETES, Usage.CLIENT, null, Groups.NODES),
+  KUBELET_SERVING(TrustDomain.KUBERNETES, Usage.SERVER, null, Groups.NODES),
+  /** signetd's own serving certificate. */
+  SIGNET_API_SERVER(TrustDomain.SIGNET_API, Usage.SERVER, "signetd"),
+  /** A credential for calling Signet's API; its organization carries the caller's role. */
+  SIGNET_API_CLIENT(TrustDomain.SIGNET_API, Usage.CLIENT, null);
+
+  /** The extended key usages a profile grants, exactly (RFC 5280 §4.2.1.12). */
+  public enum Usage {
+    SERVER(Set.of(ExtendedKeyUsage.SERVER_AUTH)),
+    CLIENT(Set.of(ExtendedKeyUsage.CLIENT_AUTH)),
+    /** etcd members use one certificate to serve and to dial their peers. */
+    SERVER_AND_CLIENT(Set.of(ExtendedKeyUsage.SERVER_AUTH, ExtendedKeyUsage.CLIENT_AUTH));
+
+    private final Set<ExtendedKeyUsage> usages;
+
+    Usage(Set<ExtendedKeyUsage> usages) {
+      this.usages = usages;
+    }
+
+    public Set<ExtendedKeyUsage> extendedKeyUsages() {
+      return usages;
+    }
+  }
+
+  /** The two extended key usages Kubernetes certificates carry. */
+  public enum ExtendedKeyUsage {
+    SERVER_AUTH,
+    CLIENT_AUTH
+  }
+
+  /** Kubernetes groups (the subject's O) the profiles grant; see kubernetes-pki-sources §2. */
+  static final class Groups {
+    static final String CLUSTER_ADMINS = "kubeadm:cluster-admins";
+    static final String MASTERS = "system:masters";
+    static final String NODES = "system:nodes";
+
+    private Groups() {}
+  }
+
+  private final TrustDomain trustDomain;
+  private final Usage usage;
+  private final String fixedCommonName;
+  private final List<String> organizations;
+
+  Profile(TrustDomain trustDomain, Usage usage, String fixedCommonName, String... organizations) {
+    this.trustDomain = trustDomain;
+    this.usage = usage;
+    this.fixedCommonName = fixedCommonName;
+    this.organizations = List.of(organizations);
+  }
+
+  public TrustDomain trustDomain() {
+    return trustDomain;
+  }
+
+  public Usage usage() {
+    return usage;
+  }
+
+  /** The CN every certificate of this profile carries; null where it comes from the request. */
+  String fixedCommonName() {
+    return fixedCommonName;
+  }
+
+  List<String> organizations() {
+    return organizations;
+  }
+
+  /** The name used in the ledger, logs and on the command line: {@code kubelet-serving}. */
+  public String id() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  public static Profile fromId(String id) {
+    for (Profile profile : values()) {
+      if (profile.id().equals(id)) {
+        return profile;
+      }
+    }
+    throw new IllegalArgumentException("unknown profile '" + id + "'");
+  }
+}

@@ -1,0 +1,228 @@
+package dev.signet.server.profile;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a profile and its typed parameters into {@link CertificateContent}. Pure: no I/O, no
+ * clock, no randomness, so every rule of {@code kubernetes-profiles.md} can be tested directly.
+ */
+public final class Profiles {
+  private static final String NODE_PREFIX = "system:node:";
+
+  private Profiles() {}
+
+  public static CertificateContent content(
+      Profile profile, ProfileParameters parameters, ClusterDefaults cluster)
+      throws InvalidParametersException {
+    SanList sans = new SanList();
+    String commonName = profile.fixedCommonName();
+    List<String> organizations = profile.organizations();
+    String nodeName = "";
+    switch (profile) {
+      case APISERVER -> {
+        var p = expect(parameters, ProfileParameters.Apiserver.class, profile);
+        nodeName = nodeName(p.nodeName());
+        String dnsDomain = p.dnsDomain().isEmpty() ? cluster.dnsDomain() : p.dnsDomain();
+        if (!Names.isDnsName(dnsDomain)) {
+          throw invalid("dns_domain", dnsDomain, Names.dnsNameProblem(dnsDomain));
+        }
+        String serviceCidr = p.serviceCidr().isEmpty() ? cluster.serviceCidr() : p.serviceCidr();
+        InetAddress serviceIp;
+        try {
+          serviceIp = Names.firstAddressOf(serviceCidr);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidParametersException("service_cidr: " + e.getMessage());
+        }
+        sans.dns(nodeName);
+        sans.dns("kubernetes");
+        sans.dns("kubernetes.default");
+        sans.dns("kubernetes.default.svc");
+        sans.dns("kubernetes.default.svc." + dnsDomain);
+        sans.ip(serviceIp);
+        sans.ip(address("advertise_address", p.advertiseAddress()));
+        if (!p.controlPlaneEndpoint().isEmpty()) {
+          sans.any("control_plane_endpoint", endpointHost(p.controlPlaneEndpoint()));
+        }
+        for (String extra : p.extraSans()) {
+          sans.any("extra_sans", extra);
+        }
+      }
+      case ETCD_SERVER, ETCD_PEER -> {
+        var p = expect(parameters, ProfileParameters.EtcdMember.class, profile);
+        nodeName = nodeName(p.nodeName());
+        commonName = nodeName;
+        sans.dns(nodeName);
+        sans.dns("localhost");
+        sans.ip(address("advertise_address", p.advertiseAddress()));
+        sans.ip(Names.ipAddress("127.0.0.1"));
+        sans.ip(Names.ipAddress("::1"));
+        for (String extra : p.extraSans()) {
+          sans.any("extra_sans", extra);
+        }
+      }
+      case KUBELET_CLIENT -> {
+        var p = expect(parameters, ProfileParameters.KubeletClient.class, profile);
+        nodeName = nodeName(p.nodeName());
+        commonName = NODE_PREFIX + nodeName;
+      }
+      case KUBELET_SERVING -> {
+        var p = expect(parameters, ProfileParameters.KubeletServing.class, profile);
+        nodeName = nodeName(p.nodeName());
+        commonName = NODE_PREFIX + nodeName;
+        if (p.addresses().isEmpty()) {
+          throw new InvalidParametersException(
+              "addresses: at least one DNS name or IP address of the node is required");
+        }
+        for (String address : p.addresses()) {
+          sans.any("addresses", address);
+        }
+      }
+      case SIGNET_API_SERVER -> {
+        var p = expect(parameters, ProfileParameters.SignetServer.class, profile);
+        if (p.names().isEmpty()) {
+          throw new InvalidParametersException("serverNames: at least one name is required");
+        }
+        for (String name : p.names()) {
+          sans.any("serverNames", name);
+        }
+      }
+      case SIGNET_API_CLIENT -> {
+        var p = expect(parameters, ProfileParameters.SignetClient.class, profile);
+        commonName = identity(p.identity());
+        organizations = List.of(identity(p.organization()));
+      }
+      default -> expect(parameters, ProfileParameters.None.class, profile);
+    }
+    return new CertificateContent(
+        profile,
+        commonName,
+        organizations,
+        new ArrayList<>(sans.dnsNames),
+        new ArrayList<>(sans.ipAddresses),
+        profile.usage().extendedKeyUsages(),
+        nodeName);
+  }
+
+  private static <T extends ProfileParameters> T expect(
+      ProfileParameters parameters, Class<T> type, Profile profile) {
+    if (!type.isInstance(parameters)) {
+      // A wiring mistake in Signet, not a caller's error: each RPC builds its own parameters.
+      throw new IllegalArgumentException(
+          profile.id() + " takes " + type.getSimpleName() + " parameters, not " + parameters);
+    }
+    return type.cast(parameters);
+  }
+
+  private static String nodeName(String name) throws InvalidParametersException {
+    if (name.isEmpty()) {
+      throw new InvalidParametersException("node_name is required");
+    }
+    if (!Names.isDnsName(name)) {
+      throw invalid(
+          "node_name",
+          name,
+          Names.dnsNameProblem(name) + "; a node name is a DNS-1123 subdomain such as worker-1");
+    }
+    return name;
+  }
+
+  private static InetAddress address(String field, String text) throws InvalidParametersException {
+    if (text.isEmpty()) {
+      throw new InvalidParametersException(field + " is required (an IPv4 or IPv6 address)");
+    }
+    if (!Names.isIpAddress(text)) {
+      throw invalid(field, text, "it is not an IP address");
+    }
+    return Names.ipAddress(text);
+  }
+
+  /** The host part of {@code host}, {@code host:port}, {@code [v6]:port} or a bare IPv6 address. */
+  private static String endpointHost(String endpoint) throws InvalidParametersException {
+    if (endpoint.startsWith("[")) {
+      int close = endpoint.indexOf(']');
+      if (close < 0) {
+        throw invalid("control_plane_endpoint", endpoint, "the '[' has no matching ']'");
+      }
+      port(endpoint, endpoint.substring(close + 1));
+      return endpoint.substring(1, close);
+    }
+    if (Names.isIpAddress(endpoint)) {
+      return endpoint;
+    }
+    int colon = endpoint.lastIndexOf(':');
+    if (colon < 0) {
+      return endpoint;
+    }
+    port(endpoint, endpoint.substring(colon));
+    return endpoint.substring(0, colon);
+  }
+
+  private static void port(String endpoint, String colonAndPort) throws InvalidParametersException {
+    if (colonAndPort.isEmpty()) {
+      return;
+    }
+    if (colonAndPort.matches(":[0-9]{1,5}")) {
+      int port = Integer.parseInt(colonAndPort.substring(1));
+      if (port >= 1 && port <= 65535) {
+        return;
+      }
+    }
+    throw invalid("control_plane_endpoint", endpoint, "expected HOST or HOST:PORT with a port 1-65535");
+  }
+
+  /** A CN or O of a Signet API credential: printable, short, no DN syntax tricks needed. */
+  private static String identity(String value) throws InvalidParametersException {
+    if (value.isEmpty() || value.length() > 64 || !value.matches("[A-Za-z0-9][A-Za-z0-9._:@-]*")) {
+      throw invalid(
+          "identity",
+          value,
+          "use 1 to 64 characters from A-Z a-z 0-9 . _ : @ - starting with a letter or digit");
+    }
+    return value;
+  }
+
+  private static InvalidParametersException invalid(String field, String value, String why) {
+    return new InvalidParametersException(field + " '" + printable(value) + "' is not allowed: " + why);
+  }
+
+  /** Caller input echoed in messages, with control characters made visible and length bounded. */
+  private static String printable(String value) {
+    StringBuilder out = new StringBuilder();
+    for (char c : value.toCharArray()) {
+      out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : c);
+      if (out.length() > 80) {
+        return out.append("...").toString();
+      }
+    }
+    return out.toString();
+  }
+
+  /** Subject alternative names in the order given, duplicates dropped. */
+  private static final class SanList {
+    final Set<String> dnsNames = new LinkedHashSet<>();
+    final Set<InetAddress> ipAddresses = new LinkedHashSet<>();
+
+    void dns(String name) {
+      dnsNames.add(name);
+    }
+
+    void ip(InetAddress address) {
+      ipAddresses.add(address);
+    }
+
+    /** A DNS name or an IP address, as the caller wrote it. */
+    void any(String field, String value) throws InvalidParametersException {
+      if (Names.isIpAddress(value)) {
+        ip(Names.ipAddress(value));
+      } else if (Names.isDnsName(value)) {
+        dns(value);
+      } else {
+        throw invalid(field, value, Names.dnsNameProblem(value));
+      }
+    }
+  }
+}
