@@ -1,0 +1,205 @@
+package dev.signet.server.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.signet.api.v1.GetCaBundlesRequest;
+import dev.signet.api.v1.IssueAdminRequest;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.IssueKubeletClientRequest;
+import dev.signet.common.AtomicFiles;
+import dev.signet.common.KeyAlgorithm;
+import dev.signet.common.Pem;
+import dev.signet.server.testing.ApiClient;
+import dev.signet.server.testing.DaemonConfig;
+import dev.signet.server.testing.DaemonProcess;
+import dev.signet.server.testing.Keys;
+import dev.signet.server.testing.LedgerRows;
+import dev.signet.server.testing.TestToken;
+import dev.signet.server.x509.X509;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** signetd as a process: init, serve over real mutual TLS, restart, and the token's faults. */
+class SignetdIT {
+  @TempDir Path temp;
+
+  @Test
+  void issuesOverMutualTlsAndCaKeysSurviveRestart() throws Exception {
+    TestToken token = TestToken.create(temp.resolve("hsm"), "restart");
+    Path config = new DaemonConfig().writeTo(token);
+    DaemonProcess.init(token, config);
+
+    X509Certificate caBefore;
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+      IssueCertificateResponse first = issueKubeletClient(client, "worker-1");
+      caBefore = X509.parse(first.getChainDer(0).toByteArray());
+      X509.parse(first.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
+      // A JVM ended by SIGTERM reports 128+15 after its shutdown hook ran (systemd counts it clean).
+      assertEquals(143, daemon.stop());
+      assertTrue(daemon.log().contains("stopping"), "graceful stop: " + daemon.log());
+    }
+
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+      IssueCertificateResponse second = issueKubeletClient(client, "worker-2");
+      X509Certificate caAfter = X509.parse(second.getChainDer(0).toByteArray());
+      assertArrayEquals(caBefore.getEncoded(), caAfter.getEncoded(), "same CA after restart");
+      X509.parse(second.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
+      assertEquals(4, client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesCount());
+    }
+    assertEquals(2, LedgerRows.of(token).count("profile = 'kubelet-client' AND state = 'ISSUED'"));
+  }
+
+  @Test
+  void wrongPinStopsTheDaemonAfterExactlyOneLoginAttempt() throws Exception {
+    TestToken token = TestToken.create(temp.resolve("hsm"), "wrongpin");
+    Path config = new DaemonConfig().writeTo(token);
+    DaemonProcess.init(token, config);
+    Files.writeString(token.userPinFile(), "not-the-pin\n");
+    Path spyLog = temp.resolve("spy.log");
+    Path spyConfig =
+        new DaemonConfig().library("/usr/lib/x86_64-linux-gnu/pkcs11-spy.so").writeTo(token);
+
+    DaemonProcess.Result result =
+        DaemonProcess.run(
+            token,
+            Map.of(
+                "PKCS11SPY", "/usr/lib/softhsm/libsofthsm2.so",
+                "PKCS11SPY_OUTPUT", spyLog.toString()),
+            List.of(),
+            "serve",
+            "-c",
+            spyConfig.toString());
+
+    assertEquals(4, result.exitCode(), result.stderr());
+    assertTrue(result.stderr().contains("rejected the PIN"), result.stderr());
+    long logins =
+        Files.readAllLines(spyLog).stream().filter(line -> line.contains("C_Login")).count();
+    assertEquals(1, logins, "exactly one C_Login with a wrong PIN");
+    assertTrue(!result.stderr().contains("not-the-pin"), "the PIN never appears in output");
+  }
+
+  @Test
+  void refusesCallersWithoutACredentialOfTheSignetApiCa() throws Exception {
+    TestToken token = TestToken.create(temp.resolve("hsm"), "mtls");
+    Path config = new DaemonConfig().writeTo(token);
+    DaemonProcess.init(token, config);
+    Path caBundle = token.directory().resolve("operator/ca.crt");
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config)) {
+      int issuedBefore = LedgerRows.of(token).count("state = 'ISSUED'");
+
+      try (ApiClient anonymous = ApiClient.connect(daemon.port(), caBundle, null, null)) {
+        assertRefusedAtTls(anonymous);
+      }
+
+      Path foreign = foreignClientCredential(temp.resolve("foreign"));
+      try (ApiClient stranger =
+          ApiClient.connect(daemon.port(), caBundle, foreign.resolve("client.crt"), foreign.resolve("client.key"))) {
+        assertRefusedAtTls(stranger);
+      }
+
+      // A cluster credential (admin.conf's certificate, from the kubernetes CA) is not a Signet one.
+      Path admin = temp.resolve("admin");
+      try (ApiClient operator = ApiClient.asOperator(token, daemon.port())) {
+        KeyPair keys = Keys.ec();
+        IssueCertificateResponse adminCertificate =
+            operator.issuance().issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(Keys.csrBytes(keys)).build());
+        write(admin, adminCertificate.getCertificateDer().toByteArray(), keys);
+      }
+      try (ApiClient clusterAdmin =
+          ApiClient.connect(daemon.port(), caBundle, admin.resolve("client.crt"), admin.resolve("client.key"))) {
+        assertRefusedAtTls(clusterAdmin);
+      }
+      assertEquals(issuedBefore + 1, LedgerRows.of(token).count("state = 'ISSUED'"), "only the admin certificate was issued");
+    }
+  }
+
+  @Test
+  void tokenFailureGivesUnavailableAndStopsTheDaemonForARestart() throws Exception {
+    TestToken token = TestToken.create(temp.resolve("hsm"), "hsmfault");
+    Path config = new DaemonConfig().writeTo(token);
+    DaemonProcess.init(token, config);
+    Path tokens = token.directory().resolve("tokens");
+    Path away = token.directory().resolve("tokens.away");
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+      issueKubeletClient(client, "before-fault");
+      Files.move(tokens, away);
+      StatusRuntimeException refused =
+          assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(client, "during-fault"));
+      assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
+      assertEquals(75, daemon.awaitExit(Duration.ofSeconds(30)), "exit 75 asks the supervisor for a restart");
+      assertTrue(daemon.log().contains("cryptographic device failure"), daemon.log());
+    }
+    Files.move(away, tokens);
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+      issueKubeletClient(client, "after-restart");
+    }
+    assertEquals(0, LedgerRows.of(token).count("node_name = 'during-fault' AND state = 'ISSUED'"));
+    assertEquals(0, LedgerRows.of(token).count("state = 'INTENT'"), "the failed attempt was closed");
+  }
+
+  private static IssueCertificateResponse issueKubeletClient(ApiClient client, String node) {
+    return client
+        .issuance()
+        .issueKubeletClient(
+            IssueKubeletClientRequest.newBuilder().setNodeName(node).setCsrDer(Keys.csrBytes(Keys.ec())).build());
+  }
+
+  private static void assertRefusedAtTls(ApiClient client) {
+    StatusRuntimeException refused =
+        assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(client, "intruder"));
+    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
+  }
+
+  /** A self-signed CA made outside Signet and a clientAuth certificate from it. */
+  private static Path foreignClientCredential(Path directory) throws Exception {
+    KeyPair caKeys = Keys.generate(KeyAlgorithm.ECDSA_P256);
+    X500Name caName = new X500Name("CN=signet-api-ca");
+    Instant now = Instant.now();
+    var ca =
+        new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)), caName, caKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    KeyPair clientKeys = Keys.ec();
+    var client =
+        new JcaX509v3CertificateBuilder(caName, BigInteger.TEN, Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)),
+                new X500Name("O=signet:ca-admin,CN=operator"), clientKeys.getPublic())
+            .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+    var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
+    new JcaX509CertificateConverter().getCertificate(ca.build(signer));
+    byte[] der = new JcaX509CertificateConverter().getCertificate(client.build(signer)).getEncoded();
+    write(directory, der, clientKeys);
+    return directory;
+  }
+
+  private static void write(Path directory, byte[] certificateDer, KeyPair keys) throws Exception {
+    AtomicFiles.write(directory.resolve("client.crt"), Pem.certificate(certificateDer).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+    AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.signet.server.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Writes a signetd.yaml for a test daemon: loopback, a free port, this token. */
+public final class DaemonConfig {
+  private String algorithm = "ecdsa-p256";
+  private String library = "/usr/lib/softhsm/libsofthsm2.so";
+  private String validity = "8760h";
+  private String ledgerUrl = "jdbc:sqlite:ledger.db";
+  private final List<String> extraLines = new ArrayList<>();
+
+  public DaemonConfig algorithm(String algorithm) {
+    this.algorithm = algorithm;
+    return this;
+  }
+
+  /** Another PKCS#11 library, e.g. pkcs11-spy in front of SoftHSM2. */
+  public DaemonConfig library(String library) {
+    this.library = library;
+    return this;
+  }
+
+  public DaemonConfig validity(String validity) {
+    this.validity = validity;
+    return this;
+  }
+
+  public DaemonConfig ledgerUrl(String url) {
+    this.ledgerUrl = url;
+    return this;
+  }
+
+  /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n  ..."). */
+  public DaemonConfig extra(String yaml) {
+    extraLines.add(yaml);
+    return this;
+  }
+
+  public Path writeTo(TestToken token) throws IOException {
+    String yaml =
+        String.join(
+            "\n",
+            "listen: \"127.0.0.1:0\"",
+            "hsm:",
+            "  library: " + library,
+            "  token: \"pkcs11:token=" + token.label() + "\"",
+            "  pin: \"file:user.pin\"",
+            "cas:",
+            "  algorithm: " + algorithm,
+            "ledger:",
+            "  url: \"" + ledgerUrl + "\"",
+            "issuance:",
+            "  validity: " + validity,
+            String.join("\n", extraLines),
+            "");
+    Path file = token.directory().resolve("signetd.yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+}

@@ -1,0 +1,177 @@
+package dev.signet.server.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * signetd in a child JVM, as it runs for real: its own PKCS#11 initialisation, its own token
+ * directory, real restarts and real {@code kill -9}.
+ */
+public final class DaemonProcess implements AutoCloseable {
+  private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
+
+  /** What a finished signetd command printed and returned. */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  private final Process process;
+  private final Path log;
+  private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final StringBuilder stdout = new StringBuilder();
+
+  private DaemonProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                  synchronized (stdout) {
+                    stdout.append(line).append('\n');
+                  }
+                  Matcher ready = READY.matcher(line);
+                  if (ready.find()) {
+                    port.complete(Integer.parseInt(ready.group(2)));
+                  }
+                }
+              } catch (IOException e) {
+                // process ended
+              }
+              port.completeExceptionally(new IOException("signetd exited before it was ready"));
+            },
+            "signetd-stdout");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Runs {@code signetd ARGS} to completion. */
+  public static Result run(TestToken token, List<String> jvmOptions, String... args)
+      throws IOException, InterruptedException {
+    return run(token, Map.of(), jvmOptions, args);
+  }
+
+  /** Runs {@code signetd ARGS} to completion with extra environment variables. */
+  public static Result run(
+      TestToken token, Map<String, String> environment, List<String> jvmOptions, String... args)
+      throws IOException, InterruptedException {
+    Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
+    Process process = start(token, environment, jvmOptions, log, args);
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IOException("signetd " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(process.exitValue(), out, Files.readString(log));
+  }
+
+  /** Runs {@code signetd init} and fails unless it succeeds. */
+  public static Result init(TestToken token, Path config) throws IOException, InterruptedException {
+    Result result = run(token, List.of(), "init", "-c", config.toString());
+    if (result.exitCode() != 0) {
+      throw new IOException("signetd init failed (" + result.exitCode() + "): " + result.stderr());
+    }
+    return result;
+  }
+
+  /** Starts {@code signetd serve} and waits until it accepts calls. */
+  public static DaemonProcess serve(TestToken token, Path config, String... jvmOptions)
+      throws IOException, InterruptedException {
+    Path log = Files.createTempFile(token.directory(), "signetd-serve-", ".log");
+    DaemonProcess daemon =
+        new DaemonProcess(
+            start(token, Map.of(), List.of(jvmOptions), log, "serve", "-c", config.toString()), log);
+    try {
+      daemon.port.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      daemon.process.destroyForcibly();
+      throw new IOException("signetd serve did not become ready: " + Files.readString(log), e);
+    }
+    return daemon;
+  }
+
+  private static Process start(
+      TestToken token,
+      Map<String, String> environment,
+      List<String> jvmOptions,
+      Path log,
+      String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("--add-modules=jdk.crypto.cryptoki");
+    command.add("--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
+    command.add("-Xmx256m");
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("dev.signet.server.Signetd");
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+    builder.environment().putAll(token.environment());
+    builder.environment().putAll(environment);
+    return builder.start();
+  }
+
+  public int port() {
+    return port.join();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** SIGTERM, then the exit code. */
+  public int stop() throws InterruptedException {
+    process.destroy();
+    return awaitExit(Duration.ofSeconds(30));
+  }
+
+  /** SIGKILL: no shutdown hooks, no flushing. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("signetd did not exit within " + timeout);
+    }
+    return process.exitValue();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Everything the daemon logged so far. */
+  public String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  public String stdout() {
+    synchronized (stdout) {
+      return stdout.toString();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      stop();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.signet.server.testing;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/** Reads a daemon's SQLite ledger directly, as an auditor with file access would. */
+public final class LedgerRows {
+  private final String url;
+
+  public LedgerRows(Path sqliteFile) {
+    this.url = "jdbc:sqlite:" + sqliteFile;
+  }
+
+  public static LedgerRows of(TestToken token) {
+    return new LedgerRows(token.directory().resolve("ledger.db"));
+  }
+
+  /** Rows of the certificates table matching a SQL condition, e.g. {@code state = 'ISSUED'}. */
+  public int count(String condition) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT COUNT(*) FROM certificates WHERE " + condition);
+        ResultSet rows = query.executeQuery()) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  /** The stored DER of an issued certificate, by serial. */
+  public byte[] certificate(String serial) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT certificate_der FROM certificates WHERE serial = ?")) {
+      query.setString(1, serial);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? rows.getBytes(1) : null;
+      }
+    }
+  }
+}
