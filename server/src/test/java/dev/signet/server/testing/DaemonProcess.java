@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * directory, real restarts and real {@code kill -9}.
  */
 public final class DaemonProcess implements AutoCloseable {
+  private static final String SIGNETD = "dev.signet.server.Signetd";
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
 
   /** What a finished signetd command printed and returned. */
@@ -67,8 +68,15 @@ public final class DaemonProcess implements AutoCloseable {
   public static Result run(
       TestToken token, Map<String, String> environment, List<String> jvmOptions, String... args)
       throws IOException, InterruptedException {
+    return runMain(token, environment, jvmOptions, SIGNETD, args);
+  }
+
+  /** Runs a main class of the daemon's class path (a test tool) against the token. */
+  public static Result runMain(
+      TestToken token, Map<String, String> environment, List<String> jvmOptions, String mainClass, String... args)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
-    Process process = start(token, environment, jvmOptions, log, args);
+    Process process = start(token, environment, jvmOptions, log, mainClass, args);
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -92,7 +100,8 @@ public final class DaemonProcess implements AutoCloseable {
     Path log = Files.createTempFile(token.directory(), "signetd-serve-", ".log");
     DaemonProcess daemon =
         new DaemonProcess(
-            start(token, Map.of(), List.of(jvmOptions), log, "serve", "-c", config.toString()), log);
+            start(token, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
+            log);
     try {
       daemon.port.get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -107,6 +116,7 @@ public final class DaemonProcess implements AutoCloseable {
       Map<String, String> environment,
       List<String> jvmOptions,
       Path log,
+      String mainClass,
       String... args)
       throws IOException {
     List<String> command = new ArrayList<>();
@@ -117,7 +127,7 @@ public final class DaemonProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("dev.signet.server.Signetd");
+    command.add(mainClass);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(token.environment());

@@ -380,10 +380,11 @@ public final class Pkcs11Token implements AutoCloseable {
   }
 
   /**
-   * Reads one attribute of a private key object the way any PKCS#11 application would. Exists
-   * so that tests can show the token refuses to reveal key material (CKR_ATTRIBUTE_SENSITIVE).
+   * Reads one attribute of a private key object the way any PKCS#11 application could: a
+   * Boolean for flags, a byte array for values. Exists so that tests can show what the token
+   * says about its keys, and that it refuses to reveal their values (CKR_ATTRIBUTE_SENSITIVE).
    */
-  public synchronized byte[] readPrivateKeyAttribute(String objectLabel, long attribute)
+  public synchronized Object privateKeyAttribute(String objectLabel, long attribute)
       throws PKCS11Exception, TokenException {
     List<Long> handles =
         find(
@@ -396,7 +397,7 @@ public final class Pkcs11Token implements AutoCloseable {
     }
     CK_ATTRIBUTE[] query = {new CK_ATTRIBUTE(attribute)};
     module.C_GetAttributeValue(managementSession, handles.get(0), query);
-    return query[0].getByteArray();
+    return query[0].pValue;
   }
 
   /** Whether the token still answers; a cheap call that fails once the device is gone. */
