@@ -2,7 +2,10 @@ package dev.signet.server.testing;
 
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -22,7 +25,14 @@ public final class InProcessToken {
       if (conf == null) {
         throw new IllegalStateException("SOFTHSM2_CONF is not set; run in-process token tests through failsafe");
       }
-      TestToken created = TestToken.create(Path.of(conf).getParent(), "in-process");
+      // A fresh token per test JVM: nothing carried over from an earlier run.
+      Path directory = Path.of(conf).getParent();
+      if (Files.exists(directory)) {
+        try (Stream<Path> files = Files.walk(directory)) {
+          files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+      }
+      TestToken created = TestToken.create(directory, "in-process");
       char[] pin = created.userPin();
       try {
         token =
