@@ -199,8 +199,10 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
       out.onNext(response(issued));
       out.onCompleted();
     } catch (IssuanceException e) {
-      LOG.info(
-          () -> "refused " + profile.id() + " for " + caller + ": " + e.reason() + ": " + e.getMessage());
+      LOG.log(
+          e instanceof IssuanceException.Unavailable ? Level.WARNING : Level.INFO,
+          "refused " + profile.id() + " for " + caller + ": " + e.reason() + ": " + e.getMessage()
+              + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
       out.onError(StatusMapper.toStatus(e).asRuntimeException());
     } catch (RuntimeException e) {
       String incident = UUID.randomUUID().toString();

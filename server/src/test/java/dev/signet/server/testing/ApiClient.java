@@ -44,7 +44,12 @@ public final class ApiClient implements AutoCloseable {
 
   /** Connects as the operator credential that {@code signetd init} wrote. */
   public static ApiClient asOperator(TestToken token, int port) throws IOException {
-    Path operator = token.directory().resolve("operator");
+    return asOperator(token.directory(), port);
+  }
+
+  /** Connects as the operator of the daemon whose signetd.yaml is in {@code directory}. */
+  public static ApiClient asOperator(Path directory, int port) throws IOException {
+    Path operator = directory.resolve("operator");
     return connect(
         port, operator.resolve("ca.crt"), operator.resolve("operator.crt"), operator.resolve("operator.key"));
   }

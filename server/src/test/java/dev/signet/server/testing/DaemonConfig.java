@@ -41,7 +41,16 @@ public final class DaemonConfig {
     return this;
   }
 
+  /** Writes signetd.yaml into the token's directory, next to its files. */
   public Path writeTo(TestToken token) throws IOException {
+    return writeTo(token, token.directory());
+  }
+
+  /**
+   * Writes signetd.yaml into {@code directory}, where the daemon then keeps its ledger and
+   * credentials: several daemons can share one token directory, each with its own directory.
+   */
+  public Path writeTo(TestToken token, Path directory) throws IOException {
     String yaml =
         String.join(
             "\n",
@@ -49,7 +58,7 @@ public final class DaemonConfig {
             "hsm:",
             "  library: " + library,
             "  token: \"pkcs11:token=" + token.label() + "\"",
-            "  pin: \"file:user.pin\"",
+            "  pin: \"file:" + token.userPinFile() + "\"",
             "cas:",
             "  algorithm: " + algorithm,
             "ledger:",
@@ -58,7 +67,8 @@ public final class DaemonConfig {
             "  validity: " + validity,
             String.join("\n", extraLines),
             "");
-    Path file = token.directory().resolve("signetd.yaml");
+    Files.createDirectories(directory);
+    Path file = directory.resolve("signetd.yaml");
     Files.writeString(file, yaml);
     return file;
   }

@@ -69,8 +69,10 @@ public final class Database implements AutoCloseable {
       hikari.addDataSourceProperty("journal_mode", "WAL");
       hikari.addDataSourceProperty("synchronous", "FULL");
       hikari.addDataSourceProperty("busy_timeout", "10000");
-      // Take the write lock at BEGIN: two deferred transactions that both upgrade deadlock.
-      hikari.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+      // Deferred transactions (the default), not IMMEDIATE: the driver opens the next
+      // transaction as soon as one commits, so IMMEDIATE would let every idle pooled connection
+      // sit on the write lock. Each write transaction here starts with its write, so deferred
+      // transactions never need to upgrade a read lock.
     } else {
       hikari.setMaximumPoolSize(16);
       config.user().ifPresent(hikari::setUsername);

@@ -19,9 +19,11 @@ public final class JdbcLedger implements Ledger {
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at";
 
   private final Database database;
+  private final GroupCommitter writes;
 
   public JdbcLedger(Database database) {
     this.database = database;
+    this.writes = new GroupCommitter(database);
   }
 
   @Override
@@ -51,34 +53,33 @@ public final class JdbcLedger implements Ledger {
         "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain, caller,"
             + " request_id, request_hash, node_name, subject, not_before, not_after, tbs_der,"
             + " created_at, updated_at) VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    try (Connection connection = database.connection()) {
-      try (PreparedStatement insert = connection.prepareStatement(sql)) {
-        insert.setString(1, intent.issuerKeyId());
-        insert.setString(2, intent.serial());
-        insert.setString(3, intent.profile().id());
-        insert.setString(4, intent.trustDomain().name());
-        insert.setString(5, intent.caller());
-        insert.setString(6, intent.requestId());
-        insert.setBytes(7, intent.requestHash());
-        insert.setString(8, intent.nodeName());
-        insert.setString(9, intent.subject());
-        insert.setLong(10, intent.notBefore().toEpochMilli());
-        insert.setLong(11, intent.notAfter().toEpochMilli());
-        insert.setBytes(12, intent.tbsDer());
-        insert.setLong(13, intent.createdAt().toEpochMilli());
-        insert.setLong(14, intent.createdAt().toEpochMilli());
-        insert.executeUpdate();
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        if (isUniqueViolation(e)) {
-          throw findByRequest(intent.caller(), intent.requestId()).isPresent()
-              ? new LedgerException.DuplicateRequest(intent.requestId())
-              : new LedgerException.DuplicateSerial(intent.serial());
-        }
-        throw e;
-      }
+    try {
+      writes.submit(
+          connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(sql)) {
+              insert.setString(1, intent.issuerKeyId());
+              insert.setString(2, intent.serial());
+              insert.setString(3, intent.profile().id());
+              insert.setString(4, intent.trustDomain().name());
+              insert.setString(5, intent.caller());
+              insert.setString(6, intent.requestId());
+              insert.setBytes(7, intent.requestHash());
+              insert.setString(8, intent.nodeName());
+              insert.setString(9, intent.subject());
+              insert.setLong(10, intent.notBefore().toEpochMilli());
+              insert.setLong(11, intent.notAfter().toEpochMilli());
+              insert.setBytes(12, intent.tbsDer());
+              insert.setLong(13, intent.createdAt().toEpochMilli());
+              insert.setLong(14, intent.createdAt().toEpochMilli());
+              return insert.executeUpdate();
+            }
+          });
     } catch (SQLException e) {
+      if (isUniqueViolation(e)) {
+        throw findByRequest(intent.caller(), intent.requestId()).isPresent()
+            ? new LedgerException.DuplicateRequest(intent.requestId())
+            : new LedgerException.DuplicateSerial(intent.serial());
+      }
       throw unavailable(e);
     }
   }
@@ -111,20 +112,23 @@ public final class JdbcLedger implements Ledger {
 
   /** Runs an UPDATE that must change exactly the one INTENT row of {@code serial}. */
   private void updateIntent(String sql, String serial, Object... parameters) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement statement = connection.prepareStatement(sql)) {
-      for (int i = 0; i < parameters.length; i++) {
-        statement.setObject(i + 1, parameters[i]);
-      }
-      int rows = statement.executeUpdate();
-      if (rows != 1) {
-        connection.rollback();
-        throw new LedgerException(
-            "no pending intent for serial " + serial + " (found " + rows + " rows)", null);
-      }
-      connection.commit();
+    int rows;
+    try {
+      rows =
+          writes.submit(
+              connection -> {
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                  for (int i = 0; i < parameters.length; i++) {
+                    statement.setObject(i + 1, parameters[i]);
+                  }
+                  return statement.executeUpdate();
+                }
+              });
     } catch (SQLException e) {
       throw unavailable(e);
+    }
+    if (rows != 1) {
+      throw new LedgerException("no pending intent for serial " + serial + " (found " + rows + " rows)", null);
     }
   }
 
@@ -158,6 +162,7 @@ public final class JdbcLedger implements Ledger {
 
   @Override
   public void close() {
+    writes.close();
     database.close();
   }
 }
