@@ -394,6 +394,27 @@ class IssuerTest {
   }
 
   @Test
+  void nodeNameTooLongForTheCommonNameIsTheCallersErrorNotAnInternalOne() throws Exception {
+    // A 60-character node name is a valid DNS-1123 subdomain, so Profiles accepts it, but
+    // "system:node:" + 60 characters exceeds the 64-character CN bound of RFC 5280 (ub-common-name).
+    // BUG (fails today): CertificateAssembler.subject hands the CN to BouncyCastle's BCStyle, which
+    // throws IllegalArgumentException ("commonName length 72 exceeds RFC 5280 ub-common-name");
+    // it escapes Issuer.issue unchecked and IssuanceService answers INTERNAL, instead of an
+    // InvalidRequest telling the caller the node name is too long. Profiles (kubelet CN =
+    // system:node:<name>, etcd CN = <name>) should bound the names that end up in the CN.
+    String nodeName = "n" + "0123456789".repeat(5) + "-abcdefgh";
+    assertEquals(60, nodeName.length());
+
+    IssuanceException e =
+        assertThrows(
+            IssuanceException.class,
+            () -> issuer(NOW).issue(CALLER, kubeletClient(nodeName, csr(leaf), "r")));
+
+    assertEquals(IssuanceException.InvalidRequest.class, e.getClass(), e.reason() + ": " + e.getMessage());
+    assertEquals(0, ca.key.signCalls());
+  }
+
+  @Test
   void invalidCsrIsRefusedBeforeAnythingIsRecorded() throws Exception {
     byte[] csr = csr(leaf);
     csr[csr.length - 1] ^= 1;
