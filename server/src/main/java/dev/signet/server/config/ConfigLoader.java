@@ -53,8 +53,8 @@ public final class ConfigLoader {
       if (!(document instanceof Map<?, ?> map)) {
         throw new ConfigException(file + " must hold a YAML mapping (key: value lines)");
       }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> typed = (Map<String, Object>) map;
+      Map<String, Object> typed = new java.util.LinkedHashMap<>();
+      map.forEach((key, value) -> typed.put(String.valueOf(key), value));
       return typed;
     } catch (NoSuchFileException e) {
       throw new ConfigException("configuration file " + file + " does not exist");
@@ -74,6 +74,8 @@ public final class ConfigLoader {
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    } else if (host.contains(":")) {
+      throw new ConfigException("listen: write an IPv6 address in brackets, e.g. [::1]:7443");
     }
     try {
       int port = Integer.parseInt(text.substring(colon + 1));

@@ -71,7 +71,7 @@ public final class CsrParser {
           Profile.ExtendedKeyUsage.SERVER_AUTH, KeyPurposeId.id_kp_serverAuth,
           Profile.ExtendedKeyUsage.CLIENT_AUTH, KeyPurposeId.id_kp_clientAuth);
 
-  /** The product of the odd primes below 752, for Boulder's small-factor check on RSA moduli. */
+  /** The product of the primes below 752, for Boulder's small-factor check on RSA moduli. */
   private static final BigInteger SMALL_PRIMES = smallPrimesProduct(752);
 
   private final Provider bouncyCastle = new BouncyCastleProvider();
@@ -101,6 +101,7 @@ public final class CsrParser {
               + "; Signet accepts ECDSA or RSA (PKCS#1 v1.5) signatures with SHA-256, SHA-384 or"
               + " SHA-512");
     }
+    checkRsaModulus(csr.getSubjectPublicKeyInfo());
     PublicKey key = publicKey(csr.getSubjectPublicKeyInfo());
     KeyAlgorithm algorithm =
         KeyAlgorithm.of(key)
@@ -112,9 +113,6 @@ public final class CsrParser {
                             + describe(csr.getSubjectPublicKeyInfo(), key)
                             + "; allowed are ECDSA P-256 or P-384 and RSA 2048, 3072 or 4096 bits"
                             + " with exponent 65537"));
-    if (key instanceof RSAPublicKey rsa) {
-      checkRsaModulus(rsa.getModulus());
-    }
     verifySignature(csr, key);
     checkRequestedExtensions(csr, profile);
     return new ValidatedCsr(csr.getSubjectPublicKeyInfo(), algorithm, sha256(der));
@@ -139,10 +137,23 @@ public final class CsrParser {
       }
       return new PKCS10CertificationRequest(request);
     } catch (IOException | RuntimeException e) {
-      throw invalid(
-          "CSR_MALFORMED",
-          "csr_der is not a well-formed PKCS#10 request: " + safe(e.getMessage()));
+      throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request: " + parseProblem(e));
     }
+  }
+
+  /**
+   * What went wrong while decoding, in words: the parser's own messages name its classes, which
+   * mean nothing to the caller and say too much about the daemon.
+   */
+  private static String parseProblem(Exception e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    if (message.contains("Extra data")) {
+      return "bytes follow the end of the request";
+    }
+    if (e instanceof IOException) {
+      return "the DER is truncated or corrupt";
+    }
+    return "the DER is not a CertificationRequest structure";
   }
 
   private PublicKey publicKey(SubjectPublicKeyInfo info) throws IssuanceException.InvalidRequest {
@@ -150,7 +161,7 @@ public final class CsrParser {
       // BouncyCastle checks that an EC point lies on its curve while decoding it.
       return new JcaPEMKeyConverter().setProvider(bouncyCastle).getPublicKey(info);
     } catch (IOException | RuntimeException e) {
-      throw invalid("KEY_MALFORMED", "the CSR's public key cannot be decoded: " + safe(e.getMessage()));
+      throw invalid("KEY_MALFORMED", "the CSR's public key cannot be decoded (an EC point off its curve, or a corrupt key)");
     }
   }
 
@@ -191,7 +202,10 @@ public final class CsrParser {
         extensions = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
       } catch (IllegalArgumentException e) {
         // Extensions refuses a repeated extension, which RFC 5280 §4.2 forbids.
-        throw invalid("CSR_EXTENSIONS", "the CSR's extension request is malformed: " + safe(e.getMessage()));
+        throw invalid(
+            "CSR_EXTENSIONS",
+            "the CSR's extension request is malformed"
+                + (String.valueOf(e.getMessage()).contains("repeated") ? ": an extension appears twice" : ""));
       }
       for (ASN1ObjectIdentifier oid : extensions.getExtensionOIDs()) {
         checkExtension(extensions.getExtension(oid), profile);
@@ -244,11 +258,22 @@ public final class CsrParser {
   }
 
   /**
-   * Refuses moduli with a small prime factor and moduli whose primes are close enough for Fermat
-   * factorisation to find them in 100 steps (Boulder's goodkey checks; both are cheap).
+   * Refuses RSA moduli with a small prime factor (2 included) and moduli whose primes are close
+   * enough for Fermat factorisation to find them in 100 steps (Boulder's goodkey checks; both are
+   * cheap). Runs on the encoded key, before decoding, which would refuse some of these keys
+   * itself but under a vaguer reason.
    */
-  private static void checkRsaModulus(BigInteger modulus) throws IssuanceException.InvalidRequest {
-    if (!modulus.gcd(SMALL_PRIMES).equals(BigInteger.ONE)) {
+  private static void checkRsaModulus(SubjectPublicKeyInfo info) throws IssuanceException.InvalidRequest {
+    if (!info.getAlgorithm().getAlgorithm().equals(PKCSObjectIdentifiers.rsaEncryption)) {
+      return;
+    }
+    BigInteger modulus;
+    try {
+      modulus = org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(info.parsePublicKey()).getModulus();
+    } catch (IOException | RuntimeException e) {
+      throw invalid("KEY_MALFORMED", "the CSR's RSA public key cannot be decoded");
+    }
+    if (modulus.signum() <= 0 || !modulus.gcd(SMALL_PRIMES).equals(BigInteger.ONE)) {
       throw invalid("KEY_WEAK", "the CSR's RSA modulus has a small prime factor");
     }
     BigInteger a = modulus.sqrt();
@@ -295,7 +320,7 @@ public final class CsrParser {
   }
 
   private static BigInteger smallPrimesProduct(int below) {
-    BigInteger product = BigInteger.ONE;
+    BigInteger product = BigInteger.TWO;
     for (int n = 3; n < below; n += 2) {
       if (BigInteger.valueOf(n).isProbablePrime(50)) {
         product = product.multiply(BigInteger.valueOf(n));
@@ -308,12 +333,4 @@ public final class CsrParser {
     return new IssuanceException.InvalidRequest(reason, message);
   }
 
-  /** Parser messages can quote input bytes; keep them short and printable. */
-  private static String safe(String message) {
-    if (message == null) {
-      return "unreadable";
-    }
-    String printable = message.replaceAll("[^\\x20-\\x7e]", "?");
-    return printable.length() > 120 ? printable.substring(0, 120) + "..." : printable;
-  }
 }

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public final class Pkcs11Uri {
   private static final Set<String> PATH_ATTRIBUTES =
-      Set.of("token", "serial", "manufacturer", "model", "object", "id", "type");
+      Set.of("token", "serial", "manufacturer", "model", "object");
 
   private final Map<String, String> path;
 
@@ -43,6 +43,10 @@ public final class Pkcs11Uri {
         throw new IllegalArgumentException("attribute '" + attribute + "' has no name=value form");
       }
       String name = attribute.substring(0, equals);
+      if (name.startsWith("pin-")) {
+        throw new IllegalArgumentException(
+            name + " is not accepted: give the PIN through hsm.pin (file: or env:)");
+      }
       if (!PATH_ATTRIBUTES.contains(name)) {
         throw new IllegalArgumentException(
             "unknown attribute '" + name + "'; Signet understands " + PATH_ATTRIBUTES);
@@ -77,7 +81,7 @@ public final class Pkcs11Uri {
   /** The token part of this URI, without the object. */
   public Pkcs11Uri tokenOnly() {
     Map<String, String> copy = new LinkedHashMap<>(path);
-    copy.keySet().removeAll(Set.of("object", "id", "type"));
+    copy.remove("object");
     return new Pkcs11Uri(copy);
   }
 
@@ -120,10 +124,12 @@ public final class Pkcs11Uri {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c == '%') {
-        if (i + 2 >= value.length()) {
-          throw new IllegalArgumentException("truncated percent-escape in '" + value + "'");
+        if (i + 2 >= value.length()
+            || Character.digit(value.charAt(i + 1), 16) < 0
+            || Character.digit(value.charAt(i + 2), 16) < 0) {
+          throw new IllegalArgumentException("'%' must be followed by two hex digits in '" + value + "'");
         }
-        bytes.write(Integer.parseInt(value.substring(i + 1, i + 3), 16));
+        bytes.write(Character.digit(value.charAt(i + 1), 16) * 16 + Character.digit(value.charAt(i + 2), 16));
         i += 2;
       } else {
         bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));

@@ -41,6 +41,9 @@ public final class Names {
     if (isIpAddress(name)) {
       return "it is an IP address, not a DNS name";
     }
+    if (name.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
+      return "it is all digits and dots, which resolvers read as an address";
+    }
     if (name.length() > 253) {
       return "it is longer than 253 characters";
     }
@@ -67,9 +70,17 @@ public final class Names {
     return "it is not a DNS name";
   }
 
-  /** An IPv4 address in dotted-quad form or an IPv6 address; never resolved through DNS. */
+  /**
+   * An IPv4 address in dotted-quad form or an IPv6 address; never resolved through DNS. Forms a
+   * certificate cannot carry as written are refused rather than rewritten: IPv6 zone ids
+   * ({@code fe80::1%eth0}) and IPv4-mapped IPv6 ({@code ::ffff:10.0.0.1}, which would become the
+   * IPv4 address).
+   */
   public static boolean isIpAddress(String text) {
-    return InetAddresses.isInetAddress(text);
+    if (text.contains("%") || !InetAddresses.isInetAddress(text)) {
+      return false;
+    }
+    return text.contains(":") == (InetAddresses.forString(text) instanceof java.net.Inet6Address);
   }
 
   /** Parses an IP literal (never a DNS lookup). */

@@ -12,6 +12,8 @@ import java.util.Set;
  */
 public final class Profiles {
   private static final String NODE_PREFIX = "system:node:";
+  /** RFC 5280's ub-common-name; strict verifiers refuse longer CNs. */
+  private static final int MAX_COMMON_NAME = 64;
 
   private Profiles() {}
 
@@ -54,7 +56,7 @@ public final class Profiles {
       case ETCD_SERVER, ETCD_PEER -> {
         var p = expect(parameters, ProfileParameters.EtcdMember.class, profile);
         nodeName = nodeName(p.nodeName());
-        commonName = nodeName;
+        commonName = commonName(nodeName, "");
         sans.dns(nodeName);
         sans.dns("localhost");
         sans.ip(address("advertise_address", p.advertiseAddress()));
@@ -67,12 +69,12 @@ public final class Profiles {
       case KUBELET_CLIENT -> {
         var p = expect(parameters, ProfileParameters.KubeletClient.class, profile);
         nodeName = nodeName(p.nodeName());
-        commonName = NODE_PREFIX + nodeName;
+        commonName = commonName(nodeName, NODE_PREFIX);
       }
       case KUBELET_SERVING -> {
         var p = expect(parameters, ProfileParameters.KubeletServing.class, profile);
         nodeName = nodeName(p.nodeName());
-        commonName = NODE_PREFIX + nodeName;
+        commonName = commonName(nodeName, NODE_PREFIX);
         if (p.addresses().isEmpty()) {
           throw new InvalidParametersException(
               "addresses: at least one DNS name or IP address of the node is required");
@@ -128,6 +130,22 @@ public final class Profiles {
           Names.dnsNameProblem(name) + "; a node name is a DNS-1123 subdomain such as worker-1");
     }
     return name;
+  }
+
+  /** A CN made of a node name, within the bound every X.509 verifier accepts. */
+  private static String commonName(String nodeName, String prefix) throws InvalidParametersException {
+    if (prefix.length() + nodeName.length() > MAX_COMMON_NAME) {
+      throw new InvalidParametersException(
+          "node_name is "
+              + nodeName.length()
+              + " characters; this certificate's CN ("
+              + prefix
+              + "<node name>) may hold at most "
+              + MAX_COMMON_NAME
+              + " (RFC 5280), so the node name may have at most "
+              + (MAX_COMMON_NAME - prefix.length()));
+    }
+    return prefix + nodeName;
   }
 
   private static InetAddress address(String field, String text) throws InvalidParametersException {

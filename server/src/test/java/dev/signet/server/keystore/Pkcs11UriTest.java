@@ -154,9 +154,17 @@ class Pkcs11UriTest {
 
   @Test
   void objectAttributesDoNotAffectTokenMatching() {
-    Pkcs11Uri uri = Pkcs11Uri.parse("pkcs11:token=signet;object=etcd-ca;type=private");
+    Pkcs11Uri uri = Pkcs11Uri.parse("pkcs11:token=signet;object=etcd-ca");
 
     assertTrue(uri.matchesToken("signet", "1", "m", "m"));
+  }
+
+  /** Signet finds keys by label; an id or type it would ignore is refused instead. */
+  @ParameterizedTest
+  @ValueSource(strings = {"pkcs11:token=signet;object=k;id=%01", "pkcs11:token=signet;object=k;type=private"})
+  void refusesAttributesSignetWouldIgnore(String text) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
+    assertTrue(e.getMessage().contains("unknown attribute"), e.getMessage());
   }
 
   @Test
@@ -180,8 +188,8 @@ class Pkcs11UriTest {
   }
 
   @Test
-  void tokenOnlyDropsObjectIdAndType() {
-    Pkcs11Uri key = Pkcs11Uri.parse("pkcs11:token=signet;serial=42;object=k;id=%01;type=private");
+  void tokenOnlyDropsTheObject() {
+    Pkcs11Uri key = Pkcs11Uri.parse("pkcs11:token=signet;serial=42;object=k");
 
     assertEquals(Pkcs11Uri.parse("pkcs11:token=signet;serial=42"), key.tokenOnly());
     assertEquals(Optional.empty(), key.tokenOnly().object());
@@ -215,7 +223,7 @@ class Pkcs11UriTest {
         "pkcs11:token=My%20Token;serial=0123;manufacturer=SoftHSM%20project;model=SoftHSM%20v2",
         "pkcs11:token=a%3Bb%3Fc%25d%26e%3Df;object=x%2Fy",
         "pkcs11:token=%C3%A9t%C3%A9;object=%E2%82%AC",
-        "pkcs11:serial=42;id=%00%01"
+        "pkcs11:serial=42;object=%00%01"
       })
   void toStringParsesBackToAnEqualUri(String text) {
     Pkcs11Uri uri = Pkcs11Uri.parse(text);

@@ -76,9 +76,9 @@ class NamesTest {
         Arguments.of("10.0.0.1", "IP address"),
         Arguments.of("::1", "IP address"),
         Arguments.of("fd00::10", "IP address"),
-        Arguments.of("123", "not a DNS name"),
-        Arguments.of("1.2.3", "not a DNS name"),
-        Arguments.of("127.1", "not a DNS name"));
+        Arguments.of("123", "all digits and dots"),
+        Arguments.of("1.2.3", "all digits and dots"),
+        Arguments.of("127.1", "all digits and dots"));
   }
 
   @ParameterizedTest
