@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * is returned, as in production.
  *
  * <p>Run with {@code bin/signet-bench}; arguments: the token directory prepared by that script,
- * then optionally the measured seconds per step (default 8).
+ * then optionally the measured seconds per step (default 8) and a directory for the ledgers
+ * (default: beside the tokens; a tmpfs such as /dev/shm shows the daemon's cost without the
+ * disk's fsync latency).
  */
 public final class IssuanceBenchmark {
   private static final int[] CONCURRENCY = {1, 4, 16};
@@ -50,9 +52,10 @@ public final class IssuanceBenchmark {
   public static void main(String[] args) throws Exception {
     Path directory = Path.of(args[0]);
     Duration measure = Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 8);
+    Path ledgers = args.length > 2 ? Path.of(args[2]) : directory;
     List<Row> rows = new ArrayList<>();
     for (KeyAlgorithm algorithm : List.of(KeyAlgorithm.ECDSA_P256, KeyAlgorithm.RSA_2048)) {
-      rows.addAll(measure(directory, algorithm, measure));
+      rows.addAll(measure(directory, ledgers, algorithm, measure));
     }
     System.out.println();
     System.out.printf("%-11s %8s %18s %16s %7s %9s %9s%n",
@@ -64,15 +67,19 @@ public final class IssuanceBenchmark {
     }
     System.out.println("\nratio = certificates/s through signetd (mTLS, CSR checks, lint, two durable ledger"
         + " commits, signature verification) / raw token signatures/s at the same concurrency.");
-    System.out.println("cores: " + Runtime.getRuntime().availableProcessors() + ", java " + System.getProperty("java.version"));
+    System.out.println("cores: " + Runtime.getRuntime().availableProcessors() + ", java "
+        + System.getProperty("java.version") + ", ledgers in " + ledgers);
   }
 
-  private static List<Row> measure(Path directory, KeyAlgorithm algorithm, Duration measure) throws Exception {
+  private static List<Row> measure(Path directory, Path ledgers, KeyAlgorithm algorithm, Duration measure)
+      throws Exception {
     String label = "bench-" + algorithm.id();
     System.out.println("== " + algorithm + ": preparing CA and " + label);
     TestToken token = TestToken.create(directory, label);
     Path instance = directory.resolve(label);
-    Path config = new DaemonConfig().algorithm(algorithm.id()).writeTo(token, instance);
+    Path ledger = ledgers.resolve(label + "-" + System.nanoTime() + ".db");
+    Path config =
+        new DaemonConfig().algorithm(algorithm.id()).ledgerUrl("jdbc:sqlite:" + ledger).writeTo(token, instance);
     DaemonProcess.init(token, config);
 
     double[] signatures = new double[CONCURRENCY.length];

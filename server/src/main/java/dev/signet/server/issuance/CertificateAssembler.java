@@ -51,7 +51,7 @@ final class CertificateAssembler {
       Instant notAfter) {
     V3TBSCertificateGenerator tbs = new V3TBSCertificateGenerator();
     tbs.setSerialNumber(new ASN1Integer(serial));
-    tbs.setSignature(X509.signatureAlgorithm(ca.key().algorithm()));
+    tbs.setSignature(ca.signatureAlgorithm());
     tbs.setIssuer(ca.subject());
     tbs.setStartDate(X509.time(notBefore));
     tbs.setEndDate(X509.time(notAfter));

@@ -67,7 +67,7 @@ final class CertificateLinter {
     if (serial.toByteArray().length > 20 || serial.bitLength() < 64) {
       problems.add("serial number must hold 64 to 159 bits");
     }
-    if (!tbs.getSignature().equals(X509.signatureAlgorithm(ca.key().algorithm()))) {
+    if (!tbs.getSignature().equals(ca.signatureAlgorithm())) {
       problems.add("signature algorithm does not match the CA key");
     }
     if (!tbs.getIssuer().equals(ca.subject())) {

@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.Provider;
-import java.security.PublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -28,12 +26,9 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import dev.signet.server.x509.Signatures;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.PKCSException;
 
 /**
  * Reads a caller's PKCS#10 CSR with no benefit of the doubt. BouncyCastle parses almost anything
@@ -46,16 +41,6 @@ import org.bouncycastle.pkcs.PKCSException;
 public final class CsrParser {
   /** Real CSRs are well under 2 KiB (an RSA-4096 one is about 1.7 KiB). */
   public static final int MAX_CSR_BYTES = 8 * 1024;
-
-  /** ECDSA or RSA PKCS#1 v1.5 with SHA-2: what kubelets, openssl and Go produce. */
-  private static final Set<ASN1ObjectIdentifier> SIGNATURE_ALGORITHMS =
-      Set.of(
-          X9ObjectIdentifiers.ecdsa_with_SHA256,
-          X9ObjectIdentifiers.ecdsa_with_SHA384,
-          X9ObjectIdentifiers.ecdsa_with_SHA512,
-          PKCSObjectIdentifiers.sha256WithRSAEncryption,
-          PKCSObjectIdentifiers.sha384WithRSAEncryption,
-          PKCSObjectIdentifiers.sha512WithRSAEncryption);
 
   /** Extensions a CSR may ask for; they are checked, then ignored (never copied). */
   private static final Set<ASN1ObjectIdentifier> UNDERSTOOD_EXTENSIONS =
@@ -74,8 +59,6 @@ public final class CsrParser {
   /** The product of the primes below 752, for Boulder's small-factor check on RSA moduli. */
   private static final BigInteger SMALL_PRIMES = smallPrimesProduct(752);
 
-  private final Provider bouncyCastle = new BouncyCastleProvider();
-
   /** A CSR that passed every check: its public key and what it was. */
   public record ValidatedCsr(SubjectPublicKeyInfo publicKey, KeyAlgorithm keyAlgorithm, byte[] sha256) {}
 
@@ -93,7 +76,7 @@ public final class CsrParser {
           "CSR_TOO_LARGE", "csr_der is " + der.length + " bytes; at most " + MAX_CSR_BYTES + " are accepted");
     }
     PKCS10CertificationRequest csr = parseDer(der);
-    if (!SIGNATURE_ALGORITHMS.contains(csr.getSignatureAlgorithm().getAlgorithm())) {
+    if (!Signatures.supported(csr.getSignatureAlgorithm().getAlgorithm())) {
       throw invalid(
           "CSR_SIGNATURE_ALGORITHM",
           "the CSR is signed with algorithm "
@@ -101,19 +84,19 @@ public final class CsrParser {
               + "; Signet accepts ECDSA or RSA (PKCS#1 v1.5) signatures with SHA-256, SHA-384 or"
               + " SHA-512");
     }
-    checkRsaModulus(csr.getSubjectPublicKeyInfo());
-    PublicKey key = publicKey(csr.getSubjectPublicKeyInfo());
+    SubjectPublicKeyInfo info = csr.getSubjectPublicKeyInfo();
     KeyAlgorithm algorithm =
-        KeyAlgorithm.of(key)
+        classify(info)
             .orElseThrow(
                 () ->
                     invalid(
                         "KEY_NOT_ALLOWED",
                         "the CSR's key is "
-                            + describe(csr.getSubjectPublicKeyInfo(), key)
+                            + describe(info)
                             + "; allowed are ECDSA P-256 or P-384 and RSA 2048, 3072 or 4096 bits"
                             + " with exponent 65537"));
-    verifySignature(csr, key);
+    checkRsaModulus(info);
+    verifySignature(csr, verificationKey(info));
     checkRequestedExtensions(csr, profile);
     return new ValidatedCsr(csr.getSubjectPublicKeyInfo(), algorithm, sha256(der));
   }
@@ -156,30 +139,59 @@ public final class CsrParser {
     return "the DER is not a CertificationRequest structure";
   }
 
-  private PublicKey publicKey(SubjectPublicKeyInfo info) throws IssuanceException.InvalidRequest {
+  private static AsymmetricKeyParameter verificationKey(SubjectPublicKeyInfo info)
+      throws IssuanceException.InvalidRequest {
     try {
-      // BouncyCastle checks that an EC point lies on its curve while decoding it.
-      return new JcaPEMKeyConverter().setProvider(bouncyCastle).getPublicKey(info);
-    } catch (IOException | RuntimeException e) {
-      throw invalid("KEY_MALFORMED", "the CSR's public key cannot be decoded (an EC point off its curve, or a corrupt key)");
+      return Signatures.verificationKey(info);
+    } catch (IllegalArgumentException e) {
+      throw invalid(
+          "KEY_MALFORMED",
+          "the CSR's public key cannot be decoded (an EC point off its curve, or a corrupt key)");
     }
   }
 
-  private void verifySignature(PKCS10CertificationRequest csr, PublicKey key)
+  private static void verifySignature(PKCS10CertificationRequest csr, AsymmetricKeyParameter key)
       throws IssuanceException.InvalidRequest {
-    boolean valid;
+    byte[] signed;
     try {
-      valid =
-          csr.isSignatureValid(
-              new JcaContentVerifierProviderBuilder().setProvider(bouncyCastle).build(key));
-    } catch (OperatorCreationException | PKCSException | RuntimeException e) {
-      valid = false;
+      // The CSR is canonical DER (checked above), so this is exactly the signed encoding.
+      signed = csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request");
     }
-    if (!valid) {
+    if (!Signatures.verify(key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
       throw invalid(
           "CSR_SIGNATURE_INVALID",
           "the CSR's signature does not verify under its own public key, so it does not prove"
               + " possession of the private key; make a new CSR with the matching key");
+    }
+  }
+
+  /** The allowed key kind this encoded key is, without trusting any of its optional parts. */
+  private static Optional<KeyAlgorithm> classify(SubjectPublicKeyInfo info) {
+    ASN1ObjectIdentifier type = info.getAlgorithm().getAlgorithm();
+    if (type.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+      Optional<org.bouncycastle.asn1.pkcs.RSAPublicKey> rsa = rsaKey(info);
+      if (rsa.isEmpty() || !rsa.get().getPublicExponent().equals(BigInteger.valueOf(65537))) {
+        return Optional.empty();
+      }
+      int bits = rsa.get().getModulus().bitLength();
+      return Arrays.stream(KeyAlgorithm.values()).filter(a -> a.isRsa() && a.bits() == bits).findFirst();
+    }
+    if (type.equals(X9ObjectIdentifiers.id_ecPublicKey)
+        && info.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve) {
+      return Arrays.stream(KeyAlgorithm.values())
+          .filter(a -> a.isEc() && a.curveOid().equals(curve.getId()))
+          .findFirst();
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<org.bouncycastle.asn1.pkcs.RSAPublicKey> rsaKey(SubjectPublicKeyInfo info) {
+    try {
+      return Optional.of(org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(info.parsePublicKey()));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -267,12 +279,10 @@ public final class CsrParser {
     if (!info.getAlgorithm().getAlgorithm().equals(PKCSObjectIdentifiers.rsaEncryption)) {
       return;
     }
-    BigInteger modulus;
-    try {
-      modulus = org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(info.parsePublicKey()).getModulus();
-    } catch (IOException | RuntimeException e) {
-      throw invalid("KEY_MALFORMED", "the CSR's RSA public key cannot be decoded");
-    }
+    BigInteger modulus =
+        rsaKey(info)
+            .orElseThrow(() -> invalid("KEY_MALFORMED", "the CSR's RSA public key cannot be decoded"))
+            .getModulus();
     if (modulus.signum() <= 0 || !modulus.gcd(SMALL_PRIMES).equals(BigInteger.ONE)) {
       throw invalid("KEY_WEAK", "the CSR's RSA modulus has a small prime factor");
     }
@@ -289,10 +299,12 @@ public final class CsrParser {
     }
   }
 
-  private static String describe(SubjectPublicKeyInfo info, PublicKey key) {
+  private static String describe(SubjectPublicKeyInfo info) {
     ASN1ObjectIdentifier algorithm = info.getAlgorithm().getAlgorithm();
-    if (key instanceof RSAPublicKey rsa) {
-      return "RSA with " + rsa.getModulus().bitLength() + " bits and exponent " + rsa.getPublicExponent();
+    if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+      return rsaKey(info)
+          .map(rsa -> "RSA with " + rsa.getModulus().bitLength() + " bits and exponent " + rsa.getPublicExponent())
+          .orElse("an undecodable RSA key");
     }
     if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
       ASN1Encodable parameters = info.getAlgorithm().getParameters();

@@ -21,8 +21,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Provider;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +36,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.TBSCertificate;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * The issuance pipeline, free of any transport. In order: validate the typed inputs into the
@@ -80,7 +77,6 @@ public final class Issuer {
   private final Clock clock;
   private final SerialNumbers serials;
   private final CsrParser csrParser = new CsrParser();
-  private final Provider verifier = new BouncyCastleProvider();
 
   public Issuer(CaRegistry cas, Ledger ledger, Settings settings, Clock clock, SerialNumbers serials) {
     this.cas = cas;
@@ -188,24 +184,12 @@ public final class Issuer {
       throw new IssuanceException.Unavailable(
           "TOKEN_UNAVAILABLE", "the CA's token is unavailable; nothing was issued", e);
     }
-    if (!verifies(ca, tbsDer, signature)) {
+    if (!ca.verifies(tbsDer, signature)) {
       abandon(ca, serial, "the token returned a signature that does not verify");
       throw internal("SIGNATURE_INVALID", "token signature for serial " + serial + " does not verify", null);
     }
     AlgorithmIdentifier algorithm = tbs.getSignature();
     return X509.assemble(tbs, algorithm, signature);
-  }
-
-  /** Checks the token's signature with the CA's public key before anything leaves the daemon. */
-  private boolean verifies(IssuingCa ca, byte[] tbsDer, byte[] signature) {
-    try {
-      Signature check = Signature.getInstance(ca.key().algorithm().signatureAlgorithm(), verifier);
-      check.initVerify(ca.certificate().getPublicKey());
-      check.update(tbsDer);
-      return check.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
   }
 
   private void abandon(IssuingCa ca, String serial, String reason) {

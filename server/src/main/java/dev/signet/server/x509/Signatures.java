@@ -1,0 +1,76 @@
+package dev.signet.server.x509;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.crypto.Signer;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.digests.SHA384Digest;
+import org.bouncycastle.crypto.digests.SHA512Digest;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.signers.DSADigestSigner;
+import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.signers.RSADigestSigner;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
+
+/**
+ * Signature checks with BouncyCastle's low-level API. The JCA route costs a provider lookup and
+ * a key conversion per call, more than the verification itself, and the issuance pipeline
+ * verifies two signatures per certificate (the CSR's, and the token's before release).
+ */
+public final class Signatures {
+  /** The signature algorithms Signet verifies: ECDSA and RSA PKCS#1 v1.5 with SHA-2. */
+  private static final Map<ASN1ObjectIdentifier, Supplier<Signer>> VERIFIERS =
+      Map.of(
+          X9ObjectIdentifiers.ecdsa_with_SHA256, () -> new DSADigestSigner(new ECDSASigner(), new SHA256Digest()),
+          X9ObjectIdentifiers.ecdsa_with_SHA384, () -> new DSADigestSigner(new ECDSASigner(), new SHA384Digest()),
+          X9ObjectIdentifiers.ecdsa_with_SHA512, () -> new DSADigestSigner(new ECDSASigner(), new SHA512Digest()),
+          PKCSObjectIdentifiers.sha256WithRSAEncryption, () -> new RSADigestSigner(new SHA256Digest()),
+          PKCSObjectIdentifiers.sha384WithRSAEncryption, () -> new RSADigestSigner(new SHA384Digest()),
+          PKCSObjectIdentifiers.sha512WithRSAEncryption, () -> new RSADigestSigner(new SHA512Digest()));
+
+  private Signatures() {}
+
+  /** Whether Signet can verify signatures of this algorithm. */
+  public static boolean supported(ASN1ObjectIdentifier signatureAlgorithm) {
+    return VERIFIERS.containsKey(signatureAlgorithm);
+  }
+
+  /**
+   * A public key ready for verification. Decoding checks the key (an EC point must lie on its
+   * curve); a key decoded once and reused also keeps BouncyCastle's precomputed tables.
+   *
+   * @throws IllegalArgumentException if the key cannot be decoded
+   */
+  public static AsymmetricKeyParameter verificationKey(SubjectPublicKeyInfo key) {
+    try {
+      return PublicKeyFactory.createKey(key);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("undecodable public key", e);
+    }
+  }
+
+  /**
+   * Whether {@code signature}, in its X.509 encoding (DER for ECDSA, PKCS#1 v1.5 for RSA), is
+   * valid over {@code data} under {@code key}. False for an algorithm Signet does not verify.
+   */
+  public static boolean verify(
+      AsymmetricKeyParameter key, ASN1ObjectIdentifier signatureAlgorithm, byte[] data, byte[] signature) {
+    Supplier<Signer> verifier = VERIFIERS.get(signatureAlgorithm);
+    if (verifier == null) {
+      return false;
+    }
+    Signer check = verifier.get();
+    try {
+      check.init(false, key);
+      check.update(data, 0, data.length);
+      return check.verifySignature(signature);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}
