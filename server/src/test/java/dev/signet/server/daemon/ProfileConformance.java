@@ -30,9 +30,8 @@ import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
-import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.Keys;
-import dev.signet.server.testing.TestToken;
+import dev.signet.server.testing.TestDaemon;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -74,8 +73,7 @@ abstract class ProfileConformance {
   private static final Set<String> LEAF_EXTENSIONS =
       Set.of("2.5.29.15", "2.5.29.37", "2.5.29.19", "2.5.29.14", "2.5.29.35", "2.5.29.17");
 
-  private TestToken token;
-  private DaemonProcess daemon;
+  private TestDaemon daemon;
   private ApiClient client;
   private Path work;
 
@@ -89,16 +87,12 @@ abstract class ProfileConformance {
   @BeforeAll
   void startDaemon() throws Exception {
     work = Files.createTempDirectory("conformance-" + caAlgorithm().id());
-    token = TestToken.create(work.resolve("hsm"), "conf-" + caAlgorithm().id());
-    Path config = new DaemonConfig().algorithm(caAlgorithm().id()).writeTo(token);
-    DaemonProcess.init(token, config);
-    daemon = DaemonProcess.serve(token, config);
-    client = ApiClient.asOperator(token, daemon.port());
+    daemon = TestDaemon.start("conf-" + caAlgorithm().id(), new DaemonConfig().algorithm(caAlgorithm().id()));
+    client = daemon.operator();
   }
 
   @AfterAll
   void stopDaemon() throws Exception {
-    client.close();
     daemon.close();
   }
 

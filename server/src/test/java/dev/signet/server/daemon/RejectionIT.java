@@ -12,15 +12,12 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
-import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.HostileCsrs;
 import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.LedgerRows;
-import dev.signet.server.testing.TestToken;
+import dev.signet.server.testing.TestDaemon;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -38,22 +35,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RejectionIT {
-  private TestToken token;
-  private DaemonProcess daemon;
+  private TestDaemon daemon;
   private ApiClient client;
+  private LedgerRows ledger;
 
   @BeforeAll
   void startDaemon() throws Exception {
-    token = TestToken.create(Files.createTempDirectory("rejection").resolve("hsm"), "rejection");
-    Path config = new DaemonConfig().writeTo(token);
-    DaemonProcess.init(token, config);
-    daemon = DaemonProcess.serve(token, config);
-    client = ApiClient.asOperator(token, daemon.port());
+    daemon = TestDaemon.start("rejection", new DaemonConfig());
+    client = daemon.operator();
+    ledger = daemon.ledger();
   }
 
   @AfterAll
   void stopDaemon() throws Exception {
-    client.close();
     daemon.close();
   }
 
@@ -81,7 +75,7 @@ class RejectionIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostileCsrs")
   void hostileCsrIsRefusedAndNothingIsSigned(String name, Supplier<byte[]> csr, String explanation) throws Exception {
-    int rowsBefore = LedgerRows.of(token).count("1 = 1");
+    int rowsBefore = ledger.count("1 = 1");
     StatusRuntimeException refused =
         assertThrows(
             StatusRuntimeException.class,
@@ -94,12 +88,12 @@ class RejectionIT {
                             .setCsrDer(ByteString.copyFrom(csr.get()))
                             .build()));
     assertInvalidArgument(refused, explanation);
-    assertEquals(rowsBefore, LedgerRows.of(token).count("1 = 1"), "no intent, no certificate recorded");
+    assertEquals(rowsBefore, ledger.count("1 = 1"), "no intent, no certificate recorded");
   }
 
   @Test
   void invalidTypedInputsAreRefusedWithTheFieldNamed() throws Exception {
-    int rowsBefore = LedgerRows.of(token).count("1 = 1");
+    int rowsBefore = ledger.count("1 = 1");
     ByteString csr = Keys.csrBytes(Keys.ec());
     assertInvalidArgument(
         assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(
@@ -117,7 +111,7 @@ class RejectionIT {
         assertThrows(StatusRuntimeException.class, () -> client.issuance().issueAdmin(
             IssueAdminRequest.newBuilder().setRequestId("no spaces allowed").setCsrDer(csr).build())),
         "request_id");
-    assertEquals(rowsBefore, LedgerRows.of(token).count("1 = 1"));
+    assertEquals(rowsBefore, ledger.count("1 = 1"));
   }
 
   @Test
@@ -127,7 +121,7 @@ class RejectionIT {
     var first = client.issuance().issueAdmin(request);
     var again = client.issuance().issueAdmin(request);
     assertEquals(first.getCertificateDer(), again.getCertificateDer(), "no second signature");
-    assertEquals(1, LedgerRows.of(token).count("request_id = 'retry-1'"));
+    assertEquals(1, ledger.count("request_id = 'retry-1'"));
 
     StatusRuntimeException conflict =
         assertThrows(
@@ -139,7 +133,7 @@ class RejectionIT {
 
   @Test
   void aMessageOverTheSizeLimitIsRefusedBeforeItIsRead() throws Exception {
-    int rowsBefore = LedgerRows.of(token).count("1 = 1");
+    int rowsBefore = ledger.count("1 = 1");
     StatusRuntimeException refused =
         assertThrows(
             StatusRuntimeException.class,
@@ -148,7 +142,7 @@ class RejectionIT {
                     .issuance()
                     .issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(ByteString.copyFrom(new byte[200 * 1024])).build()));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getMessage());
-    assertEquals(rowsBefore, LedgerRows.of(token).count("1 = 1"));
+    assertEquals(rowsBefore, ledger.count("1 = 1"));
   }
 
   private static void assertInvalidArgument(StatusRuntimeException refused, String explanation) {
