@@ -5,13 +5,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which organization (O) in a Signet API credential confers which role. The mapping is data, so
- * a deployment can choose its own organization names; a credential with several mapped
- * organizations is refused a role rather than given the strongest one.
+ * Which organization (O) in a Signet API credential confers which role. The mapping is data from
+ * the configuration, so a deployment chooses its own organization names; a credential whose
+ * organizations map to more than one role gets none rather than the strongest.
  */
 public final class RoleMapping {
-  /** The organizations {@code signetd init} writes into the credentials it issues. */
-  public static final RoleMapping DEFAULT = new RoleMapping(Map.of("signet:ca-admin", Role.CA_ADMIN));
+  /** The organizations Signet writes into the credentials it issues, unless configured otherwise. */
+  public static final RoleMapping DEFAULT =
+      new RoleMapping(
+          Map.of(
+              "signet:ca-admin", Role.CA_ADMIN,
+              "signet:provisioner", Role.PROVISIONER,
+              "signet:node", Role.NODE,
+              "signet:auditor", Role.AUDITOR));
 
   private final Map<String, Role> byOrganization;
 
@@ -23,6 +29,11 @@ public final class RoleMapping {
     List<Role> roles =
         organizations.stream().map(byOrganization::get).filter(r -> r != null).distinct().toList();
     return roles.size() == 1 ? Optional.of(roles.get(0)) : Optional.empty();
+  }
+
+  /** The mapping itself, organization to role. */
+  public Map<String, Role> asMap() {
+    return byOrganization;
   }
 
   /** The organization that confers {@code role}, for issuing credentials. */

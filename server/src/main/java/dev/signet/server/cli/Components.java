@@ -6,7 +6,16 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.issuance.Issuer;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.server.auth.IssuancePolicy;
+import dev.signet.server.auth.RoleMapping;
+import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.Ledger;
+import dev.signet.server.ledger.Nodes;
+import dev.signet.server.ledger.jdbc.JdbcAuditLog;
+import dev.signet.server.ledger.jdbc.JdbcBootstrapTokens;
+import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
@@ -25,14 +34,26 @@ final class Components implements AutoCloseable {
   final SignetdConfig config;
   final Pkcs11Token token;
   final TokenHealth tokenHealth = new TokenHealth();
+  final Database database;
   final Ledger ledger;
+  final AuditLog audit;
+  final Nodes nodes;
+  final BootstrapTokens bootstrapTokens;
+  final RoleMapping roles;
+  final IssuancePolicy policy;
   final Clock clock = Clock.systemUTC();
   final SecureRandom random = new SecureRandom();
 
-  private Components(SignetdConfig config, Pkcs11Token token, Ledger ledger) {
+  private Components(SignetdConfig config, Pkcs11Token token, Database database) {
     this.config = config;
     this.token = token;
-    this.ledger = ledger;
+    this.database = database;
+    this.ledger = new JdbcLedger(database);
+    this.audit = new JdbcAuditLog(database);
+    this.nodes = new JdbcNodes(database);
+    this.bootstrapTokens = new JdbcBootstrapTokens(database);
+    this.roles = new RoleMapping(config.authorization().roles());
+    this.policy = new IssuancePolicy(config.authorization().provisioners(), nodes);
   }
 
   /** Logs in to the token (once) and opens the ledger. */
@@ -47,7 +68,7 @@ final class Components implements AutoCloseable {
       Arrays.fill(pin, '\0');
     }
     try {
-      return new Components(config, token, new JdbcLedger(Database.open(config.ledger())));
+      return new Components(config, token, Database.open(config.ledger()));
     } catch (LedgerException | RuntimeException e) {
       token.close();
       throw e;
@@ -69,6 +90,8 @@ final class Components implements AutoCloseable {
     return new Issuer(
         cas,
         ledger,
+        audit,
+        policy,
         new Issuer.Settings(
             new ClusterDefaults(config.cluster().dnsDomain(), config.cluster().serviceCidr()),
             config.issuance().validity(),
@@ -78,9 +101,22 @@ final class Components implements AutoCloseable {
         new SerialNumbers(random));
   }
 
+  Enrollment enrollment(Issuer issuer) {
+    return new Enrollment(
+        issuer,
+        policy,
+        bootstrapTokens,
+        nodes,
+        audit,
+        roles,
+        new Enrollment.Settings(config.enrollment().defaultTokenTtl(), config.enrollment().maxTokenTtl()),
+        clock,
+        random);
+  }
+
   @Override
   public void close() {
-    ledger.close();
+    database.close();
     token.close();
   }
 }

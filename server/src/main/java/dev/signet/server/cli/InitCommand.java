@@ -4,6 +4,7 @@ import dev.signet.common.AtomicFiles;
 import dev.signet.common.Csrs;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
+import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
@@ -44,8 +45,8 @@ import picocli.CommandLine.Spec;
     },
     mixinStandardHelpOptions = true)
 public final class InitCommand implements Callable<Integer> {
-  /** How the ledger names the caller when init itself issues a credential. */
-  static final String INIT_CALLER = "signetd-init";
+  /** Who issues the credentials init makes, in the ledger and the audit trail. */
+  static final Caller INIT_CALLER = Caller.internal("signetd-init");
   private static final Duration RENEW_SERVER_CREDENTIAL_WITHIN = Duration.ofDays(30);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -79,7 +80,7 @@ public final class InitCommand implements Callable<Integer> {
       CaRegistry cas = components.cas();
       Issuer issuer = components.issuer(cas);
       ensureServerCredential(config, cas, issuer, components, out);
-      ensureOperatorCredential(config, cas, issuer, out);
+      ensureOperatorCredential(config, cas, issuer, components.roles, out);
     }
     out.flush();
     return 0;
@@ -129,7 +130,7 @@ public final class InitCommand implements Callable<Integer> {
   }
 
   private void ensureOperatorCredential(
-      SignetdConfig config, CaRegistry cas, Issuer issuer, PrintWriter out) throws Exception {
+      SignetdConfig config, CaRegistry cas, Issuer issuer, RoleMapping roles, PrintWriter out) throws Exception {
     Path directory = config.tls().operatorDirectory();
     Path certificate = directory.resolve("operator.crt");
     if (Files.exists(certificate)) {
@@ -137,7 +138,7 @@ public final class InitCommand implements Callable<Integer> {
       return;
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
-    String organization = RoleMapping.DEFAULT.organizationFor(Role.CA_ADMIN);
+    String organization = roles.organizationFor(Role.CA_ADMIN);
     Issuer.Issued issued =
         issuer.issue(
             INIT_CALLER,

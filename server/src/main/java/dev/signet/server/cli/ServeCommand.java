@@ -6,6 +6,7 @@ import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.grpc.SignetServer;
+import dev.signet.server.issuance.Issuer;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
@@ -60,8 +61,17 @@ public final class ServeCommand implements Callable<Integer> {
             exitCode.set(EXIT_TOKEN_FAILED);
             stop.countDown();
           });
-      try (SignetServer server =
-          SignetServer.start(config, components.issuer(cas), cas, components.tokenHealth, key, chain)) {
+      Issuer issuer = components.issuer(cas);
+      SignetServer.Parts parts =
+          new SignetServer.Parts(
+              issuer,
+              cas,
+              components.enrollment(issuer),
+              components.roles,
+              components.audit,
+              components.tokenHealth,
+              components.clock);
+      try (SignetServer server = SignetServer.start(config, parts, key, chain)) {
         Runtime.getRuntime()
             .addShutdownHook(
                 new Thread(
@@ -75,6 +85,8 @@ public final class ServeCommand implements Callable<Integer> {
                     },
                     "signet-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
+        server.enrollmentPort()
+            .ifPresent(port -> out.println("signetd enrollment on " + config.enrollment().listen().get().host() + ":" + port));
         out.println("signetd ready on " + config.listen().host() + ":" + server.port());
         out.flush();
         stop.await();

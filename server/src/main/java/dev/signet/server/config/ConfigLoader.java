@@ -2,6 +2,9 @@ package dev.signet.server.config;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
+import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.Role;
+import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.Names;
 import dev.signet.server.profile.TrustDomain;
@@ -31,16 +34,19 @@ public final class ConfigLoader {
     Map<String, Object> document = readYaml(absolute);
     ConfigNode root = new ConfigNode("", document, absolute.getParent());
 
-    SignetdConfig.Listen listen = listen(root);
+    SignetdConfig.Listen listen = listen(root.string("listen", "127.0.0.1:7443"), "listen");
     SignetdConfig.Tls tls = tls(root.child("tls"));
     SignetdConfig.Hsm hsm = hsm(root.child("hsm"));
     SignetdConfig.Cas cas = cas(root.child("cas"), hsm.token());
     SignetdConfig.Ledger ledger = ledger(root.child("ledger"));
     SignetdConfig.Issuance issuance = issuance(root.child("issuance"));
     SignetdConfig.Cluster cluster = cluster(root.child("cluster"));
+    SignetdConfig.Authorization authorization = authorization(root.child("authorization"));
+    SignetdConfig.Enrollment enrollment = enrollment(root.child("enrollment"));
     SignetdConfig.Limits limits = limits(root.child("limits"));
     root.rejectUnknownKeys();
-    return new SignetdConfig(absolute, listen, tls, hsm, cas, ledger, issuance, cluster, limits);
+    return new SignetdConfig(
+        absolute, listen, tls, hsm, cas, ledger, issuance, cluster, authorization, enrollment, limits);
   }
 
   private static Map<String, Object> readYaml(Path file) throws ConfigException {
@@ -65,17 +71,16 @@ public final class ConfigLoader {
     }
   }
 
-  private static SignetdConfig.Listen listen(ConfigNode root) throws ConfigException {
-    String text = root.string("listen", "127.0.0.1:7443");
+  private static SignetdConfig.Listen listen(String text, String key) throws ConfigException {
     int colon = text.lastIndexOf(':');
     if (colon <= 0) {
-      throw new ConfigException("listen must be HOST:PORT, e.g. 127.0.0.1:7443 or [::1]:7443");
+      throw new ConfigException(key + " must be HOST:PORT, e.g. 127.0.0.1:7443 or [::1]:7443");
     }
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     } else if (host.contains(":")) {
-      throw new ConfigException("listen: write an IPv6 address in brackets, e.g. [::1]:7443");
+      throw new ConfigException(key + ": write an IPv6 address in brackets, e.g. [::1]:7443");
     }
     try {
       int port = Integer.parseInt(text.substring(colon + 1));
@@ -84,7 +89,7 @@ public final class ConfigLoader {
       }
       return new SignetdConfig.Listen(host, port);
     } catch (NumberFormatException e) {
-      throw new ConfigException("listen: '" + text.substring(colon + 1) + "' is not a port number");
+      throw new ConfigException(key + ": '" + text.substring(colon + 1) + "' is not a port number");
     }
   }
 
@@ -202,6 +207,54 @@ public final class ConfigLoader {
     }
     node.rejectUnknownKeys();
     return new SignetdConfig.Cluster(dnsDomain, serviceCidr);
+  }
+
+  private static SignetdConfig.Authorization authorization(ConfigNode node) throws ConfigException {
+    ConfigNode rolesNode = node.child("roles");
+    Map<String, Role> roles = new java.util.LinkedHashMap<>();
+    for (String organization : rolesNode.keys()) {
+      roles.put(organization, rolesNode.parsed(organization, Role::fromId).orElseThrow(
+          () -> new ConfigException(rolesNode.keyPath(organization) + " must name a role")));
+    }
+    if (roles.isEmpty()) {
+      roles.putAll(RoleMapping.DEFAULT.asMap());
+    }
+    for (Role role : Role.values()) {
+      if (!roles.containsValue(role)) {
+        throw new ConfigException(
+            node.keyPath("roles") + " gives no organization the role " + role.id()
+                + "; Signet issues credentials of every role");
+      }
+    }
+    rolesNode.rejectUnknownKeys();
+    ConfigNode provisionersNode = node.child("provisioners");
+    Map<String, ProvisionerConstraints> provisioners = new java.util.LinkedHashMap<>();
+    for (String name : List.copyOf(provisionersNode.keys())) {
+      ConfigNode constraints = provisionersNode.child(name);
+      try {
+        provisioners.put(
+            name,
+            new ProvisionerConstraints(
+                constraints.strings("nodeNames"), constraints.strings("addresses"), constraints.strings("dnsSuffixes")));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(provisionersNode.keyPath(name) + ": " + e.getMessage());
+      }
+      constraints.rejectUnknownKeys();
+    }
+    provisionersNode.rejectUnknownKeys();
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Authorization(roles, provisioners);
+  }
+
+  private static SignetdConfig.Enrollment enrollment(ConfigNode node) throws ConfigException {
+    String listenText = node.string("listen", "127.0.0.1:7444");
+    java.util.Optional<SignetdConfig.Listen> listen =
+        listenText.equals("off") ? java.util.Optional.empty() : java.util.Optional.of(listen(listenText, node.keyPath("listen")));
+    Duration maxTtl = node.duration("maxTokenTtl", Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofHours(24));
+    Duration defaultTtl = node.duration("defaultTokenTtl", Duration.ofHours(1), Duration.ofMinutes(1), maxTtl);
+    int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
   }
 
   private static SignetdConfig.Limits limits(ConfigNode node) throws ConfigException {

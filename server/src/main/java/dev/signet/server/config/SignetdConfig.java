@@ -2,6 +2,8 @@ package dev.signet.server.config;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
+import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.Role;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
 import java.nio.file.Path;
@@ -23,6 +25,8 @@ public record SignetdConfig(
     Ledger ledger,
     Issuance issuance,
     Cluster cluster,
+    Authorization authorization,
+    Enrollment enrollment,
     Limits limits) {
 
   /** Where the gRPC server listens. */
@@ -65,6 +69,21 @@ public record SignetdConfig(
 
   /** Cluster-wide defaults for the apiserver profile. */
   public record Cluster(String dnsDomain, String serviceCidr) {}
+
+  /**
+   * Who may do what: the organization (O) of a Signet API credential that confers each role, and
+   * the constraints of individual provisioners, by credential name (CN).
+   */
+  public record Authorization(
+      Map<String, Role> roles, Map<String, ProvisionerConstraints> provisioners) {}
+
+  /**
+   * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated
+   * TLS; empty {@code listen} turns it off. Its calls are bounded apart from the API's, so that
+   * unauthenticated join attempts cannot crowd out authenticated callers.
+   */
+  public record Enrollment(
+      Optional<Listen> listen, Duration defaultTokenTtl, Duration maxTokenTtl, int maxConcurrentCalls) {}
 
   /** Resource bounds of the gRPC server, all explicit. */
   public record Limits(

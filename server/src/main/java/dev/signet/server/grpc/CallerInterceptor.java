@@ -56,7 +56,7 @@ final class CallerInterceptor implements ServerInterceptor {
     X500Name subject = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
     List<String> commonNames = X509.attributeValues(subject, BCStyle.CN);
     List<String> organizations = X509.attributeValues(subject, BCStyle.O);
-    return new Caller(
+    return Caller.withCredential(
         commonNames.size() == 1 ? commonNames.get(0) : "",
         organizations,
         roles.roleOf(organizations),

@@ -1,7 +1,6 @@
 package dev.signet.server.grpc;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import dev.signet.api.v1.CaBundle;
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCaBundlesResponse;
@@ -21,33 +20,18 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
-import dev.signet.server.auth.Caller;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.issuance.Issuer;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
-import dev.signet.server.x509.X509;
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The {@code signet.v1.Issuance} service: maps each typed RPC onto its profile and parameters and
  * hands it to the {@link Issuer}. No rule of issuance lives here.
  */
 final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
-  private static final Logger LOG = Logger.getLogger(IssuanceService.class.getName());
-
   private final Issuer issuer;
   private final CaRegistry cas;
 
@@ -187,46 +171,13 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
       ByteString csr,
       String requestId,
       ProfileParameters parameters) {
-    Caller caller = CallerInterceptor.current();
-    try {
-      Deadline deadline = Context.current().getDeadline();
-      if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= 0) {
-        out.onError(Status.DEADLINE_EXCEEDED.withDescription("deadline passed before issuance started").asRuntimeException());
-        return;
-      }
-      Issuer.Issued issued =
-          issuer.issue(caller.name(), new Issuer.Request(profile, parameters, csr.toByteArray(), requestId));
-      out.onNext(response(issued));
-      out.onCompleted();
-    } catch (IssuanceException e) {
-      LOG.log(
-          e instanceof IssuanceException.Unavailable ? Level.WARNING : Level.INFO,
-          "refused " + profile.id() + " for " + caller + ": " + e.reason() + ": " + e.getMessage()
-              + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
-      out.onError(StatusMapper.toStatus(e).asRuntimeException());
-    } catch (RuntimeException e) {
-      String incident = UUID.randomUUID().toString();
-      LOG.log(Level.SEVERE, "incident " + incident + " issuing " + profile.id(), e);
-      out.onError(StatusMapper.internal(incident).asRuntimeException());
-    }
-  }
-
-  private static IssueCertificateResponse response(Issuer.Issued issued) {
-    X509Certificate certificate = issued.certificate();
-    return IssueCertificateResponse.newBuilder()
-        .setCertificateDer(ByteString.copyFrom(X509.encoded(certificate)))
-        .addAllChainDer(Protos.ders(issued.chain()))
-        .addAllCaBundleDer(Protos.ders(issued.caBundle()))
-        .setSerial(X509.serialHex(certificate.getSerialNumber()))
-        .setNotBefore(timestamp(certificate.getNotBefore().toInstant()))
-        .setNotAfter(timestamp(certificate.getNotAfter().toInstant()))
-        .setProfile(Protos.profile(issued.profile()))
-        .setTrustDomain(Protos.trustDomain(issued.trustDomain()))
-        .setRequestId(issued.requestId())
-        .build();
-  }
-
-  private static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    Calls.answer(
+        out,
+        "issue " + profile.id(),
+        () ->
+            Protos.response(
+                issuer.issue(
+                    CallerInterceptor.current(),
+                    new Issuer.Request(profile, parameters, csr.toByteArray(), requestId))));
   }
 }

@@ -1,11 +1,17 @@
 package dev.signet.server.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.server.auth.Role;
+import dev.signet.server.issuance.Issuer;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** Conversions between Signet's domain types and their signet.v1 counterparts. */
 final class Protos {
@@ -19,7 +25,37 @@ final class Protos {
     return dev.signet.api.v1.TrustDomain.valueOf("TRUST_DOMAIN_" + domain.name());
   }
 
+  /** The role an API value names; empty for ROLE_UNSPECIFIED and unknown values. */
+  static Optional<Role> role(dev.signet.api.v1.Role role) {
+    return switch (role) {
+      case ROLE_CA_ADMIN -> Optional.of(Role.CA_ADMIN);
+      case ROLE_PROVISIONER -> Optional.of(Role.PROVISIONER);
+      case ROLE_NODE -> Optional.of(Role.NODE);
+      case ROLE_AUDITOR -> Optional.of(Role.AUDITOR);
+      default -> Optional.empty();
+    };
+  }
+
   static List<ByteString> ders(List<X509Certificate> certificates) {
     return certificates.stream().map(c -> ByteString.copyFrom(X509.encoded(c))).toList();
+  }
+
+  static IssueCertificateResponse response(Issuer.Issued issued) {
+    X509Certificate certificate = issued.certificate();
+    return IssueCertificateResponse.newBuilder()
+        .setCertificateDer(ByteString.copyFrom(X509.encoded(certificate)))
+        .addAllChainDer(ders(issued.chain()))
+        .addAllCaBundleDer(ders(issued.caBundle()))
+        .setSerial(X509.serialHex(certificate.getSerialNumber()))
+        .setNotBefore(timestamp(certificate.getNotBefore().toInstant()))
+        .setNotAfter(timestamp(certificate.getNotAfter().toInstant()))
+        .setProfile(profile(issued.profile()))
+        .setTrustDomain(trustDomain(issued.trustDomain()))
+        .setRequestId(issued.requestId())
+        .build();
+  }
+
+  static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.signet.server.grpc;
 
+import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
@@ -7,7 +8,9 @@ import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.ledger.AuditLog;
 import dev.signet.server.profile.TrustDomain;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -25,8 +28,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,88 +50,148 @@ import java.util.logging.Logger;
 public final class SignetServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SignetServer.class.getName());
 
-  private final Server server;
-  private final ExecutorService executor;
+  /** What the servers serve. */
+  public record Parts(
+      Issuer issuer,
+      CaRegistry cas,
+      Enrollment enrollment,
+      RoleMapping roles,
+      AuditLog audit,
+      TokenHealth tokenHealth,
+      Clock clock) {}
+
+  private final List<Server> servers;
+  private final List<ExecutorService> executors;
   private final ScheduledExecutorService timer;
   private final HealthStatusManager health;
 
   private SignetServer(
-      Server server, ExecutorService executor, ScheduledExecutorService timer, HealthStatusManager health) {
-    this.server = server;
-    this.executor = executor;
+      List<Server> servers, List<ExecutorService> executors, ScheduledExecutorService timer, HealthStatusManager health) {
+    this.servers = servers;
+    this.executors = executors;
     this.timer = timer;
     this.health = health;
   }
 
-  /** Builds and starts the server; the serving credential was issued by the signet-api CA. */
+  /**
+   * Starts the API server and, unless turned off, the enrollment server. Both present the
+   * daemon's serving credential (issued by the signet-api CA); only the API server asks for
+   * client certificates, and only the enrollment server serves Bootstrap.Join.
+   */
   public static SignetServer start(
-      SignetdConfig config,
-      Issuer issuer,
-      CaRegistry cas,
-      TokenHealth tokenHealth,
-      PrivateKey servingKey,
-      List<X509Certificate> servingChain)
+      SignetdConfig config, Parts parts, PrivateKey servingKey, List<X509Certificate> servingChain)
       throws IOException {
     SignetdConfig.Limits limits = config.limits();
-    SslContext tls =
-        GrpcSslContexts.configure(
-                SslContextBuilder.forServer(servingKey, servingChain.toArray(new X509Certificate[0])))
-            .trustManager(cas.bundle(TrustDomain.SIGNET_API).toArray(new X509Certificate[0]))
-            .clientAuth(ClientAuth.REQUIRE)
-            .protocols("TLSv1.3", "TLSv1.2")
-            .build();
-
-    ExecutorService executor = Executors.newFixedThreadPool(limits.maxConcurrentCalls(), threads("signet-rpc"));
+    X509Certificate[] chain = servingChain.toArray(new X509Certificate[0]);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(threads("signet-deadline"));
     HealthStatusManager health = new HealthStatusManager();
-
-    CallLimitsInterceptor callLimits =
-        new CallLimitsInterceptor(limits.maxConcurrentCalls(), limits.maxCallDuration(), timer);
-    CallerInterceptor callers = new CallerInterceptor(RoleMapping.DEFAULT);
-    AuthorizationInterceptor authorization = new AuthorizationInterceptor(methodAccess());
-
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(), config.listen().port()))
-            .sslContext(tls)
-            .executor(executor)
-            .maxInboundMessageSize(limits.maxMessageBytes())
-            .maxInboundMetadataSize(limits.maxMetadataBytes())
-            .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
-            .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-            .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
-            .permitKeepAliveTime(1, TimeUnit.MINUTES)
-            .permitKeepAliveWithoutCalls(false)
-            // HTTP/2 rapid reset (CVE-2023-44487): close connections that cancel streams in bulk.
-            .maxRstFramesPerWindow(200, 10)
-            .addService(
-                intercepted(new IssuanceService(issuer, cas).bindService(), callLimits, callers, authorization))
-            .addService(intercepted(health.getHealthService().bindService(), callLimits, callers, authorization))
-            .build()
-            .start();
+    List<Server> servers = new ArrayList<>();
+    List<ExecutorService> executors = new ArrayList<>();
+    try {
+      SslContext mutualTls =
+          GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+              .trustManager(parts.cas().bundle(TrustDomain.SIGNET_API).toArray(new X509Certificate[0]))
+              .clientAuth(ClientAuth.REQUIRE)
+              .protocols("TLSv1.3", "TLSv1.2")
+              .build();
+      CallLimitsInterceptor callLimits =
+          new CallLimitsInterceptor(limits.maxConcurrentCalls(), limits.maxCallDuration(), timer);
+      CallerInterceptor callers = new CallerInterceptor(parts.roles());
+      AuthorizationInterceptor authorization =
+          new AuthorizationInterceptor(methodAccess(), parts.audit(), parts.clock());
+      ExecutorService apiExecutor = Executors.newFixedThreadPool(limits.maxConcurrentCalls(), threads("signet-rpc"));
+      executors.add(apiExecutor);
+      servers.add(
+          builder(config.listen(), limits, mutualTls, apiExecutor)
+              .addService(intercepted(new IssuanceService(parts.issuer(), parts.cas()).bindService(), callLimits, callers, authorization))
+              .addService(intercepted(new CredentialsService(parts.enrollment()).bindService(), callLimits, callers, authorization))
+              .addService(intercepted(health.getHealthService().bindService(), callLimits, callers, authorization))
+              .build()
+              .start());
+      if (config.enrollment().listen().isPresent()) {
+        int enrollmentCalls = config.enrollment().maxConcurrentCalls();
+        SslContext serverTls =
+            GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+                .clientAuth(ClientAuth.NONE)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        ExecutorService enrollmentExecutor = Executors.newFixedThreadPool(enrollmentCalls, threads("signet-join"));
+        executors.add(enrollmentExecutor);
+        servers.add(
+            builder(config.enrollment().listen().get(), limits, serverTls, enrollmentExecutor)
+                .addService(
+                    intercepted(
+                        new BootstrapService(parts.enrollment()).bindService(),
+                        new CallLimitsInterceptor(enrollmentCalls, limits.maxCallDuration(), timer)))
+                .build()
+                .start());
+      }
+    } catch (IOException | RuntimeException e) {
+      servers.forEach(Server::shutdownNow);
+      executors.forEach(ExecutorService::shutdownNow);
+      timer.shutdownNow();
+      throw e;
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(IssuanceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    tokenHealth.onFailure(
+    parts.tokenHealth().onFailure(
         reason -> {
           health.setStatus("", ServingStatus.NOT_SERVING);
           health.setStatus(IssuanceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
         });
-    LOG.info("signetd listening on " + server.getListenSockets() + " (mutual TLS)");
-    return new SignetServer(server, executor, timer, health);
+    LOG.info("signetd API on " + servers.get(0).getListenSockets() + " (mutual TLS)"
+        + (servers.size() > 1 ? ", enrollment on " + servers.get(1).getListenSockets() + " (server TLS)" : ""));
+    return new SignetServer(servers, executors, timer, health);
+  }
+
+  private static NettyServerBuilder builder(
+      SignetdConfig.Listen listen, SignetdConfig.Limits limits, SslContext tls, ExecutorService executor) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+        .sslContext(tls)
+        .executor(executor)
+        .maxInboundMessageSize(limits.maxMessageBytes())
+        .maxInboundMetadataSize(limits.maxMetadataBytes())
+        .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+        .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(1, TimeUnit.MINUTES)
+        .permitKeepAliveWithoutCalls(false)
+        // HTTP/2 rapid reset (CVE-2023-44487): close connections that cancel streams in bulk.
+        .maxRstFramesPerWindow(200, 10);
   }
 
   /**
-   * Who may call what. Issuance belongs to CA administrators; CA bundles and health reveal
-   * nothing secret and are open to every authenticated caller.
+   * Who may call what, RPC by RPC. A method missing here is closed to everyone. Per-request
+   * constraints (which node, which addresses) are the IssuancePolicy's, after this gate.
    */
   static MethodAccess methodAccess() {
-    Map<String, Set<Role>> table = new HashMap<>();
-    for (MethodDescriptor<?, ?> method : IssuanceGrpc.getServiceDescriptor().getMethods()) {
-      table.put(method.getFullMethodName(), EnumSet.of(Role.CA_ADMIN));
-    }
-    table.put(IssuanceGrpc.getGetCaBundlesMethod().getFullMethodName(), Set.of());
-    table.put(HealthGrpc.getCheckMethod().getFullMethodName(), Set.of());
-    table.put(HealthGrpc.getWatchMethod().getFullMethodName(), Set.of());
-    return new MethodAccess(table);
+    Set<Role> anyone = Set.of();
+    Set<Role> admins = EnumSet.of(Role.CA_ADMIN);
+    Set<Role> provisioning = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER);
+    Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE);
+    Map<MethodDescriptor<?, ?>, Set<Role>> table = new LinkedHashMap<>();
+    table.put(IssuanceGrpc.getIssueApiserverMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueApiserverKubeletClientMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueFrontProxyClientMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueEtcdServerMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueEtcdPeerMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueEtcdHealthcheckClientMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueApiserverEtcdClientMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueAdminMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueSuperAdminMethod(), admins);
+    table.put(IssuanceGrpc.getIssueControllerManagerMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueSchedulerMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueKubeProxyMethod(), provisioning);
+    table.put(IssuanceGrpc.getIssueKubeletClientMethod(), kubelet);
+    table.put(IssuanceGrpc.getIssueKubeletServingMethod(), kubelet);
+    table.put(IssuanceGrpc.getGetCaBundlesMethod(), anyone);
+    table.put(CredentialsGrpc.getIssueApiCredentialMethod(), admins);
+    table.put(CredentialsGrpc.getCreateBootstrapTokenMethod(), provisioning);
+    table.put(HealthGrpc.getCheckMethod(), anyone);
+    table.put(HealthGrpc.getWatchMethod(), anyone);
+    Map<String, Set<Role>> byName = new LinkedHashMap<>();
+    table.forEach((method, roles) -> byName.put(method.getFullMethodName(), roles));
+    return new MethodAccess(byName);
   }
 
   /** Interceptors run in the order given: the first sees the call first. */
@@ -146,29 +211,37 @@ public final class SignetServer implements AutoCloseable {
     };
   }
 
+  /** The API server's port (useful when the configuration asked for port 0). */
   public int port() {
-    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    return port(servers.get(0));
   }
 
-  public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+  /** The enrollment server's port, when it runs. */
+  public java.util.Optional<Integer> enrollmentPort() {
+    return servers.size() > 1 ? java.util.Optional.of(port(servers.get(1))) : java.util.Optional.empty();
+  }
+
+  private static int port(Server server) {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
   }
 
   /** Stops accepting calls, lets calls in flight finish (up to 10 s), then stops. */
   @Override
   public void close() {
     health.enterTerminalState();
-    server.shutdown();
+    servers.forEach(Server::shutdown);
     try {
-      if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+      for (Server server : servers) {
+        if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+          server.awaitTermination(5, TimeUnit.SECONDS);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      server.shutdownNow();
+      servers.forEach(Server::shutdownNow);
     }
-    executor.shutdownNow();
+    executors.forEach(ExecutorService::shutdownNow);
     timer.shutdownNow();
   }
 }

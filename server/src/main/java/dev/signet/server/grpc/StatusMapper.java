@@ -15,6 +15,9 @@ final class StatusMapper {
     if (e instanceof IssuanceException.InvalidRequest) {
       return Status.INVALID_ARGUMENT.withDescription(e.getMessage());
     }
+    if (e instanceof IssuanceException.Unauthenticated) {
+      return Status.UNAUTHENTICATED.withDescription(e.getMessage());
+    }
     if (e instanceof IssuanceException.PermissionDenied) {
       return Status.PERMISSION_DENIED.withDescription(e.getMessage());
     }

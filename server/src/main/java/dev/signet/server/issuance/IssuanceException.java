@@ -8,6 +8,7 @@ package dev.signet.server.issuance;
  */
 public abstract sealed class IssuanceException extends Exception
     permits IssuanceException.InvalidRequest,
+        IssuanceException.Unauthenticated,
         IssuanceException.PermissionDenied,
         IssuanceException.Conflict,
         IssuanceException.CaNotValid,
@@ -29,6 +30,16 @@ public abstract sealed class IssuanceException extends Exception
   /** The request is malformed or asks for something its profile does not give. */
   public static final class InvalidRequest extends IssuanceException {
     public InvalidRequest(String reason, String message) {
+      super(reason, message, null);
+    }
+  }
+
+  /**
+   * The caller could not be authenticated (a bad bootstrap token). The message is the same for
+   * every cause, so that it helps no one guess; {@link #reason()} tells the audit trail which.
+   */
+  public static final class Unauthenticated extends IssuanceException {
+    public Unauthenticated(String reason, String message) {
       super(reason, message, null);
     }
   }

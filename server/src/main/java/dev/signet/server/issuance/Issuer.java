@@ -1,8 +1,14 @@
 package dev.signet.server.issuance;
 
+import dev.signet.server.auth.Caller;
+import dev.signet.server.auth.IssuancePolicy;
+import dev.signet.server.auth.Role;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.IssuingCa;
 import dev.signet.server.ca.SigningException;
+import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.ledger.AuditEvent.Decision;
+import dev.signet.server.ledger.AuditLog;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.Ledger;
 import dev.signet.server.ledger.LedgerException;
@@ -73,21 +79,73 @@ public final class Issuer {
 
   private final CaRegistry cas;
   private final Ledger ledger;
+  private final AuditLog audit;
+  private final IssuancePolicy policy;
   private final Settings settings;
   private final Clock clock;
   private final SerialNumbers serials;
   private final CsrParser csrParser = new CsrParser();
 
-  public Issuer(CaRegistry cas, Ledger ledger, Settings settings, Clock clock, SerialNumbers serials) {
+  public Issuer(
+      CaRegistry cas,
+      Ledger ledger,
+      AuditLog audit,
+      IssuancePolicy policy,
+      Settings settings,
+      Clock clock,
+      SerialNumbers serials) {
     this.cas = cas;
     this.ledger = ledger;
+    this.audit = audit;
+    this.policy = policy;
     this.settings = settings;
     this.clock = clock;
     this.serials = serials;
   }
 
-  /** Issues a certificate to {@code caller} (the authenticated identity, already authorized). */
-  public Issued issue(String caller, Request request) throws IssuanceException {
+  /**
+   * Issues a certificate to {@code caller}, whose role already allows the RPC; here the request
+   * itself is checked against the caller's constraints. Every outcome is audited: an issuance in
+   * the same transaction as its ledger record, a refusal on its own.
+   */
+  public Issued issue(Caller caller, Request request) throws IssuanceException {
+    try {
+      return issueAudited(caller, request);
+    } catch (IssuanceException e) {
+      recordRefusal(caller, request, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Checks a CSR as {@link #issue} would, without issuing anything: for flows that must know a
+   * request is well formed before they spend something (a bootstrap token).
+   */
+  public void checkCsr(byte[] csrDer, Profile profile) throws IssuanceException.InvalidRequest {
+    csrParser.parse(csrDer, profile);
+  }
+
+  /**
+   * The certificate issued earlier to {@code caller} for this exact request (same request id,
+   * same content, same CSR), if there is one; never signs.
+   */
+  public Optional<Issued> replay(Caller caller, Request request) throws IssuanceException {
+    CertificateContent content;
+    try {
+      content = Profiles.content(request.profile(), request.parameters(), settings.cluster());
+    } catch (InvalidParametersException e) {
+      throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", e.getMessage());
+    }
+    IssuingCa ca = cas.issuer(request.profile().trustDomain());
+    try {
+      return earlierAnswer(
+          caller.name(), requestId(request.requestId()), requestHash(content, request.csrDer()), ca);
+    } catch (IssuanceException.Conflict differentRequest) {
+      return Optional.empty();
+    }
+  }
+
+  private Issued issueAudited(Caller caller, Request request) throws IssuanceException {
     String requestId = requestId(request.requestId());
     CertificateContent content;
     try {
@@ -95,13 +153,23 @@ public final class Issuer {
     } catch (InvalidParametersException e) {
       throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", e.getMessage());
     }
+    Optional<IssuancePolicy.Denial> denial;
+    try {
+      denial = policy.check(caller, request.profile(), request.parameters());
+    } catch (LedgerException e) {
+      throw ledgerUnavailable(e);
+    }
+    if (denial.isPresent()) {
+      throw new IssuanceException.PermissionDenied(denial.get().rule(), denial.get().message());
+    }
     CsrParser.ValidatedCsr csr = csrParser.parse(request.csrDer(), request.profile());
     IssuingCa ca = cas.issuer(request.profile().trustDomain());
     refuseCaKeys(csr);
     byte[] requestHash = requestHash(content, request.csrDer());
 
-    Optional<Issued> earlier = earlierAnswer(caller, requestId, requestHash, ca);
+    Optional<Issued> earlier = earlierAnswer(caller.name(), requestId, requestHash, ca);
     if (earlier.isPresent()) {
+      recordReplay(caller, request, earlier.get());
       return earlier.get();
     }
 
@@ -126,7 +194,7 @@ public final class Issuer {
                 serialHex,
                 request.profile(),
                 request.profile().trustDomain(),
-                caller,
+                caller.name(),
                 requestId,
                 requestHash,
                 content.nodeName(),
@@ -134,7 +202,8 @@ public final class Issuer {
                 validity.notBefore(),
                 validity.notAfter(),
                 tbsDer,
-                now));
+                now),
+            event(caller, request, Decision.SIGNING, "INTENT", "recorded before signing", serialHex, requestId));
       } catch (LedgerException.DuplicateSerial collision) {
         if (attempt < SERIAL_ATTEMPTS) {
           continue;
@@ -142,7 +211,7 @@ public final class Issuer {
         throw internal("SERIAL_COLLISIONS", "serial collided " + attempt + " times", collision);
       } catch (LedgerException.DuplicateRequest concurrent) {
         // The same caller sent the same request id twice at once; the other one won the row.
-        return earlierAnswer(caller, requestId, requestHash, ca)
+        return earlierAnswer(caller.name(), requestId, requestHash, ca)
             .orElseThrow(() -> inProgress(requestId));
       } catch (LedgerException e) {
         throw ledgerUnavailable(e);
@@ -151,7 +220,12 @@ public final class Issuer {
       X509Certificate certificate = sign(ca, tbs, tbsDer, serialHex);
       Faults.crashPoint("issue.after-sign");
       try {
-        ledger.recordIssued(ca.keyId(), serialHex, X509.encoded(certificate), clock.instant());
+        ledger.recordIssued(
+            ca.keyId(),
+            serialHex,
+            X509.encoded(certificate),
+            clock.instant(),
+            event(caller, request, Decision.APPROVED, "ISSUED", "certificate issued", serialHex, requestId));
       } catch (LedgerException e) {
         throw ledgerUnavailable(e);
       }
@@ -163,11 +237,68 @@ public final class Issuer {
                   + " serial="
                   + serialHex
                   + " caller="
-                  + caller
+                  + caller.name()
                   + (content.nodeName().isEmpty() ? "" : " node=" + content.nodeName())
                   + " request="
                   + requestId);
       return answer(certificate, ca, request.profile(), requestId, false);
+    }
+  }
+
+  private AuditEvent event(
+      Caller caller,
+      Request request,
+      Decision decision,
+      String reason,
+      String detail,
+      String serial,
+      String requestId) {
+    return new AuditEvent(
+        clock.instant(),
+        caller.name(),
+        caller.role().map(Role::id).orElse(""),
+        "issue",
+        request.profile().id(),
+        request.parameters().nodeName(),
+        decision,
+        reason,
+        detail,
+        serial,
+        requestId,
+        "");
+  }
+
+  private void recordReplay(Caller caller, Request request, Issued earlier) {
+    write(
+        event(
+            caller,
+            request,
+            Decision.APPROVED,
+            "REPLAYED",
+            "answered a retried request id with the certificate issued before",
+            X509.serialHex(earlier.certificate().getSerialNumber()),
+            earlier.requestId()));
+  }
+
+  /** Audits a refusal: DENIED for authorization, REJECTED for bad input, FAILED for faults. */
+  private void recordRefusal(Caller caller, Request request, IssuanceException e) {
+    Decision decision;
+    if (e instanceof IssuanceException.PermissionDenied) {
+      decision = Decision.DENIED;
+    } else if (e instanceof IssuanceException.InvalidRequest || e instanceof IssuanceException.Conflict) {
+      decision = Decision.REJECTED;
+    } else {
+      decision = Decision.FAILED;
+    }
+    String detail = e instanceof IssuanceException.Internal internal ? "incident " + internal.incident() : e.getMessage();
+    write(event(caller, request, decision, e.reason(), detail, "", request.requestId()));
+  }
+
+  private void write(AuditEvent event) {
+    try {
+      audit.record(event);
+    } catch (LedgerException e) {
+      LOG.warning("could not audit " + event.decision() + " " + event.reason() + " for " + event.caller() + ": " + e.getMessage());
     }
   }
 

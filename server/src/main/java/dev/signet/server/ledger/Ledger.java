@@ -32,15 +32,20 @@ public interface Ledger extends AutoCloseable {
   Optional<CertificateRecord> findByRequest(String caller, String requestId) throws LedgerException;
 
   /**
-   * Records an intent, durably, before the token signs.
+   * Records an intent and its audit event ({@code SIGNING}) in one transaction, durably, before
+   * the token signs.
    *
    * @throws LedgerException.DuplicateSerial if the serial is taken for this issuer
    * @throws LedgerException.DuplicateRequest if the caller has a live request under this id
    */
-  void recordIntent(Intent intent) throws LedgerException;
+  void recordIntent(Intent intent, AuditEvent event) throws LedgerException;
 
-  /** Stores the signed certificate of an intent; durable when this returns. */
-  void recordIssued(String issuerKeyId, String serial, byte[] certificateDer, Instant issuedAt)
+  /**
+   * Stores the signed certificate of an intent and its audit event ({@code APPROVED}) in one
+   * transaction; durable when this returns. If either cannot be written, neither is.
+   */
+  void recordIssued(
+      String issuerKeyId, String serial, byte[] certificateDer, Instant issuedAt, AuditEvent event)
       throws LedgerException;
 
   /** Closes an intent whose signing failed before any signature existed. */

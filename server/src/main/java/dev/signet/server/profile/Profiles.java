@@ -47,6 +47,7 @@ public final class Profiles {
         sans.ip(serviceIp);
         sans.ip(address("advertise_address", p.advertiseAddress()));
         if (!p.controlPlaneEndpoint().isEmpty()) {
+          checkEndpoint(p.controlPlaneEndpoint());
           sans.any("control_plane_endpoint", endpointHost(p.controlPlaneEndpoint()));
         }
         for (String extra : p.extraSans()) {
@@ -158,33 +159,41 @@ public final class Profiles {
     return Names.ipAddress(text);
   }
 
-  /** The host part of {@code host}, {@code host:port}, {@code [v6]:port} or a bare IPv6 address. */
-  private static String endpointHost(String endpoint) throws InvalidParametersException {
+  /**
+   * The host part of {@code host}, {@code host:port}, {@code [v6]:port} or a bare IPv6 address.
+   * Lenient: {@link #checkEndpoint} says whether the whole endpoint is well formed.
+   */
+  static String endpointHost(String endpoint) {
     if (endpoint.startsWith("[")) {
       int close = endpoint.indexOf(']');
-      if (close < 0) {
-        throw invalid("control_plane_endpoint", endpoint, "the '[' has no matching ']'");
-      }
-      port(endpoint, endpoint.substring(close + 1));
-      return endpoint.substring(1, close);
+      return close < 0 ? endpoint : endpoint.substring(1, close);
     }
     if (Names.isIpAddress(endpoint)) {
       return endpoint;
     }
     int colon = endpoint.lastIndexOf(':');
-    if (colon < 0) {
-      return endpoint;
-    }
-    port(endpoint, endpoint.substring(colon));
-    return endpoint.substring(0, colon);
+    return colon < 0 ? endpoint : endpoint.substring(0, colon);
   }
 
-  private static void port(String endpoint, String colonAndPort) throws InvalidParametersException {
-    if (colonAndPort.isEmpty()) {
+  /** Requires HOST, HOST:PORT or [IPv6]:PORT with a port from 1 to 65535. */
+  private static void checkEndpoint(String endpoint) throws InvalidParametersException {
+    String rest;
+    if (endpoint.startsWith("[")) {
+      int close = endpoint.indexOf(']');
+      if (close < 0) {
+        throw invalid("control_plane_endpoint", endpoint, "the '[' has no matching ']'");
+      }
+      rest = endpoint.substring(close + 1);
+    } else if (Names.isIpAddress(endpoint) || endpoint.lastIndexOf(':') < 0) {
+      rest = "";
+    } else {
+      rest = endpoint.substring(endpoint.lastIndexOf(':'));
+    }
+    if (rest.isEmpty()) {
       return;
     }
-    if (colonAndPort.matches(":[0-9]{1,5}")) {
-      int port = Integer.parseInt(colonAndPort.substring(1));
+    if (rest.matches(":[0-9]{1,5}")) {
+      int port = Integer.parseInt(rest.substring(1));
       if (port >= 1 && port <= 65535) {
         return;
       }

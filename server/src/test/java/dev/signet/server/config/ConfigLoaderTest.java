@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.Role;
+import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
 import java.io.IOException;
@@ -13,11 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.Arguments;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -355,6 +362,61 @@ class ConfigLoaderTest {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(directory.resolve("absent.yaml")));
 
     assertTrue(e.getMessage().contains("absent.yaml"), e.getMessage());
+  }
+
+  @Test
+  void rolesAndEnrollmentHaveSafeDefaults() throws Exception {
+    SignetdConfig config = load(MINIMAL);
+
+    assertEquals(RoleMapping.DEFAULT.asMap(), config.authorization().roles());
+    assertEquals(Map.of(), config.authorization().provisioners());
+    assertEquals(7444, config.enrollment().listen().orElseThrow().port());
+    assertEquals(Duration.ofHours(1), config.enrollment().defaultTokenTtl());
+    assertEquals(Duration.ofHours(24), config.enrollment().maxTokenTtl());
+  }
+
+  @Test
+  void readsRoleMappingProvisionerConstraintsAndEnrollment() throws Exception {
+    SignetdConfig config =
+        load(MINIMAL
+            + "authorization:\n"
+            + "  roles:\n"
+            + "    \"acme:admins\": ca-admin\n"
+            + "    \"acme:ci\": provisioner\n"
+            + "    \"acme:nodes\": node\n"
+            + "    \"acme:audit\": auditor\n"
+            + "  provisioners:\n"
+            + "    ci:\n"
+            + "      nodeNames: [\"ci-*\"]\n"
+            + "      addresses: [\"10.0.0.0/8\"]\n"
+            + "enrollment:\n"
+            + "  listen: \"off\"\n"
+            + "  defaultTokenTtl: 30m\n");
+
+    assertEquals(Role.PROVISIONER, config.authorization().roles().get("acme:ci"));
+    ProvisionerConstraints ci = config.authorization().provisioners().get("ci");
+    assertTrue(ci.nodeNameProblem("prod-1").isPresent());
+    assertTrue(ci.nodeNameProblem("ci-1").isEmpty());
+    assertTrue(ci.nameProblem("192.168.0.1").isPresent());
+    assertEquals(Optional.empty(), config.enrollment().listen());
+    assertEquals(Duration.ofMinutes(30), config.enrollment().defaultTokenTtl());
+  }
+
+  static Stream<Arguments> wrongAuthorizationOrEnrollment() {
+    return Stream.of(
+        Arguments.of("authorization:\n  roles:\n    \"x\": root\n", "authorization.roles.x"),
+        Arguments.of("authorization:\n  roles:\n    \"x\": ca-admin\n", "gives no organization the role provisioner"),
+        Arguments.of("authorization:\n  provisioners:\n    ci:\n      addresses: [\"10.0.0.0\"]\n", "authorization.provisioners.ci"),
+        Arguments.of("authorization:\n  provisioners:\n    ci:\n      nodeName: [\"x\"]\n", "authorization.provisioners.ci.nodeName"),
+        Arguments.of("enrollment:\n  maxTokenTtl: 48h\n", "enrollment.maxTokenTtl"),
+        Arguments.of("enrollment:\n  listen: \"7444\"\n", "enrollment.listen"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("wrongAuthorizationOrEnrollment")
+  void wrongAuthorizationOrEnrollmentIsRefusedNamingTheKey(String section, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + section));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 
   private SignetdConfig load(String yaml) throws ConfigException, IOException {

@@ -12,7 +12,11 @@ import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.IssuingCa;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.auth.Caller;
+import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.ledger.jdbc.JdbcAuditLog;
+import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.Profile;
@@ -68,13 +72,14 @@ class IssuerTest {
   private static final Instant NOW = Instant.parse("2030-06-01T12:34:56.789Z");
   private static final Duration VALIDITY = Duration.ofDays(365);
   private static final Duration API_VALIDITY = Duration.ofDays(30);
-  private static final String CALLER = "system:node:worker-1";
+  private static final Caller CALLER = Caller.internal("operator");
 
   private static KeyPair rsaLeaf;
 
   @TempDir Path directory;
 
   private Path ledgerFile;
+  private Database database;
   private JdbcLedger ledger;
   private SoftwareCa ca;
   private KeyPair leaf;
@@ -87,10 +92,9 @@ class IssuerTest {
   @BeforeEach
   void setUp() throws Exception {
     ledgerFile = directory.resolve("l.db");
-    ledger =
-        new JdbcLedger(
-            Database.open(
-                new SignetdConfig.Ledger("jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty())));
+    database =
+        Database.open(new SignetdConfig.Ledger("jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
+    ledger = new JdbcLedger(database);
     ca = SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     leaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
   }
@@ -159,7 +163,7 @@ class IssuerTest {
 
     String serial = X509.serialHex(certificate.getSerialNumber());
     assertEquals("ISSUED", column(serial, "state"));
-    assertEquals(CALLER, column(serial, "caller"));
+    assertEquals(CALLER.name(), column(serial, "caller"));
     assertEquals("worker-1", column(serial, "node_name"));
     assertEquals(ca.issuing.keyId(), column(serial, "issuer_key_id"));
     assertArrayEquals(certificate.getEncoded(), certificateDer(serial));
@@ -175,7 +179,7 @@ class IssuerTest {
             csr(leaf),
             "api-1");
 
-    X509Certificate certificate = issuer(NOW).issue("admin", request).certificate();
+    X509Certificate certificate = issuer(NOW).issue(Caller.internal("admin"), request).certificate();
 
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
@@ -271,7 +275,7 @@ class IssuerTest {
     byte[] csr = csr(leaf);
     Issuer.Issued mine = issuer.issue(CALLER, kubeletClient("worker-1", csr, "shared-id"));
 
-    Issuer.Issued theirs = issuer.issue("system:node:worker-9", kubeletClient("worker-1", csr, "shared-id"));
+    Issuer.Issued theirs = issuer.issue(Caller.internal("another-operator"), kubeletClient("worker-1", csr, "shared-id"));
 
     assertFalse(theirs.replayed());
     assertNotEquals(mine.certificate().getSerialNumber(), theirs.certificate().getSerialNumber());
@@ -371,7 +375,7 @@ class IssuerTest {
     for (TrustDomain domain : TrustDomain.values()) {
       cas.put(domain, domain == TrustDomain.ETCD ? etcd.issuing : ca.issuing);
     }
-    Issuer issuer = new Issuer(new CaRegistry(cas), ledger, settings(), clock(NOW), new SerialNumbers(new SecureRandom()));
+    Issuer issuer = issuer(new CaRegistry(cas), NOW);
 
     IssuanceException.InvalidRequest e =
         assertThrows(
@@ -446,7 +450,7 @@ class IssuerTest {
         new Issuer.Request(
             Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient("alice", "signet:operators"), csr(leaf), "r");
 
-    X509Certificate certificate = issuer(NOW).issue("admin", request).certificate();
+    X509Certificate certificate = issuer(NOW).issue(Caller.internal("admin"), request).certificate();
 
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
     assertEquals(notBefore.plus(API_VALIDITY), certificate.getNotAfter().toInstant());
@@ -529,7 +533,18 @@ class IssuerTest {
     for (TrustDomain domain : TrustDomain.values()) {
       cas.put(domain, ca.issuing);
     }
-    return new Issuer(new CaRegistry(cas), ledger, settings(), clock(now), new SerialNumbers(new SecureRandom()));
+    return issuer(new CaRegistry(cas), now);
+  }
+
+  private Issuer issuer(CaRegistry cas, Instant now) {
+    return new Issuer(
+        cas,
+        ledger,
+        new JdbcAuditLog(database),
+        new IssuancePolicy(Map.of(), new JdbcNodes(database)),
+        settings(),
+        clock(now),
+        new SerialNumbers(new SecureRandom()));
   }
 
   private static Issuer.Settings settings() {

@@ -1,5 +1,7 @@
 package dev.signet.server.testing;
 
+import dev.signet.api.v1.BootstrapGrpc;
+import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.common.Pem;
 import dev.signet.server.x509.X509;
@@ -52,6 +54,14 @@ public final class ApiClient implements AutoCloseable {
     Path operator = directory.resolve("operator");
     return connect(
         port, operator.resolve("ca.crt"), operator.resolve("operator.crt"), operator.resolve("operator.key"));
+  }
+
+  public CredentialsGrpc.CredentialsBlockingStub credentials() {
+    return CredentialsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public BootstrapGrpc.BootstrapBlockingStub bootstrap() {
+    return BootstrapGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   public IssuanceGrpc.IssuanceBlockingStub issuance() {

@@ -12,6 +12,7 @@ public final class DaemonConfig {
   private String library = "/usr/lib/softhsm/libsofthsm2.so";
   private String validity = "8760h";
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
+  private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
 
   public DaemonConfig algorithm(String algorithm) {
@@ -27,6 +28,12 @@ public final class DaemonConfig {
 
   public DaemonConfig validity(String validity) {
     this.validity = validity;
+    return this;
+  }
+
+  /** enrollment.maxConcurrentCalls */
+  public DaemonConfig enrollmentCalls(int calls) {
+    this.enrollmentCalls = calls;
     return this;
   }
 
@@ -65,6 +72,9 @@ public final class DaemonConfig {
             "  url: \"" + ledgerUrl + "\"",
             "issuance:",
             "  validity: " + validity,
+            "enrollment:",
+            "  listen: \"127.0.0.1:0\"",
+            "  maxConcurrentCalls: " + enrollmentCalls,
             String.join("\n", extraLines),
             "");
     Files.createDirectories(directory);

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 public final class DaemonProcess implements AutoCloseable {
   private static final String SIGNETD = "dev.signet.server.Signetd";
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
+  private static final Pattern ENROLLMENT = Pattern.compile("signetd enrollment on (.+):(\\d+)");
 
   /** What a finished signetd command printed and returned. */
   public record Result(int exitCode, String stdout, String stderr) {}
@@ -29,6 +30,7 @@ public final class DaemonProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private volatile int enrollmentPort;
   private final StringBuilder stdout = new StringBuilder();
 
   private DaemonProcess(Process process, Path log) {
@@ -42,6 +44,10 @@ public final class DaemonProcess implements AutoCloseable {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                   synchronized (stdout) {
                     stdout.append(line).append('\n');
+                  }
+                  Matcher enrollment = ENROLLMENT.matcher(line);
+                  if (enrollment.find()) {
+                    enrollmentPort = Integer.parseInt(enrollment.group(2));
                   }
                   Matcher ready = READY.matcher(line);
                   if (ready.find()) {
@@ -137,6 +143,12 @@ public final class DaemonProcess implements AutoCloseable {
 
   public int port() {
     return port.join();
+  }
+
+  /** The enrollment (Bootstrap.Join) port, server-authenticated TLS only. */
+  public int enrollmentPort() {
+    port.join();
+    return enrollmentPort;
   }
 
   public long pid() {

@@ -21,9 +21,18 @@ public final class LedgerRows {
 
   /** Rows of the certificates table matching a SQL condition, e.g. {@code state = 'ISSUED'}. */
   public int count(String condition) throws SQLException {
+    return count("certificates", condition);
+  }
+
+  /** Audit events matching a SQL condition, e.g. {@code decision = 'DENIED'}. */
+  public int auditCount(String condition) throws SQLException {
+    return count("audit_events", condition);
+  }
+
+  private int count(String table, String condition) throws SQLException {
     try (Connection connection = DriverManager.getConnection(url);
         PreparedStatement query =
-            connection.prepareStatement("SELECT COUNT(*) FROM certificates WHERE " + condition);
+            connection.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE " + condition);
         ResultSet rows = query.executeQuery()) {
       rows.next();
       return rows.getInt(1);

@@ -1,7 +1,15 @@
 package dev.signet.server.testing;
 
+import dev.signet.api.v1.IssueApiCredentialRequest;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.Role;
+import dev.signet.common.AtomicFiles;
+import dev.signet.common.Pem;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
 
 /**
  * A running signetd for a test class: its own SoftHSM2 token, {@code signetd init} done, the
@@ -53,6 +61,38 @@ public final class TestDaemon implements AutoCloseable {
   /** The directory holding the operator credential and its client configuration. */
   public Path operatorDirectory() {
     return token.directory().resolve("operator");
+  }
+
+  /**
+   * Connects with a new Signet API credential of {@code role} named {@code name}, issued by the
+   * operator; for the node role, {@code nodeAddresses} are registered for the node.
+   */
+  public ApiClient connectAs(Role role, String name, String... nodeAddresses) throws Exception {
+    KeyPair keys = Keys.ec();
+    IssueCertificateResponse credential =
+        operator
+            .credentials()
+            .issueApiCredential(
+                IssueApiCredentialRequest.newBuilder()
+                    .setRole(role)
+                    .setName(name)
+                    .addAllNodeAddresses(List.of(nodeAddresses))
+                    .setCsrDer(Keys.csrBytes(keys))
+                    .build())
+            .getCredential();
+    Path directory = Files.createTempDirectory(token.directory(), "credential-");
+    AtomicFiles.write(
+        directory.resolve("client.crt"),
+        Pem.certificate(credential.getCertificateDer().toByteArray()).getBytes(StandardCharsets.US_ASCII),
+        AtomicFiles.PUBLIC);
+    AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
+    return ApiClient.connect(
+        port(), operatorDirectory().resolve("ca.crt"), directory.resolve("client.crt"), directory.resolve("client.key"));
+  }
+
+  /** A client of the enrollment port, without a client certificate, as a new node is. */
+  public ApiClient enrollmentClient() throws Exception {
+    return ApiClient.connect(process.enrollmentPort(), operatorDirectory().resolve("ca.crt"), null, null);
   }
 
   public LedgerRows ledger() {

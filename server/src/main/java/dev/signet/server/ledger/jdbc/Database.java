@@ -34,7 +34,8 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
 
   /** The migrations, applied in order; each file's statements are separated by ';'. */
-  private static final List<String> MIGRATIONS = List.of("V1__certificates.sql");
+  private static final List<String> MIGRATIONS =
+      List.of("V1__certificates.sql", "V2__audit_nodes_tokens.sql");
 
   enum Engine {
     SQLITE,
@@ -43,6 +44,7 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource pool;
   private final Engine engine;
+  private GroupCommitter writes;
 
   private Database(HikariDataSource pool, Engine engine) {
     this.pool = pool;
@@ -99,6 +101,7 @@ public final class Database implements AutoCloseable {
       pool.close();
       throw e;
     }
+    database.writes = new GroupCommitter(database);
     return database;
   }
 
@@ -117,12 +120,26 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** A pooled connection for reads (auto-commit off: commit or roll back when done). */
   public Connection connection() throws SQLException {
     return pool.getConnection();
   }
 
-  Engine engine() {
-    return engine;
+  /**
+   * Runs a write and returns once it is durably committed. Writes run one after another on a
+   * single writer, which commits all writes waiting at that moment together (see {@link
+   * GroupCommitter}); each write is atomic on its own.
+   */
+  <T> T write(GroupCommitter.Write<T> write) throws SQLException {
+    return writes.submit(write);
+  }
+
+  /**
+   * The clause that locks the rows a SELECT reads until the transaction ends: needed on
+   * PostgreSQL, where replicas write concurrently; SQLite has one writer and no such clause.
+   */
+  String forUpdate() {
+    return engine == Engine.POSTGRESQL ? " FOR UPDATE" : "";
   }
 
   private void checkDurability() throws LedgerException {
@@ -218,6 +235,9 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (writes != null) {
+      writes.close();
+    }
     pool.close();
   }
 }

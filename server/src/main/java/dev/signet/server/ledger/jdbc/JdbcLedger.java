@@ -1,5 +1,6 @@
 package dev.signet.server.ledger.jdbc;
 
+import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.Ledger;
 import dev.signet.server.ledger.LedgerException;
@@ -19,11 +20,9 @@ public final class JdbcLedger implements Ledger {
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at";
 
   private final Database database;
-  private final GroupCommitter writes;
 
   public JdbcLedger(Database database) {
     this.database = database;
-    this.writes = new GroupCommitter(database);
   }
 
   @Override
@@ -48,13 +47,13 @@ public final class JdbcLedger implements Ledger {
   }
 
   @Override
-  public void recordIntent(Intent intent) throws LedgerException {
+  public void recordIntent(Intent intent, AuditEvent event) throws LedgerException {
     String sql =
         "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain, caller,"
             + " request_id, request_hash, node_name, subject, not_before, not_after, tbs_der,"
             + " created_at, updated_at) VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try {
-      writes.submit(
+      database.write(
           connection -> {
             try (PreparedStatement insert = connection.prepareStatement(sql)) {
               insert.setString(1, intent.issuerKeyId());
@@ -71,8 +70,10 @@ public final class JdbcLedger implements Ledger {
               insert.setBytes(12, intent.tbsDer());
               insert.setLong(13, intent.createdAt().toEpochMilli());
               insert.setLong(14, intent.createdAt().toEpochMilli());
-              return insert.executeUpdate();
+              insert.executeUpdate();
             }
+            JdbcAuditLog.append(connection, database, event);
+            return null;
           });
     } catch (SQLException e) {
       if (isUniqueViolation(e)) {
@@ -85,9 +86,11 @@ public final class JdbcLedger implements Ledger {
   }
 
   @Override
-  public void recordIssued(String issuerKeyId, String serial, byte[] certificateDer, Instant issuedAt)
+  public void recordIssued(
+      String issuerKeyId, String serial, byte[] certificateDer, Instant issuedAt, AuditEvent event)
       throws LedgerException {
     updateIntent(
+        event,
         "UPDATE certificates SET state = 'ISSUED', certificate_der = ?, updated_at = ?"
             + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'",
         serial,
@@ -101,6 +104,7 @@ public final class JdbcLedger implements Ledger {
   public void recordAbandoned(String issuerKeyId, String serial, String reason)
       throws LedgerException {
     updateIntent(
+        null,
         "UPDATE certificates SET state = 'ABANDONED', failure = ?, updated_at = ?"
             + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'",
         serial,
@@ -110,25 +114,31 @@ public final class JdbcLedger implements Ledger {
         serial);
   }
 
-  /** Runs an UPDATE that must change exactly the one INTENT row of {@code serial}. */
-  private void updateIntent(String sql, String serial, Object... parameters) throws LedgerException {
-    int rows;
+  /**
+   * Runs an UPDATE that must change exactly the one INTENT row of {@code serial}, together with
+   * its audit event when there is one.
+   */
+  private void updateIntent(AuditEvent event, String sql, String serial, Object... parameters)
+      throws LedgerException {
     try {
-      rows =
-          writes.submit(
-              connection -> {
-                try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                  for (int i = 0; i < parameters.length; i++) {
-                    statement.setObject(i + 1, parameters[i]);
-                  }
-                  return statement.executeUpdate();
-                }
-              });
+      database.write(
+          connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+              for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+              }
+              int rows = statement.executeUpdate();
+              if (rows != 1) {
+                throw new SQLException("no pending intent for serial " + serial + " (" + rows + " rows)");
+              }
+            }
+            if (event != null) {
+              JdbcAuditLog.append(connection, database, event);
+            }
+            return null;
+          });
     } catch (SQLException e) {
       throw unavailable(e);
-    }
-    if (rows != 1) {
-      throw new LedgerException("no pending intent for serial " + serial + " (found " + rows + " rows)", null);
     }
   }
 
@@ -162,7 +172,6 @@ public final class JdbcLedger implements Ledger {
 
   @Override
   public void close() {
-    writes.close();
     database.close();
   }
 }

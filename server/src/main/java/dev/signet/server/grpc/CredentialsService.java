@@ -1,0 +1,63 @@
+package dev.signet.server.grpc;
+
+import com.google.protobuf.Timestamp;
+import dev.signet.api.v1.CreateBootstrapTokenRequest;
+import dev.signet.api.v1.CreateBootstrapTokenResponse;
+import dev.signet.api.v1.CredentialsGrpc;
+import dev.signet.api.v1.IssueApiCredentialRequest;
+import dev.signet.api.v1.IssueApiCredentialResponse;
+import dev.signet.server.auth.Role;
+import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.issuance.IssuanceException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The {@code signet.v1.Credentials} service: Signet API credentials and bootstrap tokens. */
+final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
+  private final Enrollment enrollment;
+
+  CredentialsService(Enrollment enrollment) {
+    this.enrollment = enrollment;
+  }
+
+  @Override
+  public void issueApiCredential(
+      IssueApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    Calls.answer(out, "IssueApiCredential", () -> {
+      Role role = Protos.role(request.getRole())
+          .orElseThrow(() -> new IssuanceException.InvalidRequest(
+              "INVALID_PARAMETERS", "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE or ROLE_AUDITOR"));
+      return IssueApiCredentialResponse.newBuilder()
+          .setCredential(
+              Protos.response(
+                  enrollment.issueApiCredential(
+                      CallerInterceptor.current(),
+                      role,
+                      request.getName(),
+                      request.getNodeAddressesList(),
+                      request.getCsrDer().toByteArray(),
+                      request.getRequestId())))
+          .build();
+    });
+  }
+
+  @Override
+  public void createBootstrapToken(
+      CreateBootstrapTokenRequest request, StreamObserver<CreateBootstrapTokenResponse> out) {
+    Calls.answer(out, "CreateBootstrapToken", () -> {
+      Optional<Duration> ttl =
+          request.hasTtl()
+              ? Optional.of(Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()))
+              : Optional.empty();
+      Enrollment.CreatedToken token =
+          enrollment.createBootstrapToken(
+              CallerInterceptor.current(), request.getNodeName(), request.getAddressesList(), ttl);
+      return CreateBootstrapTokenResponse.newBuilder()
+          .setToken(token.token())
+          .setTokenId(token.id())
+          .setExpiresAt(Timestamp.newBuilder().setSeconds(token.expiresAt().getEpochSecond()))
+          .build();
+    });
+  }
+}
