@@ -22,14 +22,15 @@ import picocli.CommandLine.Command;
       "PKCS#11 token.",
       "",
       "Exit codes: 0 success, 1 unexpected error, 2 usage error, 3 configuration error,",
-      "4 token error (wrong PIN, token or key missing), 5 ledger error, 75 token failed",
-      "while serving (restart to recover)."
+      "4 token error (wrong PIN, token or key missing), 5 ledger error, 6 audit trail",
+      "broken, 75 token failed while serving (restart to recover)."
     },
     mixinStandardHelpOptions = true,
     version = "signetd 0.1.0",
     subcommands = {
       dev.signet.server.cli.InitCommand.class,
       dev.signet.server.cli.ServeCommand.class,
+      dev.signet.server.cli.AuditCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Signetd {

@@ -25,9 +25,11 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 
 /**
- * The self-signed certificate of a new CA, as {@code kubernetes-profiles.md} describes it:
- * CA:TRUE (critical), KeyUsage keyCertSign, cRLSign and digitalSignature (critical), a subject key
- * identifier, a dNSName equal to the CN (as kubeadm), backdated like leaves.
+ * The self-signed certificate of a new key in the token. For a CA, as {@code
+ * kubernetes-profiles.md} describes it: CA:TRUE (critical), KeyUsage keyCertSign, cRLSign and
+ * digitalSignature (critical), a subject key identifier, a dNSName equal to the CN (as kubeadm),
+ * backdated like leaves. For a signing key that is no CA (the audit key): CA:FALSE and
+ * digitalSignature only; its certificate exists so that the token and auditors can name the key.
  */
 public final class CaCertificates {
   /** Signs the to-be-signed bytes with the new CA's own key. */
@@ -40,6 +42,7 @@ public final class CaCertificates {
 
   public static X509Certificate selfSigned(
       String commonName,
+      boolean authority,
       PublicKey publicKey,
       KeyAlgorithm algorithm,
       BigInteger serial,
@@ -54,11 +57,14 @@ public final class CaCertificates {
     AlgorithmIdentifier signatureAlgorithm = X509.signatureAlgorithm(algorithm);
 
     ExtensionsGenerator extensions = new ExtensionsGenerator();
-    extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(authority));
     extensions.addExtension(
         Extension.keyUsage,
         true,
-        new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+        new KeyUsage(
+            authority
+                ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
+                : KeyUsage.digitalSignature));
     extensions.addExtension(
         Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(X509.keyIdentifier(key)));
     extensions.addExtension(

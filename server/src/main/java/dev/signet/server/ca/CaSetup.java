@@ -38,6 +38,13 @@ public final class CaSetup {
   /** What {@link #ensure} did. */
   public record Result(List<String> created, List<String> existing, List<String> settled) {}
 
+  /** A key to have in the token: its certificate's CN, and whether it is a CA. */
+  public record KeySpec(String commonName, boolean authority) {
+    public static KeySpec ca(String commonName) {
+      return new KeySpec(commonName, true);
+    }
+  }
+
   private final Pkcs11Token token;
   private final Clock clock;
   private final SerialNumbers serials;
@@ -58,16 +65,16 @@ public final class CaSetup {
   }
 
   /**
-   * Makes sure a CA exists under each label of {@code wanted} (label to subject CN), creating the
-   * missing ones as one batch with keys of {@code algorithm}.
+   * Makes sure a key with its certificate exists under each label of {@code wanted}, creating
+   * the missing ones as one batch with keys of {@code algorithm}.
    */
   public Result ensure(
-      Map<String, String> wanted, KeyAlgorithm algorithm, Duration validity, Duration backdate)
+      Map<String, KeySpec> wanted, KeyAlgorithm algorithm, Duration validity, Duration backdate)
       throws TokenException {
     List<String> settled = settleEarlierBatches();
     List<String> existing = new ArrayList<>();
-    Map<String, String> missing = new LinkedHashMap<>();
-    for (Map.Entry<String, String> entry : wanted.entrySet()) {
+    Map<String, KeySpec> missing = new LinkedHashMap<>();
+    for (Map.Entry<String, KeySpec> entry : wanted.entrySet()) {
       String label = entry.getKey();
       if (token.findKey(label).isPresent()) {
         existing.add(label);
@@ -89,21 +96,22 @@ public final class CaSetup {
   }
 
   private void createBatch(
-      Map<String, String> missing, KeyAlgorithm algorithm, Duration validity, Duration backdate)
+      Map<String, KeySpec> missing, KeyAlgorithm algorithm, Duration validity, Duration backdate)
       throws TokenException {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String batch = HexFormat.of().formatHex(id);
     Map<String, List<Long>> objectsByLabel = new LinkedHashMap<>();
     try {
-      for (Map.Entry<String, String> ca : missing.entrySet()) {
+      for (Map.Entry<String, KeySpec> ca : missing.entrySet()) {
         String pending = PENDING_PREFIX + batch + ":" + ca.getKey();
         Pkcs11Token.GeneratedKeyPair pair = token.generateKeyPair(pending, algorithm);
         List<Long> handles = new ArrayList<>(List.of(pair.publicKeyHandle(), pair.privateKeyHandle()));
         objectsByLabel.put(ca.getKey(), handles);
         X509Certificate certificate =
             CaCertificates.selfSigned(
-                ca.getValue(),
+                ca.getValue().commonName(),
+                ca.getValue().authority(),
                 pair.publicKey(),
                 algorithm,
                 serials.next(),

@@ -9,7 +9,22 @@ import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.enrollment.Enrollment;
+import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.ca.CaKey;
+import dev.signet.server.ca.TokenCaKey;
+import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.Crls;
+import dev.signet.server.ledger.jdbc.AuditVerifier;
+import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
+import dev.signet.server.ledger.jdbc.JdbcCrls;
+import dev.signet.server.x509.Signatures;
+import dev.signet.server.x509.X509;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.Ledger;
 import dev.signet.server.ledger.Nodes;
@@ -39,6 +54,8 @@ final class Components implements AutoCloseable {
   final AuditLog audit;
   final Nodes nodes;
   final BootstrapTokens bootstrapTokens;
+  final Crls crls;
+  final AuditCheckpoints checkpoints;
   final RoleMapping roles;
   final IssuancePolicy policy;
   final Clock clock = Clock.systemUTC();
@@ -52,6 +69,8 @@ final class Components implements AutoCloseable {
     this.audit = new JdbcAuditLog(database);
     this.nodes = new JdbcNodes(database);
     this.bootstrapTokens = new JdbcBootstrapTokens(database);
+    this.crls = new JdbcCrls(database);
+    this.checkpoints = new JdbcAuditCheckpoints(database);
     this.roles = new RoleMapping(config.authorization().roles());
     this.policy = new IssuancePolicy(config.authorization().provisioners(), nodes);
   }
@@ -84,6 +103,31 @@ final class Components implements AutoCloseable {
         // a signer that waits longer than a call may last helps nobody
         config.limits().maxCallDuration().dividedBy(2),
         tokenHealth);
+  }
+
+  /** The audit key in the token, which signs audit checkpoints and nothing else. */
+  record AuditKey(CaKey key, X509Certificate certificate) {
+    AuditVerifier.CheckpointKey checkpointKey() {
+      return new AuditVerifier.CheckpointKey(
+          Signatures.verificationKey(SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())),
+          X509.signatureAlgorithm(key.algorithm()).getAlgorithm());
+    }
+  }
+
+  AuditKey auditKey() throws TokenException {
+    Pkcs11Uri uri = config.audit().key();
+    Pkcs11Token.TokenKey found =
+        token
+            .findKey(uri.object().orElseThrow())
+            .orElseThrow(
+                () -> new TokenException("the token has no audit key " + uri + "; run 'signetd init' to create it", null));
+    KeyAlgorithm algorithm =
+        KeyAlgorithm.of(found.certificate().getPublicKey())
+            .orElseThrow(() -> new TokenException("the audit key " + uri + " is of no supported kind", null));
+    return new AuditKey(
+        new TokenCaKey(
+            found.privateKey(), token.provider(), algorithm, new Semaphore(1), Duration.ofSeconds(10), tokenHealth),
+        found.certificate());
   }
 
   Issuer issuer(CaRegistry cas) {

@@ -69,13 +69,13 @@ public final class InitCommand implements Callable<Integer> {
       CaSetup.Result result =
           new CaSetup(components.token, components.clock, components.random)
               .ensure(
-                  wantedCas(config),
+                  wantedKeys(config),
                   config.cas().algorithm(),
                   config.cas().validity(),
                   config.issuance().backdate());
       result.settled().forEach(line -> out.println("recovered interrupted init: " + line));
-      result.existing().forEach(label -> out.println("CA " + label + ": exists, kept"));
-      result.created().forEach(label -> out.println("CA " + label + ": created (" + config.cas().algorithm() + ")"));
+      result.existing().forEach(label -> out.println("key " + label + ": exists, kept"));
+      result.created().forEach(label -> out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
       CaRegistry cas = components.cas();
       Issuer issuer = components.issuer(cas);
@@ -86,12 +86,16 @@ public final class InitCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One CA per distinct configured key label, named after the first domain that uses it. */
-  private static Map<String, String> wantedCas(SignetdConfig config) {
-    Map<String, String> wanted = new LinkedHashMap<>();
+  /**
+   * One CA per distinct configured key label, named after the first domain that uses it, and
+   * the audit key, which signs checkpoints of the audit trail and is no CA.
+   */
+  private static Map<String, CaSetup.KeySpec> wantedKeys(SignetdConfig config) {
+    Map<String, CaSetup.KeySpec> wanted = new LinkedHashMap<>();
     for (TrustDomain domain : TrustDomain.values()) {
-      wanted.putIfAbsent(config.cas().key(domain).object().orElseThrow(), domain.caCommonName());
+      wanted.putIfAbsent(config.cas().key(domain).object().orElseThrow(), CaSetup.KeySpec.ca(domain.caCommonName()));
     }
+    wanted.putIfAbsent(config.audit().key().object().orElseThrow(), new CaSetup.KeySpec("signet-audit", false));
     return wanted;
   }
 

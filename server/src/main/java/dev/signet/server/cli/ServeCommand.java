@@ -6,7 +6,13 @@ import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.grpc.SignetServer;
+import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.revocation.CrlPublisher;
+import dev.signet.server.revocation.RevokedCredentials;
+import dev.signet.server.revocation.Revocations;
+import java.time.Duration;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
@@ -39,6 +45,9 @@ public final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
   /** EX_TEMPFAIL: the token failed; a restart against a working token recovers. */
   static final int EXIT_TOKEN_FAILED = 75;
+  private static final Duration RECONCILE_PERIOD = Duration.ofSeconds(30);
+  /** How soon a credential revoked through another replica is refused here. */
+  private static final Duration REVOKED_CREDENTIALS_REFRESH = Duration.ofSeconds(2);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -56,46 +65,82 @@ public final class ServeCommand implements Callable<Integer> {
       X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
       List<X509Certificate> chain = servingChain(config, signetApiCa);
       PrivateKey key = servingKey(config);
+      Components.AuditKey auditKey = components.auditKey();
       components.tokenHealth.onFailure(
           reason -> {
             exitCode.set(EXIT_TOKEN_FAILED);
             stop.countDown();
           });
       Issuer issuer = components.issuer(cas);
-      SignetServer.Parts parts =
-          new SignetServer.Parts(
-              issuer,
-              cas,
-              components.enrollment(issuer),
-              components.roles,
-              components.audit,
-              components.tokenHealth,
-              components.clock);
-      try (SignetServer server = SignetServer.start(config, parts, key, chain)) {
-        Runtime.getRuntime()
-            .addShutdownHook(
-                new Thread(
-                    () -> {
-                      stop.countDown();
-                      try {
-                        stopped.await(20, TimeUnit.SECONDS);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    },
-                    "signet-shutdown"));
-        PrintWriter out = spec.commandLine().getOut();
-        server.enrollmentPort()
-            .ifPresent(port -> out.println("signetd enrollment on " + config.enrollment().listen().get().host() + ":" + port));
-        out.println("signetd ready on " + config.listen().host() + ":" + server.port());
-        out.flush();
-        stop.await();
-        LOG.info(exitCode.get() == EXIT_TOKEN_FAILED ? "stopping: the token failed" : "stopping");
+      try (IntentReconciler reconciler = new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
+          CrlPublisher crls =
+              new CrlPublisher(
+                  cas,
+                  components.ledger,
+                  components.crls,
+                  new CrlPublisher.Settings(
+                      config.revocation().crlRefreshInterval(),
+                      config.revocation().crlValidity(),
+                      config.issuance().backdate()),
+                  components.clock);
+          RevokedCredentials revokedCredentials = new RevokedCredentials(components.ledger, cas, components.clock);
+          AuditCheckpointer checkpointer =
+              new AuditCheckpointer(components.checkpoints, auditKey.key(), auditKey.certificate(), components.clock)) {
+        // Before serving: settle what a crash left, so that no intent is mistaken for in-flight.
+        reconciler.reconcileAtStart(components.database.exclusive());
+        reconciler.start(RECONCILE_PERIOD);
+        revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
+        crls.start();
+        checkpointer.start(config.audit().checkpointInterval());
+        SignetServer.Parts parts =
+            new SignetServer.Parts(
+                issuer,
+                cas,
+                components.enrollment(issuer),
+                new Revocations(components.ledger, components.audit, cas, crls, revokedCredentials, components.clock),
+                crls,
+                revokedCredentials,
+                components.database,
+                checkpointer,
+                auditKey.checkpointKey(),
+                components.roles,
+                components.audit,
+                components.tokenHealth,
+                components.clock);
+        try (SignetServer server = SignetServer.start(config, parts, key, chain)) {
+          Runtime.getRuntime()
+              .addShutdownHook(
+                  new Thread(
+                      () -> {
+                        stop.countDown();
+                        try {
+                          stopped.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      },
+                      "signet-shutdown"));
+          PrintWriter out = spec.commandLine().getOut();
+          server.enrollmentPort()
+              .ifPresent(port -> out.println("signetd enrollment on " + config.enrollment().listen().get().host() + ":" + port));
+          out.println("signetd ready on " + config.listen().host() + ":" + server.port());
+          out.flush();
+          stop.await();
+          LOG.info(exitCode.get() == EXIT_TOKEN_FAILED ? "stopping: the token failed" : "stopping");
+        }
       }
     } finally {
       stopped.countDown();
     }
     return exitCode.get();
+  }
+
+  /**
+   * How old an intent must be before a replica may settle it as crashed: no live daemon still
+   * works on it by then (a call lasts at most maxCallDuration; a ledger write waits at most 30 s).
+   */
+  private static Duration reconcileWindow(SignetdConfig config) {
+    return config.limits().maxCallDuration().multipliedBy(2).plusSeconds(30);
   }
 
   private static List<X509Certificate> servingChain(SignetdConfig config, X509Certificate signetApiCa)

@@ -43,10 +43,12 @@ public final class ConfigLoader {
     SignetdConfig.Cluster cluster = cluster(root.child("cluster"));
     SignetdConfig.Authorization authorization = authorization(root.child("authorization"));
     SignetdConfig.Enrollment enrollment = enrollment(root.child("enrollment"));
+    SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
+    SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
     SignetdConfig.Limits limits = limits(root.child("limits"));
     root.rejectUnknownKeys();
     return new SignetdConfig(
-        absolute, listen, tls, hsm, cas, ledger, issuance, cluster, authorization, enrollment, limits);
+        absolute, listen, tls, hsm, cas, ledger, issuance, cluster, authorization, enrollment, audit, revocation, limits);
   }
 
   private static Map<String, Object> readYaml(Path file) throws ConfigException {
@@ -255,6 +257,27 @@ public final class ConfigLoader {
     int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
     node.rejectUnknownKeys();
     return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
+  }
+
+  private static SignetdConfig.Audit audit(ConfigNode node, Pkcs11Uri token) throws ConfigException {
+    Pkcs11Uri key = node.parsed("key", Pkcs11Uri::parse).orElse(token.withObject("signet-audit"));
+    if (key.object().isEmpty() || !key.sameToken(token)) {
+      throw new ConfigException(node.keyPath("key") + " must name an object on hsm.token, e.g. " + token.withObject("signet-audit"));
+    }
+    Duration interval = node.duration("checkpointInterval", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Audit(key, interval);
+  }
+
+  private static SignetdConfig.Revocation revocation(ConfigNode node) throws ConfigException {
+    Duration refresh = node.duration("crlRefreshInterval", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
+    Duration validity = node.duration("crlValidity", Duration.ofHours(24), Duration.ofSeconds(2), Duration.ofDays(30));
+    if (validity.compareTo(refresh) <= 0) {
+      throw new ConfigException(
+          node.keyPath("crlValidity") + " must be longer than crlRefreshInterval, or CRLs expire before renewal");
+    }
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Revocation(refresh, validity);
   }
 
   private static SignetdConfig.Limits limits(ConfigNode node) throws ConfigException {

@@ -27,6 +27,8 @@ public record SignetdConfig(
     Cluster cluster,
     Authorization authorization,
     Enrollment enrollment,
+    Audit audit,
+    Revocation revocation,
     Limits limits) {
 
   /** Where the gRPC server listens. */
@@ -84,6 +86,12 @@ public record SignetdConfig(
    */
   public record Enrollment(
       Optional<Listen> listen, Duration defaultTokenTtl, Duration maxTokenTtl, int maxConcurrentCalls) {}
+
+  /** The audit key in the token, which signs checkpoints of the audit chain, and how often. */
+  public record Audit(Pkcs11Uri key, Duration checkpointInterval) {}
+
+  /** CRLs: renewed at least every refresh interval, each valid for {@code crlValidity}. */
+  public record Revocation(Duration crlRefreshInterval, Duration crlValidity) {}
 
   /** Resource bounds of the gRPC server, all explicit. */
   public record Limits(

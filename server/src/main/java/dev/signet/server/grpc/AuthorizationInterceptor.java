@@ -6,6 +6,7 @@ import dev.signet.server.auth.Role;
 import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.AuditLog;
 import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.revocation.RevokedCredentials;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -16,18 +17,21 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Refuses a call whose caller's role may not use the method, before the request is read, and
- * audits the refusal.
+ * Refuses, before the request is read, a call whose credential has been revoked (checked per
+ * call, so that a revocation bites on open connections too) or whose role may not use the
+ * method; audits each refusal.
  */
 final class AuthorizationInterceptor implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(AuthorizationInterceptor.class.getName());
 
   private final MethodAccess access;
+  private final RevokedCredentials revoked;
   private final AuditLog audit;
   private final Clock clock;
 
-  AuthorizationInterceptor(MethodAccess access, AuditLog audit, Clock clock) {
+  AuthorizationInterceptor(MethodAccess access, RevokedCredentials revoked, AuditLog audit, Clock clock) {
     this.access = access;
+    this.revoked = revoked;
     this.audit = audit;
     this.clock = clock;
   }
@@ -36,31 +40,32 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Caller caller = CallerInterceptor.current();
-    String method = call.getMethodDescriptor().getFullMethodName();
-    Optional<String> denial = access.denial(method, caller);
+    String method = call.getMethodDescriptor().getBareMethodName();
+    if (revoked.isRevoked(caller.serial())) {
+      String why = "the credential of " + caller.name() + " (serial " + caller.serial() + ") has been revoked";
+      refuse(call, caller, AuditEvent.Decision.REJECTED, "CREDENTIAL_REVOKED", why, Status.UNAUTHENTICATED);
+      return new ServerCall.Listener<>() {};
+    }
+    Optional<String> denial = access.denial(call.getMethodDescriptor().getFullMethodName(), caller);
     if (denial.isPresent()) {
-      LOG.info("denied: " + denial.get());
-      try {
-        audit.record(
-            new AuditEvent(
-                clock.instant(),
-                caller.name(),
-                caller.role().map(Role::id).orElse(""),
-                call.getMethodDescriptor().getBareMethodName(),
-                "",
-                "",
-                AuditEvent.Decision.DENIED,
-                "ROLE_NOT_ALLOWED",
-                denial.get(),
-                "",
-                "",
-                ""));
-      } catch (LedgerException e) {
-        LOG.warning("could not audit the denial of " + method + " to " + caller.name() + ": " + e.getMessage());
-      }
-      call.close(Status.PERMISSION_DENIED.withDescription(denial.get()), new Metadata());
+      refuse(call, caller, AuditEvent.Decision.DENIED, "ROLE_NOT_ALLOWED", denial.get(), Status.PERMISSION_DENIED);
       return new ServerCall.Listener<>() {};
     }
     return next.startCall(call, headers);
+  }
+
+  private void refuse(
+      ServerCall<?, ?> call, Caller caller, AuditEvent.Decision decision, String reason, String why, Status status) {
+    String method = call.getMethodDescriptor().getBareMethodName();
+    LOG.info("refused " + method + ": " + why);
+    try {
+      audit.record(
+          new AuditEvent(
+              clock.instant(), caller.name(), caller.role().map(Role::id).orElse(""), method, "", "",
+              decision, reason, why, caller.serial(), "", ""));
+    } catch (LedgerException e) {
+      LOG.warning("could not audit the refusal of " + method + " to " + caller.name() + ": " + e.getMessage());
+    }
+    call.close(status.withDescription(why), new Metadata());
   }
 }

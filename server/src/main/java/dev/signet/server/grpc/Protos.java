@@ -5,6 +5,7 @@ import com.google.protobuf.Timestamp;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.server.auth.Role;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
@@ -34,6 +35,39 @@ final class Protos {
       case ROLE_AUDITOR -> Optional.of(Role.AUDITOR);
       default -> Optional.empty();
     };
+  }
+
+  /** The domain a trust-domain value names; empty for unspecified or unknown values. */
+  static Optional<TrustDomain> trustDomain(dev.signet.api.v1.TrustDomain domain) {
+    for (TrustDomain candidate : TrustDomain.values()) {
+      if (trustDomain(candidate) == domain) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static dev.signet.api.v1.CertificateRecord record(CertificateRecord record) {
+    dev.signet.api.v1.CertificateRecord.Builder proto =
+        dev.signet.api.v1.CertificateRecord.newBuilder()
+            .setSerial(record.serial())
+            .setIssuerKeyId(record.issuerKeyId())
+            .setTrustDomain(trustDomain(record.trustDomain()))
+            .setProfile(profile(record.profile()))
+            .setNodeName(record.nodeName())
+            .setSubject(record.subject())
+            .setNotBefore(timestamp(record.notBefore()))
+            .setNotAfter(timestamp(record.notAfter()))
+            .setState(dev.signet.api.v1.CertificateState.valueOf("CERTIFICATE_STATE_" + record.state().name()))
+            .setCaller(record.caller())
+            .setRequestId(record.requestId());
+    record.revocation().ifPresent(revocation -> proto
+        .setRevokedAt(timestamp(revocation.at()))
+        .setRevocationReasonValue(revocation.reasonCode()));
+    if (record.state() == CertificateRecord.State.ISSUED) {
+      record.certificateDer().ifPresent(der -> proto.setCertificateDer(ByteString.copyFrom(der)));
+    }
+    return proto.build();
   }
 
   static List<ByteString> ders(List<X509Certificate> certificates) {

@@ -1,7 +1,10 @@
 package dev.signet.server.grpc;
 
+import dev.signet.api.v1.AuditGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
+import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
@@ -11,6 +14,11 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.Issuer;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.jdbc.AuditVerifier;
+import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.revocation.CrlPublisher;
+import dev.signet.server.revocation.RevokedCredentials;
+import dev.signet.server.revocation.Revocations;
 import dev.signet.server.profile.TrustDomain;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -55,6 +63,12 @@ public final class SignetServer implements AutoCloseable {
       Issuer issuer,
       CaRegistry cas,
       Enrollment enrollment,
+      Revocations revocations,
+      CrlPublisher crls,
+      RevokedCredentials revokedCredentials,
+      Database database,
+      AuditCheckpointer checkpointer,
+      AuditVerifier.CheckpointKey checkpointKey,
       RoleMapping roles,
       AuditLog audit,
       TokenHealth tokenHealth,
@@ -98,13 +112,22 @@ public final class SignetServer implements AutoCloseable {
           new CallLimitsInterceptor(limits.maxConcurrentCalls(), limits.maxCallDuration(), timer);
       CallerInterceptor callers = new CallerInterceptor(parts.roles());
       AuthorizationInterceptor authorization =
-          new AuthorizationInterceptor(methodAccess(), parts.audit(), parts.clock());
+          new AuthorizationInterceptor(methodAccess(), parts.revokedCredentials(), parts.audit(), parts.clock());
       ExecutorService apiExecutor = Executors.newFixedThreadPool(limits.maxConcurrentCalls(), threads("signet-rpc"));
       executors.add(apiExecutor);
       servers.add(
           builder(config.listen(), limits, mutualTls, apiExecutor)
               .addService(intercepted(new IssuanceService(parts.issuer(), parts.cas()).bindService(), callLimits, callers, authorization))
               .addService(intercepted(new CredentialsService(parts.enrollment()).bindService(), callLimits, callers, authorization))
+              .addService(
+                  intercepted(
+                      new LedgerService(parts.revocations(), parts.crls()).bindService(), callLimits, callers, authorization))
+              .addService(
+                  intercepted(
+                      new AuditService(parts.database(), parts.checkpointer(), parts.checkpointKey()).bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
               .addService(intercepted(health.getHealthService().bindService(), callLimits, callers, authorization))
               .build()
               .start());
@@ -169,6 +192,7 @@ public final class SignetServer implements AutoCloseable {
     Set<Role> admins = EnumSet.of(Role.CA_ADMIN);
     Set<Role> provisioning = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER);
     Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE);
+    Set<Role> auditing = EnumSet.of(Role.CA_ADMIN, Role.AUDITOR);
     Map<MethodDescriptor<?, ?>, Set<Role>> table = new LinkedHashMap<>();
     table.put(IssuanceGrpc.getIssueApiserverMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueApiserverKubeletClientMethod(), provisioning);
@@ -187,6 +211,12 @@ public final class SignetServer implements AutoCloseable {
     table.put(IssuanceGrpc.getGetCaBundlesMethod(), anyone);
     table.put(CredentialsGrpc.getIssueApiCredentialMethod(), admins);
     table.put(CredentialsGrpc.getCreateBootstrapTokenMethod(), provisioning);
+    table.put(LedgerGrpc.getRevokeMethod(), EnumSet.of(Role.CA_ADMIN, Role.NODE));
+    table.put(LedgerGrpc.getListCertificatesMethod(), auditing);
+    table.put(LedgerGrpc.getGetCertificateMethod(), auditing);
+    table.put(LedgerGrpc.getGetCrlMethod(), anyone);
+    table.put(AuditGrpc.getVerifyAuditMethod(), auditing);
+    table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
     table.put(HealthGrpc.getCheckMethod(), anyone);
     table.put(HealthGrpc.getWatchMethod(), anyone);
     Map<String, Set<Role>> byName = new LinkedHashMap<>();

@@ -24,6 +24,9 @@ final class StatusMapper {
     if (e instanceof IssuanceException.Conflict) {
       return Status.ALREADY_EXISTS.withDescription(e.getMessage());
     }
+    if (e instanceof IssuanceException.NotFound) {
+      return Status.NOT_FOUND.withDescription(e.getMessage());
+    }
     if (e instanceof IssuanceException.CaNotValid) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
     }

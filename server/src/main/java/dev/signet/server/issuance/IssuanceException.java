@@ -11,6 +11,7 @@ public abstract sealed class IssuanceException extends Exception
         IssuanceException.Unauthenticated,
         IssuanceException.PermissionDenied,
         IssuanceException.Conflict,
+        IssuanceException.NotFound,
         IssuanceException.CaNotValid,
         IssuanceException.Unavailable,
         IssuanceException.Busy,
@@ -54,6 +55,13 @@ public abstract sealed class IssuanceException extends Exception
   /** The request id was used before for a different request. */
   public static final class Conflict extends IssuanceException {
     public Conflict(String reason, String message) {
+      super(reason, message, null);
+    }
+  }
+
+  /** What the request names (a serial) does not exist. */
+  public static final class NotFound extends IssuanceException {
+    public NotFound(String reason, String message) {
       super(reason, message, null);
     }
   }

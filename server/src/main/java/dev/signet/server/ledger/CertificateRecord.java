@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param requestHash SHA-256 over the profile, the typed parameters and the CSR: two requests with
  *     the same id are "the same request" exactly when their hashes are equal
  * @param tbsDer what was (or was about to be) signed, kept even if the signed certificate is lost
+ * @param revocation when and why it was revoked, if it was
  */
 public record CertificateRecord(
     String issuerKeyId,
@@ -28,7 +29,11 @@ public record CertificateRecord(
     Instant notAfter,
     byte[] tbsDer,
     Optional<byte[]> certificateDer,
-    Instant createdAt) {
+    Instant createdAt,
+    Optional<Revocation> revocation) {
+
+  /** A revocation: when, and the RFC 5280 reason code. */
+  public record Revocation(Instant at, int reasonCode) {}
 
   /** Where a certificate is in its life. */
   public enum State {

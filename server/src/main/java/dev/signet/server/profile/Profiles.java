@@ -97,6 +97,9 @@ public final class Profiles {
         var p = expect(parameters, ProfileParameters.SignetClient.class, profile);
         commonName = identity(p.identity());
         organizations = List.of(identity(p.organization()));
+        if (commonName.startsWith(NODE_PREFIX)) {
+          nodeName = commonName.substring(NODE_PREFIX.length());
+        }
       }
       default -> expect(parameters, ProfileParameters.None.class, profile);
     }

@@ -32,7 +32,7 @@ class CaSetupIT {
   @Test
   void aFailurePartWayLeavesNoKeyOrCertificateBehind() throws Exception {
     Pkcs11Token token = InProcessToken.get();
-    Map<String, String> wanted = cas("rollback");
+    Map<String, CaSetup.KeySpec> wanted = cas("rollback");
     AtomicInteger built = new AtomicInteger();
     CaSetup failing =
         new CaSetup(
@@ -63,7 +63,7 @@ class CaSetupIT {
   @Test
   void runningAgainChangesNothing() throws Exception {
     Pkcs11Token token = InProcessToken.get();
-    Map<String, String> wanted = cas("idempotent");
+    Map<String, CaSetup.KeySpec> wanted = cas("idempotent");
     CaSetup setup = new CaSetup(token, Clock.systemUTC(), new SecureRandom());
     setup.ensure(wanted, KeyAlgorithm.ECDSA_P384, TEN_YEARS, Duration.ZERO);
     byte[] before = token.findKey("idempotent-kubernetes").orElseThrow().certificate().getEncoded();
@@ -104,29 +104,31 @@ class CaSetupIT {
     DaemonProcess.Result recovered = DaemonProcess.init(token, config);
     for (String label : defaultCas().keySet()) {
       assertTrue(recovered.stdout().contains("finished " + label), recovered.stdout());
-      assertTrue(recovered.stdout().contains("CA " + label + ": exists, kept"), recovered.stdout());
+      assertTrue(recovered.stdout().contains("key " + label + ": exists, kept"), recovered.stdout());
     }
     assertEachCaComplete(objectLabels(token), defaultCas());
   }
 
-  private static Map<String, String> cas(String prefix) {
-    Map<String, String> wanted = new LinkedHashMap<>();
+  private static Map<String, CaSetup.KeySpec> cas(String prefix) {
+    Map<String, CaSetup.KeySpec> wanted = new LinkedHashMap<>();
     for (String name : List.of("kubernetes", "etcd", "front-proxy", "signet-api")) {
-      wanted.put(prefix + "-" + name, name + "-ca");
+      wanted.put(prefix + "-" + name, CaSetup.KeySpec.ca(name + "-ca"));
     }
     return wanted;
   }
 
-  private static Map<String, String> defaultCas() {
-    Map<String, String> wanted = new LinkedHashMap<>();
+  /** What signetd init creates with the default configuration: four CAs and the audit key. */
+  private static Map<String, CaSetup.KeySpec> defaultCas() {
+    Map<String, CaSetup.KeySpec> wanted = new LinkedHashMap<>();
     for (String label : List.of("kubernetes-ca", "etcd-ca", "front-proxy-ca", "signet-api-ca")) {
-      wanted.put(label, label);
+      wanted.put(label, CaSetup.KeySpec.ca(label));
     }
+    wanted.put("signet-audit", new CaSetup.KeySpec("signet-audit", false));
     return wanted;
   }
 
   /** Each CA is exactly a public key, a private key and a certificate; no leftovers at all. */
-  private static void assertEachCaComplete(List<String> labels, Map<String, String> wanted) {
+  private static void assertEachCaComplete(List<String> labels, Map<String, CaSetup.KeySpec> wanted) {
     for (String label : wanted.keySet()) {
       assertEquals(3, count(labels, label), label + " in " + labels);
     }

@@ -31,7 +31,7 @@ class TokenKeysIT {
     Pkcs11Token token = InProcessToken.get();
     String label = "keys-" + algorithm.id();
     new CaSetup(token, Clock.systemUTC(), new SecureRandom())
-        .ensure(Map.of(label, "test-ca"), algorithm, Duration.ofDays(30), Duration.ZERO);
+        .ensure(Map.of(label, CaSetup.KeySpec.ca("test-ca")), algorithm, Duration.ofDays(30), Duration.ZERO);
 
     assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_TOKEN));
     assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_SENSITIVE));

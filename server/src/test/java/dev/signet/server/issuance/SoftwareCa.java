@@ -94,6 +94,7 @@ final class SoftwareCa {
     X509Certificate certificate =
         CaCertificates.selfSigned(
             commonName,
+            true,
             keys.getPublic(),
             algorithm,
             BigInteger.ONE.shiftLeft(100).add(BigInteger.valueOf(createdAt.getEpochSecond())),

@@ -1,23 +1,34 @@
 package dev.signet.server.ledger.jdbc;
 
+import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.x509.Signatures;
 import dev.signet.server.ledger.LedgerException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 /**
  * Walks the audit chain from its first event and reports the first link that does not hold: a
  * gap in the sequence (a deleted row), a hash that does not match the event's fields and its
- * predecessor (an edited or reordered row), or a head that disagrees with the last event (rows
- * deleted from the end).
+ * predecessor (an edited or reordered row), a head that disagrees with the last event (rows
+ * deleted from the end), or a signed checkpoint whose signature or hash does not match (the
+ * chain recomputed by someone without the audit key).
  */
 public final class AuditVerifier {
-  /** The outcome: how many events were checked, and the first problem, if any. */
-  public record Report(long events, Optional<Problem> problem) {
+  /** The audit key's public half and the signature algorithm of its checkpoints. */
+  public record CheckpointKey(AsymmetricKeyParameter key, ASN1ObjectIdentifier signatureAlgorithm) {}
+
+  /** The outcome: how many events and checkpoints were checked, and the first problem, if any. */
+  public record Report(long events, long checkpoints, Optional<Problem> problem) {
     public boolean intact() {
       return problem.isEmpty();
     }
@@ -28,9 +39,10 @@ public final class AuditVerifier {
 
   private AuditVerifier() {}
 
-  public static Report verify(Database database) throws LedgerException {
+  /** Checks the chain, and its checkpoints when {@code checkpointKey} is given. */
+  public static Report verify(Database database, Optional<CheckpointKey> checkpointKey) throws LedgerException {
     try (Connection connection = database.connection()) {
-      Report report = verify(connection);
+      Report report = verify(connection, checkpointKey);
       connection.commit();
       return report;
     } catch (SQLException e) {
@@ -38,7 +50,8 @@ public final class AuditVerifier {
     }
   }
 
-  static Report verify(Connection connection) throws SQLException {
+  static Report verify(Connection connection, Optional<CheckpointKey> checkpointKey) throws SQLException {
+    Map<Long, Checkpoint> checkpoints = checkpoints(connection);
     long expectedSeq = 1;
     String previousHash = "";
     try (PreparedStatement query =
@@ -77,6 +90,11 @@ public final class AuditVerifier {
           return broken(seq, "event " + seq + " does not match its hash: it was altered, or an event before it"
               + " was removed or reordered");
         }
+        Checkpoint checkpoint = checkpoints.get(seq);
+        if (checkpoint != null && !checkpoint.hash().equals(expected)) {
+          return broken(seq, "the signed checkpoint at event " + seq + " does not match the chain: events up to "
+              + seq + " were rewritten");
+        }
         previousHash = expected;
         expectedSeq++;
       }
@@ -92,10 +110,49 @@ public final class AuditVerifier {
             + ": events at the end were removed or altered");
       }
     }
-    return new Report(last, Optional.empty());
+    for (Checkpoint checkpoint : checkpoints.values()) {
+      if (checkpoint.seq() > last) {
+        return broken(last, "a signed checkpoint covers event " + checkpoint.seq() + ", beyond the chain's last event "
+            + last + ": events were removed");
+      }
+      if (checkpointKey.isPresent()
+          && !Signatures.verify(
+              checkpointKey.get().key(),
+              checkpointKey.get().signatureAlgorithm(),
+              AuditCheckpoints.Checkpoint.signedBytes(checkpoint.seq(), checkpoint.hash(), checkpoint.at()),
+              checkpoint.signature())) {
+        return broken(checkpoint.seq(), "the checkpoint at event " + checkpoint.seq()
+            + " is not signed by the audit key: it was forged or altered");
+      }
+    }
+    return new Report(last, checkpoints.size(), Optional.empty());
+  }
+
+  private record Checkpoint(long seq, String hash, Instant at, byte[] signature) {}
+
+  private static Map<Long, Checkpoint> checkpoints(Connection connection) throws SQLException {
+    Map<Long, Checkpoint> checkpoints = new TreeMap<>();
+    try (PreparedStatement query = connection.prepareStatement("SELECT seq, hash, at, signature FROM audit_checkpoints");
+        ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        checkpoints.put(
+            rows.getLong(1),
+            new Checkpoint(
+                rows.getLong(1), rows.getString(2), Instant.ofEpochMilli(rows.getLong(3)), decode(rows.getString(4))));
+      }
+    }
+    return checkpoints;
+  }
+
+  private static byte[] decode(String base64) {
+    try {
+      return Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      return new byte[0];
+    }
   }
 
   private static Report broken(long seq, String description) {
-    return new Report(Math.max(0, seq), Optional.of(new Problem(seq, description)));
+    return new Report(Math.max(0, seq), 0, Optional.of(new Problem(seq, description)));
   }
 }

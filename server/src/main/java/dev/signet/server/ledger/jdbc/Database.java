@@ -7,7 +7,10 @@ import dev.signet.server.ledger.LedgerException;
 import java.io.IOException;
 import java.io.InputStream;
 import dev.signet.common.AtomicFiles;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,7 +38,7 @@ public final class Database implements AutoCloseable {
 
   /** The migrations, applied in order; each file's statements are separated by ';'. */
   private static final List<String> MIGRATIONS =
-      List.of("V1__certificates.sql", "V2__audit_nodes_tokens.sql");
+      List.of("V1__certificates.sql", "V2__audit_nodes_tokens.sql", "V3__revocation_crls_checkpoints.sql");
 
   enum Engine {
     SQLITE,
@@ -44,18 +47,23 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource pool;
   private final Engine engine;
+  private final FileLock lock;
   private GroupCommitter writes;
 
-  private Database(HikariDataSource pool, Engine engine) {
+  private Database(HikariDataSource pool, Engine engine, FileLock lock) {
     this.pool = pool;
     this.engine = engine;
+    this.lock = lock;
   }
 
   /** Connects, checks durability and brings the schema up to date. */
   public static Database open(SignetdConfig.Ledger config) throws LedgerException {
     Engine engine = config.url().startsWith("jdbc:sqlite:") ? Engine.SQLITE : Engine.POSTGRESQL;
+    FileLock lock = null;
     if (engine == Engine.SQLITE) {
-      createPrivately(Path.of(config.url().substring("jdbc:sqlite:".length())));
+      Path file = Path.of(config.url().substring("jdbc:sqlite:".length()));
+      createPrivately(file);
+      lock = lockExclusively(file);
     }
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("signet-ledger");
@@ -92,13 +100,20 @@ public final class Database implements AutoCloseable {
         }
       }
     }
-    HikariDataSource pool = new HikariDataSource(hikari);
-    Database database = new Database(pool, engine);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      release(lock);
+      throw e;
+    }
+    Database database = new Database(pool, engine, lock);
     try {
       database.checkDurability();
       database.migrate();
     } catch (LedgerException | RuntimeException e) {
       pool.close();
+      release(lock);
       throw e;
     }
     database.writes = new GroupCommitter(database);
@@ -118,6 +133,14 @@ public final class Database implements AutoCloseable {
     } catch (IOException e) {
       throw new LedgerException("cannot create the ledger file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Whether this daemon is the ledger's only user: true for the embedded SQLite file, which a
+   * lock file keeps to one process; false for PostgreSQL, which replicas share.
+   */
+  public boolean exclusive() {
+    return engine == Engine.SQLITE;
   }
 
   /** A pooled connection for reads (auto-commit off: commit or roll back when done). */
@@ -233,11 +256,43 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes {@code <ledger>.lock}: two daemons on one embedded ledger would each settle the
+   * other's in-flight intents as crashed. Replicas belong on PostgreSQL.
+   */
+  private static FileLock lockExclusively(Path file) throws LedgerException {
+    Path lockFile = Path.of(file + ".lock");
+    try {
+      FileChannel channel =
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        throw new LedgerException(
+            "the ledger " + file + " is in use by another signetd; run replicas on PostgreSQL", null);
+      }
+      return lock;
+    } catch (IOException e) {
+      throw new LedgerException("cannot lock the ledger " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void release(FileLock lock) {
+    if (lock != null) {
+      try {
+        lock.channel().close();
+      } catch (IOException ignored) {
+        // closing the channel releases the lock either way
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (writes != null) {
       writes.close();
     }
     pool.close();
+    release(lock);
   }
 }

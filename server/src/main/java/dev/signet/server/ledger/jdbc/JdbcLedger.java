@@ -11,13 +11,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The ledger on SQLite or PostgreSQL through plain JDBC. */
 public final class JdbcLedger implements Ledger {
   private static final String COLUMNS =
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
-          + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at";
+          + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
+          + " revoked_at, revocation_reason";
+  /** The states in which a request id is taken (see the certificates_by_request index). */
+  private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
 
   private final Database database;
 
@@ -28,19 +34,158 @@ public final class JdbcLedger implements Ledger {
   @Override
   public Optional<CertificateRecord> findByRequest(String caller, String requestId)
       throws LedgerException {
-    String sql =
-        "SELECT " + COLUMNS + " FROM certificates"
-            + " WHERE caller = ? AND request_id = ? AND state <> 'ABANDONED'";
+    return query(
+            "SELECT " + COLUMNS + " FROM certificates WHERE caller = ? AND request_id = ? AND " + LIVE,
+            List.of(caller, requestId))
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public List<CertificateRecord> findBySerial(String serial) throws LedgerException {
+    return query("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?", List.of(serial));
+  }
+
+  @Override
+  public List<CertificateRecord> list(Filter filter, int limit) throws LedgerException {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE state <> 'ABANDONED'");
+    List<Object> parameters = new ArrayList<>();
+    filter.nodeName().ifPresent(node -> {
+      sql.append(" AND node_name = ?");
+      parameters.add(node);
+    });
+    filter.profile().ifPresent(profile -> {
+      sql.append(" AND profile = ?");
+      parameters.add(profile.id());
+    });
+    filter.expiringBefore().ifPresent(before -> {
+      sql.append(" AND not_after < ?");
+      parameters.add(before.toEpochMilli());
+    });
+    if (!filter.includeRevoked()) {
+      sql.append(" AND revoked_at IS NULL");
+    }
+    filter.after().ifPresent(key -> {
+      sql.append(" AND (not_after > ? OR (not_after = ? AND serial > ?))");
+      parameters.add(key.notAfter().toEpochMilli());
+      parameters.add(key.notAfter().toEpochMilli());
+      parameters.add(key.serial());
+    });
+    sql.append(" ORDER BY not_after, serial LIMIT ").append(limit);
+    return query(sql.toString(), parameters);
+  }
+
+  @Override
+  public CertificateRecord revoke(String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+      throws LedgerException {
+    try {
+      database.write(
+          connection -> {
+            try (PreparedStatement update =
+                connection.prepareStatement(
+                    "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, updated_at = ?"
+                        + " WHERE issuer_key_id = ? AND serial = ? AND revoked_at IS NULL"
+                        + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED')")) {
+              update.setLong(1, at.toEpochMilli());
+              update.setString(2, Integer.toString(reasonCode));
+              update.setLong(3, at.toEpochMilli());
+              update.setString(4, issuerKeyId);
+              update.setString(5, serial);
+              if (update.executeUpdate() == 1) {
+                JdbcAuditLog.append(connection, database, event);
+              }
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+    return findBySerial(serial).stream()
+        .filter(record -> record.issuerKeyId().equals(issuerKeyId))
+        .findFirst()
+        .orElseThrow(() -> new LedgerException("serial " + serial + " vanished while being revoked", null));
+  }
+
+  @Override
+  public List<RevokedEntry> revokedEntries(String issuerKeyId, Instant now) throws LedgerException {
+    List<RevokedEntry> entries = new ArrayList<>();
     try (Connection connection = database.connection();
-        PreparedStatement query = connection.prepareStatement(sql)) {
-      query.setString(1, caller);
-      query.setString(2, requestId);
-      Optional<CertificateRecord> found;
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT serial, revoked_at, revocation_reason FROM certificates"
+                    + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial")) {
+      query.setString(1, issuerKeyId);
+      query.setLong(2, now.toEpochMilli());
+      query.setFetchSize(10_000);
       try (ResultSet rows = query.executeQuery()) {
-        found = rows.next() ? Optional.of(read(rows)) : Optional.empty();
+        while (rows.next()) {
+          entries.add(
+              new RevokedEntry(
+                  rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), Integer.parseInt(rows.getString(3))));
+        }
       }
       connection.commit();
-      return found;
+      return entries;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  @Override
+  public List<String> reconcileIntents(Instant olderThan, Instant now, Function<String, AuditEvent> auditFor)
+      throws LedgerException {
+    try {
+      return database.write(
+          connection -> {
+            List<String> serials = new ArrayList<>();
+            List<String> issuers = new ArrayList<>();
+            try (PreparedStatement stale =
+                connection.prepareStatement(
+                    "SELECT issuer_key_id, serial FROM certificates WHERE state = 'INTENT' AND created_at < ?"
+                        + database.forUpdate())) {
+              stale.setLong(1, olderThan.toEpochMilli());
+              try (ResultSet rows = stale.executeQuery()) {
+                while (rows.next()) {
+                  issuers.add(rows.getString(1));
+                  serials.add(rows.getString(2));
+                }
+              }
+            }
+            try (PreparedStatement settle =
+                connection.prepareStatement(
+                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = ?, revocation_reason = '0',"
+                        + " updated_at = ? WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
+              for (int i = 0; i < serials.size(); i++) {
+                settle.setLong(1, now.toEpochMilli());
+                settle.setLong(2, now.toEpochMilli());
+                settle.setString(3, issuers.get(i));
+                settle.setString(4, serials.get(i));
+                if (settle.executeUpdate() == 1) {
+                  JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
+                }
+              }
+            }
+            return serials;
+          });
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private List<CertificateRecord> query(String sql, List<Object> parameters) throws LedgerException {
+    try (Connection connection = database.connection();
+        PreparedStatement query = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.size(); i++) {
+        query.setObject(i + 1, parameters.get(i));
+      }
+      List<CertificateRecord> records = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          records.add(read(rows));
+        }
+      }
+      connection.commit();
+      return records;
     } catch (SQLException e) {
       throw unavailable(e);
     }
@@ -158,7 +303,18 @@ public final class JdbcLedger implements Ledger {
         Instant.ofEpochMilli(rows.getLong("not_after")),
         rows.getBytes("tbs_der"),
         Optional.ofNullable(rows.getBytes("certificate_der")),
-        Instant.ofEpochMilli(rows.getLong("created_at")));
+        Instant.ofEpochMilli(rows.getLong("created_at")),
+        revocation(rows));
+  }
+
+  private static Optional<CertificateRecord.Revocation> revocation(ResultSet rows) throws SQLException {
+    long revokedAt = rows.getLong("revoked_at");
+    if (rows.wasNull()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new CertificateRecord.Revocation(
+            Instant.ofEpochMilli(revokedAt), Integer.parseInt(rows.getString("revocation_reason"))));
   }
 
   /** SQLState 23505 (PostgreSQL) or SQLite's SQLITE_CONSTRAINT (19). */

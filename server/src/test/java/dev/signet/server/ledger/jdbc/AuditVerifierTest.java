@@ -45,7 +45,7 @@ class AuditVerifierTest {
 
   @Test
   void anUntouchedChainVerifies() throws Exception {
-    AuditVerifier.Report report = AuditVerifier.verify(database);
+    AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
     assertTrue(report.intact(), report.toString());
     assertEquals(10, report.events());
   }
@@ -77,7 +77,7 @@ class AuditVerifierTest {
   }
 
   private void assertBrokenAt(long seq, String why) throws Exception {
-    AuditVerifier.Report report = AuditVerifier.verify(database);
+    AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
     assertTrue(report.problem().isPresent(), "tampering must be found");
     assertEquals(seq, report.problem().get().seq(), report.problem().get().description());
     assertTrue(report.problem().get().description().contains(why), report.problem().get().description());
