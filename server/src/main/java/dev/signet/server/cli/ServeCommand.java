@@ -2,6 +2,7 @@ package dev.signet.server.cli;
 
 import dev.signet.common.Pem;
 import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.IssuingCa;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
@@ -72,8 +73,7 @@ public final class ServeCommand implements Callable<Integer> {
             stop.countDown();
           });
       Issuer issuer = components.issuer(cas);
-      try (IntentReconciler reconciler = new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
-          CrlPublisher crls =
+      try (CrlPublisher crls =
               new CrlPublisher(
                   cas,
                   components.ledger,
@@ -85,10 +85,16 @@ public final class ServeCommand implements Callable<Integer> {
                   components.clock);
           RevokedCredentials revokedCredentials = new RevokedCredentials(components.ledger, cas, components.clock);
           AuditCheckpointer checkpointer =
-              new AuditCheckpointer(components.checkpoints, auditKey.key(), auditKey.certificate(), components.clock)) {
-        // Before serving: settle what a crash left, so that no intent is mistaken for in-flight.
-        reconciler.reconcileAtStart(components.database.exclusive());
-        reconciler.start(RECONCILE_PERIOD);
+              new AuditCheckpointer(components.checkpoints, auditKey.key(), auditKey.certificate(), components.clock);
+          IntentReconciler reconciler =
+              new IntentReconciler(components.ledger, components.clock, reconcileWindow(config))) {
+        // Before serving: settle what a crash left, and publish CRLs that list what it settled.
+        if (!reconciler.reconcileAtStart(components.database.exclusive()).isEmpty()) {
+          for (IssuingCa ca : cas.all()) {
+            crls.publish(ca);
+          }
+        }
+        reconciler.start(RECONCILE_PERIOD, () -> cas.all().forEach(crls::publishSoon));
         revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
         crls.start();
         checkpointer.start(config.audit().checkpointInterval());

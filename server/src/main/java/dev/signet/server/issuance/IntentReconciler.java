@@ -48,13 +48,18 @@ public final class IntentReconciler implements AutoCloseable {
     return reconcile(exclusiveLedger ? now : now.minus(window), now);
   }
 
-  /** Repeats the windowed pass every {@code period}. */
-  public void start(Duration period) {
+  /**
+   * Repeats the windowed pass every {@code period}; {@code afterSettling} runs whenever it
+   * settled something (to republish the CRLs).
+   */
+  public void start(Duration period, Runnable afterSettling) {
     scheduler.scheduleWithFixedDelay(
         () -> {
           try {
             Instant now = clock.instant();
-            reconcile(now.minus(window), now);
+            if (!reconcile(now.minus(window), now).isEmpty()) {
+              afterSettling.run();
+            }
           } catch (LedgerException e) {
             LOG.warning("cannot reconcile intents: " + e.getMessage());
           }

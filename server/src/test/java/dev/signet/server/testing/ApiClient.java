@@ -1,8 +1,10 @@
 package dev.signet.server.testing;
 
+import dev.signet.api.v1.AuditGrpc;
 import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
+import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.common.Pem;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
@@ -62,6 +64,14 @@ public final class ApiClient implements AutoCloseable {
 
   public BootstrapGrpc.BootstrapBlockingStub bootstrap() {
     return BootstrapGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public LedgerGrpc.LedgerBlockingStub ledger() {
+    return LedgerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public AuditGrpc.AuditBlockingStub audit() {
+    return AuditGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   public IssuanceGrpc.IssuanceBlockingStub issuance() {

@@ -39,6 +39,23 @@ public final class LedgerRows {
     }
   }
 
+  /** The serial of the one certificate matching a SQL condition. */
+  public String serialOf(String condition) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT serial FROM certificates WHERE " + condition);
+        ResultSet rows = query.executeQuery()) {
+      if (!rows.next()) {
+        throw new SQLException("no certificate where " + condition);
+      }
+      String serial = rows.getString(1);
+      if (rows.next()) {
+        throw new SQLException("several certificates where " + condition);
+      }
+      return serial;
+    }
+  }
+
   /** The stored DER of an issued certificate, by serial. */
   public byte[] certificate(String serial) throws SQLException {
     try (Connection connection = DriverManager.getConnection(url);
