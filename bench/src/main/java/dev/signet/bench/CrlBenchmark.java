@@ -49,7 +49,7 @@ public final class CrlBenchmark {
             Pkcs11Token.open(config.hsm().library(), config.hsm().token(), pin, config.hsm().providerConfig());
         Database database = Database.open(config.ledger())) {
       Arrays.fill(pin, '\0');
-      CaRegistry cas = CaRegistry.load(open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth());
+      CaRegistry cas = CaRegistry.load(open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth(), List.of());
       IssuingCa ca = cas.issuer(TrustDomain.KUBERNETES);
       CrlPublisher publisher =
           new CrlPublisher(cas, new JdbcLedger(database), new JdbcCrls(database),

@@ -40,6 +40,47 @@ public final class CaCertificates {
 
   private CaCertificates() {}
 
+  /**
+   * The certificate of CA {@code subject} (same name, same key) issued by another CA: a cross
+   * certificate, which lets clients that trust only {@code issuer} accept what {@code subject}
+   * signs. Valid no longer than either CA.
+   */
+  public static X509Certificate crossSigned(
+      X509Certificate subject, IssuingCa issuer, BigInteger serial, Instant now, Duration backdate)
+      throws SigningException {
+    SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(subject.getPublicKey().getEncoded());
+    Instant notBefore = now.minus(backdate).truncatedTo(ChronoUnit.SECONDS);
+    Instant notAfter = subject.getNotAfter().toInstant().isBefore(issuer.notAfter())
+        ? subject.getNotAfter().toInstant()
+        : issuer.notAfter();
+    ExtensionsGenerator extensions = new ExtensionsGenerator();
+    try {
+      extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      extensions.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+      extensions.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(X509.keyIdentifier(key)));
+      extensions.addExtension(
+          Extension.authorityKeyIdentifier, false, new org.bouncycastle.asn1.x509.AuthorityKeyIdentifier(issuer.subjectKeyId()));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    V3TBSCertificateGenerator tbs = new V3TBSCertificateGenerator();
+    tbs.setSerialNumber(new ASN1Integer(serial));
+    tbs.setSignature(issuer.signatureAlgorithm());
+    tbs.setIssuer(issuer.subject());
+    tbs.setSubject(X500Name.getInstance(subject.getSubjectX500Principal().getEncoded()));
+    tbs.setStartDate(X509.time(notBefore));
+    tbs.setEndDate(X509.time(notAfter));
+    tbs.setSubjectPublicKeyInfo(key);
+    tbs.setExtensions(extensions.generate());
+    TBSCertificate toBeSigned = tbs.generateTBSCertificate();
+    byte[] signature = issuer.key().sign(X509.der(toBeSigned));
+    if (!issuer.verifies(X509.der(toBeSigned), signature)) {
+      throw SigningException.tokenFailure("the token returned a cross-signature that does not verify", null);
+    }
+    return X509.assemble(toBeSigned, issuer.signatureAlgorithm(), signature);
+  }
+
   public static X509Certificate selfSigned(
       String commonName,
       boolean authority,

@@ -2,93 +2,214 @@ package dev.signet.server.ca;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
-/** The CAs of the running daemon, by trust domain, loaded from the token at start-up. */
+/**
+ * The CAs of the running daemon, by trust domain: for each, the generation that signs (active)
+ * and, during a rotation, the ones components must still or already trust. Loaded from the token
+ * at start-up and reloaded when a rotation changes the generations (by this daemon or another
+ * replica); readers always see one consistent snapshot.
+ */
 public final class CaRegistry {
-  private final Map<TrustDomain, IssuingCa> byDomain;
+  /** One generation of a domain's CA as the daemon uses it. */
+  public record Generation(
+      int number,
+      String label,
+      CaGenerations.State state,
+      IssuingCa ca,
+      Optional<X509Certificate> crossCertificate) {}
 
-  public CaRegistry(Map<TrustDomain, IssuingCa> byDomain) {
-    this.byDomain = new EnumMap<>(byDomain);
+  private final Loader loader;
+  private volatile Map<TrustDomain, List<Generation>> byDomain;
+
+  private CaRegistry(Loader loader, Map<TrustDomain, List<Generation>> byDomain) {
+    this.loader = loader;
+    this.byDomain = byDomain;
+  }
+
+  /** A registry of one fixed CA per domain, never rotated (tests of the pipeline). */
+  public CaRegistry(Map<TrustDomain, IssuingCa> cas) {
+    this(null, single(cas));
   }
 
   /**
-   * Opens the CA key of every trust domain named in the configuration. Domains that share a key
-   * share one {@link IssuingCa}.
+   * Opens the CA keys the configuration and the recorded rotations name. Domains that share a
+   * key share one {@link IssuingCa}.
    *
-   * @throws TokenException if a configured key or its certificate is missing (run init)
+   * @throws TokenException if a key or its certificate is missing (run init)
    */
   public static CaRegistry load(
       Pkcs11Token token,
       SignetdConfig.Cas cas,
       int maxConcurrentSignatures,
       Duration maxSigningWait,
-      TokenHealth health)
+      TokenHealth health,
+      List<CaGenerations.Generation> recorded)
       throws TokenException {
-    Semaphore signingSlots = new Semaphore(maxConcurrentSignatures, true);
-    Map<String, IssuingCa> byLabel = new LinkedHashMap<>();
-    Map<TrustDomain, IssuingCa> byDomain = new EnumMap<>(TrustDomain.class);
-    for (TrustDomain domain : TrustDomain.values()) {
-      Pkcs11Uri uri = cas.key(domain);
-      String label = uri.object().orElseThrow();
-      IssuingCa ca = byLabel.get(label);
-      if (ca == null) {
-        Pkcs11Token.TokenKey key =
-            token
-                .findKey(label)
-                .orElseThrow(
-                    () ->
-                        new TokenException(
-                            "the token has no CA key with certificate for "
-                                + uri
-                                + " (cas."
-                                + domain.configKey()
-                                + "); run 'signetd init' to create the CAs",
-                            null));
-        KeyAlgorithm algorithm =
-            KeyAlgorithm.of(key.certificate().getPublicKey())
-                .orElseThrow(
-                    () -> new TokenException("CA " + uri + " has a key of no supported kind", null));
-        ca =
-            new IssuingCa(
-                label,
-                key.certificate(),
-                new TokenCaKey(
-                    key.privateKey(),
-                    token.provider(),
-                    algorithm,
-                    signingSlots,
-                    maxSigningWait,
-                    health));
-        byLabel.put(label, ca);
-      }
-      byDomain.put(domain, ca);
-    }
-    return new CaRegistry(byDomain);
+    Loader loader = new Loader(token, cas, new Semaphore(maxConcurrentSignatures, true), maxSigningWait, health);
+    return new CaRegistry(loader, loader.snapshot(recorded));
   }
 
+  /** Adopts new recorded generations (after a rotation step). */
+  public void reload(List<CaGenerations.Generation> recorded) throws TokenException {
+    if (loader == null) {
+      throw new IllegalStateException("this registry cannot be rotated");
+    }
+    byDomain = loader.snapshot(recorded);
+  }
+
+  /** The CA that signs the domain's new certificates. */
   public IssuingCa issuer(TrustDomain domain) {
+    return active(domain).ca();
+  }
+
+  /**
+   * The CA certificates from the one that signs a new leaf up to its trust anchor: the active
+   * CA's own; or, when it was cross-signed, the cross certificate and its issuer, so that a
+   * client that trusts only the previous CA can still build a path.
+   */
+  public List<X509Certificate> chain(TrustDomain domain) {
+    Generation active = active(domain);
+    if (active.crossCertificate().isEmpty()) {
+      return List.of(active.ca().certificate());
+    }
+    List<X509Certificate> chain = new ArrayList<>(List.of(active.crossCertificate().get()));
+    byDomain.get(domain).stream()
+        .filter(g -> g.number() == active.number() - 1)
+        .findFirst()
+        .ifPresent(previous -> chain.add(previous.ca().certificate()));
+    return chain;
+  }
+
+  /** The trust anchors a member of {@code domain} should trust: active first, then the others not retired. */
+  public List<X509Certificate> bundle(TrustDomain domain) {
+    List<X509Certificate> bundle = new ArrayList<>(List.of(issuer(domain).certificate()));
+    for (Generation generation : byDomain.get(domain)) {
+      if (generation.state() != CaGenerations.State.ACTIVE && generation.state() != CaGenerations.State.RETIRED) {
+        bundle.add(generation.ca().certificate());
+      }
+    }
+    return bundle;
+  }
+
+  /** The generations of a domain, oldest first, retired ones included. */
+  public List<Generation> generations(TrustDomain domain) {
     return byDomain.get(domain);
   }
 
-  /** The trust anchors a member of {@code domain} should trust, current CA first. */
-  public List<X509Certificate> bundle(TrustDomain domain) {
-    return List.of(byDomain.get(domain).certificate());
+  /** Every distinct CA not retired. */
+  public Collection<IssuingCa> all() {
+    Map<String, IssuingCa> cas = new LinkedHashMap<>();
+    for (List<Generation> generations : byDomain.values()) {
+      for (Generation generation : generations) {
+        if (generation.state() != CaGenerations.State.RETIRED) {
+          cas.putIfAbsent(generation.ca().keyId(), generation.ca());
+        }
+      }
+    }
+    return cas.values();
   }
 
-  /** Every distinct CA. */
-  public Collection<IssuingCa> all() {
-    return byDomain.values().stream().distinct().toList();
+  /** A CA not retired, by its key identifier (hex), as the ledger names issuers. */
+  public Optional<IssuingCa> byKeyId(String keyId) {
+    return all().stream().filter(ca -> ca.keyId().equals(keyId)).findFirst();
+  }
+
+  private Generation active(TrustDomain domain) {
+    return byDomain.get(domain).stream()
+        .filter(g -> g.state() == CaGenerations.State.ACTIVE)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no active CA for " + domain));
+  }
+
+  private static Map<TrustDomain, List<Generation>> single(Map<TrustDomain, IssuingCa> cas) {
+    Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
+    cas.forEach(
+        (domain, ca) ->
+            byDomain.put(domain, List.of(new Generation(1, ca.label(), CaGenerations.State.ACTIVE, ca, Optional.empty()))));
+    return byDomain;
+  }
+
+  /** Opens keys from the token, each label once for the life of the daemon. */
+  private static final class Loader {
+    private final Pkcs11Token token;
+    private final SignetdConfig.Cas cas;
+    private final Semaphore signingSlots;
+    private final Duration maxSigningWait;
+    private final TokenHealth health;
+    private final Map<String, IssuingCa> byLabel = new ConcurrentHashMap<>();
+
+    Loader(Pkcs11Token token, SignetdConfig.Cas cas, Semaphore signingSlots, Duration maxSigningWait, TokenHealth health) {
+      this.token = token;
+      this.cas = cas;
+      this.signingSlots = signingSlots;
+      this.maxSigningWait = maxSigningWait;
+      this.health = health;
+    }
+
+    Map<TrustDomain, List<Generation>> snapshot(List<CaGenerations.Generation> recorded) throws TokenException {
+      Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
+      for (TrustDomain domain : TrustDomain.values()) {
+        List<Generation> generations = new ArrayList<>();
+        for (CaGenerations.Generation generation : recorded) {
+          if (generation.domain() == domain) {
+            generations.add(
+                new Generation(
+                    generation.number(),
+                    generation.keyLabel(),
+                    generation.state(),
+                    open(generation.keyLabel(), domain),
+                    generation.crossCertificate().map(X509::parse)));
+          }
+        }
+        if (generations.isEmpty()) {
+          String label = cas.key(domain).object().orElseThrow();
+          generations.add(new Generation(1, label, CaGenerations.State.ACTIVE, open(label, domain), Optional.empty()));
+        }
+        byDomain.put(domain, List.copyOf(generations));
+      }
+      return byDomain;
+    }
+
+    private IssuingCa open(String label, TrustDomain domain) throws TokenException {
+      IssuingCa known = byLabel.get(label);
+      if (known != null) {
+        return known;
+      }
+      Pkcs11Token.TokenKey key =
+          token
+              .findKey(label)
+              .orElseThrow(
+                  () ->
+                      new TokenException(
+                          "the token has no CA key with certificate labelled '" + label + "' (cas."
+                              + domain.configKey() + "); run 'signetd init' to create the CAs",
+                          null));
+      KeyAlgorithm algorithm =
+          KeyAlgorithm.of(key.certificate().getPublicKey())
+              .orElseThrow(() -> new TokenException("CA '" + label + "' has a key of no supported kind", null));
+      IssuingCa ca =
+          new IssuingCa(
+              label,
+              key.certificate(),
+              new TokenCaKey(key.privateKey(), token.provider(), algorithm, signingSlots, maxSigningWait, health));
+      byLabel.put(label, ca);
+      return ca;
+    }
   }
 }

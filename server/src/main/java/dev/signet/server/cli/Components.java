@@ -15,7 +15,9 @@ import dev.signet.server.ca.TokenCaKey;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.Crls;
+import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
 import dev.signet.server.ledger.jdbc.AuditVerifier;
 import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
@@ -56,6 +58,7 @@ final class Components implements AutoCloseable {
   final BootstrapTokens bootstrapTokens;
   final Crls crls;
   final AuditCheckpoints checkpoints;
+  final CaGenerations generations;
   final RoleMapping roles;
   final IssuancePolicy policy;
   final Clock clock = Clock.systemUTC();
@@ -71,6 +74,7 @@ final class Components implements AutoCloseable {
     this.bootstrapTokens = new JdbcBootstrapTokens(database);
     this.crls = new JdbcCrls(database);
     this.checkpoints = new JdbcAuditCheckpoints(database);
+    this.generations = new JdbcCaGenerations(database);
     this.roles = new RoleMapping(config.authorization().roles());
     this.policy = new IssuancePolicy(config.authorization().provisioners(), nodes);
   }
@@ -94,15 +98,16 @@ final class Components implements AutoCloseable {
     }
   }
 
-  /** The CAs as they are in the token now. */
-  CaRegistry cas() throws TokenException {
+  /** The CAs as the token and the recorded rotations have them now. */
+  CaRegistry cas() throws TokenException, LedgerException {
     return CaRegistry.load(
         token,
         config.cas(),
         config.hsm().maxConcurrentSignatures(),
         // a signer that waits longer than a call may last helps nobody
         config.limits().maxCallDuration().dividedBy(2),
-        tokenHealth);
+        tokenHealth,
+        generations.all());
   }
 
   /** The audit key in the token, which signs audit checkpoints and nothing else. */

@@ -2,6 +2,7 @@ package dev.signet.server.cli;
 
 import dev.signet.common.Pem;
 import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.CaRotation;
 import dev.signet.server.ca.IssuingCa;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
@@ -49,6 +50,8 @@ public final class ServeCommand implements Callable<Integer> {
   private static final Duration RECONCILE_PERIOD = Duration.ofSeconds(30);
   /** How soon a credential revoked through another replica is refused here. */
   private static final Duration REVOKED_CREDENTIALS_REFRESH = Duration.ofSeconds(2);
+  /** How soon a CA rotation step made through another replica is adopted here. */
+  private static final Duration ROTATION_REFRESH = Duration.ofSeconds(2);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -87,7 +90,16 @@ public final class ServeCommand implements Callable<Integer> {
           AuditCheckpointer checkpointer =
               new AuditCheckpointer(components.checkpoints, auditKey.key(), auditKey.certificate(), components.clock);
           IntentReconciler reconciler =
-              new IntentReconciler(components.ledger, components.clock, reconcileWindow(config))) {
+              new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
+          CaRotation rotation =
+              new CaRotation(
+                  components.token,
+                  cas,
+                  components.generations,
+                  config,
+                  components.clock,
+                  components.random,
+                  crls::publishSoon)) {
         // Before serving: settle what a crash left, and publish CRLs that list what it settled.
         if (!reconciler.reconcileAtStart(components.database.exclusive()).isEmpty()) {
           for (IssuingCa ca : cas.all()) {
@@ -95,6 +107,7 @@ public final class ServeCommand implements Callable<Integer> {
           }
         }
         reconciler.start(RECONCILE_PERIOD, () -> cas.all().forEach(crls::publishSoon));
+        rotation.start(ROTATION_REFRESH);
         revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
         crls.start();
         checkpointer.start(config.audit().checkpointInterval());
@@ -109,6 +122,8 @@ public final class ServeCommand implements Callable<Integer> {
                 components.database,
                 checkpointer,
                 auditKey.checkpointKey(),
+                rotation,
+                components.generations,
                 components.roles,
                 components.audit,
                 components.tokenHealth,

@@ -1,6 +1,7 @@
 package dev.signet.server.grpc;
 
 import dev.signet.api.v1.AuditGrpc;
+import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
@@ -9,6 +10,8 @@ import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.CaRotation;
+import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.enrollment.Enrollment;
@@ -69,6 +72,8 @@ public final class SignetServer implements AutoCloseable {
       Database database,
       AuditCheckpointer checkpointer,
       AuditVerifier.CheckpointKey checkpointKey,
+      CaRotation rotation,
+      CaGenerations generations,
       RoleMapping roles,
       AuditLog audit,
       TokenHealth tokenHealth,
@@ -125,6 +130,12 @@ public final class SignetServer implements AutoCloseable {
               .addService(
                   intercepted(
                       new AuditService(parts.database(), parts.checkpointer(), parts.checkpointKey()).bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
+              .addService(
+                  intercepted(
+                      new CaService(parts.rotation(), parts.cas(), parts.generations(), parts.clock()).bindService(),
                       callLimits,
                       callers,
                       authorization))
@@ -217,6 +228,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);
     table.put(AuditGrpc.getVerifyAuditMethod(), auditing);
     table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
+    table.put(CaGrpc.getRotateCaMethod(), admins);
+    table.put(CaGrpc.getGetCaStatusMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);
     table.put(HealthGrpc.getWatchMethod(), anyone);
     Map<String, Set<Role>> byName = new LinkedHashMap<>();

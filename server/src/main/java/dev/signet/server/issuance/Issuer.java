@@ -353,14 +353,15 @@ public final class Issuer {
       throw inProgress(requestId);
     }
     X509Certificate certificate = X509.parse(record.certificateDer().get());
-    return Optional.of(answer(certificate, ca, record.profile(), requestId, true));
+    IssuingCa issuedBy = cas.byKeyId(record.issuerKeyId()).orElse(ca);
+    return Optional.of(answer(certificate, issuedBy, record.profile(), requestId, true));
   }
 
   private Issued answer(
       X509Certificate certificate, IssuingCa ca, Profile profile, String requestId, boolean replayed) {
     TrustDomain domain = profile.trustDomain();
-    return new Issued(
-        certificate, List.of(ca.certificate()), cas.bundle(domain), profile, domain, requestId, replayed);
+    List<X509Certificate> chain = ca == cas.issuer(domain) ? cas.chain(domain) : List.of(ca.certificate());
+    return new Issued(certificate, chain, cas.bundle(domain), profile, domain, requestId, replayed);
   }
 
   private record Validity(Instant notBefore, Instant notAfter) {}

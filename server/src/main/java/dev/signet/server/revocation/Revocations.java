@@ -96,7 +96,7 @@ public final class Revocations {
     if (revoked.profile().trustDomain() == TrustDomain.SIGNET_API) {
       revokedCredentials.add(serial);
     }
-    IssuingCa ca = cas.issuer(revoked.trustDomain());
+    IssuingCa ca = cas.byKeyId(revoked.issuerKeyId()).orElse(cas.issuer(revoked.trustDomain()));
     LOG.info(() -> "revoked serial " + serial + " (" + revoked.profile().id() + ") by " + caller.name());
     if (!waitForCrl) {
       crls.publishSoon(ca);

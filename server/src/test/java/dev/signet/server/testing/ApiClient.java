@@ -2,6 +2,7 @@ package dev.signet.server.testing;
 
 import dev.signet.api.v1.AuditGrpc;
 import dev.signet.api.v1.BootstrapGrpc;
+import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
@@ -68,6 +69,10 @@ public final class ApiClient implements AutoCloseable {
 
   public LedgerGrpc.LedgerBlockingStub ledger() {
     return LedgerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public CaGrpc.CaBlockingStub ca() {
+    return CaGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   public AuditGrpc.AuditBlockingStub audit() {

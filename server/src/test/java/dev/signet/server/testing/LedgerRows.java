@@ -56,6 +56,19 @@ public final class LedgerRows {
     }
   }
 
+  /** The serials of the certificates matching a SQL condition. */
+  public java.util.List<String> serials(String condition) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        PreparedStatement query = connection.prepareStatement("SELECT serial FROM certificates WHERE " + condition);
+        ResultSet rows = query.executeQuery()) {
+      java.util.List<String> serials = new java.util.ArrayList<>();
+      while (rows.next()) {
+        serials.add(rows.getString(1));
+      }
+      return serials;
+    }
+  }
+
   /** The stored DER of an issued certificate, by serial. */
   public byte[] certificate(String serial) throws SQLException {
     try (Connection connection = DriverManager.getConnection(url);

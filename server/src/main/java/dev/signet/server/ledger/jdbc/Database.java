@@ -38,7 +38,11 @@ public final class Database implements AutoCloseable {
 
   /** The migrations, applied in order; each file's statements are separated by ';'. */
   private static final List<String> MIGRATIONS =
-      List.of("V1__certificates.sql", "V2__audit_nodes_tokens.sql", "V3__revocation_crls_checkpoints.sql");
+      List.of(
+          "V1__certificates.sql",
+          "V2__audit_nodes_tokens.sql",
+          "V3__revocation_crls_checkpoints.sql",
+          "V4__ca_generations.sql");
 
   enum Engine {
     SQLITE,
