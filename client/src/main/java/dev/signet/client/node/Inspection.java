@@ -55,7 +55,7 @@ public final class Inspection implements AutoCloseable {
       } else {
         Kubeconfig.Contents contents = read(keyFile, () -> Kubeconfig.read(keyFile));
         if (!(contents.credential() instanceof Kubeconfig.Embedded data)) {
-          return new Inspection(null, null, keyFile + " does not embed its credential");
+          return new Inspection(null, null, keyFile.getFileName() + " does not embed its credential");
         }
         embedded = data;
         chain = read(keyFile, () -> Certificates.read(data.certificatePem()));
@@ -63,7 +63,7 @@ public final class Inspection implements AutoCloseable {
       }
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(keyFile);
       if (mode.stream().anyMatch(OTHERS::contains)) {
-        return new Inspection(chain, embedded, keyFile + " is open to others (" + PosixFilePermissions.toString(mode) + ")");
+        return new Inspection(chain, embedded, keyFile.getFileName() + " is open to others (" + PosixFilePermissions.toString(mode) + ")");
       }
       X509Certificate leaf = chain.get(0);
       if (!Certificates.matches(leaf, key)) {
@@ -79,7 +79,7 @@ public final class Inspection implements AutoCloseable {
     } catch (Unusable e) {
       return new Inspection(chain, embedded, e.getMessage());
     } catch (IOException e) {
-      return new Inspection(chain, embedded, "cannot read " + keyFile + ": " + e.getMessage());
+      return new Inspection(chain, embedded, "cannot read " + keyFile.getFileName() + ": " + e.getMessage());
     }
   }
 
@@ -123,9 +123,9 @@ public final class Inspection implements AutoCloseable {
     try {
       return reader.read();
     } catch (NoSuchFileException e) {
-      throw new Unusable(file + " is missing");
+      throw new Unusable(file.getFileName() + " is missing");
     } catch (IOException e) {
-      throw new Unusable(file + ": " + e.getMessage());
+      throw new Unusable(file.getFileName() + ": " + e.getMessage());
     }
   }
 

@@ -78,7 +78,10 @@ public final class Provisioner {
       writeManifest(recorded.merge(plan.caFiles(), plan.credentials()));
       for (Credential wanted : plan.credentials()) {
         try (Inspection current = inspect(wanted)) {
-          Optional<String> reason = reissueReason(wanted, recorded.find(wanted.name()), current, force, renewWithin);
+          Optional<String> reason =
+              Files.exists(root.resolve(wanted.mainFile()))
+                  ? reissueReason(wanted, recorded.find(wanted.name()), current, force, renewWithin)
+                  : Optional.of("");
           if (reason.isPresent()) {
             issue(wanted, reason.get());
           } else {
@@ -128,7 +131,7 @@ public final class Provisioner {
                 credential.name() + ": valid until " + until(current.leaf()) + ", not due (renews within "
                     + Durations.humanShort(ifExpiringWithin.get()) + ")");
           } else {
-            issue(credential, current.problem().orElse("renewed"));
+            issue(credential, current.problem().orElse(""));
           }
         }
       }
@@ -214,7 +217,8 @@ public final class Provisioner {
     byte[] certificatePem = Certificates.pem(certificates);
     byte[] keyPem = Pem.privateKey(keys);
     String described =
-        credential.name() + ": issued, serial " + response.getSerial() + ", expires " + until(leaf) + " (" + reason + ")";
+        credential.name() + ": issued, expires " + until(leaf) + ", serial " + response.getSerial()
+            + (reason.isEmpty() ? "" : " (" + reason + ")");
     try {
       if (credential.hasPair()) {
         Path certificateFile = credential.certificatePath(root);
@@ -278,7 +282,7 @@ public final class Provisioner {
     for (Map.Entry<TrustDomain, String> entry : caFiles.entrySet()) {
       Path file = root.resolve(entry.getValue());
       byte[] content = caPem(entry.getKey());
-      String what = "CA " + Kind.caName(entry.getKey()) + " (signetd's " + Kind.domainId(entry.getKey()) + " trust domain)";
+      String what = Kind.domainId(entry.getKey()) + " CA certificate (" + Kind.caName(entry.getKey()) + ")";
       try {
         if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
           progress.kept(file, what + ", unchanged");
