@@ -76,8 +76,15 @@ public final class Signet implements Runnable {
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setUsageHelpWidth(100);
-    commandLine.setExitCodeExceptionMapper(exception -> ExitCode.SOFTWARE.code());
     commandLine.getCommandSpec().usageMessage().exitCodeList(exitCodeList());
+    commandLine.setParameterExceptionHandler(
+        (exception, arguments) -> {
+          err.println("signet: " + exception.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(exception, err);
+          err.println("Run '" + exception.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its options.");
+          err.flush();
+          return ExitCode.USAGE.code();
+        });
     commandLine.setExecutionExceptionHandler(
         (exception, command, parseResult) -> {
           boolean verbose = signet.verbose || Arrays.asList(args).contains("--verbose");

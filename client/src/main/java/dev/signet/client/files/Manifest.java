@@ -65,6 +65,8 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
       text = Files.readString(file(root), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       return Optional.empty();
+    } catch (IOException e) {
+      throw new IOException("cannot read " + file(root) + ": " + dev.signet.client.SignetException.describe(e), e);
     }
     try {
       return Optional.of(parse(Yaml.loadMapping(text)));

@@ -70,8 +70,8 @@ public final class Provisioner {
    * lifetime) are issued anew.
    */
   public void ensure(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
-    Manifest recorded = manifest().orElse(Manifest.empty());
     prepare(plan.caFiles().values(), plan.credentials());
+    Manifest recorded = manifest().orElse(Manifest.empty());
     try (SignetClient opened = connect.get()) {
       start(opened);
       writeCaFiles(plan.caFiles());

@@ -184,27 +184,38 @@ public final class SignetClient implements AutoCloseable {
   }
 
   private static List<X509Certificate> readCertificates(String option, Path file) {
+    byte[] pem;
     try {
-      List<byte[]> ders = Pem.readCertificates(Files.readString(file));
+      pem = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw credentialProblem(option, file, SignetException.describe(e));
+    }
+    List<byte[]> ders;
+    try {
+      ders = Pem.readCertificates(new String(pem, java.nio.charset.StandardCharsets.US_ASCII));
       if (ders.isEmpty()) {
         throw credentialProblem(option, file, "no CERTIFICATE block in it");
       }
       return ders.stream().map(SignetClient::parse).toList();
-    } catch (IOException e) {
-      throw credentialProblem(option, file, SignetException.describe(e));
-    } catch (IllegalArgumentException e) {
-      throw credentialProblem(option, file, e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      throw credentialProblem(option, file, "not a readable PEM certificate");
     }
   }
 
   private static PrivateKey readKey(Path file) {
+    byte[] pem;
     try {
-      return Pem.readPrivateKey(Files.readAllBytes(file));
+      pem = Files.readAllBytes(file);
     } catch (IOException e) {
       throw credentialProblem("--key", file, SignetException.describe(e));
-    } catch (RuntimeException e) {
-      // BouncyCastle's parse errors may quote the input; say only that it is not a key.
-      throw credentialProblem("--key", file, "not a readable PEM private key");
+    }
+    try {
+      return Pem.readPrivateKey(pem);
+    } catch (IOException | RuntimeException e) {
+      // A parser's message may quote the input; say only that it is not a key.
+      throw credentialProblem("--key", file, "not a readable PEM private key (EC, RSA or PKCS#8)");
+    } finally {
+      java.util.Arrays.fill(pem, (byte) 0);
     }
   }
 
