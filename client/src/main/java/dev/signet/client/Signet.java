@@ -52,6 +52,9 @@ import picocli.CommandLine.ScopeType;
       "Run `signet help COMMAND` for a command's options and files."
     })
 public final class Signet implements Runnable {
+  /** Held, so that the level set in main stays (java.util.logging keeps loggers weakly). */
+  private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
+
   @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "On an error, print its stack trace too.")
   boolean verbose;
 
@@ -65,7 +68,7 @@ public final class Signet implements Runnable {
 
   public static void main(String[] args) {
     // gRPC logs transport trouble through java.util.logging; the user gets signet's own message.
-    Logger.getLogger("io.grpc").setLevel(Level.OFF);
+    GRPC_LOG.setLevel(Level.OFF);
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 

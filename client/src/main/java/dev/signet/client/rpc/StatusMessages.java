@@ -60,7 +60,7 @@ final class StatusMessages {
     if (cause instanceof ConnectException || cause instanceof NoRouteToHostException) {
       return new SignetException(
           ExitCode.UNREACHABLE,
-          "cannot reach signetd at " + server + ": " + cause.getMessage()
+          "cannot reach signetd at " + server + ": " + String.valueOf(cause.getMessage()).replaceFirst("^.*: ", "").toLowerCase(java.util.Locale.ROOT)
               + ". Is signetd running (signetd serve) and is --server right?",
           e);
     }
@@ -69,13 +69,7 @@ final class StatusMessages {
           ExitCode.UNREACHABLE, "cannot resolve the host of --server " + server + ". Check the name.", e);
     }
     if (cause instanceof SSLException || isTlsRefusal(said)) {
-      return new SignetException(
-          ExitCode.UNREACHABLE,
-          "the TLS handshake with signetd at " + server + " failed"
-              + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : "")
-              + ". Check that --ca-bundle is the signet-api CA (operator/ca.crt from signetd init) and"
-              + " that --cert/--key is a credential signetd issued and that has not expired.",
-          e);
+      return new SignetException(ExitCode.UNREACHABLE, "the TLS handshake with signetd at " + server + " failed: " + tlsProblem(e, settings), e);
     }
     if (cause != null) {
       return new SignetException(
@@ -97,6 +91,31 @@ final class StatusMessages {
         || description.contains("ssl")
         || description.contains("SSL")
         || description.contains("handshake");
+  }
+
+  /** Which side refused, read from the messages of the whole cause chain, and what to do. */
+  private static String tlsProblem(Throwable failure, ConnectionSettings settings) {
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    String all = messages.toString();
+    if (all.contains("unable to find valid certification path") || all.contains("PKIX path")) {
+      return "signetd's certificate is not signed by the CA in --ca-bundle " + settings.caBundle()
+          + ". Give the signet-api CA (operator/ca.crt from signetd init).";
+    }
+    if (all.contains("subject alternative") || all.contains("No name matching")) {
+      return "signetd's certificate does not name " + settings.server().host()
+          + ". Use a --server host from its tls.serverNames (default: localhost, 127.0.0.1, ::1).";
+    }
+    if (all.contains("CERTIFICATE_REQUIRED") || all.contains("BAD_CERTIFICATE") || all.contains("UNKNOWN_CA")
+        || all.contains("CERTIFICATE_UNKNOWN") || all.contains("CERTIFICATE_EXPIRED") || all.contains("CERTIFICATE_REVOKED")) {
+      return "signetd refused this caller's credential " + settings.certificate()
+          + ". It must be a current credential from signetd's signet-api CA (as operator.crt from signetd"
+          + " init); cluster credentials such as admin.conf are not accepted.";
+    }
+    return "check that --ca-bundle is the signet-api CA (operator/ca.crt from signetd init) and that"
+        + " --cert/--key is a current credential signetd issued.";
   }
 
   private static Throwable rootCause(Throwable throwable) {
