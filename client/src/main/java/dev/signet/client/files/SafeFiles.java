@@ -31,7 +31,7 @@ import java.util.Set;
  * then still staged beside them, and {@link #recover} (which every signet command runs first for
  * the files it manages) finishes the swap because the staged certificate matches the live key. A
  * crash before step 3 leaves the old pair in place; {@link #recover} then completes the staged pair
- * if both halves are there and match, and removes the rest.
+ * if both halves are there and match (backing up the old pair first), and removes the rest.
  */
 public final class SafeFiles {
   /** A point between two steps; tests inject crashes there. */
@@ -82,6 +82,9 @@ public final class SafeFiles {
     boolean keyStaged = Files.exists(stagedKey);
     boolean certificateStaged = Files.exists(stagedCertificate);
     if (keyStaged && certificateStaged && Certificates.pairMatches(stagedCertificate, stagedKey)) {
+      // the live pair is still the previous one: keep it, as the uninterrupted run would have
+      backUp(key, AtomicFiles.SECRET);
+      backUp(certificate, AtomicFiles.PUBLIC);
       move(stagedKey, key);
       move(stagedCertificate, certificate);
       done.add("completed the interrupted replacement of " + certificate + " and " + key);
