@@ -8,13 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Kubeconfig;
+import dev.signet.client.files.SafeFiles;
 import dev.signet.client.testing.Cli;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.TestDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.lang.ProcessBuilder.Redirect;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,6 +102,60 @@ class RenewAndCheckIT {
     Cli.Result due = Cli.as(daemon, "renew", "all", "--dir", out.toString(), "--if-expiring-within", "400d");
     assertEquals(0, due.exitCode(), due.toString());
     assertTrue(due.out().contains("12 certificates issued, 0 kept"), due.out());
+  }
+
+  @Test
+  void aRenewKilledAtAnyMomentNeverLeavesACertificateWithTheWrongKey() throws Exception {
+    Path out = controlPlane("killed");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.signet.client.Signet", "renew", "all", "--dir", out.toString()));
+    command.addAll(Cli.connection(daemon));
+    int killedWhileRunning = 0;
+    for (int attempt = 0; attempt < 8; attempt++) {
+      Process renew = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.DISCARD).start();
+      Thread.sleep(800 + attempt * 350L);
+      if (renew.isAlive()) {
+        killedWhileRunning++;
+      }
+      renew.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block
+      renew.waitFor(10, TimeUnit.SECONDS);
+      assertEveryPairMatchesOrIsRepairable(out);
+    }
+    assertTrue(killedWhileRunning >= 4, "most kills landed while renewing: " + killedWhileRunning);
+
+    Cli.Result finish = Cli.as(daemon, "renew", "all", "--dir", out.toString());
+
+    assertEquals(0, finish.exitCode(), finish.toString());
+    assertEveryPairMatchesOrIsRepairable(out);
+    try (Stream<Path> files = Files.walk(out)) {
+      List<String> leftovers = files.map(Path::toString).filter(f -> f.endsWith(".new") || f.contains(".tmp-")).toList();
+      assertEquals(List.of(), leftovers, "nothing staged or temporary left after a complete run");
+    }
+    for (String base : List.of("pki/apiserver", "pki/etcd/server", "pki/front-proxy-client")) {
+      assertTrue(Certificates.pairMatches(out.resolve(base + ".crt"), out.resolve(base + ".key")), base);
+    }
+  }
+
+  /**
+   * Right after a kill: each certificate matches its key, or (killed between the two renames) the
+   * staged new certificate matches the new key, which the next run completes. Kubeconfigs are
+   * single files and always whole.
+   */
+  private static void assertEveryPairMatchesOrIsRepairable(Path out) throws Exception {
+    for (String base :
+        List.of("pki/apiserver", "pki/apiserver-kubelet-client", "pki/front-proxy-client", "pki/apiserver-etcd-client",
+            "pki/etcd/server", "pki/etcd/peer", "pki/etcd/healthcheck-client")) {
+      Path certificate = out.resolve(base + ".crt");
+      Path key = out.resolve(base + ".key");
+      assertTrue(
+          Certificates.pairMatches(certificate, key) || Certificates.pairMatches(SafeFiles.staged(certificate), key),
+          base + " is consistent or repairable");
+    }
+    for (String kubeconfig : List.of("admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf")) {
+      Kubeconfig.Embedded embedded = (Kubeconfig.Embedded) Kubeconfig.read(out.resolve(kubeconfig)).credential();
+      assertTrue(Certificates.matches(Certificates.read(embedded.certificatePem()).get(0), Certificates.readKey(embedded.keyPem())), kubeconfig);
+    }
   }
 
   @Test
