@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -42,24 +41,25 @@ public final class Tools {
    * kubernetes-client is used only where there is no kubectl at all.
    */
   public static Path kubectl() throws IOException {
-    Path wrapper = Path.of("/usr/bin/kubectl");
-    if (Files.exists(wrapper)) {
-      Path real = wrapper.toRealPath();
-      Path preferred = real.resolveSibling("kubectl.1.33");
-      if (Files.isExecutable(preferred)) {
-        return preferred;
-      }
-      try (Stream<Path> siblings = Files.list(real.getParent())) {
-        Optional<Path> newest =
-            siblings
-                .filter(p -> p.getFileName().toString().matches("kubectl\\.1\\.\\d+"))
-                .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))));
-        if (newest.isPresent()) {
-          return newest.get();
-        }
-      }
-      return real;
+    Path found = Path.of("/usr/bin/kubectl");
+    if (!Files.exists(found)) {
+      found =
+          Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+              .map(directory -> Path.of(directory, "kubectl"))
+              .filter(Files::isExecutable)
+              .findFirst()
+              .orElseThrow(() -> new IOException("no kubectl: install Debian's kubernetes-client (bin/test does this as root)"));
     }
-    throw new IOException("no kubectl: install Debian's kubernetes-client (bin/test does this as root)");
+    Path real = found.toRealPath();
+    Path preferred = real.resolveSibling("kubectl.1.33");
+    if (Files.isExecutable(preferred)) {
+      return preferred;
+    }
+    try (Stream<Path> siblings = Files.list(real.getParent())) {
+      return siblings
+          .filter(p -> p.getFileName().toString().matches("kubectl\\.1\\.\\d+"))
+          .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))))
+          .orElse(real);
+    }
   }
 }
