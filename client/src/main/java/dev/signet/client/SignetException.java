@@ -1,5 +1,13 @@
 package dev.signet.client;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
 /**
  * A failure the user can act on: {@link #getMessage()} says what happened and what to do, and
  * {@link #exitCode()} says which kind it is. Messages never contain key material.
@@ -22,24 +30,24 @@ public class SignetException extends RuntimeException {
   }
 
   /** An input, output or parsing problem with a file, in words: "no such file", "not a directory". */
-  public static String describe(java.io.IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException) {
+  public static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
       return "no such file or directory";
     }
-    if (e instanceof java.nio.file.AccessDeniedException) {
+    if (e instanceof AccessDeniedException) {
       return "permission denied";
     }
-    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+    if (e instanceof FileAlreadyExistsException) {
       return "a file is in the way";
     }
-    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-      return fs.getReason().toLowerCase(java.util.Locale.ROOT);
+    if (e instanceof FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason().toLowerCase(Locale.ROOT);
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   /** An {@link ExitCode#OUTPUT} failure writing or reading {@code path}. */
-  public static SignetException output(java.nio.file.Path path, java.io.IOException e) {
+  public static SignetException output(Path path, IOException e) {
     return new SignetException(
         ExitCode.OUTPUT,
         "cannot write " + path + ": " + describe(e)

@@ -15,6 +15,10 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /** Reading and checking the certificates and keys signet writes. */
 public final class Certificates {
@@ -134,12 +138,9 @@ public final class Certificates {
     return Pem.certificates(ders).getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** The CN of a certificate's subject. */
+  /** The CN of a certificate's subject; empty when it has none. */
   public static String commonName(X509Certificate certificate) {
-    return org.bouncycastle.asn1.x500.X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
-        .getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN)[0]
-        .getFirst()
-        .getValue()
-        .toString();
+    RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    return names.length == 0 ? "" : IETFUtils.valueToString(names[0].getFirst().getValue());
   }
 }

@@ -1,6 +1,7 @@
 package dev.signet.client.files;
 
 import dev.signet.api.v1.TrustDomain;
+import dev.signet.client.SignetException;
 import dev.signet.client.rpc.Kind;
 import dev.signet.client.rpc.Parameters;
 import dev.signet.common.AtomicFiles;
@@ -66,7 +67,7 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new IOException("cannot read " + file(root) + ": " + dev.signet.client.SignetException.describe(e), e);
+      throw new IOException("cannot read " + file(root) + ": " + SignetException.describe(e), e);
     }
     try {
       return Optional.of(parse(Yaml.loadMapping(text)));

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,7 @@ public final class Expiration {
       throw new IOException("cannot read " + file + ": " + e.getMessage());
     }
     if (contents.credential() instanceof Kubeconfig.Embedded embedded) {
-      java.util.Arrays.fill(embedded.keyPem(), (byte) 0);
+      Arrays.fill(embedded.keyPem(), (byte) 0);
       return Certificates.read(embedded.certificatePem()).get(0);
     }
     Kubeconfig.Referenced referenced = (Kubeconfig.Referenced) contents.credential();

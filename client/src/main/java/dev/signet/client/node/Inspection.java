@@ -13,6 +13,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -111,7 +112,7 @@ public final class Inspection implements AutoCloseable {
   @Override
   public void close() {
     if (embedded != null) {
-      java.util.Arrays.fill(embedded.keyPem(), (byte) 0);
+      Arrays.fill(embedded.keyPem(), (byte) 0);
     }
   }
 

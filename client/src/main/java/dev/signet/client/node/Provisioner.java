@@ -49,19 +49,13 @@ public final class Provisioner {
   private final Path root;
   private final Progress progress;
   private final Clock clock;
-  private final SafeFiles.Checkpoint checkpoint;
   private SignetClient client;
   private Map<TrustDomain, List<X509Certificate>> bundles;
 
   public Provisioner(Path root, Progress progress, Clock clock) {
-    this(root, progress, clock, SafeFiles.NO_CHECKPOINTS);
-  }
-
-  Provisioner(Path root, Progress progress, Clock clock, SafeFiles.Checkpoint checkpoint) {
     this.root = root.toAbsolutePath().normalize();
     this.progress = progress;
     this.clock = clock;
-    this.checkpoint = checkpoint;
   }
 
   /**
@@ -223,7 +217,7 @@ public final class Provisioner {
       if (credential.hasPair()) {
         Path certificateFile = credential.certificatePath(root);
         Path keyFile = credential.keyPath(root);
-        writing(certificateFile, response.getSerial(), () -> SafeFiles.replacePair(certificateFile, certificatePem, keyFile, keyPem, checkpoint));
+        writing(certificateFile, response.getSerial(), () -> SafeFiles.replacePair(certificateFile, certificatePem, keyFile, keyPem, SafeFiles.NO_CHECKPOINTS));
         progress.wrote(keyFile, "new " + credential.keyAlgorithm() + " key, made on this node");
         progress.wrote(certificateFile, described);
         if (credential.hasKubeconfig()) {

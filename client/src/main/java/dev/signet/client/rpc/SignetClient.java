@@ -36,7 +36,9 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -192,7 +194,7 @@ public final class SignetClient implements AutoCloseable {
     }
     List<byte[]> ders;
     try {
-      ders = Pem.readCertificates(new String(pem, java.nio.charset.StandardCharsets.US_ASCII));
+      ders = Pem.readCertificates(new String(pem, StandardCharsets.US_ASCII));
       if (ders.isEmpty()) {
         throw credentialProblem(option, file, "no CERTIFICATE block in it");
       }
@@ -215,7 +217,7 @@ public final class SignetClient implements AutoCloseable {
       // A parser's message may quote the input; say only that it is not a key.
       throw credentialProblem("--key", file, "not a readable PEM private key (EC, RSA or PKCS#8)");
     } finally {
-      java.util.Arrays.fill(pem, (byte) 0);
+      Arrays.fill(pem, (byte) 0);
     }
   }
 

@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.util.Locale;
 import javax.net.ssl.SSLException;
 
 /**
@@ -60,7 +61,7 @@ final class StatusMessages {
     if (cause instanceof ConnectException || cause instanceof NoRouteToHostException) {
       return new SignetException(
           ExitCode.UNREACHABLE,
-          "cannot reach signetd at " + server + ": " + String.valueOf(cause.getMessage()).replaceFirst("^.*: ", "").toLowerCase(java.util.Locale.ROOT)
+          "cannot reach signetd at " + server + ": " + String.valueOf(cause.getMessage()).replaceFirst("^.*: ", "").toLowerCase(Locale.ROOT)
               + ". Is signetd running (signetd serve) and is --server right?",
           e);
     }

@@ -59,10 +59,7 @@ class ErrorsIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    List<String> connection = new ArrayList<>(Cli.connection(daemon));
-    connection.set(3, "127.0.0.1:" + closedPort);
-
-    Cli.Result result = etcdMember(temp.resolve("out"), connection, "etcd-1");
+    Cli.Result result = etcdMember(temp.resolve("out"), Cli.connection(daemon, "127.0.0.1:" + closedPort), "etcd-1");
 
     assertFailure(result, 4, "cannot reach signetd at 127.0.0.1:" + closedPort, "Is signetd running");
   }
@@ -77,7 +74,7 @@ class ErrorsIT {
 
     Cli.Result result = etcdMember(temp.resolve("other"), connection, "etcd-tls");
 
-    assertFailure(result, 4, "TLS handshake with signetd", "--ca-bundle is the signet-api CA");
+    assertFailure(result, 4, "TLS handshake with signetd", "signetd's certificate is not signed by the CA in --ca-bundle", "operator/ca.crt");
   }
 
   @Test
@@ -92,7 +89,7 @@ class ErrorsIT {
 
     Cli.Result result = etcdMember(temp.resolve("again"), connection, "etcd-c");
 
-    assertFailure(result, 4, "TLS handshake with signetd");
+    assertFailure(result, 4, "TLS handshake with signetd", "signetd refused this caller's credential", "cluster credentials");
   }
 
   @Test

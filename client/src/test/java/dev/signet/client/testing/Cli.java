@@ -42,7 +42,12 @@ public final class Cli {
   }
 
   public static List<String> connection(TestDaemon daemon) {
+    return connection(daemon, "127.0.0.1:" + daemon.port());
+  }
+
+  /** The operator's client configuration, with another server address. */
+  public static List<String> connection(TestDaemon daemon, String server) {
     Path operator = daemon.operatorDirectory();
-    return List.of("--config", operator.resolve("signet.yaml").toString(), "--server", "127.0.0.1:" + daemon.port());
+    return List.of("--config", operator.resolve("signet.yaml").toString(), "--server", server);
   }
 }
