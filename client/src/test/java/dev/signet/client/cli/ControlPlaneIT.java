@@ -162,6 +162,38 @@ class ControlPlaneIT {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(key + ".bak"))));
     }
     assertArrayEquals(before.get("pki/ca.crt"), after.get("pki/ca.crt"), "CA files unchanged");
+
+    Cli.Result notDue = controlPlane(out, "--renew-within", "720h");
+    assertTrue(notDue.out().contains("0 certificates issued, 12 kept"), notDue.out());
+    Cli.Result due = controlPlane(out, "--renew-within", "400d");
+    assertTrue(due.out().contains("12 certificates issued, 0 kept"), due.out());
+    assertTrue(due.out().contains("(expires in 36"), "the reason is given: " + due.out());
+  }
+
+  @Test
+  void anotherEndpointRenewsTheApiserverAndRewritesKubeconfigsKeepingTheirCredentials() throws Exception {
+    Path out = temp.resolve("endpoint");
+    assertEquals(0, controlPlane(out).exitCode());
+    byte[] adminBefore = Files.readAllBytes(out.resolve("admin.conf"));
+    byte[] schedulerBefore = Files.readAllBytes(out.resolve("scheduler.conf"));
+    Kubeconfig.Embedded credentialBefore = (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
+
+    Cli.Result moved =
+        Cli.as(daemon, "control-plane", "--node", "cp-1", "--advertise-address", "127.0.0.1",
+            "--control-plane-endpoint", "[::1]:16443", "--out", out.toString());
+
+    assertEquals(0, moved.exitCode(), moved.toString());
+    assertTrue(moved.out().contains("1 certificate issued, 11 kept"), moved.out());
+    assertTrue(ControlPlaneIT.sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0)).contains("0:0:0:0:0:0:0:1"));
+    for (String file : List.of("admin.conf", "super-admin.conf", "kubelet.conf")) {
+      Kubeconfig.Contents contents = Kubeconfig.read(out.resolve(file));
+      assertEquals("https://[::1]:16443", contents.server(), file);
+    }
+    Kubeconfig.Embedded credentialAfter = (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
+    assertArrayEquals(credentialBefore.certificatePem(), credentialAfter.certificatePem(), "the same certificate");
+    assertArrayEquals(credentialBefore.keyPem(), credentialAfter.keyPem(), "and the same key");
+    assertArrayEquals(adminBefore, Files.readAllBytes(out.resolve("admin.conf.bak")));
+    assertArrayEquals(schedulerBefore, Files.readAllBytes(out.resolve("scheduler.conf")), "the local endpoint did not move");
   }
 
   @Test
