@@ -40,10 +40,10 @@ import java.util.function.Supplier;
  *
  * <p>Order of work, chosen so that a failure costs as little as possible: check that every
  * directory can be written (before anything is issued), finish or undo replacements a crash
- * interrupted, fetch the CA bundles, write the CA files, record the request in the manifest, then
- * per certificate: keep it if it is valid, else make a new key pair here, send only its CSR, and
- * replace the files (see {@link SafeFiles}). No CA private key is ever written: signetd keeps them
- * in its token.
+ * interrupted, fetch the CA bundles, write the CA files, then per certificate: keep it if it is
+ * valid, else make a new key pair here, send only its CSR, and replace the files (see {@link
+ * SafeFiles}); then record its request in the manifest. No CA private key is ever written: signetd
+ * keeps them in its token.
  */
 public final class Provisioner {
   private final Path root;
@@ -69,7 +69,8 @@ public final class Provisioner {
     try (SignetClient opened = connect.get()) {
       start(opened);
       writeCaFiles(plan.caFiles());
-      writeManifest(recorded.merge(plan.caFiles(), plan.credentials()));
+      Manifest manifest = recorded.merge(plan.caFiles(), List.of());
+      writeManifest(manifest);
       for (Credential wanted : plan.credentials()) {
         try (Inspection current = inspect(wanted)) {
           Optional<String> reason =
@@ -82,6 +83,10 @@ public final class Provisioner {
             keep(wanted, current);
           }
         }
+        // Recorded once its files match it, so that a run that fails half-way never records a
+        // request whose certificate was not written.
+        manifest = manifest.merge(Map.of(), List.of(wanted));
+        writeManifest(manifest);
       }
     }
   }
@@ -111,9 +116,6 @@ public final class Provisioner {
     try (SignetClient opened = connect.get()) {
       start(opened);
       writeCaFiles(manifest.caFiles());
-      if (algorithm.isPresent()) {
-        writeManifest(manifest.merge(Map.of(), selected));
-      }
       for (Credential credential : selected) {
         try (Inspection current = inspect(credential)) {
           if (ifExpiringWithin.isPresent()
@@ -126,6 +128,10 @@ public final class Provisioner {
                     + Durations.humanShort(ifExpiringWithin.get()) + ")");
           } else {
             issue(credential, current.problem().orElse(""));
+            if (algorithm.isPresent()) {
+              manifest = manifest.merge(Map.of(), List.of(credential));
+              writeManifest(manifest);
+            }
           }
         }
       }

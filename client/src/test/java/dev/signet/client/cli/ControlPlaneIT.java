@@ -213,6 +213,24 @@ class ControlPlaneIT {
   }
 
   @Test
+  void aRunThatFailsHalfWayRecordsOnlyWhatItWrote() throws Exception {
+    Path out = temp.resolve("half-way");
+    assertEquals(0, controlPlane(out).exitCode());
+
+    // the apiserver (first) is refused, so the changed etcd request is never issued
+    Cli.Result failed = controlPlane(out, "--apiserver-extra-san", "not_a_name!", "--etcd-extra-san", "etcd.example.test");
+    assertEquals(5, failed.exitCode(), failed.toString());
+    assertFalse(Files.readString(out.resolve(".signet/manifest.yaml")).contains("etcd.example.test"), "not recorded");
+
+    Cli.Result fixed = controlPlane(out, "--etcd-extra-san", "etcd.example.test");
+
+    assertEquals(0, fixed.exitCode(), fixed.toString());
+    assertTrue(fixed.out().contains("2 certificates issued, 10 kept"), "etcd server and peer: " + fixed.out());
+    assertTrue(sans(Certificates.read(out.resolve("pki/etcd/server.crt")).get(0)).contains("etcd.example.test"));
+    assertTrue(sans(Certificates.read(out.resolve("pki/etcd/peer.crt")).get(0)).contains("etcd.example.test"));
+  }
+
+  @Test
   void aKeyOpenToOthersOrATamperedCertificateIsReplaced() throws Exception {
     Path out = temp.resolve("tampered");
     assertEquals(0, controlPlane(out).exitCode());
