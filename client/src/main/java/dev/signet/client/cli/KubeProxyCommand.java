@@ -1,0 +1,55 @@
+package dev.signet.client.cli;
+
+import dev.signet.client.node.Endpoint;
+import dev.signet.client.node.Plan;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code signet kube-proxy}: kube-proxy's client credential. */
+@Command(
+    name = "kube-proxy",
+    header = "Write kube-proxy's client certificate, key and kubeconfig.",
+    description = "For clusters that run kube-proxy with a certificate (CN system:kube-proxy) rather than a ServiceAccount token, as kubernetes-the-hard-way does.",
+    sortOptions = false,
+    customSynopsis = "signet kube-proxy --control-plane-endpoint HOST[:PORT] --out DIR [OPTIONS]%n",
+    footerHeading = "%nFiles (relative to --out):%n",
+    footer = {
+      "  kubeadm layout: kube-proxy.conf (referencing pki/kube-proxy.{crt,key}), pki/ca.crt",
+      "  flat layout:    kube-proxy.conf (referencing kube-proxy.{crt,key}), ca.crt",
+      "",
+      "Example:",
+      "  signet kube-proxy --control-plane-endpoint k8s.example.com:6443 --out /var/lib/kube-proxy"
+    })
+public final class KubeProxyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin HelpOption help;
+
+  @Option(
+      names = "--control-plane-endpoint",
+      required = true,
+      paramLabel = "HOST[:PORT]",
+      description = "Where kube-proxy reaches kube-apiserver (the server of kube-proxy.conf).")
+  String controlPlaneEndpoint;
+
+  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
+  int apiserverPort;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
+  Path out;
+
+  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions issue;
+  @Mixin ConnectionOptions connection;
+
+  @Override
+  public Integer call() {
+    Plan plan = Plan.kubeProxy(Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
+    return issue.run(spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection);
+  }
+}

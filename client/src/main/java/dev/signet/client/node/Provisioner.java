@@ -1,0 +1,407 @@
+package dev.signet.client.node;
+
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.TrustDomain;
+import dev.signet.client.ExitCode;
+import dev.signet.client.SignetException;
+import dev.signet.client.files.Certificates;
+import dev.signet.client.files.Credential;
+import dev.signet.client.files.Kubeconfig;
+import dev.signet.client.files.Manifest;
+import dev.signet.client.files.SafeFiles;
+import dev.signet.client.rpc.Kind;
+import dev.signet.client.rpc.SignetClient;
+import dev.signet.common.AtomicFiles;
+import dev.signet.common.Csrs;
+import dev.signet.common.Durations;
+import dev.signet.common.KeyAlgorithm;
+import dev.signet.common.Pem;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Brings an output directory to what a {@link Plan} asks for, or renews what its manifest
+ * records: the engine behind every issuing command, which stay thin.
+ *
+ * <p>Order of work, chosen so that a failure costs as little as possible: check that every
+ * directory can be written (before anything is issued), finish or undo replacements a crash
+ * interrupted, fetch the CA bundles, write the CA files, then per certificate: keep it if it is
+ * valid, else make a new key pair here, send only its CSR, and replace the files (see {@link
+ * SafeFiles}); then record its request in the manifest. No CA private key is ever written: signetd
+ * keeps them in its token.
+ */
+public final class Provisioner {
+  private final Path root;
+  private final Progress progress;
+  private final Clock clock;
+  private SignetClient client;
+  private Map<TrustDomain, List<X509Certificate>> bundles;
+
+  public Provisioner(Path root, Progress progress, Clock clock) {
+    this.root = root.toAbsolutePath().normalize();
+    this.progress = progress;
+    this.clock = clock;
+  }
+
+  /**
+   * Makes the directory hold the plan's files: valid ones are kept unless {@code force}; missing,
+   * invalid, changed or expiring ones (within {@code renewWithin}, else the last third of their
+   * lifetime) are issued anew.
+   */
+  public void ensure(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
+    prepare(plan.caFiles().values(), plan.credentials());
+    Manifest recorded = manifest().orElse(Manifest.empty());
+    try (SignetClient opened = connect.get()) {
+      start(opened);
+      writeCaFiles(plan.caFiles());
+      Manifest manifest = recorded.merge(plan.caFiles(), List.of());
+      writeManifest(manifest);
+      for (Credential wanted : plan.credentials()) {
+        try (Inspection current = inspect(wanted)) {
+          Optional<String> reason =
+              Files.exists(root.resolve(wanted.mainFile()))
+                  ? reissueReason(wanted, recorded.find(wanted.name()), current, force, renewWithin)
+                  : Optional.of("");
+          if (reason.isPresent()) {
+            issue(wanted, reason.get());
+          } else {
+            keep(wanted, current);
+          }
+        }
+        // Recorded once its files match it, so that a run that fails half-way never records a
+        // request whose certificate was not written.
+        manifest = manifest.merge(Map.of(), List.of(wanted));
+        writeManifest(manifest);
+      }
+    }
+  }
+
+  /**
+   * Renews the named credentials of the manifest ({@code all} for every one) with new key pairs
+   * and the recorded request; with {@code ifExpiringWithin}, only those that are missing, invalid
+   * or expire within it.
+   */
+  public void renew(
+      List<String> names,
+      Optional<Duration> ifExpiringWithin,
+      Optional<KeyAlgorithm> algorithm,
+      Supplier<SignetClient> connect) {
+    Manifest manifest =
+        manifest()
+            .orElseThrow(
+                () -> new SignetException(
+                    ExitCode.USAGE,
+                    "no " + Manifest.FILE + " in " + root + ": signet renews only what it wrote there. Give the"
+                        + " --dir of a signet control-plane, kubelet, kube-proxy, etcd-member or admin run."));
+    List<Credential> selected = select(manifest, names);
+    if (algorithm.isPresent()) {
+      selected = selected.stream().map(c -> c.withKeyAlgorithm(algorithm.get())).toList();
+    }
+    prepare(manifest.caFiles().values(), selected);
+    try (SignetClient opened = connect.get()) {
+      start(opened);
+      writeCaFiles(manifest.caFiles());
+      for (Credential credential : selected) {
+        try (Inspection current = inspect(credential)) {
+          if (ifExpiringWithin.isPresent()
+              && current.problem().isEmpty()
+              && !current.expiresWithin(ifExpiringWithin, clock.instant())) {
+            progress.keptOne();
+            progress.kept(
+                root.resolve(credential.mainFile()),
+                credential.name() + ": valid until " + until(current.leaf()) + ", not due (renews within "
+                    + Durations.humanShort(ifExpiringWithin.get()) + ")");
+          } else {
+            issue(credential, current.problem().orElse(""));
+            if (algorithm.isPresent()) {
+              manifest = manifest.merge(Map.of(), List.of(credential));
+              writeManifest(manifest);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private List<Credential> select(Manifest manifest, List<String> names) {
+    if (names.contains("all")) {
+      return manifest.credentials();
+    }
+    List<Credential> selected = new ArrayList<>();
+    for (String name : new LinkedHashSet<>(names)) {
+      selected.add(
+          manifest
+              .find(name)
+              .orElseThrow(
+                  () -> new SignetException(
+                      ExitCode.USAGE,
+                      "no certificate '" + name + "' in " + Manifest.file(root) + "; known: all, "
+                          + String.join(", ", manifest.credentials().stream().map(Credential::name).toList()))));
+    }
+    return selected;
+  }
+
+  private Optional<String> reissueReason(
+      Credential wanted, Optional<Credential> recorded, Inspection current, boolean force, Optional<Duration> renewWithin) {
+    if (current.problem().isPresent()) {
+      return current.problem();
+    }
+    if (force) {
+      return Optional.of("--force");
+    }
+    if (recorded.isEmpty()) {
+      return Optional.of("not recorded in " + Manifest.FILE);
+    }
+    if (!sameRequest(recorded.get(), wanted)) {
+      return Optional.of("the request changed");
+    }
+    if (current.expiresWithin(renewWithin, clock.instant())) {
+      return Optional.of(
+          "expires in " + Durations.humanShort(Duration.between(clock.instant(), current.leaf().getNotAfter().toInstant())));
+    }
+    return Optional.empty();
+  }
+
+  /** Same certificate asked for: the kubeconfig's server may differ (the file is rewritten). */
+  private static boolean sameRequest(Credential a, Credential b) {
+    return a.kind() == b.kind()
+        && a.parameters().equals(b.parameters())
+        && a.keyAlgorithm() == b.keyAlgorithm()
+        && a.certificate().equals(b.certificate())
+        && a.key().equals(b.key())
+        && a.kubeconfig().equals(b.kubeconfig());
+  }
+
+  private void keep(Credential credential, Inspection current) {
+    progress.keptOne();
+    progress.kept(root.resolve(credential.mainFile()), credential.name() + ": valid until " + until(current.leaf()) + ", kept");
+    if (credential.hasKubeconfig()) {
+      Kubeconfig.Credential inFile = credential.hasPair() ? referenced(credential) : current.embedded();
+      writeKubeconfig(credential, Certificates.commonName(current.leaf()), inFile, false);
+    }
+  }
+
+  private void issue(Credential credential, String reason) {
+    KeyPair keys;
+    try {
+      keys = credential.keyAlgorithm().generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new SignetException(ExitCode.SOFTWARE, "cannot make a " + credential.keyAlgorithm() + " key: " + e.getMessage(), e);
+    }
+    IssueCertificateResponse response =
+        client.issue(credential.kind(), credential.parameters(), Csrs.create(keys, credential.name()));
+    X509Certificate leaf = SignetClient.parse(response.getCertificateDer().toByteArray());
+    List<X509Certificate> certificates = new ArrayList<>();
+    certificates.add(leaf);
+    // The file carries the leaf and any intermediate CA; the trust anchors are in the CA files.
+    Set<X509Certificate> anchors = Set.copyOf(bundle(credential.kind().trustDomain()));
+    response.getChainDerList().stream()
+        .map(der -> SignetClient.parse(der.toByteArray()))
+        .filter(ca -> !anchors.contains(ca))
+        .forEach(certificates::add);
+    byte[] certificatePem = Certificates.pem(certificates);
+    byte[] keyPem = Pem.privateKey(keys);
+    String described =
+        credential.name() + ": issued, expires " + until(leaf) + ", serial " + response.getSerial()
+            + (reason.isEmpty() ? "" : " (" + reason + ")");
+    try {
+      if (credential.hasPair()) {
+        Path certificateFile = credential.certificatePath(root);
+        Path keyFile = credential.keyPath(root);
+        writing(certificateFile, response.getSerial(), () -> SafeFiles.replacePair(certificateFile, certificatePem, keyFile, keyPem, SafeFiles.NO_CHECKPOINTS));
+        progress.wrote(keyFile, "new " + credential.keyAlgorithm() + " key, made on this node");
+        progress.wrote(certificateFile, described);
+        if (credential.hasKubeconfig()) {
+          writeKubeconfig(credential, Certificates.commonName(leaf), referenced(credential), true);
+        }
+      } else {
+        Path file = credential.kubeconfigPath(root);
+        byte[] content =
+            Kubeconfig.render(
+                credential.server(), caPem(credential.kind().trustDomain()), Certificates.commonName(leaf),
+                new Kubeconfig.Embedded(certificatePem, keyPem));
+        try {
+          writing(file, response.getSerial(), () -> SafeFiles.replace(file, content, AtomicFiles.SECRET));
+        } finally {
+          Arrays.fill(content, (byte) 0);
+        }
+        progress.wrote(file, described + ", new " + credential.keyAlgorithm() + " key embedded");
+      }
+      progress.issuedOne();
+    } finally {
+      Arrays.fill(keyPem, (byte) 0);
+    }
+  }
+
+  /**
+   * Writes a kubeconfig when its content differs from what is there (a new certificate, another
+   * server, a new CA bundle); {@code announce} prints the line even when nothing changed.
+   */
+  private void writeKubeconfig(Credential credential, String user, Kubeconfig.Credential inFile, boolean announce) {
+    Path file = credential.kubeconfigPath(root);
+    byte[] content =
+        Kubeconfig.render(credential.server(), caPem(credential.kind().trustDomain()), user, inFile);
+    try {
+      boolean same = Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content);
+      if (!same) {
+        writing(file, "", () -> SafeFiles.replace(file, content, AtomicFiles.SECRET));
+        progress.wrote(file, "kubeconfig of " + user + " for " + credential.server());
+      } else if (announce) {
+        progress.kept(file, "kubeconfig of " + user + ", unchanged");
+      }
+    } catch (IOException e) {
+      throw SignetException.output(file, e);
+    } finally {
+      Arrays.fill(content, (byte) 0);
+    }
+  }
+
+  private Kubeconfig.Referenced referenced(Credential credential) {
+    Path directory = credential.kubeconfigPath(root).getParent();
+    return new Kubeconfig.Referenced(
+        directory.relativize(credential.certificatePath(root)).toString(),
+        directory.relativize(credential.keyPath(root)).toString());
+  }
+
+  private void writeCaFiles(Map<TrustDomain, String> caFiles) {
+    for (Map.Entry<TrustDomain, String> entry : caFiles.entrySet()) {
+      Path file = root.resolve(entry.getValue());
+      byte[] content = caPem(entry.getKey());
+      String what = Kind.domainId(entry.getKey()) + " CA certificate (" + Kind.caName(entry.getKey()) + ")";
+      try {
+        if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+          progress.kept(file, what + ", unchanged");
+        } else {
+          AtomicFiles.write(file, content, AtomicFiles.PUBLIC);
+          progress.wrote(file, what);
+        }
+      } catch (IOException e) {
+        throw SignetException.output(file, e);
+      }
+    }
+  }
+
+  private byte[] caPem(TrustDomain domain) {
+    return Certificates.pem(bundle(domain));
+  }
+
+  private List<X509Certificate> bundle(TrustDomain domain) {
+    List<X509Certificate> bundle = bundles.get(domain);
+    if (bundle == null || bundle.isEmpty()) {
+      throw new SignetException(
+          ExitCode.CA_ERROR, "signetd returned no CA for the " + Kind.domainId(domain) + " trust domain; check its cas: configuration");
+    }
+    return bundle;
+  }
+
+  private Inspection inspect(Credential credential) {
+    return Inspection.of(root, credential, bundle(credential.kind().trustDomain()), clock.instant());
+  }
+
+  private void start(SignetClient opened) {
+    client = opened;
+    bundles = opened.caBundles();
+  }
+
+  private Optional<Manifest> manifest() {
+    try {
+      return Manifest.load(root);
+    } catch (IOException e) {
+      throw new SignetException(
+          ExitCode.OUTPUT,
+          e.getMessage() + ". Fix or remove it; without it signet issues every certificate again.",
+          e);
+    }
+  }
+
+  private void writeManifest(Manifest manifest) {
+    try {
+      manifest.write(root);
+    } catch (IOException e) {
+      throw SignetException.output(Manifest.file(root), e);
+    }
+  }
+
+  /**
+   * Creates every directory the files need and proves each writable with a probe file, so that
+   * an unwritable output fails before anything is issued; then repairs interrupted replacements.
+   */
+  private void prepare(Collection<String> caFiles, List<Credential> credentials) {
+    Set<Path> files = new LinkedHashSet<>();
+    files.add(Manifest.file(root));
+    caFiles.forEach(f -> files.add(root.resolve(f)));
+    for (Credential credential : credentials) {
+      if (credential.hasPair()) {
+        files.add(credential.certificatePath(root));
+        files.add(credential.keyPath(root));
+      }
+      if (credential.hasKubeconfig()) {
+        files.add(credential.kubeconfigPath(root));
+      }
+    }
+    Set<Path> directories = new LinkedHashSet<>();
+    files.forEach(f -> directories.add(f.getParent()));
+    for (Path directory : directories) {
+      try {
+        Files.createDirectories(directory);
+        Path probe = Files.createTempFile(directory, ".signet-probe-", "");
+        Files.delete(probe);
+      } catch (IOException e) {
+        throw SignetException.output(directory, e);
+      }
+    }
+    for (Credential credential : credentials) {
+      try {
+        List<String> done = new ArrayList<>();
+        if (credential.hasPair()) {
+          done.addAll(SafeFiles.recover(credential.certificatePath(root), credential.keyPath(root)));
+        }
+        if (credential.hasKubeconfig()) {
+          SafeFiles.removeTemporaries(credential.kubeconfigPath(root), done);
+        }
+        done.forEach(progress::note);
+      } catch (IOException e) {
+        throw SignetException.output(root.resolve(credential.mainFile()), e);
+      }
+    }
+  }
+
+  private interface Write {
+    void run() throws IOException;
+  }
+
+  private static void writing(Path file, String serial, Write write) {
+    try {
+      write.run();
+    } catch (IOException e) {
+      SignetException failure = SignetException.output(file, e);
+      if (serial.isEmpty()) {
+        throw failure;
+      }
+      throw new SignetException(
+          ExitCode.OUTPUT,
+          failure.getMessage() + " Certificate " + serial + " was issued but not saved; run the same command again once"
+              + " this is fixed.",
+          e);
+    }
+  }
+
+  private static String until(X509Certificate certificate) {
+    return Times.format(certificate.getNotAfter().toInstant());
+  }
+}

@@ -1,0 +1,241 @@
+package dev.signet.client.rpc;
+
+import com.google.protobuf.ByteString;
+import dev.signet.api.v1.CaBundle;
+import dev.signet.api.v1.GetCaBundlesRequest;
+import dev.signet.api.v1.IssuanceGrpc;
+import dev.signet.api.v1.IssueAdminRequest;
+import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
+import dev.signet.api.v1.IssueApiserverKubeletClientRequest;
+import dev.signet.api.v1.IssueApiserverRequest;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.IssueControllerManagerRequest;
+import dev.signet.api.v1.IssueEtcdHealthcheckClientRequest;
+import dev.signet.api.v1.IssueEtcdPeerRequest;
+import dev.signet.api.v1.IssueEtcdServerRequest;
+import dev.signet.api.v1.IssueFrontProxyClientRequest;
+import dev.signet.api.v1.IssueKubeProxyRequest;
+import dev.signet.api.v1.IssueKubeletClientRequest;
+import dev.signet.api.v1.IssueKubeletServingRequest;
+import dev.signet.api.v1.IssueSchedulerRequest;
+import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.api.v1.TrustDomain;
+import dev.signet.client.ExitCode;
+import dev.signet.client.SignetException;
+import dev.signet.common.Pem;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A caller of signetd's issuance API: one mutual-TLS channel (TLS 1.3, 1.2 at least; the daemon
+ * verified against the signet-api CA, this node by its credential) and one typed call per
+ * certificate kind, each with a deadline. Failures come out as {@link SignetException}s that say
+ * what happened and what to do; see {@link StatusMessages}.
+ *
+ * <p>Only CSRs cross the wire: private keys stay with the caller.
+ */
+public final class SignetClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final ConnectionSettings settings;
+
+  private SignetClient(ManagedChannel channel, ConnectionSettings settings) {
+    this.channel = channel;
+    this.settings = settings;
+  }
+
+  /**
+   * Reads the credential files and opens the channel (lazily: the first call connects). A missing
+   * or unreadable file is an {@link ExitCode#CONFIG} failure that names it.
+   */
+  public static SignetClient connect(ConnectionSettings settings) {
+    List<X509Certificate> trusted = readCertificates("--ca-bundle", settings.caBundle());
+    List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
+    PrivateKey key = readKey(settings.key());
+    SslContext tls;
+    try {
+      tls =
+          GrpcSslContexts.forClient()
+              .trustManager(trusted.toArray(new X509Certificate[0]))
+              .keyManager(key, chain.toArray(new X509Certificate[0]))
+              .protocols("TLSv1.3", "TLSv1.2")
+              .build();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SignetException(
+          ExitCode.CONFIG,
+          "cannot use the credential " + settings.certificate() + " with its key " + settings.key()
+              + ": " + e.getMessage() + ". Check that --cert and --key belong together.");
+    }
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(settings.server().host(), settings.server().port())
+            .sslContext(tls)
+            .build();
+    return new SignetClient(channel, settings);
+  }
+
+  /** The CA certificates of every trust domain, current CA first. */
+  public Map<TrustDomain, List<X509Certificate>> caBundles() {
+    Map<TrustDomain, List<X509Certificate>> bundles = new EnumMap<>(TrustDomain.class);
+    for (CaBundle bundle :
+        call("GetCaBundles", () -> stub().getCaBundles(GetCaBundlesRequest.getDefaultInstance())).getBundlesList()) {
+      List<X509Certificate> certificates = new ArrayList<>();
+      for (ByteString der : bundle.getCertificatesDerList()) {
+        certificates.add(parse(der.toByteArray()));
+      }
+      bundles.put(bundle.getTrustDomain(), List.copyOf(certificates));
+    }
+    return bundles;
+  }
+
+  /** Asks for one certificate of {@code kind} for the key that signed {@code csrDer}. */
+  public IssueCertificateResponse issue(Kind kind, Parameters p, byte[] csrDer) {
+    ByteString csr = ByteString.copyFrom(csrDer);
+    IssuanceGrpc.IssuanceBlockingStub stub = stub();
+    return call(
+        kind.id(),
+        () ->
+            switch (kind) {
+              case APISERVER -> stub.issueApiserver(
+                  IssueApiserverRequest.newBuilder()
+                      .setCsrDer(csr)
+                      .setNodeName(p.nodeName())
+                      .setAdvertiseAddress(p.advertiseAddress())
+                      .setControlPlaneEndpoint(p.controlPlaneEndpoint())
+                      .setServiceCidr(p.serviceCidr())
+                      .setDnsDomain(p.dnsDomain())
+                      .addAllExtraSans(p.extraSans())
+                      .build());
+              case APISERVER_KUBELET_CLIENT -> stub.issueApiserverKubeletClient(
+                  IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr).build());
+              case FRONT_PROXY_CLIENT -> stub.issueFrontProxyClient(
+                  IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr).build());
+              case ETCD_SERVER -> stub.issueEtcdServer(
+                  IssueEtcdServerRequest.newBuilder()
+                      .setCsrDer(csr)
+                      .setNodeName(p.nodeName())
+                      .setAdvertiseAddress(p.advertiseAddress())
+                      .addAllExtraSans(p.extraSans())
+                      .build());
+              case ETCD_PEER -> stub.issueEtcdPeer(
+                  IssueEtcdPeerRequest.newBuilder()
+                      .setCsrDer(csr)
+                      .setNodeName(p.nodeName())
+                      .setAdvertiseAddress(p.advertiseAddress())
+                      .addAllExtraSans(p.extraSans())
+                      .build());
+              case ETCD_HEALTHCHECK_CLIENT -> stub.issueEtcdHealthcheckClient(
+                  IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr).build());
+              case APISERVER_ETCD_CLIENT -> stub.issueApiserverEtcdClient(
+                  IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr).build());
+              case ADMIN -> stub.issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(csr).build());
+              case SUPER_ADMIN -> stub.issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr).build());
+              case CONTROLLER_MANAGER -> stub.issueControllerManager(
+                  IssueControllerManagerRequest.newBuilder().setCsrDer(csr).build());
+              case SCHEDULER -> stub.issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr).build());
+              case KUBE_PROXY -> stub.issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr).build());
+              case KUBELET_CLIENT -> stub.issueKubeletClient(
+                  IssueKubeletClientRequest.newBuilder().setCsrDer(csr).setNodeName(p.nodeName()).build());
+              case KUBELET_SERVING -> stub.issueKubeletServing(
+                  IssueKubeletServingRequest.newBuilder()
+                      .setCsrDer(csr)
+                      .setNodeName(p.nodeName())
+                      .addAllAddresses(p.addresses())
+                      .build());
+            });
+  }
+
+  private IssuanceGrpc.IssuanceBlockingStub stub() {
+    return IssuanceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private <T> T call(String what, Supplier<T> rpc) {
+    try {
+      return rpc.get();
+    } catch (StatusRuntimeException e) {
+      throw StatusMessages.failure(e, what, settings);
+    }
+  }
+
+  /** Parses one DER certificate. */
+  public static X509Certificate parse(byte[] der) {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<X509Certificate> readCertificates(String option, Path file) {
+    byte[] pem;
+    try {
+      pem = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw credentialProblem(option, file, SignetException.describe(e));
+    }
+    List<byte[]> ders;
+    try {
+      ders = Pem.readCertificates(new String(pem, StandardCharsets.US_ASCII));
+      if (ders.isEmpty()) {
+        throw credentialProblem(option, file, "no CERTIFICATE block in it");
+      }
+      return ders.stream().map(SignetClient::parse).toList();
+    } catch (IOException | IllegalArgumentException e) {
+      throw credentialProblem(option, file, "not a readable PEM certificate");
+    }
+  }
+
+  private static PrivateKey readKey(Path file) {
+    byte[] pem;
+    try {
+      pem = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw credentialProblem("--key", file, SignetException.describe(e));
+    }
+    try {
+      return Pem.readPrivateKey(pem);
+    } catch (IOException | RuntimeException e) {
+      // A parser's message may quote the input; say only that it is not a key.
+      throw credentialProblem("--key", file, "not a readable PEM private key (EC, RSA or PKCS#8)");
+    } finally {
+      Arrays.fill(pem, (byte) 0);
+    }
+  }
+
+  private static SignetException credentialProblem(String option, Path file, String what) {
+    return new SignetException(
+        ExitCode.CONFIG,
+        "cannot read " + option + " " + file + ": " + what
+            + ". Give the files signetd init wrote (operator/ca.crt, operator.crt, operator.key) with"
+            + " --ca-bundle, --cert and --key, or in the client configuration (--config).");
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

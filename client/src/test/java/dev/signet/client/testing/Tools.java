@@ -1,0 +1,65 @@
+package dev.signet.client.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The real programs the tests judge with: openssl, kubectl, etcdctl. */
+public final class Tools {
+  /** A finished program: exit code and everything it printed (both streams). */
+  public record Run(int exitCode, String output) {}
+
+  private Tools() {}
+
+  public static Run run(List<String> command) throws IOException, InterruptedException {
+    return run(command, Map.of());
+  }
+
+  public static Run run(List<String> command, Map<String, String> environment) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    process.getOutputStream().close();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IOException(command + " did not finish");
+    }
+    return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A kubectl that reads kubeconfigs without contacting anything. /usr/bin/kubectl may be a
+   * version-picking wrapper that asks the kubeconfig's server for its version even for {@code
+   * config view}; the versioned binaries beside its target are plain kubectl. Debian's
+   * kubernetes-client is used only where there is no kubectl at all.
+   */
+  public static Path kubectl() throws IOException {
+    Path found = Path.of("/usr/bin/kubectl");
+    if (!Files.exists(found)) {
+      found =
+          Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+              .map(directory -> Path.of(directory, "kubectl"))
+              .filter(Files::isExecutable)
+              .findFirst()
+              .orElseThrow(() -> new IOException("no kubectl: install Debian's kubernetes-client (bin/test does this as root)"));
+    }
+    Path real = found.toRealPath();
+    Path preferred = real.resolveSibling("kubectl.1.33");
+    if (Files.isExecutable(preferred)) {
+      return preferred;
+    }
+    try (Stream<Path> siblings = Files.list(real.getParent())) {
+      return siblings
+          .filter(p -> p.getFileName().toString().matches("kubectl\\.1\\.\\d+"))
+          .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))))
+          .orElse(real);
+    }
+  }
+}
