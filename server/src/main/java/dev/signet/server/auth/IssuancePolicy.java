@@ -21,6 +21,7 @@ import java.util.Optional;
  *   <li>node: its own kubelet client and serving certificates only, the latter for addresses
  *       registered for it;
  *   <li>auditor and callers without a role: nothing;
+ *   <li>every caller with a role: its own Signet API credential again (renewal);
  *   <li>a node spending a bootstrap token: its node credential and kubelet certificates, for the
  *       token's node and addresses.
  * </ul>
@@ -46,12 +47,23 @@ public final class IssuancePolicy {
     if (caller.role().isEmpty()) {
       return deny("NO_ROLE", caller.name() + " carries no Signet role");
     }
+    if (renewsItsOwnCredential(caller, profile, parameters)) {
+      return Optional.empty();
+    }
     return switch (caller.role().get()) {
       case CA_ADMIN -> Optional.empty();
       case PROVISIONER -> provisioner(caller, profile, parameters);
       case NODE -> node(caller, profile, parameters);
       case AUDITOR -> deny("ROLE_NOT_ALLOWED", "auditor " + caller.name() + " may not request certificates");
     };
+  }
+
+  /** A caller may always have its own credential again: same name, same organization. */
+  private static boolean renewsItsOwnCredential(Caller caller, Profile profile, ProfileParameters parameters) {
+    return profile == Profile.SIGNET_API_CLIENT
+        && parameters instanceof ProfileParameters.SignetClient credential
+        && credential.identity().equals(caller.name())
+        && caller.organizations().contains(credential.organization());
   }
 
   /** Empty when {@code caller} may create a bootstrap token for this node and addresses. */

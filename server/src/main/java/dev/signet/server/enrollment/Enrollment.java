@@ -140,6 +140,23 @@ public final class Enrollment {
     return issued;
   }
 
+  /**
+   * Issues {@code caller} a new credential like the one it calls with: same name, same role, the
+   * key of {@code csr}. For a node, its registered addresses stay as they are.
+   */
+  public Issuer.Issued renewApiCredential(Caller caller, byte[] csr, String requestId) throws IssuanceException {
+    Role role =
+        caller.role()
+            .orElseThrow(() -> new IssuanceException.PermissionDenied("NO_ROLE", caller.name() + " carries no Signet role"));
+    return issuer.issue(
+        caller,
+        new Issuer.Request(
+            Profile.SIGNET_API_CLIENT,
+            new ProfileParameters.SignetClient(caller.name(), roles.organizationFor(role)),
+            csr,
+            requestId));
+  }
+
   /** Creates a single-use token for one node, if {@code caller} may admit that node. */
   public CreatedToken createBootstrapToken(
       Caller caller, String nodeName, List<String> addresses, Optional<Duration> requestedTtl)

@@ -6,6 +6,7 @@ import dev.signet.api.v1.CreateBootstrapTokenResponse;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueApiCredentialResponse;
+import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.server.auth.Role;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.IssuanceException;
@@ -40,6 +41,17 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
                       request.getRequestId())))
           .build();
     });
+  }
+
+  @Override
+  public void renewApiCredential(RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    Calls.answer(out, "RenewApiCredential", () ->
+        IssueApiCredentialResponse.newBuilder()
+            .setCredential(
+                Protos.response(
+                    enrollment.renewApiCredential(
+                        CallerInterceptor.current(), request.getCsrDer().toByteArray(), request.getRequestId())))
+            .build());
   }
 
   @Override

@@ -222,6 +222,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(IssuanceGrpc.getGetCaBundlesMethod(), anyone);
     table.put(CredentialsGrpc.getIssueApiCredentialMethod(), admins);
     table.put(CredentialsGrpc.getCreateBootstrapTokenMethod(), provisioning);
+    table.put(CredentialsGrpc.getRenewApiCredentialMethod(), EnumSet.allOf(Role.class));
     table.put(LedgerGrpc.getRevokeMethod(), EnumSet.of(Role.CA_ADMIN, Role.NODE));
     table.put(LedgerGrpc.getListCertificatesMethod(), auditing);
     table.put(LedgerGrpc.getGetCertificateMethod(), auditing);
