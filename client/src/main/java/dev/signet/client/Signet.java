@@ -3,10 +3,14 @@ package dev.signet.client;
 import dev.signet.client.cli.AdminCommand;
 import dev.signet.client.cli.CheckExpirationCommand;
 import dev.signet.client.cli.ControlPlaneCommand;
+import dev.signet.client.cli.CrlCommand;
 import dev.signet.client.cli.EtcdMemberCommand;
+import dev.signet.client.cli.JoinCommand;
 import dev.signet.client.cli.KubeProxyCommand;
 import dev.signet.client.cli.KubeletCommand;
 import dev.signet.client.cli.RenewCommand;
+import dev.signet.client.cli.RevokeCommand;
+import dev.signet.client.cli.TokenCommand;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,6 +41,10 @@ import picocli.CommandLine.ScopeType;
       AdminCommand.class,
       CheckExpirationCommand.class,
       RenewCommand.class,
+      JoinCommand.class,
+      TokenCommand.class,
+      RevokeCommand.class,
+      CrlCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -63,7 +71,7 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration or renew");
+        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, join, token, revoke or crl");
   }
 
   public static void main(String[] args) {

@@ -44,6 +44,11 @@ public final class Pem {
     return out.toString();
   }
 
+  /** A DER CRL as an {@code X509 CRL} PEM block (as openssl, nginx and etcd read it). */
+  public static String crl(byte[] der) {
+    return encode(new PemObject("X509 CRL", der));
+  }
+
   /** The DER of every {@code CERTIFICATE} block in {@code pem}, in order; other blocks are skipped. */
   public static List<byte[]> readCertificates(String pem) throws IOException {
     List<byte[]> ders = new ArrayList<>();

@@ -53,6 +53,6 @@ public final class AdminCommand implements Callable<Integer> {
     Plan plan =
         Plan.admin(
             file.getFileName().toString(), superAdmin, Endpoint.url(controlPlaneEndpoint, apiserverPort), issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet admin", file.getParent(), plan, connection);
+    return issue.run(spec.commandLine().getOut(), "signet admin", file.getParent(), plan, connection::connect);
   }
 }

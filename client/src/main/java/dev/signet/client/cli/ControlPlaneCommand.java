@@ -98,6 +98,6 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                 node, advertiseAddress, controlPlaneEndpoint, serviceCidr, dnsDomain, apiserverExtraSans, etcdExtraSans, apiserverPort),
             layout.layout,
             issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet control-plane: node " + node, out, plan, connection);
+    return issue.run(spec.commandLine().getOut(), "signet control-plane: node " + node, out, plan, connection::connect);
   }
 }

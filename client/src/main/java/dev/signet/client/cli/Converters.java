@@ -2,7 +2,10 @@ package dev.signet.client.cli;
 
 import dev.signet.client.node.Layout;
 import dev.signet.common.Durations;
+import dev.signet.client.rpc.ServerAddress;
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.common.SecretSource;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
@@ -42,6 +45,34 @@ final class Converters {
         case "flat" -> Layout.FLAT;
         default -> throw new TypeConversionException("'" + value + "' is not a layout; choose kubeadm or flat");
       };
+    }
+  }
+
+  static final class ServerAddressConverter implements ITypeConverter<ServerAddress> {
+    @Override
+    public ServerAddress convert(String value) {
+      try {
+        return ServerAddress.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A secret given as file:PATH or env:VARIABLE. The message of a refusal never repeats the value,
+   * which may be the secret itself.
+   */
+  static final class SecretSourceConverter implements ITypeConverter<SecretSource> {
+    @Override
+    public SecretSource convert(String value) {
+      try {
+        return SecretSource.parse(value, Path.of("").toAbsolutePath());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(
+            "give file:PATH or env:VARIABLE, never the secret itself: on a command line it is visible to every"
+                + " user of this machine (ps, /proc) and stays in shell histories. For example --token file:/run/signet/token");
+      }
     }
   }
 }

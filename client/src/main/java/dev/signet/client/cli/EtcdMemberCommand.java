@@ -58,6 +58,6 @@ public final class EtcdMemberCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan plan = Plan.etcdMember(node, address, extraSans, layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet etcd-member: node " + node, out, plan, connection);
+    return issue.run(spec.commandLine().getOut(), "signet etcd-member: node " + node, out, plan, connection::connect);
   }
 }

@@ -4,12 +4,14 @@ import dev.signet.client.node.Layout;
 import dev.signet.client.node.Plan;
 import dev.signet.client.node.Progress;
 import dev.signet.client.node.Provisioner;
+import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.KeyAlgorithm;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -45,12 +47,12 @@ public final class IssueOptions {
   }
 
   /** Brings {@code root} to {@code plan}, printing progress and a summary; returns exit code 0. */
-  int run(PrintWriter out, String title, Path root, Plan plan, ConnectionOptions connection) {
+  int run(PrintWriter out, String title, Path root, Plan plan, Supplier<SignetClient> connect) {
     Path directory = root.toAbsolutePath().normalize();
     out.println(title + " -> " + directory);
     Progress progress = new Progress(out, directory);
     new Provisioner(directory, progress, Clock.systemUTC())
-        .ensure(plan, connection::connect, group.force, Optional.ofNullable(group.renewWithin));
+        .ensure(plan, connect, group.force, Optional.ofNullable(group.renewWithin));
     progress.summary("Done");
     return 0;
   }

@@ -50,6 +50,6 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan plan = Plan.kubeProxy(Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection);
+    return issue.run(spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection::connect);
   }
 }

@@ -69,6 +69,6 @@ public final class KubeletCommand implements Callable<Integer> {
   public Integer call() {
     Plan plan =
         Plan.kubelet(node, addresses, Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet kubelet: node " + node, out, plan, connection);
+    return issue.run(spec.commandLine().getOut(), "signet kubelet: node " + node, out, plan, connection::connect);
   }
 }

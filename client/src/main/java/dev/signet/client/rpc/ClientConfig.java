@@ -90,6 +90,18 @@ public record ClientConfig(
         Optional.ofNullable(values.get("timeout")));
   }
 
+  /**
+   * The text of a configuration with these values; paths are written as given (relative ones are
+   * read relative to the file's directory).
+   */
+  public static String render(ServerAddress server, String caBundle, String certificate, String key) {
+    return "# Written by signet; read by signet --config and signet agent.\n"
+        + "server: \"" + server + "\"\n"
+        + "caBundle: " + caBundle + "\n"
+        + "certificate: " + certificate + "\n"
+        + "key: " + key + "\n";
+  }
+
   private static SignetException problem(Path file, String what) {
     return new SignetException(ExitCode.CONFIG, "client configuration " + file + ": " + what);
   }

@@ -1,7 +1,13 @@
 package dev.signet.client.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.CaBundle;
+import dev.signet.api.v1.CreateBootstrapTokenRequest;
+import dev.signet.api.v1.CreateBootstrapTokenResponse;
+import dev.signet.api.v1.CredentialsGrpc;
+import dev.signet.api.v1.GetCrlRequest;
+import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
@@ -19,12 +25,19 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.api.v1.JoinRequest;
+import dev.signet.api.v1.JoinResponse;
+import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.RevocationReason;
+import dev.signet.api.v1.RevokeRequest;
+import dev.signet.api.v1.RevokeResponse;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.common.Pem;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -37,6 +50,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -54,6 +68,9 @@ import java.util.function.Supplier;
  * <p>Only CSRs cross the wire: private keys stay with the caller.
  */
 public final class SignetClient implements AutoCloseable {
+  /** Above gRPC's 4 MiB default: the CRL of 100,000 revoked certificates is about 5 MB. */
+  private static final int MAX_ANSWER_BYTES = 64 << 20;
+
   private final ManagedChannel channel;
   private final ConnectionSettings settings;
 
@@ -68,16 +85,17 @@ public final class SignetClient implements AutoCloseable {
    */
   public static SignetClient connect(ConnectionSettings settings) {
     List<X509Certificate> trusted = readCertificates("--ca-bundle", settings.caBundle());
-    List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
-    PrivateKey key = readKey(settings.key());
     SslContext tls;
     try {
-      tls =
+      var builder =
           GrpcSslContexts.forClient()
               .trustManager(trusted.toArray(new X509Certificate[0]))
-              .keyManager(key, chain.toArray(new X509Certificate[0]))
-              .protocols("TLSv1.3", "TLSv1.2")
-              .build();
+              .protocols("TLSv1.3", "TLSv1.2");
+      if (settings.hasCredential()) {
+        List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
+        builder.keyManager(readKey(settings.key()), chain.toArray(new X509Certificate[0]));
+      }
+      tls = builder.build();
     } catch (IOException | IllegalArgumentException e) {
       throw new SignetException(
           ExitCode.CONFIG,
@@ -87,6 +105,7 @@ public final class SignetClient implements AutoCloseable {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(settings.server().host(), settings.server().port())
             .sslContext(tls)
+            .maxInboundMessageSize(MAX_ANSWER_BYTES)
             .build();
     return new SignetClient(channel, settings);
   }
@@ -162,9 +181,40 @@ public final class SignetClient implements AutoCloseable {
             });
   }
 
+  /** Creates a single-use bootstrap token for one node and its addresses; null ttl: signetd's default. */
+  public CreateBootstrapTokenResponse createBootstrapToken(String node, List<String> addresses, Duration ttl) {
+    CreateBootstrapTokenRequest.Builder request =
+        CreateBootstrapTokenRequest.newBuilder().setNodeName(node).addAllAddresses(addresses);
+    if (ttl != null) {
+      request.setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()).setNanos(ttl.getNano()));
+    }
+    return call("CreateBootstrapToken", () -> deadline(CredentialsGrpc.newBlockingStub(channel)).createBootstrapToken(request.build()));
+  }
+
+  /** Spends a bootstrap token for this node's Signet API credential (enrollment port, no credential). */
+  public JoinResponse join(JoinRequest request) {
+    return call("Join", () -> deadline(BootstrapGrpc.newBlockingStub(channel)).join(request));
+  }
+
+  /** Revokes one certificate; with {@code waitForCrl}, answers once a CRL lists it. */
+  public RevokeResponse revoke(String serial, RevocationReason reason, boolean waitForCrl) {
+    RevokeRequest request =
+        RevokeRequest.newBuilder().setSerial(serial).setReason(reason).setWaitForCrl(waitForCrl).build();
+    return call("Revoke", () -> deadline(LedgerGrpc.newBlockingStub(channel)).revoke(request));
+  }
+
+  /** The current CRL of the trust domain's CA. */
+  public GetCrlResponse crl(TrustDomain domain) {
+    GetCrlRequest request = GetCrlRequest.newBuilder().setTrustDomain(domain).build();
+    return call("GetCrl", () -> deadline(LedgerGrpc.newBlockingStub(channel)).getCrl(request));
+  }
+
   private IssuanceGrpc.IssuanceBlockingStub stub() {
-    return IssuanceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    return deadline(IssuanceGrpc.newBlockingStub(channel));
+  }
+
+  private <S extends AbstractStub<S>> S deadline(S stub) {
+    return stub.withDeadlineAfter(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private <T> T call(String what, Supplier<T> rpc) {

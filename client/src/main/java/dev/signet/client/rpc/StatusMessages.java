@@ -29,9 +29,14 @@ final class StatusMessages {
           ExitCode.INVALID_REQUEST, "signetd refused " + call + ": " + said + ".", e);
       case PERMISSION_DENIED, UNAUTHENTICATED -> new SignetException(
           ExitCode.DENIED,
-          "signetd denied " + call + ": " + said + ". The credential " + settings.certificate()
-              + " may not ask for this certificate; use one with the ca-admin role.",
+          "signetd denied " + call + ": " + said + ". "
+              + (settings.hasCredential()
+                  ? "The credential " + settings.certificate() + " may not ask for this; use one with a role that may."
+                  : "A bootstrap token admits one node with its addresses, once, until it expires; ask for a new one"
+                      + " (signet token create) if this one is spent or expired."),
           e);
+      case NOT_FOUND -> new SignetException(
+          ExitCode.INVALID_REQUEST, "signetd found nothing for " + call + ": " + said + ". Check the serial or name.", e);
       case FAILED_PRECONDITION -> new SignetException(
           ExitCode.CA_ERROR, "signetd cannot issue " + call + ": " + said + ". Its CA needs attention (see signetd's log).", e);
       case RESOURCE_EXHAUSTED -> new SignetException(

@@ -1,9 +1,12 @@
 package dev.signet.client.testing;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -61,5 +64,23 @@ public final class Tools {
           .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))))
           .orElse(real);
     }
+  }
+
+  /** Ports free on loopback a moment ago, for programs that need them on their command line. */
+  public static int[] freePorts(int count) throws IOException {
+    int[] ports = new int[count];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return ports;
   }
 }

@@ -1,5 +1,6 @@
 package dev.signet.server.enrollment;
 
+import dev.signet.common.Durations;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.Role;
@@ -166,7 +167,7 @@ public final class Enrollment {
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(settings.maxTtl()) > 0) {
       throw refused(caller, "create-token", nodeName, "INVALID_TTL",
           new IssuanceException.InvalidRequest(
-              "INVALID_TTL", "ttl must be more than 0 and at most " + settings.maxTtl()));
+              "INVALID_TTL", "ttl must be more than 0 and at most " + Durations.humanShort(settings.maxTtl())));
     }
     Optional<IssuancePolicy.Denial> denial = policy.checkBootstrapToken(caller, nodeName, addresses);
     if (denial.isPresent()) {

@@ -53,6 +53,11 @@ public final class TestDaemon implements AutoCloseable {
     return process.port();
   }
 
+  /** The enrollment port (Bootstrap.Join, no client certificate). */
+  public int enrollmentPort() {
+    return process.enrollmentPort();
+  }
+
   /** The API client with the ca-admin credential {@code signetd init} wrote. */
   public ApiClient operator() {
     return operator;
