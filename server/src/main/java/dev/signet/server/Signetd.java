@@ -1,5 +1,6 @@
 package dev.signet.server;
 
+import dev.signet.server.cli.RunningDaemon;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.ledger.LedgerException;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
       "",
       "Exit codes: 0 success, 1 unexpected error, 2 usage error, 3 configuration error,",
       "4 token error (wrong PIN, token or key missing), 5 ledger error, 6 audit trail",
-      "broken, 75 token failed while serving (restart to recover)."
+      "broken, 7 the running daemon refused the request, 75 token failed while serving",
+      "(restart to recover) or the running daemon could not be reached (try again)."
     },
     mixinStandardHelpOptions = true,
     version = "signetd 0.1.0",
@@ -31,6 +33,7 @@ import picocli.CommandLine.Command;
       dev.signet.server.cli.InitCommand.class,
       dev.signet.server.cli.ServeCommand.class,
       dev.signet.server.cli.AuditCommand.class,
+      dev.signet.server.cli.CaCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Signetd {
@@ -38,6 +41,8 @@ public final class Signetd {
   static final int EXIT_CONFIG = 3;
   static final int EXIT_TOKEN = 4;
   static final int EXIT_LEDGER = 5;
+  static final int EXIT_REFUSED = 7;
+  static final int EXIT_TEMPORARY = 75;
 
   private Signetd() {}
 
@@ -72,6 +77,9 @@ public final class Signetd {
     }
     if (exception instanceof LedgerException) {
       return EXIT_LEDGER;
+    }
+    if (exception instanceof RunningDaemon.CallFailed failed) {
+      return failed.refused() ? EXIT_REFUSED : EXIT_TEMPORARY;
     }
     if (exception instanceof IOException) {
       return EXIT_CONFIG;

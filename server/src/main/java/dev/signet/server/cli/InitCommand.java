@@ -167,11 +167,7 @@ public final class InitCommand implements Callable<Integer> {
 
   /** The connection settings for {@code signet --config}, relative to their own directory. */
   private static byte[] clientConfig(SignetdConfig config) {
-    String host = config.listen().host();
-    if (host.equals("0.0.0.0") || host.equals("::")) {
-      host = config.tls().serverNames().get(0);
-    }
-    String server = (host.contains(":") ? "[" + host + "]" : host) + ":" + config.listen().port();
+    String server = RunningDaemon.operatorAddress(config);
     return String.join(
             "\n",
             "# Connection settings for the signet CLI, written by signetd init.",

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.signet.api.v1.CreateBootstrapTokenRequest;
+import dev.signet.api.v1.CreateCheckpointRequest;
+import dev.signet.api.v1.GetCaStatusRequest;
+import dev.signet.api.v1.GetCertificateRequest;
+import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueApiCredentialRequest;
@@ -22,7 +26,14 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.api.v1.ListCertificatesRequest;
+import dev.signet.api.v1.RenewApiCredentialRequest;
+import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.Role;
+import dev.signet.api.v1.RotateCaRequest;
+import dev.signet.api.v1.RotationPhase;
+import dev.signet.api.v1.TrustDomain;
+import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.Keys;
@@ -98,6 +109,8 @@ class AuthorizationIT {
   private static final Set<Role> PROVISIONING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER);
   private static final Set<Role> KUBELET = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE);
   private static final Set<Role> ADMIN = EnumSet.of(Role.ROLE_CA_ADMIN);
+  private static final Set<Role> AUDITING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_AUDITOR);
+  private static final String UNKNOWN_SERIAL = "7f00000000000000000000000000dead";
 
   /** Every RPC of the API with a well-formed request about worker-1, and who may make it. */
   enum Rpc {
@@ -133,14 +146,37 @@ class AuthorizationIT {
         .setCsrDer(csr()).setRole(Role.ROLE_AUDITOR).setName("auditor-" + System.nanoTime()).build())),
     CREATE_BOOTSTRAP_TOKEN(PROVISIONING, c -> c.credentials().createBootstrapToken(
         CreateBootstrapTokenRequest.newBuilder().setNodeName("worker-9").addAddresses("192.0.2.99").build())),
+    RENEW_API_CREDENTIAL(ALL, c -> c.credentials().renewApiCredential(
+        RenewApiCredentialRequest.newBuilder().setCsrDer(csr()).build())),
+    // Allowed callers get past authorization to the lookup of a serial that does not exist.
+    REVOKE(EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_NODE), Status.Code.NOT_FOUND, c -> c.ledger().revoke(
+        RevokeRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
+    LIST_CERTIFICATES(AUDITING, c -> c.ledger().listCertificates(ListCertificatesRequest.newBuilder().setPageSize(1).build())),
+    GET_CERTIFICATE(AUDITING, Status.Code.NOT_FOUND, c -> c.ledger().getCertificate(
+        GetCertificateRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
+    GET_CRL(ALL, c -> c.ledger().getCrl(GetCrlRequest.newBuilder().setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES).build())),
+    VERIFY_AUDIT(AUDITING, c -> c.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance())),
+    CREATE_CHECKPOINT(AUDITING, c -> c.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance())),
+    // Allowed callers get past authorization to the rule that the signet-api CA is not rotated online.
+    ROTATE_CA(ADMIN, Status.Code.FAILED_PRECONDITION, c -> c.ca().rotateCa(RotateCaRequest.newBuilder()
+        .setTrustDomain(TrustDomain.TRUST_DOMAIN_SIGNET_API).setPhase(RotationPhase.ROTATION_PHASE_PREPARE).build())),
+    GET_CA_STATUS(ALL, c -> c.ca().getCaStatus(
+        GetCaStatusRequest.newBuilder().setTrustDomain(TrustDomain.TRUST_DOMAIN_ETCD).build())),
     HEALTH_CHECK(ALL, c -> HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(HealthCheckRequest.getDefaultInstance()));
 
     final Set<Role> allowed;
+    /** What an allowed caller gets: OK, or the refusal of a later check that only allowed callers reach. */
+    final Status.Code whenAllowed;
     final Consumer<ApiClient> call;
 
     Rpc(Set<Role> allowed, Consumer<ApiClient> call) {
+      this(allowed, Status.Code.OK, call);
+    }
+
+    Rpc(Set<Role> allowed, Status.Code whenAllowed, Consumer<ApiClient> call) {
       this.allowed = allowed;
+      this.whenAllowed = whenAllowed;
       this.call = call;
     }
   }
@@ -150,8 +186,11 @@ class AuthorizationIT {
   void everyRoleAgainstEveryRpc(Rpc rpc) throws Exception {
     for (Role role : ALL) {
       ApiClient client = clients.get(role);
-      if (rpc.allowed.contains(role)) {
+      if (rpc.allowed.contains(role) && rpc.whenAllowed == Status.Code.OK) {
         rpc.call.accept(client);
+      } else if (rpc.allowed.contains(role)) {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> rpc.call.accept(client));
+        assertEquals(rpc.whenAllowed, refused.getStatus().getCode(), rpc + " for " + role + ": " + refused.getMessage());
       } else {
         int deniedBefore = daemon.ledger().auditCount("decision = 'DENIED'");
         int issuedBefore = daemon.ledger().count("state = 'ISSUED'");

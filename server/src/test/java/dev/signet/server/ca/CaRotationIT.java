@@ -149,6 +149,48 @@ class CaRotationIT {
     }
   }
 
+  @Test
+  void signetdCaRotatesAndShowsThroughTheRunningDaemon() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start("ca-cli", new DaemonConfig())) {
+      DaemonProcess.Result status = signetdCa(daemon, "status", "etcd");
+      assertEquals(0, status.exitCode(), status.stderr());
+      assertEquals(1, status.stdout().lines().filter(line -> line.matches("1 +active .*")).count(), status.stdout());
+
+      DaemonProcess.Result prepared = signetdCa(daemon, "rotate", "etcd", "--phase", "prepare", "--cross-sign");
+      assertEquals(0, prepared.exitCode(), prepared.stderr());
+      assertTrue(prepared.stdout().contains("etcd CA: prepare done"), prepared.stdout());
+      assertTrue(prepared.stdout().lines().anyMatch(line -> line.matches("2 +prepared .*\\(cross-signed by its predecessor\\)")),
+          prepared.stdout());
+      assertEquals(2, bundle(daemon.operator(), TrustDomain.TRUST_DOMAIN_ETCD).size());
+
+      DaemonProcess.Result tooEarly = signetdCa(daemon, "rotate", "etcd", "--phase", "retire");
+      assertEquals(7, tooEarly.exitCode(), tooEarly.stdout());
+      assertTrue(tooEarly.stderr().contains("signetd refused ca rotate etcd --phase retire"), tooEarly.stderr());
+
+      DaemonProcess.Result unknown = signetdCa(daemon, "rotate", "signet-api", "--phase", "prepare");
+      assertEquals(2, unknown.exitCode(), unknown.stderr());
+
+      DaemonProcess.Result activated = signetdCa(daemon, "rotate", "etcd", "--phase", "activate");
+      assertEquals(0, activated.exitCode(), activated.stderr());
+      assertTrue(activated.stdout().lines().anyMatch(line -> line.matches("1 +previous .*")), activated.stdout());
+      assertTrue(activated.stdout().lines().anyMatch(line -> line.matches("2 +active .*")), activated.stdout());
+      assertEquals(1, daemon.ledger().auditCount("action = 'ca-rotate' AND reason = 'CA_ACTIVATE' AND caller = 'operator'"));
+
+      int port = daemon.port();
+      daemon.process().stop();
+      DaemonProcess.Result away = DaemonProcess.run(
+          daemon.token(), List.of(), "ca", "status", "etcd", "-c", daemon.config().toString(), "--server", "127.0.0.1:" + port);
+      assertEquals(75, away.exitCode(), away.stdout());
+    }
+  }
+
+  private static DaemonProcess.Result signetdCa(TestDaemon daemon, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("ca"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("-c", daemon.config().toString(), "--server", "127.0.0.1:" + daemon.port()));
+    return DaemonProcess.run(daemon.token(), List.of(), command.toArray(new String[0]));
+  }
+
   private static CaStatus rotate(ApiClient client, TrustDomain domain, RotationPhase phase) {
     return client.ca().rotateCa(RotateCaRequest.newBuilder().setTrustDomain(domain).setPhase(phase).build());
   }

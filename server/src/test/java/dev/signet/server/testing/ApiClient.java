@@ -6,17 +6,11 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
-import dev.signet.common.Pem;
+import dev.signet.server.cli.RunningDaemon;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 
 /** A real mutual-TLS gRPC client of a test daemon on loopback. */
@@ -29,22 +23,7 @@ public final class ApiClient implements AutoCloseable {
 
   /** Connects with a client credential (certificate and key files); null ones mean none. */
   public static ApiClient connect(int port, Path caBundle, Path certificate, Path key) throws IOException {
-    SslContextBuilder tls =
-        GrpcSslContexts.forClient()
-            .trustManager(
-                Pem.readCertificates(Files.readString(caBundle)).stream()
-                    .map(X509::parse)
-                    .toArray(X509Certificate[]::new));
-    if (certificate != null) {
-      PrivateKey privateKey = Pem.readPrivateKey(Files.readAllBytes(key));
-      X509Certificate[] chain =
-          Pem.readCertificates(Files.readString(certificate)).stream()
-              .map(X509::parse)
-              .toArray(X509Certificate[]::new);
-      tls.keyManager(privateKey, chain);
-    }
-    return new ApiClient(
-        NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(tls.build()).build());
+    return new ApiClient(RunningDaemon.channel("127.0.0.1", port, caBundle, certificate, key));
   }
 
   /** Connects as the operator credential that {@code signetd init} wrote. */
