@@ -419,6 +419,22 @@ class ConfigLoaderTest {
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 
+  @Test
+  void theShippedConfigurationsLoad() throws Exception {
+    Path root = Path.of("").toAbsolutePath();
+    while (!Files.exists(root.resolve("docker-compose.yml"))) {
+      root = root.getParent();
+    }
+    String template = Files.readString(root.resolve("hsm-config/signetd.yaml.template")).replace("@TOKEN_LABEL@", "signet");
+    assertEquals("jdbc:sqlite:" + directory.resolve("ledger.db"), load(template).ledger().url());
+
+    SignetdConfig compose = ConfigLoader.load(root.resolve("hsm-config/compose/signetd.yaml"));
+    assertEquals("jdbc:postgresql://postgres:5432/signet", compose.ledger().url());
+    assertEquals("file:/run/secrets/ledger-password", compose.ledger().password().orElseThrow().toString());
+    assertEquals("0.0.0.0", compose.listen().host());
+    assertEquals(List.of("signetd", "localhost", "127.0.0.1"), compose.tls().serverNames());
+  }
+
   private SignetdConfig load(String yaml) throws ConfigException, IOException {
     Path file = directory.resolve("signetd.yaml");
     Files.writeString(file, yaml);

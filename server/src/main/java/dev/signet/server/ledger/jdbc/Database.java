@@ -273,7 +273,8 @@ public final class Database implements AutoCloseable {
       if (lock == null) {
         channel.close();
         throw new LedgerException(
-            "the ledger " + file + " is in use by another signetd; run replicas on PostgreSQL", null);
+            "the ledger " + file + " is in use by another signetd process: stop it first (a running daemon's"
+                + " audit trail is verified through its VerifyAudit RPC), and run replicas on PostgreSQL", null);
       }
       return lock;
     } catch (IOException e) {
