@@ -1,6 +1,5 @@
 package dev.signet.client.cli;
 
-import dev.signet.client.node.Endpoint;
 import dev.signet.client.node.NodeCredential;
 import dev.signet.client.node.Plan;
 import dev.signet.client.node.Progress;
@@ -12,7 +11,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +27,8 @@ import picocli.CommandLine.Spec;
           + " enrollment port (server-authenticated TLS: --ca-bundle verifies signetd) and receives its Signet API"
           + " credential (role node, CN system:node:NODE) in --credential-dir, with a client configuration"
           + " (signet.yaml) that signet renew and signet agent use from then on. With that credential it then"
-          + " writes the kubelet's files into --out, exactly as `signet kubelet` does.",
+          + " writes the kubelet's files into --out, exactly as `signet kubelet` does. --node and every --address"
+          + " must be ones the token was made for.",
       "",
       "A token works once. Running the command again is safe: a valid credential is kept and the token is not"
           + " used again; a join whose answer was lost is resumed with the request saved in --credential-dir."
@@ -66,16 +65,7 @@ public final class JoinCommand implements Callable<Integer> {
       description = "Where to read the bootstrap token (\"<id>.<secret>\"), never the token itself.")
   SecretSource token;
 
-  @Option(names = "--node", required = true, paramLabel = "NAME", description = "The node's name; the one the token was made for.")
-  String node;
-
-  @Option(
-      names = "--address",
-      required = true,
-      paramLabel = "IP|NAME",
-      split = ",",
-      description = "The node's addresses and DNS names (repeatable); each must be among the token's.")
-  List<String> addresses;
+  @Mixin KubeletOptions kubelet;
 
   @Option(
       names = "--server",
@@ -109,16 +99,6 @@ public final class JoinCommand implements Callable<Integer> {
   @Option(names = "--rejoin", description = "Spend the token even though a valid credential is present (a new key).")
   boolean rejoin;
 
-  @Option(
-      names = "--control-plane-endpoint",
-      required = true,
-      paramLabel = "HOST[:PORT]",
-      description = "Where the kubelet reaches kube-apiserver (the server of kubelet.conf).")
-  String controlPlaneEndpoint;
-
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
-  int apiserverPort;
-
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the kubelet's files go, e.g. /etc/kubernetes.")
   Path out;
 
@@ -137,20 +117,19 @@ public final class JoinCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter printer = spec.commandLine().getOut();
     Path directory = credentialDirectory.toAbsolutePath().normalize();
-    printer.println("signet join: node " + node + " -> " + directory);
+    printer.println("signet join: node " + kubelet.node + " -> " + directory);
     NodeCredential credential = new NodeCredential(directory, new Progress(printer, directory), Clock.systemUTC());
     ServerAddress enrollment = enrollmentServer != null ? enrollmentServer : new ServerAddress(server.host(), ENROLLMENT_PORT);
     credential.ensure(
-        node,
-        addresses,
+        kubelet.node,
+        kubelet.addresses,
         issue.algorithm(),
         token,
         () -> SignetClient.connect(ConnectionSettings.withoutCredential(enrollment, caBundle, timeout)),
         server,
         rejoin);
     ConnectionSettings asNode = credential.settings(server, timeout);
-    Plan plan =
-        Plan.kubelet(node, addresses, Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
-    return issue.run(printer, "signet join: kubelet of node " + node, out, plan, () -> SignetClient.connect(asNode));
+    Plan plan = kubelet.plan(layout.layout, issue.algorithm());
+    return issue.run(printer, "signet join: kubelet of node " + kubelet.node, out, plan, () -> SignetClient.connect(asNode));
   }
 }

@@ -1,9 +1,7 @@
 package dev.signet.client.cli;
 
-import dev.signet.client.node.Endpoint;
 import dev.signet.client.node.Plan;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,26 +35,7 @@ public final class KubeletCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--node", required = true, paramLabel = "NAME", description = "The node's name as the kubelet registers it.")
-  String node;
-
-  @Option(
-      names = "--address",
-      required = true,
-      paramLabel = "IP|NAME",
-      split = ",",
-      description = "The node's addresses and DNS names for the serving certificate (repeatable).")
-  List<String> addresses;
-
-  @Option(
-      names = "--control-plane-endpoint",
-      required = true,
-      paramLabel = "HOST[:PORT]",
-      description = "Where the kubelet reaches kube-apiserver (the server of kubelet.conf).")
-  String controlPlaneEndpoint;
-
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
-  int apiserverPort;
+  @Mixin KubeletOptions kubelet;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write, e.g. /etc/kubernetes.")
   Path out;
@@ -67,8 +46,7 @@ public final class KubeletCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Plan plan =
-        Plan.kubelet(node, addresses, Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet kubelet: node " + node, out, plan, connection::connect);
+    Plan plan = kubelet.plan(layout.layout, issue.algorithm());
+    return issue.run(spec.commandLine().getOut(), "signet kubelet: node " + kubelet.node, out, plan, connection::connect);
   }
 }
