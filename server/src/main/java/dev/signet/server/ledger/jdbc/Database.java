@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import dev.signet.common.AtomicFiles;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -113,7 +114,11 @@ public final class Database implements AutoCloseable {
     try {
       if (!Files.exists(file)) {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(AtomicFiles.SECRET));
+        try {
+          Files.createFile(file, PosixFilePermissions.asFileAttribute(AtomicFiles.SECRET));
+        } catch (FileAlreadyExistsException openedAtTheSameTime) {
+          // another process (or Database) created it between the check and here: just as good
+        }
       }
     } catch (IOException e) {
       throw new LedgerException("cannot create the ledger file " + file + ": " + e.getMessage(), e);

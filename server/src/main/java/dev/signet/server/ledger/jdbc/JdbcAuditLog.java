@@ -38,13 +38,6 @@ public final class JdbcAuditLog implements AuditLog {
 
   /** Appends {@code event} to the chain within the caller's transaction; returns its sequence. */
   static long append(Connection connection, Database database, AuditEvent event) throws SQLException {
-    // Take the write lock before reading the head. SQLite cannot upgrade a read transaction to a
-    // write once another process (a second Database on the same file) has written since it
-    // began: it fails with SQLITE_BUSY at once, without waiting. On PostgreSQL this UPDATE takes
-    // the same row lock as the FOR UPDATE below.
-    try (PreparedStatement lock = connection.prepareStatement("UPDATE audit_head SET seq = seq WHERE id = 1")) {
-      lock.executeUpdate();
-    }
     long previousSeq;
     String previousHash;
     try (PreparedStatement head =

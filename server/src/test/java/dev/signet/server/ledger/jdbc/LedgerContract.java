@@ -16,6 +16,7 @@ import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.testing.Concurrently;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -27,11 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -178,7 +174,7 @@ abstract class LedgerContract {
       });
     }
     int duplicates = 0;
-    for (int result : runTogether(work)) {
+    for (int result : Concurrently.run(work)) {
       duplicates += result;
     }
 
@@ -206,7 +202,7 @@ abstract class LedgerContract {
         return 25;
       });
     }
-    runTogether(work);
+    Concurrently.run(work);
     Database database = open(config);
     assertChainIntact(database, 400);
     assertEquals(400, count(database, "SELECT COUNT(DISTINCT request_id) FROM audit_events"));
@@ -247,7 +243,7 @@ abstract class LedgerContract {
       String consumer = "joiner-" + c;
       consumers.add(() -> tokens.consume("abcdefgh", consumer, NOW.plusSeconds(10)) ? 1 : 0);
     }
-    assertEquals(1, runTogether(consumers).stream().mapToInt(Integer::intValue).sum(), "exactly one consumer wins");
+    assertEquals(1, Concurrently.run(consumers).stream().mapToInt(Integer::intValue).sum(), "exactly one consumer wins");
     assertEquals(Optional.of(NOW.plusSeconds(10)), replicas.get(0).find("abcdefgh").orElseThrow().usedAt());
 
     replicas.get(0).create(new BootstrapTokens.Token("ijklmnop", "6f".repeat(32), "worker-2", List.of(), "provisioner",
@@ -283,7 +279,7 @@ abstract class LedgerContract {
         return 1;
       });
     }
-    runTogether(openers);
+    Concurrently.run(openers);
     assertSchemaVersionsOnce(open(config));
   }
 
@@ -300,29 +296,6 @@ abstract class LedgerContract {
     AuditVerifier.Report report = AuditVerifier.verify(database);
     assertTrue(report.intact(), report.toString());
     assertEquals(events, report.events());
-  }
-
-  /** Runs every task at the same moment on its own thread; fails with the first task's error. */
-  static <T> List<T> runTogether(List<Callable<T>> tasks) throws Exception {
-    ExecutorService threads = Executors.newFixedThreadPool(tasks.size());
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<T>> futures = new ArrayList<>();
-      for (Callable<T> task : tasks) {
-        futures.add(threads.submit(() -> {
-          start.await();
-          return task.call();
-        }));
-      }
-      start.countDown();
-      List<T> results = new ArrayList<>();
-      for (Future<T> future : futures) {
-        results.add(future.get(120, TimeUnit.SECONDS));
-      }
-      return results;
-    } finally {
-      threads.shutdownNow();
-    }
   }
 
   private static List<String> auditTrail(Database database) throws SQLException {
