@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Concurrent issuance clients for fault tests. They send pre-generated P-256 CSRs ({@link
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * on. A failed call is retried with the same request id and CSR on the next target, as a client
  * should, up to {@link #ATTEMPTS} times, then given up. Every loop is bounded in count.
  */
-public final class IssuanceLoad implements AutoCloseable {
+public final class IssuanceLoad {
   static final int ATTEMPTS = 3;
   private static final long BACKOFF_MILLIS = 50;
 
@@ -135,9 +136,18 @@ public final class IssuanceLoad implements AutoCloseable {
 
   /** Waits until {@code more} further certificates arrived; false after {@code timeoutMillis}. */
   public boolean awaitMore(long more, long timeoutMillis) throws InterruptedException {
-    long goal = succeeded() + more;
+    return await(succeeded::get, more, timeoutMillis);
+  }
+
+  /** Waits until {@code more} further certificates arrived from target {@code index}. */
+  public boolean awaitMoreAt(int index, long more, long timeoutMillis) throws InterruptedException {
+    return await(() -> successesByTarget.get(index), more, timeoutMillis);
+  }
+
+  private boolean await(LongSupplier count, long more, long timeoutMillis) throws InterruptedException {
+    long goal = count.getAsLong() + more;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (succeeded() < goal) {
+    while (count.getAsLong() < goal) {
       if (System.nanoTime() > deadline || !running()) {
         return false;
       }
@@ -178,10 +188,5 @@ public final class IssuanceLoad implements AutoCloseable {
       }
     }
     return cas;
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    stop();
   }
 }

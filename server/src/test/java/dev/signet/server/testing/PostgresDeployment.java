@@ -77,8 +77,4 @@ public final class PostgresDeployment {
   public InvariantChecker checker(List<X509Certificate> cas) {
     return InvariantChecker.postgres(database, database.url(), cas);
   }
-
-  public TestToken token() {
-    return token;
-  }
 }

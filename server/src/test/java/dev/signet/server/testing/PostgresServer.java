@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.postgresql.PGConnection;
 
 /**
  * A real PostgreSQL server (Debian's postgresql package) for one test class, in a temporary
@@ -54,6 +55,8 @@ public final class PostgresServer implements AutoCloseable {
   private final int port;
   private final String superuserPassword;
   private final String password;
+  /** Stops the server if the test JVM ends without {@link #close} (a crash, a timeout). */
+  private final Thread stopAtExit = new Thread(this::stopQuietly, "stop-postgresql");
 
   private PostgresServer(
       Path base, Path bin, List<String> runAs, int port, String superuserPassword, String password) {
@@ -77,18 +80,27 @@ public final class PostgresServer implements AutoCloseable {
    * override the defaults written here.
    */
   public static PostgresServer start(Map<String, String> settings) throws IOException, InterruptedException {
-    Path base = Files.createTempDirectory("signet-pg-");
-    PostgresServer server =
-        new PostgresServer(base, binaries(), runAsUnprivileged(), freePort(), randomSecret(), randomSecret());
-    try {
-      server.initdb(settings);
-      server.launch();
-      server.createRoleAndDatabase();
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      server.close();
-      throw e;
+    Path bin = binaries();
+    List<String> runAs = runAsUnprivileged();
+    for (int attempt = 1; ; attempt++) {
+      PostgresServer server =
+          new PostgresServer(
+              Files.createTempDirectory("signet-pg-"), bin, runAs, freePort(), randomSecret(), randomSecret());
+      try {
+        server.initdb(settings);
+        server.launch();
+        Runtime.getRuntime().addShutdownHook(server.stopAtExit);
+        server.createRoleAndDatabase();
+        return server;
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        // the free port was taken by someone else before the server bound it: another port
+        boolean portTaken = server.log().contains("could not bind");
+        server.close();
+        if (!portTaken || attempt == 3) {
+          throw e;
+        }
+      }
     }
-    return server;
   }
 
   /** The JDBC URL of {@link #DATABASE}. */
@@ -96,12 +108,8 @@ public final class PostgresServer implements AutoCloseable {
     return url(DATABASE);
   }
 
-  public String url(String database) {
+  private String url(String database) {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
-  }
-
-  public int port() {
-    return port;
   }
 
   /**
@@ -125,11 +133,6 @@ public final class PostgresServer implements AutoCloseable {
     return file;
   }
 
-  /** {@link #USER}'s password, for a test's own JDBC connections (never printed). */
-  public String password() {
-    return password;
-  }
-
   /** A connection to {@code url} as {@link #USER}, as an auditor with database access would open. */
   public Connection connect(String url) throws SQLException {
     Properties properties = new Properties();
@@ -140,7 +143,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /** A connection to the maintenance database as the superuser. */
-  public Connection superuser() throws SQLException {
+  private Connection superuser() throws SQLException {
     Properties properties = new Properties();
     properties.setProperty("user", SUPERUSER);
     properties.setProperty("password", superuserPassword);
@@ -181,10 +184,9 @@ public final class PostgresServer implements AutoCloseable {
    * keeps what was written to files.
    */
   public void crash() throws IOException, InterruptedException {
-    long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
-    Optional<ProcessHandle> postmaster = ProcessHandle.of(pid);
+    Optional<ProcessHandle> postmaster = postmaster();
     if (postmaster.isEmpty()) {
-      throw new IllegalStateException("the postmaster (" + pid + ") is not running");
+      throw new IllegalStateException("PostgreSQL is not running");
     }
     List<ProcessHandle> all = new ArrayList<>(postmaster.get().descendants().toList());
     all.add(0, postmaster.get());
@@ -198,6 +200,16 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /** The running postmaster, from its pid file. */
+  private Optional<ProcessHandle> postmaster() throws IOException {
+    Path pidFile = data.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+  }
+
   /** The server's log so far. */
   public String log() {
     try {
@@ -207,12 +219,30 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  private void stopQuietly() {
+    try {
+      stopIfRunning();
+    } catch (IOException | InterruptedException e) {
+      System.err.println("could not stop PostgreSQL in " + base + ": " + e.getMessage());
+    }
+  }
+
+  private void stopIfRunning() throws IOException, InterruptedException {
+    if (postmaster().isPresent()) {
+      pgCtl("stop", "-m", "immediate");
+    }
+  }
+
+  /** Stops the server (if it runs) and deletes its directory. */
   @Override
   public void close() throws IOException, InterruptedException {
     try {
-      if (Files.exists(data.resolve("postmaster.pid"))) {
-        pgCtl("stop", "-m", "immediate");
-      }
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    } catch (IllegalStateException exiting) {
+      // the JVM is already exiting: the hook stops the server
+    }
+    try {
+      stopIfRunning();
     } finally {
       try (Stream<Path> files = Files.walk(base)) {
         for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -223,9 +253,11 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private void initdb(Map<String, String> settings) throws IOException, InterruptedException {
-    Path passwordFile = base.resolve("superuser.password");
+    Path passwordFile =
+        Files.createFile(
+            base.resolve("superuser.password"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(passwordFile, superuserPassword + "\n");
-    Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
     chownToServerUser();
     run(
         List.of(
@@ -261,7 +293,9 @@ public final class PostgresServer implements AutoCloseable {
 
   private void createRoleAndDatabase() throws IOException {
     try (Connection connection = superuser(); Statement statement = connection.createStatement()) {
-      statement.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + password + "'");
+      statement.execute("CREATE ROLE " + USER + " LOGIN");
+      // the driver sends a SCRAM verifier: the password itself never reaches the server or its log
+      connection.unwrap(PGConnection.class).alterUserPassword(USER, password.toCharArray(), "scram-sha-256");
       statement.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
     } catch (SQLException e) {
       throw new IOException("cannot create the test database: " + e.getMessage() + "\n" + log(), e);
