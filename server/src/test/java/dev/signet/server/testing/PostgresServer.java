@@ -276,7 +276,6 @@ public final class PostgresServer implements AutoCloseable {
     conf.put("listen_addresses", "'127.0.0.1'");
     conf.put("port", Integer.toString(port));
     conf.put("unix_socket_directories", "'" + base + "'");
-    conf.put("max_connections", "60");
     conf.put("shared_buffers", "32MB");
     conf.put("fsync", "on");
     conf.put("synchronous_commit", "on");
