@@ -144,6 +144,11 @@ public final class IssuanceLoad {
     return await(() -> successesByTarget.get(index), more, timeoutMillis);
   }
 
+  /** Waits until {@code more} further calls failed with {@code code}. */
+  public boolean awaitFailures(Status.Code code, long more, long timeoutMillis) throws InterruptedException {
+    return await(() -> failures().getOrDefault(code, 0), more, timeoutMillis);
+  }
+
   private boolean await(LongSupplier count, long more, long timeoutMillis) throws InterruptedException {
     long goal = count.getAsLong() + more;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
