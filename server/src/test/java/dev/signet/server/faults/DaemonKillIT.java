@@ -2,6 +2,7 @@ package dev.signet.server.faults;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,20 +83,27 @@ class DaemonKillIT {
     for (int round = 1; round <= ROUNDS; round++) {
       long killAfter = 500 + random.nextInt(2_500);
       IssuanceLoad load;
-      DaemonProcess daemon = DaemonProcess.serve(token, config);
-      try (ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-        checker(client);
+      try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+          ApiClient client = ApiClient.asOperator(token, daemon.port())) {
         load = IssuanceLoad.start(List.of(client), received, "kill" + round, csrs, CLIENTS, 2_000);
-        // the clock starts with the first certificate: a cold JVM's first calls are slow
-        assertTrue(load.awaitMore(1, 30_000), "round " + round + ": no certificate within 30 s: " + load.failures());
-        Thread.sleep(killAfter);
-        daemon.kill();
-        load.stop();
+        try {
+          checker(client);
+          // the clock starts with the first certificate: a cold JVM's first calls are slow
+          assertTrue(load.awaitMore(1, 30_000), "round " + round + ": no certificate within 30 s: " + load.failures());
+          Thread.sleep(killAfter);
+          daemon.kill();
+        } finally {
+          load.stop();
+        }
       }
       String where = "round " + round + " (seed " + seed + ", kill after " + killAfter + " ms)";
-      assertTrue(load.failures().getOrDefault(Status.Code.UNAVAILABLE, 0) > 0,
-          where + ": clients saw the daemon die: " + load.failures());
-      assertEquals(Set.of(Status.Code.UNAVAILABLE), load.failures().keySet(), where + ": only UNAVAILABLE");
+      assertFalse(load.failures().isEmpty(), where + ": clients saw the daemon die");
+      // Calls fail with UNAVAILABLE; once in some seventy rounds they failed with UNKNOWN: grpc-java
+      // reports a call written to a connection the dead peer had already closed as "UNKNOWN:
+      // channel closed" (a ClosedChannelException without a cause, in its Utils). Either way the
+      // client holds no certificate, which I1 checks.
+      assertTrue(Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN).containsAll(load.failures().keySet()),
+          where + ": only connection failures: " + load.firstFailures());
       InvariantChecker.Report report = checker.check(received);
       assertTrue(report.clean(), where + ": " + report);
       total += load.succeeded();
@@ -116,13 +124,13 @@ class DaemonKillIT {
     IssueKubeletClientRequest request =
         IssueKubeletClientRequest.newBuilder()
             .setNodeName("crash-1").setRequestId(requestId).setCsrDer(Keys.csrBytes(Keys.ec())).build();
-    DaemonProcess daemon = DaemonProcess.serve(token, config, "-Dsignet.fault=" + point);
-    try (ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config, "-Dsignet.fault=" + point);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
       checker(client);
       StatusRuntimeException lost = assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(request));
       assertEquals(Status.Code.UNAVAILABLE, lost.getStatus().getCode(), lost.getMessage());
+      assertEquals(137, daemon.awaitExit(Duration.ofSeconds(30)), "halted like kill -9 at " + point);
     }
-    assertEquals(137, daemon.awaitExit(Duration.ofSeconds(30)), "halted like kill -9 at " + point);
     InvariantChecker.Report afterCrash = checker.check(received);
     assertTrue(afterCrash.clean(), afterCrash.toString());
 

@@ -40,24 +40,28 @@ class DatabaseOutageIT {
           ApiClient client = deployment.operator(daemon)) {
         InvariantChecker checker = deployment.checker(IssuanceLoad.caCertificates(client));
         IssuanceLoad load = IssuanceLoad.start(List.of(client), received, "outage", IssuanceLoad.csrs(300), CLIENTS, 5_000);
-        assertTrue(load.awaitMore(20, 60_000), "steady issuance before the outage");
+        long recoveryMillis;
+        try {
+          assertTrue(load.awaitMore(20, 60_000), "steady issuance before the outage");
 
-        database.stop("immediate");
-        long atStop = load.succeeded();
-        // a call waits up to the pool's connection timeout (5 s) before it is refused
-        assertTrue(load.awaitFailures(Status.Code.UNAVAILABLE, CLIENTS, 30_000),
-            "clients are told UNAVAILABLE: " + load.failures());
-        Thread.sleep(1_000);
-        long duringOutage = load.succeeded() - atStop;
-        assertTrue(duringOutage <= CLIENTS,
-            "at most the calls already committed when the database stopped complete (" + duringOutage + ")");
+          database.stop("immediate");
+          long atStop = load.succeeded();
+          // a call waits up to the pool's connection timeout (5 s) before it is refused
+          assertTrue(load.awaitFailures(Status.Code.UNAVAILABLE, CLIENTS, 30_000),
+              "clients are told UNAVAILABLE: " + load.failures());
+          Thread.sleep(1_000);
+          long duringOutage = load.succeeded() - atStop;
+          assertTrue(duringOutage <= CLIENTS,
+              "at most the calls already committed when the database stopped complete (" + duringOutage + ")");
 
-        long restart = System.nanoTime();
-        database.startAgain();
-        assertTrue(load.awaitMore(CLIENTS + 1, 60_000), "issuance resumed within 60 s of the database's return");
-        long recoveryMillis = (System.nanoTime() - restart) / 1_000_000;
-        assertTrue(daemon.isAlive(), "the same signetd process kept serving");
-        load.stop();
+          long restart = System.nanoTime();
+          database.startAgain();
+          assertTrue(load.awaitMore(CLIENTS + 1, 60_000), "issuance resumed within 60 s of the database's return");
+          recoveryMillis = (System.nanoTime() - restart) / 1_000_000;
+          assertTrue(daemon.isAlive(), "the same signetd process kept serving");
+        } finally {
+          load.stop();
+        }
 
         assertEquals(Set.of(Status.Code.UNAVAILABLE), load.failures().keySet(), "refusals were UNAVAILABLE only");
         InvariantChecker.Report report = checker.check(received);

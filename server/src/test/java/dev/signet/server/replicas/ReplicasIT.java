@@ -239,8 +239,10 @@ class ReplicasIT {
     } finally {
       load.stop();
     }
-    assertTrue(load.failures().getOrDefault(Status.Code.UNAVAILABLE, 0) > 0, "calls to the dead replica failed");
-    assertEquals(Set.of(Status.Code.UNAVAILABLE), load.failures().keySet(), load.failures().toString());
+    assertFalse(load.failures().isEmpty(), "calls to the dead replica failed");
+    // UNKNOWN: grpc-java's "channel closed" for a call written to a connection already gone (DaemonKillIT)
+    assertTrue(Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN).containsAll(load.failures().keySet()),
+        load.firstFailures().toString());
     assertTrue(a.isAlive());
     assertClean();
   }

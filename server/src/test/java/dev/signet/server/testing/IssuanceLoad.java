@@ -37,6 +37,8 @@ public final class IssuanceLoad {
   private final AtomicIntegerArray successesByTarget;
   private final AtomicLong succeeded = new AtomicLong();
   private final Map<Status.Code, Integer> failures = new EnumMap<>(Status.Code.class);
+  /** The first failure of each code, with its cause: what a test reports when a code surprises it. */
+  private final Map<Status.Code, String> firstFailures = new EnumMap<>(Status.Code.class);
   private final List<Throwable> errors = new ArrayList<>();
   private volatile boolean stopping;
 
@@ -96,6 +98,7 @@ public final class IssuanceLoad {
         } catch (StatusRuntimeException e) {
           synchronized (failures) {
             failures.merge(e.getStatus().getCode(), 1, Integer::sum);
+            firstFailures.putIfAbsent(e.getStatus().getCode(), e.getMessage() + (e.getCause() == null ? "" : " <- " + e.getCause()));
           }
           pause();
         } catch (IOException | RuntimeException e) {
@@ -131,6 +134,13 @@ public final class IssuanceLoad {
   public Map<Status.Code, Integer> failures() {
     synchronized (failures) {
       return new EnumMap<>(failures);
+    }
+  }
+
+  /** The first failure of each status code, described. */
+  public Map<Status.Code, String> firstFailures() {
+    synchronized (failures) {
+      return new EnumMap<>(firstFailures);
     }
   }
 
