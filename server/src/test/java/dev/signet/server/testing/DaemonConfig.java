@@ -12,6 +12,7 @@ public final class DaemonConfig {
   private String library = "/usr/lib/softhsm/libsofthsm2.so";
   private String validity = "8760h";
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
+  private String ledgerCredentials = "";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
 
@@ -42,6 +43,13 @@ public final class DaemonConfig {
     return this;
   }
 
+  /** A PostgreSQL ledger: its URL, user, and the file holding the password. */
+  public DaemonConfig postgresLedger(String url, String user, Path passwordFile) {
+    this.ledgerUrl = url;
+    this.ledgerCredentials = "\n  user: \"" + user + "\"\n  password: \"file:" + passwordFile + "\"";
+    return this;
+  }
+
   /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n  ..."). */
   public DaemonConfig extra(String yaml) {
     extraLines.add(yaml);
@@ -69,7 +77,7 @@ public final class DaemonConfig {
             "cas:",
             "  algorithm: " + algorithm,
             "ledger:",
-            "  url: \"" + ledgerUrl + "\"",
+            "  url: \"" + ledgerUrl + "\"" + ledgerCredentials,
             "issuance:",
             "  validity: " + validity,
             "enrollment:",

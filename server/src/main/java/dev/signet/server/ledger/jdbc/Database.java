@@ -9,7 +9,9 @@ import java.io.InputStream;
 import dev.signet.common.AtomicFiles;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +134,11 @@ public final class Database implements AutoCloseable {
     try {
       if (!Files.exists(file)) {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(AtomicFiles.SECRET));
+        try {
+          Files.createFile(file, PosixFilePermissions.asFileAttribute(AtomicFiles.SECRET));
+        } catch (FileAlreadyExistsException openedAtTheSameTime) {
+          // another process (or Database) created it between the check and here: just as good
+        }
       }
     } catch (IOException e) {
       throw new LedgerException("cannot create the ledger file " + file + ": " + e.getMessage(), e);
@@ -269,7 +275,12 @@ public final class Database implements AutoCloseable {
     try {
       FileChannel channel =
           FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException heldInThisProcess) {
+        lock = null;
+      }
       if (lock == null) {
         channel.close();
         throw new LedgerException(

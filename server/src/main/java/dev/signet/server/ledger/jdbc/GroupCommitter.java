@@ -3,6 +3,7 @@ package dev.signet.server.ledger.jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -98,6 +99,7 @@ final class GroupCommitter implements AutoCloseable {
     List<Runnable> completions = new ArrayList<>(batch.size());
     try (Connection connection = database.connection()) {
       try {
+        lockForWriting(connection);
         for (Pending<?> pending : batch) {
           completions.add(run(connection, pending));
         }
@@ -112,6 +114,21 @@ final class GroupCommitter implements AutoCloseable {
     }
     // Only now, with the batch durable, does any caller learn of its write's outcome.
     completions.forEach(Runnable::run);
+  }
+
+  /**
+   * Begins the batch's transaction by locking the audit chain's head row, the one row that
+   * nearly every write changes. Every write transaction takes this lock first, so writers take
+   * their locks in one order: on PostgreSQL, two replicas' batches can then never deadlock (one
+   * holding the head while waiting for a request id the other inserted, the other waiting for
+   * the head; PostgreSQL would abort one, and an already signed certificate could be left
+   * unrecorded); on SQLite it takes the write lock at once, since a transaction that starts by
+   * reading cannot upgrade once another connection has written (SQLITE_BUSY, without waiting).
+   */
+  private static void lockForWriting(Connection connection) throws SQLException {
+    try (Statement lock = connection.createStatement()) {
+      lock.executeUpdate("UPDATE audit_head SET seq = seq WHERE id = 1");
+    }
   }
 
   /** Runs one write under a savepoint; returns how to complete its caller after the commit. */

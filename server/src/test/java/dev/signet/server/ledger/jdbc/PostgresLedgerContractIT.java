@@ -1,0 +1,85 @@
+package dev.signet.server.ledger.jdbc;
+
+import dev.signet.server.testing.Concurrently;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.signet.common.SecretSource;
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.testing.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.List;
+import java.util.ArrayList;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The ledger contract on a real PostgreSQL (Debian's, started for this class on loopback), a new
+ * database per test; and the start-up check that refuses a PostgreSQL that does not keep what
+ * it acknowledges.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PostgresLedgerContractIT extends LedgerContract {
+  private PostgresServer server;
+  private Path passwordFile;
+
+  @BeforeAll
+  void startPostgres() throws Exception {
+    server = PostgresServer.start();
+    passwordFile = server.writePasswordFile(Files.createTempDirectory("ledger-contract").resolve("ledger.password"));
+  }
+
+  @AfterAll
+  void stopPostgres() throws Exception {
+    server.close();
+    Files.deleteIfExists(passwordFile);
+    Files.deleteIfExists(passwordFile.getParent());
+  }
+
+  @Override
+  protected SignetdConfig.Ledger newLedger() throws Exception {
+    return config(server.createDatabase(), passwordFile);
+  }
+
+  private static SignetdConfig.Ledger config(String url, Path password) {
+    return new SignetdConfig.Ledger(url, Optional.of(PostgresServer.USER), Optional.of(SecretSource.file(password)));
+  }
+
+  @Test
+  void refusesAPostgresqlStartedWithSynchronousCommitOff() throws Exception {
+    try (PostgresServer careless = PostgresServer.start(Map.of("synchronous_commit", "off"))) {
+      Path file = careless.writePasswordFile(passwordFile.resolveSibling("careless.password"));
+      try {
+        LedgerException refused =
+            assertThrows(LedgerException.class, () -> Database.open(config(careless.url(), file)));
+        assertTrue(refused.getMessage().contains("synchronous_commit=off"), refused.getMessage());
+      } finally {
+        Files.delete(file);
+      }
+    }
+  }
+
+  @Test
+  void twoInstancesOpeningAFreshDatabaseTogetherMigrateItOnce() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    List<Callable<Integer>> openers = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      openers.add(() -> {
+        Database database = Database.open(config);
+        synchronized (opened) {
+          opened.add(database);
+        }
+        return 1;
+      });
+    }
+    Concurrently.run(openers);
+    LedgerContract.assertSchemaVersionsOnce(open(config));
+  }
+}

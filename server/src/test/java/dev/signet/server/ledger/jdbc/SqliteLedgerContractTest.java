@@ -1,0 +1,79 @@
+package dev.signet.server.ledger.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ledger.Nodes;
+import dev.signet.server.testing.Concurrently;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ledger contract on the embedded default: a SQLite file in WAL mode. It serves one signetd:
+ * a lock file refuses a second instance, so where the contract's replicas would open another
+ * instance, their concurrent writers share the one.
+ */
+class SqliteLedgerContractTest extends LedgerContract {
+  private static final AtomicInteger FILES = new AtomicInteger();
+
+  @TempDir Path directory;
+
+  @Override
+  protected SignetdConfig.Ledger newLedger() {
+    Path file = directory.resolve("ledger-" + FILES.incrementAndGet() + ".db");
+    return new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty());
+  }
+
+  @Override
+  protected Database another(Database first, SignetdConfig.Ledger config) {
+    return first;
+  }
+
+  @Test
+  void aSecondInstanceOnTheSameFileIsRefusedAndTheFirstKeepsWorking() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database first = open(config);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> Database.open(config));
+
+    assertTrue(refused.getMessage().contains("in use by another signetd process"), refused.getMessage());
+    JdbcNodes nodes = new JdbcNodes(first);
+    nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.1"), "operator", Instant.now()));
+    assertEquals(List.of("192.0.2.1"), nodes.find("worker-1").orElseThrow().addresses());
+  }
+
+  @Test
+  void twoInstancesOpeningANewFileTogetherLeaveOneOpenAndTheOtherRefused() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    List<Callable<Boolean>> openers = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      openers.add(() -> {
+        try {
+          Database database = Database.open(config);
+          synchronized (opened) {
+            opened.add(database);
+          }
+          return true;
+        } catch (LedgerException e) {
+          assertTrue(e.getMessage().contains("in use by another signetd process"), e.getMessage());
+          return false;
+        }
+      });
+    }
+
+    List<Boolean> results = Concurrently.run(openers);
+
+    assertEquals(1, results.stream().filter(Boolean::booleanValue).count(), results.toString());
+    assertSchemaVersionsOnce(opened.get(0));
+  }
+}
