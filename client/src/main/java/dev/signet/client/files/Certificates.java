@@ -1,5 +1,6 @@
 package dev.signet.client.files;
 
+import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
@@ -14,6 +15,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -123,6 +125,21 @@ public final class Certificates {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /**
+   * What a certificate file holds for an issued certificate: the leaf, then any intermediate CA of
+   * its chain; not the trust {@code anchors}, which the CA files (or the caller's CA bundle) hold.
+   */
+  public static List<X509Certificate> leafAndIntermediates(
+      IssueCertificateResponse response, Collection<X509Certificate> anchors) {
+    List<X509Certificate> certificates = new ArrayList<>();
+    certificates.add(SignetClient.parse(response.getCertificateDer().toByteArray()));
+    response.getChainDerList().stream()
+        .map(der -> SignetClient.parse(der.toByteArray()))
+        .filter(ca -> !anchors.contains(ca))
+        .forEach(certificates::add);
+    return certificates;
   }
 
   /** Certificates as PEM text, in order. */

@@ -2,6 +2,7 @@ package dev.signet.client.rpc;
 
 import com.google.protobuf.ByteString;
 import dev.signet.api.v1.CaBundle;
+import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
@@ -19,6 +20,7 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
@@ -160,6 +162,20 @@ public final class SignetClient implements AutoCloseable {
                       .addAllAddresses(p.addresses())
                       .build());
             });
+  }
+
+  /**
+   * Renews this caller's own Signet API credential (same name and role) for the new key that
+   * signed {@code csrDer}; how agents keep their credential alive.
+   */
+  public IssueCertificateResponse renewApiCredential(byte[] csrDer) {
+    RenewApiCredentialRequest request = RenewApiCredentialRequest.newBuilder().setCsrDer(ByteString.copyFrom(csrDer)).build();
+    return call(
+        "RenewApiCredential",
+        () -> CredentialsGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .renewApiCredential(request)
+            .getCredential());
   }
 
   private IssuanceGrpc.IssuanceBlockingStub stub() {
