@@ -1,6 +1,7 @@
 package dev.signet.client;
 
 import dev.signet.client.cli.AdminCommand;
+import dev.signet.client.cli.AgentCommand;
 import dev.signet.client.cli.CheckExpirationCommand;
 import dev.signet.client.cli.ControlPlaneCommand;
 import dev.signet.client.cli.EtcdMemberCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       AdminCommand.class,
       CheckExpirationCommand.class,
       RenewCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -63,7 +65,7 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration or renew");
+        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew or agent");
   }
 
   public static void main(String[] args) {

@@ -9,7 +9,6 @@ import dev.signet.client.testing.Tools;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.TestDaemon;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,8 +50,8 @@ class EtcdClusterIT {
       pki.add(out.resolve("pki/etcd"));
     }
 
-    int[] clientPorts = freePorts(3);
-    int[] peerPorts = freePorts(3);
+    int[] clientPorts = Tools.freePorts(3);
+    int[] peerPorts = Tools.freePorts(3);
     String initialCluster =
         java.util.stream.IntStream.range(0, 3)
             .mapToObj(i -> "etcd-" + (i + 1) + "=https://127.0.0.1:" + peerPorts[i])
@@ -196,23 +195,6 @@ class EtcdClusterIT {
       }
     }
     return logs.toString();
-  }
-
-  private static int[] freePorts(int count) throws IOException {
-    int[] ports = new int[count];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
   }
 
   private static void assertSucceeds(Cli.Result result) {

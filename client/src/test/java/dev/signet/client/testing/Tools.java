@@ -1,9 +1,12 @@
 package dev.signet.client.testing;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +35,24 @@ public final class Tools {
       throw new IOException(command + " did not finish");
     }
     return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  /** Ports free on loopback now, distinct (held open together while chosen). */
+  public static int[] freePorts(int count) throws IOException {
+    int[] ports = new int[count];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return ports;
   }
 
   /**

@@ -11,6 +11,9 @@ public final class DaemonConfig {
   private String algorithm = "ecdsa-p256";
   private String library = "/usr/lib/softhsm/libsofthsm2.so";
   private String validity = "8760h";
+  private String backdate = "5m";
+  private String apiCredentialValidity = "8760h";
+  private int port;
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
@@ -28,6 +31,28 @@ public final class DaemonConfig {
 
   public DaemonConfig validity(String validity) {
     this.validity = validity;
+    return this;
+  }
+
+  /**
+   * issuance.backdate: how far before the issuing moment NotBefore lies. A certificate's lifetime
+   * (NotBefore to NotAfter) is the validity, so a long backdate with a short validity makes
+   * certificates that fall due for renewal soon after they are issued.
+   */
+  public DaemonConfig backdate(String backdate) {
+    this.backdate = backdate;
+    return this;
+  }
+
+  /** issuance.apiCredentialValidity: the lifetime of Signet API credentials. */
+  public DaemonConfig apiCredentialValidity(String validity) {
+    this.apiCredentialValidity = validity;
+    return this;
+  }
+
+  /** A fixed port on 127.0.0.1 (default: a free one), so that a restarted daemon is where clients left it. */
+  public DaemonConfig port(int port) {
+    this.port = port;
     return this;
   }
 
@@ -61,7 +86,7 @@ public final class DaemonConfig {
     String yaml =
         String.join(
             "\n",
-            "listen: \"127.0.0.1:0\"",
+            "listen: \"127.0.0.1:" + port + "\"",
             "hsm:",
             "  library: " + library,
             "  token: \"pkcs11:token=" + token.label() + "\"",
@@ -72,6 +97,8 @@ public final class DaemonConfig {
             "  url: \"" + ledgerUrl + "\"",
             "issuance:",
             "  validity: " + validity,
+            "  backdate: " + backdate,
+            "  apiCredentialValidity: " + apiCredentialValidity,
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,
