@@ -14,6 +14,8 @@ import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.testing.AgentProcess;
 import dev.signet.client.testing.CertificateNames;
 import dev.signet.client.testing.Cli;
+import dev.signet.client.testing.Generations;
+import dev.signet.client.testing.Renewals;
 import dev.signet.client.testing.Tools;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
@@ -24,7 +26,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,28 +119,31 @@ class AgentIT {
   @Test
   @Order(1)
   void renewsAgainAndAgainWithNewKeysTheSameNamesTheHookAndTheOldPairKept() throws Exception {
-    Path serving = dir.resolve("pki/kubelet-serving.crt");
-    List<byte[]> servingFiles = new ArrayList<>(List.of(Files.readAllBytes(serving)));
-    List<byte[]> kubeconfigs = new ArrayList<>(List.of(Files.readAllBytes(dir.resolve("kubelet.conf"))));
-    List<byte[]> credentials = new ArrayList<>(List.of(Files.readAllBytes(credential.resolve("client.crt"))));
+    Generations serving = new Generations(dir.resolve("pki/kubelet-serving.crt"));
+    Generations kubeconfig = new Generations(dir.resolve("kubelet.conf"));
+    Generations ownCredential = new Generations(credential.resolve("client.crt"));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(150));
-    boolean revoked = false;
-    int servingAtRevocation = 0;
+    int servingAtRevocation = -1;
     // until three renewals of each kubelet certificate, the credential renewed, and one more
     // serving renewal after its previous credential was revoked
-    while (servingFiles.size() < 4 || kubeconfigs.size() < 4 || credentials.size() < 2
-        || !revoked || servingFiles.size() <= servingAtRevocation) {
-      assertTrue(Instant.now().isBefore(deadline), "renewals seen: serving " + (servingFiles.size() - 1) + ", kubelet.conf "
-          + (kubeconfigs.size() - 1) + ", credential " + (credentials.size() - 1) + "\n" + agent.tail());
-      observe(serving, servingFiles, this::checkServingRenewal);
-      observe(dir.resolve("kubelet.conf"), kubeconfigs, this::checkKubeconfigRenewal);
-      observe(credential.resolve("client.crt"), credentials, this::checkCredentialRenewal);
-      if (credentials.size() >= 2 && !revoked) {
-        // the agent must use the renewed credential from now on: a revoked one is refused
-        String old = leaf(credentials.get(credentials.size() - 2)).getSerialNumber().toString(16);
-        daemon.operator().ledger().revoke(RevokeRequest.newBuilder().setSerial(old).build());
-        revoked = true;
-        servingAtRevocation = servingFiles.size();
+    while (serving.changes() < 3 || kubeconfig.changes() < 3 || servingAtRevocation < 0 || serving.changes() <= servingAtRevocation) {
+      assertTrue(Instant.now().isBefore(deadline), "renewals seen: serving " + serving.changes() + ", kubelet.conf "
+          + kubeconfig.changes() + ", credential " + ownCredential.changes() + "\n" + agent.tail());
+      if (serving.poll().isPresent()) {
+        Renewals.assertRenewedPair(serving);
+        assertEquals(Set.of("127.0.0.1", NODE + ".test"), CertificateNames.sans(Renewals.leaf(serving.latest())));
+      }
+      if (kubeconfig.poll().isPresent()) {
+        checkKubeconfigRenewal(kubeconfig);
+      }
+      if (ownCredential.poll().isPresent()) {
+        Renewals.assertRenewedPair(ownCredential);
+        if (servingAtRevocation < 0) {
+          // from now on the agent must use the renewed credential: the previous one is refused
+          String old = Renewals.leaf(ownCredential.previous()).getSerialNumber().toString(16);
+          daemon.operator().ledger().revoke(RevokeRequest.newBuilder().setSerial(old).build());
+          servingAtRevocation = serving.changes();
+        }
       }
       Thread.sleep(250);
     }
@@ -152,73 +156,28 @@ class AgentIT {
         hooked.add(m.group(1));
       }
     }
-    for (byte[] renewed : servingFiles.subList(1, servingFiles.size())) {
-      String serial = leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
+    for (byte[] renewed : serving.all().subList(1, serving.all().size())) {
+      String serial = Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
       assertTrue(hooked.contains(serial), "the hook ran after the renewal to " + serial + ": " + hookLines);
     }
-    assertTrue(hookLines.stream().filter("kubelet.conf"::equals).count() >= kubeconfigs.size() - 1, hookLines.toString());
+    assertTrue(hookLines.stream().filter("kubelet.conf"::equals).count() >= kubeconfig.changes(), hookLines.toString());
     assertTrue(hookLines.contains("credential"), hookLines.toString());
     assertFalse(agent.log().contains("renewal of"), "no renewal failed:\n" + agent.log());
     assertTrue(agent.log().contains("wrote pki/kubelet-serving.crt: kubelet-serving: issued"), agent.tail());
     assertTrue(agent.log().contains("(2/3 of its lifetime reached)"), agent.tail());
   }
 
-  private interface Renewal {
-    void check(byte[] previous, byte[] current, List<byte[]> earlier) throws Exception;
-  }
-
-  /** Records the file's content when it changed, after checking the change. */
-  private static void observe(Path file, List<byte[]> seen, Renewal check) throws Exception {
-    byte[] current = Files.readAllBytes(file);
-    byte[] previous = seen.get(seen.size() - 1);
-    if (!Arrays.equals(current, previous)) {
-      check.check(previous, current, seen);
-      seen.add(current);
-    }
-  }
-
-  private void checkServingRenewal(byte[] previous, byte[] current, List<byte[]> earlier) throws Exception {
-    X509Certificate old = leaf(previous);
-    X509Certificate renewed = leaf(current);
+  /** kubelet.conf embeds its pair: a new one, the same subject, the previous file kept. */
+  private static void checkKubeconfigRenewal(Generations kubeconfig) throws Exception {
+    X509Certificate old = embedded(kubeconfig.previous());
+    X509Certificate renewed = embedded(kubeconfig.latest());
     assertNotEquals(old.getSerialNumber(), renewed.getSerialNumber());
-    assertNewKey(renewed, earlier);
-    assertEquals(old.getSubjectX500Principal(), renewed.getSubjectX500Principal());
-    assertEquals(CertificateNames.sans(old), CertificateNames.sans(renewed));
-    assertEquals(Set.of("127.0.0.1", NODE + ".test"), CertificateNames.sans(renewed));
-    assertArrayEquals(previous, Files.readAllBytes(dir.resolve("pki/kubelet-serving.crt.bak")), "the previous certificate kept");
-    assertTrue(Certificates.matches(old, Certificates.readKey(dir.resolve("pki/kubelet-serving.key.bak"))), "with its key");
-    assertTrue(Certificates.pairMatches(dir.resolve("pki/kubelet-serving.crt"), dir.resolve("pki/kubelet-serving.key")));
-  }
-
-  private void checkKubeconfigRenewal(byte[] previous, byte[] current, List<byte[]> earlier) throws Exception {
-    X509Certificate old = embedded(previous);
-    X509Certificate renewed = embedded(current);
-    assertNotEquals(old.getSerialNumber(), renewed.getSerialNumber());
-    List<X509Certificate> all = new ArrayList<>();
-    for (byte[] file : earlier) {
-      all.add(embedded(file));
+    for (byte[] earlier : kubeconfig.all().subList(0, kubeconfig.all().size() - 1)) {
+      assertNotEquals(embedded(earlier).getPublicKey(), renewed.getPublicKey(), "a new key pair");
     }
-    assertTrue(all.stream().noneMatch(c -> c.getPublicKey().equals(renewed.getPublicKey())), "a new key pair");
     assertEquals(old.getSubjectX500Principal(), renewed.getSubjectX500Principal());
     assertEquals("system:node:" + NODE, Certificates.commonName(renewed));
-    assertArrayEquals(previous, Files.readAllBytes(dir.resolve("kubelet.conf.bak")), "the previous kubelet.conf kept");
-  }
-
-  private void checkCredentialRenewal(byte[] previous, byte[] current, List<byte[]> earlier) throws Exception {
-    X509Certificate old = leaf(previous);
-    X509Certificate renewed = leaf(current);
-    assertNewKey(renewed, earlier);
-    assertEquals(old.getSubjectX500Principal(), renewed.getSubjectX500Principal(), "same name and role");
-    assertArrayEquals(previous, Files.readAllBytes(credential.resolve("client.crt.bak")));
-    assertTrue(Certificates.matches(old, Certificates.readKey(credential.resolve("client.key.bak"))));
-    assertTrue(Certificates.pairMatches(credential.resolve("client.crt"), credential.resolve("client.key")));
-  }
-
-  private static void assertNewKey(X509Certificate renewed, List<byte[]> earlier) throws Exception {
-    for (byte[] file : earlier) {
-      PublicKey before = leaf(file).getPublicKey();
-      assertNotEquals(before, renewed.getPublicKey(), "a new key pair");
-    }
+    assertArrayEquals(kubeconfig.previous(), Files.readAllBytes(dir.resolve("kubelet.conf.bak")), "the previous kubelet.conf kept");
   }
 
   @Test
@@ -340,8 +299,8 @@ class AgentIT {
     awaitChange(serving, Duration.ofSeconds(30));
 
     agent.awaitLine(l -> l.contains("signetd reached again after "), Duration.ofSeconds(5), "recovery");
-    X509Certificate renewed = leaf(Files.readAllBytes(serving));
-    assertNotEquals(leaf(certificate).getSerialNumber(), renewed.getSerialNumber());
+    X509Certificate renewed = Renewals.leaf(Files.readAllBytes(serving));
+    assertNotEquals(Renewals.leaf(certificate).getSerialNumber(), renewed.getSerialNumber());
     assertTrue(Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")));
     String hookLine = "serving serial=" + renewed.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
     awaitTrue(() -> Files.readAllLines(temp.resolve("hooks.log")).contains(hookLine), Duration.ofSeconds(10), "the hook after recovery");
@@ -402,10 +361,6 @@ class AgentIT {
       }
       Thread.sleep(200);
     }
-  }
-
-  private static X509Certificate leaf(byte[] pem) throws Exception {
-    return Certificates.read(pem).get(0);
   }
 
   private static X509Certificate embedded(byte[] kubeconfig) throws Exception {

@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
 public final class CertificateNames {
   private CertificateNames() {}
 
-  /** Its subject alternative names (DNS names and IP addresses), as text. */
+  /** Its subject alternative names (DNS names and IP addresses), as text; none when it has none. */
   public static Set<String> sans(X509Certificate certificate) throws Exception {
     Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-    return names.stream().map(n -> String.valueOf(n.get(1))).collect(Collectors.toSet());
+    return names == null ? Set.of() : names.stream().map(n -> String.valueOf(n.get(1))).collect(Collectors.toSet());
   }
 }
