@@ -5,6 +5,7 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Credential;
+import dev.signet.client.files.DirectoryLock;
 import dev.signet.client.files.Manifest;
 import dev.signet.client.node.Inspection;
 import dev.signet.client.node.Progress;
@@ -190,11 +191,42 @@ public final class Agent {
     }
   }
 
-  /** One pass; returns when the next one is due. */
+  /**
+   * One pass; returns when the next one is due. The files are written under the directory's lock;
+   * the hooks run after it is released.
+   */
   private Instant pass() {
-    Instant now = clock.instant();
-    Manifest manifest = manifest();
     Progress progress = Progress.forAgent(this::log, root);
+    Manifest manifest;
+    List<Path> written = new ArrayList<>();
+    try (DirectoryLock lock = DirectoryLock.acquire(root, this::log)) {
+      manifest = manifest();
+      renewDue(manifest, progress, written);
+      written.addAll(progress.takeWritten());
+    }
+    runHooks(written);
+
+    // the files as they are now, for the state and the next wake-up
+    Instant after = clock.instant();
+    for (Credential c : manifest.credentials()) {
+      try (Inspection found = Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), after)) {
+        items.get(c.name()).observe(found, after);
+      }
+    }
+    items.get(ApiCredential.NAME).observe(credential.inspect(after).certificate(), after);
+    writeState(manifest, after);
+    Instant next = nextCheck;
+    for (Item item : items.values()) {
+      if (item.next().isBefore(next)) {
+        next = item.next();
+      }
+    }
+    return next.isBefore(after.plusSeconds(1)) ? after.plusSeconds(1) : next;
+  }
+
+  /** Judges every certificate, reaches signetd when something is due or the check is, renews. */
+  private void renewDue(Manifest manifest, Progress progress, List<Path> written) {
+    Instant now = clock.instant();
     Provisioner provisioner = new Provisioner(root, progress, clock);
     provisioner.prepare(manifest.caFiles().values(), manifest.credentials());
     try {
@@ -221,7 +253,6 @@ public final class Agent {
     Optional<String> ownReason = ownReason(ownFound, now);
     boolean ownDue = ownReason.isPresent() && own.mayTry(now);
 
-    List<Path> written = new ArrayList<>();
     if (!now.isBefore(nextCheck) || ownDue || due.keySet().stream().anyMatch(c -> items.get(c.name()).mayTry(now))) {
       Optional<SignetClient> reached = reach(provisioner, due, ownDue ? Optional.of(own) : Optional.empty(), now);
       if (reached.isPresent()) {
@@ -233,25 +264,6 @@ public final class Agent {
         }
       }
     }
-    written.addAll(progress.takeWritten());
-    runHooks(written);
-
-    // the files as they are now, for the state and the next wake-up
-    Instant after = clock.instant();
-    for (Credential c : manifest.credentials()) {
-      try (Inspection found = Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), after)) {
-        items.get(c.name()).observe(found, after);
-      }
-    }
-    own.observe(credential.inspect(after).certificate(), after);
-    writeState(manifest, after);
-    Instant next = nextCheck;
-    for (Item item : items.values()) {
-      if (item.next().isBefore(next)) {
-        next = item.next();
-      }
-    }
-    return next.isBefore(after.plusSeconds(1)) ? after.plusSeconds(1) : next;
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Credential;
+import dev.signet.client.files.DirectoryLock;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.Manifest;
 import dev.signet.client.files.SafeFiles;
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
  * interrupted, fetch the CA bundles, write the CA files, then per certificate: keep it if it is
  * valid, else make a new key pair here, send only its CSR, and replace the files (see {@link
  * SafeFiles}); then record its request in the manifest. No CA private key is ever written: signetd
- * keeps them in its token.
+ * keeps them in its token. {@link #ensure} and {@link #renew} hold the directory's {@link
+ * DirectoryLock} throughout; a caller of the single steps (the agent) takes it itself.
  */
 public final class Provisioner {
   private final Path root;
@@ -64,6 +66,12 @@ public final class Provisioner {
    * lifetime) are issued anew.
    */
   public void ensure(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
+    try (DirectoryLock lock = DirectoryLock.acquire(root, progress::note)) {
+      ensureLocked(plan, connect, force, renewWithin);
+    }
+  }
+
+  private void ensureLocked(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
     prepare(plan.caFiles().values(), plan.credentials());
     Manifest recorded = manifest().orElse(Manifest.empty());
     try (SignetClient opened = connect.get()) {
@@ -97,6 +105,16 @@ public final class Provisioner {
    * or expire within it.
    */
   public void renew(
+      List<String> names,
+      Optional<Duration> ifExpiringWithin,
+      Optional<KeyAlgorithm> algorithm,
+      Supplier<SignetClient> connect) {
+    try (DirectoryLock lock = DirectoryLock.acquire(root, progress::note)) {
+      renewLocked(names, ifExpiringWithin, algorithm, connect);
+    }
+  }
+
+  private void renewLocked(
       List<String> names,
       Optional<Duration> ifExpiringWithin,
       Optional<KeyAlgorithm> algorithm,

@@ -44,7 +44,7 @@ class ControlPlaneIT {
           "pki/etcd/healthcheck-client.crt", "pki/etcd/healthcheck-client.key",
           "pki/apiserver-etcd-client.crt", "pki/apiserver-etcd-client.key",
           "admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf",
-          ".signet/manifest.yaml");
+          ".signet/manifest.yaml", ".signet/lock");
 
   static TestDaemon daemon;
   @TempDir Path temp;
@@ -253,7 +253,7 @@ class ControlPlaneIT {
     Cli.Result result = controlPlane(out, "--layout", "flat", "--key-algorithm", "rsa-2048");
 
     assertEquals(0, result.exitCode(), result.toString());
-    Set<String> expected = new TreeSet<>(Set.of("ca.crt", "etcd-ca.crt", "front-proxy-ca.crt", ".signet/manifest.yaml"));
+    Set<String> expected = new TreeSet<>(Set.of("ca.crt", "etcd-ca.crt", "front-proxy-ca.crt", ".signet/manifest.yaml", ".signet/lock"));
     for (String pair :
         List.of("apiserver", "apiserver-kubelet-client", "apiserver-etcd-client", "front-proxy-client", "etcdserver",
             "admin", "controller-manager", "scheduler", "kubelet", "kube-proxy")) {
