@@ -80,7 +80,7 @@ public final class AgentProcess implements AutoCloseable {
 
   /** SIGHUP: check and retry at once. */
   public void hangUp() throws Exception {
-    Tools.Run kill = Tools.run(List.of("kill", "-HUP", String.valueOf(process.pid())), Map.of());
+    Tools.Run kill = Tools.run(List.of("/bin/sh", "-c", "kill -HUP " + process.pid()), Map.of());
     if (kill.exitCode() != 0) {
       throw new IOException("kill -HUP failed: " + kill.output());
     }
