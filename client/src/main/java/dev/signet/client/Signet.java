@@ -1,6 +1,7 @@
 package dev.signet.client;
 
 import dev.signet.client.cli.AdminCommand;
+import dev.signet.client.cli.AgentCommand;
 import dev.signet.client.cli.CheckExpirationCommand;
 import dev.signet.client.cli.ControlPlaneCommand;
 import dev.signet.client.cli.CrlCommand;
@@ -41,6 +42,7 @@ import picocli.CommandLine.ScopeType;
       AdminCommand.class,
       CheckExpirationCommand.class,
       RenewCommand.class,
+      AgentCommand.class,
       JoinCommand.class,
       TokenCommand.class,
       RevokeCommand.class,
@@ -71,7 +73,7 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, join, token, revoke or crl");
+        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, agent, join, token, revoke or crl");
   }
 
   public static void main(String[] args) {

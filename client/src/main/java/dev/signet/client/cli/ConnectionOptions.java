@@ -61,11 +61,15 @@ public final class ConnectionOptions {
     return SignetClient.connect(settings());
   }
 
+  /** The client configuration file in use: --config, else $SIGNET_CONFIG or the one in the home directory. */
+  Optional<Path> configFile() {
+    return group.config != null
+        ? Optional.of(group.config)
+        : ClientConfig.defaultFile(System.getenv(), Path.of(System.getProperty("user.home")));
+  }
+
   ConnectionSettings settings() {
-    Optional<Path> file =
-        group.config != null
-            ? Optional.of(group.config)
-            : ClientConfig.defaultFile(System.getenv(), Path.of(System.getProperty("user.home")));
+    Optional<Path> file = configFile();
     ClientConfig config = file.map(ClientConfig::load).orElse(ClientConfig.empty());
     String server = group.server != null ? group.server : config.server().orElseThrow(() -> missing("--server HOST:PORT", "server"));
     ServerAddress address;

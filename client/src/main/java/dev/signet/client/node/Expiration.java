@@ -3,6 +3,7 @@ package dev.signet.client.node;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Credential;
+import dev.signet.client.files.Json;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.Manifest;
 import dev.signet.client.rpc.Kind;
@@ -18,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -123,7 +125,7 @@ public final class Expiration {
               ? new String[] {"!MISSING! " + row.name(), "", "", ""}
               : new String[] {row.name(), Times.format(row.expires()), residual(row, report.now()), "in signetd's token"});
     }
-    return columns(certificates) + "\n" + columns(authorities);
+    return Table.columns(certificates) + "\n" + Table.columns(authorities);
   }
 
   /**
@@ -131,80 +133,32 @@ public final class Expiration {
    * externally managed: their keys are in signetd's token, not on this node.
    */
   public static String json(Report report) {
-    StringBuilder out = new StringBuilder();
-    out.append("{\n  \"kind\": \"CertificateExpirationInfo\",\n");
-    out.append("  \"apiVersion\": \"output.kubeadm.k8s.io/v1alpha3\",\n");
-    out.append("  \"certificates\": [");
-    appendRows(out, report.certificates(), report.now(), false);
-    out.append("],\n  \"certificateAuthorities\": [");
-    appendRows(out, report.authorities(), report.now(), true);
-    out.append("]\n}\n");
-    return out.toString();
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("kind", "CertificateExpirationInfo");
+    document.put("apiVersion", "output.kubeadm.k8s.io/v1alpha3");
+    document.put("certificates", rows(report.certificates(), report.now(), false));
+    document.put("certificateAuthorities", rows(report.authorities(), report.now(), true));
+    return Json.write(document);
   }
 
-  private static void appendRows(StringBuilder out, List<Row> rows, Instant now, boolean authorities) {
-    for (int i = 0; i < rows.size(); i++) {
-      Row row = rows.get(i);
-      out.append(i == 0 ? "\n" : ",\n");
-      out.append("    {\n");
-      out.append("      \"name\": ").append(quote(row.name())).append(",\n");
-      out.append("      \"expirationDate\": ")
-          .append(quote(row.missing() ? "0001-01-01T00:00:00Z" : DateTimeFormatter.ISO_INSTANT.format(row.expires())))
-          .append(",\n");
-      out.append("      \"residualTimeSeconds\": ").append(row.residualSeconds(now)).append(",\n");
-      out.append("      \"externallyManaged\": ").append(authorities).append(",\n");
+  private static List<Object> rows(List<Row> rows, Instant now, boolean authorities) {
+    List<Object> out = new ArrayList<>();
+    for (Row row : rows) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("name", row.name());
+      entry.put("expirationDate", row.missing() ? "0001-01-01T00:00:00Z" : DateTimeFormatter.ISO_INSTANT.format(row.expires()));
+      entry.put("residualTimeSeconds", row.residualSeconds(now));
+      entry.put("externallyManaged", authorities);
       if (!authorities) {
-        out.append("      \"caName\": ").append(quote(row.caName())).append(",\n");
+        entry.put("caName", row.caName());
       }
-      out.append("      \"missing\": ").append(row.missing()).append("\n    }");
+      entry.put("missing", row.missing());
+      out.add(entry);
     }
-    if (!rows.isEmpty()) {
-      out.append("\n  ");
-    }
+    return out;
   }
 
   private static String residual(Row row, Instant now) {
     return Durations.humanShort(Duration.between(now, row.expires()));
-  }
-
-  /** Columns padded like Go's tabwriter in kubeadm: at least 10 wide, 3 spaces apart. */
-  private static String columns(List<String[]> rows) {
-    int[] widths = new int[rows.get(0).length];
-    for (String[] row : rows) {
-      for (int column = 0; column < row.length - 1; column++) {
-        widths[column] = Math.max(widths[column], Math.max(10, row[column].length() + 3));
-      }
-    }
-    StringBuilder out = new StringBuilder();
-    for (String[] row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int column = 0; column < row.length; column++) {
-        line.append(column < row.length - 1 ? pad(row[column], widths[column]) : row[column]);
-      }
-      out.append(line.toString().stripTrailing()).append('\n');
-    }
-    return out.toString();
-  }
-
-  private static String pad(String text, int width) {
-    return text + " ".repeat(width - text.length());
-  }
-
-  private static String quote(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
   }
 }

@@ -42,7 +42,10 @@ public final class Inspection implements AutoCloseable {
     this.problem = problem;
   }
 
-  /** Reads the credential's files under {@code root} and checks them against {@code anchors}. */
+  /**
+   * Reads the credential's files under {@code root} and checks them against {@code anchors}; with
+   * no anchors (an agent that has not reached signetd yet) the issuer is not checked.
+   */
   public static Inspection of(Path root, Credential credential, List<X509Certificate> anchors, Instant now) {
     Path certificateFile = credential.hasPair() ? credential.certificatePath(root) : credential.kubeconfigPath(root);
     Path keyFile = credential.hasPair() ? credential.keyPath(root) : credential.kubeconfigPath(root);
@@ -70,7 +73,7 @@ public final class Inspection implements AutoCloseable {
       if (!Certificates.matches(leaf, key)) {
         return new Inspection(chain, embedded, "the certificate does not match its key");
       }
-      if (!Certificates.issuedBy(chain, anchors)) {
+      if (!anchors.isEmpty() && !Certificates.issuedBy(chain, anchors)) {
         return new Inspection(chain, embedded, "not issued by the current CA");
       }
       if (!leaf.getNotAfter().toInstant().isAfter(now)) {
@@ -90,6 +93,11 @@ public final class Inspection implements AutoCloseable {
 
   public X509Certificate leaf() {
     return chain.get(0);
+  }
+
+  /** The certificates found, leaf first; empty when the file is missing or unreadable. */
+  public List<X509Certificate> chain() {
+    return chain == null ? List.of() : chain;
   }
 
   /** The embedded credential of a kubeconfig, as found. */

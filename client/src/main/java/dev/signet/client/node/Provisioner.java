@@ -6,6 +6,7 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Credential;
+import dev.signet.client.files.DirectoryLock;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.Manifest;
 import dev.signet.client.files.SafeFiles;
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
  * interrupted, fetch the CA bundles, write the CA files, then per certificate: keep it if it is
  * valid, else make a new key pair here, send only its CSR, and replace the files (see {@link
  * SafeFiles}); then record its request in the manifest. No CA private key is ever written: signetd
- * keeps them in its token.
+ * keeps them in its token. {@link #ensure} and {@link #renew} hold the directory's {@link
+ * DirectoryLock} throughout; a caller of the single steps (the agent) takes it itself.
  */
 public final class Provisioner {
   private final Path root;
@@ -64,10 +66,16 @@ public final class Provisioner {
    * lifetime) are issued anew.
    */
   public void ensure(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
+    try (DirectoryLock lock = DirectoryLock.acquire(root, progress::note)) {
+      ensureLocked(plan, connect, force, renewWithin);
+    }
+  }
+
+  private void ensureLocked(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
     prepare(plan.caFiles().values(), plan.credentials());
     Manifest recorded = manifest().orElse(Manifest.empty());
     try (SignetClient opened = connect.get()) {
-      start(opened);
+      open(opened);
       writeCaFiles(plan.caFiles());
       Manifest manifest = recorded.merge(plan.caFiles(), List.of());
       writeManifest(manifest);
@@ -101,6 +109,16 @@ public final class Provisioner {
       Optional<Duration> ifExpiringWithin,
       Optional<KeyAlgorithm> algorithm,
       Supplier<SignetClient> connect) {
+    try (DirectoryLock lock = DirectoryLock.acquire(root, progress::note)) {
+      renewLocked(names, ifExpiringWithin, algorithm, connect);
+    }
+  }
+
+  private void renewLocked(
+      List<String> names,
+      Optional<Duration> ifExpiringWithin,
+      Optional<KeyAlgorithm> algorithm,
+      Supplier<SignetClient> connect) {
     Manifest manifest =
         manifest()
             .orElseThrow(
@@ -114,7 +132,7 @@ public final class Provisioner {
     }
     prepare(manifest.caFiles().values(), selected);
     try (SignetClient opened = connect.get()) {
-      start(opened);
+      open(opened);
       writeCaFiles(manifest.caFiles());
       for (Credential credential : selected) {
         try (Inspection current = inspect(credential)) {
@@ -187,7 +205,11 @@ public final class Provisioner {
         && a.kubeconfig().equals(b.kubeconfig());
   }
 
-  private void keep(Credential credential, Inspection current) {
+  /**
+   * Keeps a valid credential: reports it, and rewrites the kubeconfig that holds or references it
+   * when its server or CA bundle changed.
+   */
+  public void keep(Credential credential, Inspection current) {
     progress.keptOne();
     progress.kept(root.resolve(credential.mainFile()), credential.name() + ": valid until " + until(current.leaf()) + ", kept");
     if (credential.hasKubeconfig()) {
@@ -196,7 +218,11 @@ public final class Provisioner {
     }
   }
 
-  private void issue(Credential credential, String reason) {
+  /**
+   * Issues the credential anew with a new key pair made here, and replaces its files (the
+   * previous ones kept as backups); {@code reason} says why, empty for a first issue.
+   */
+  public void issue(Credential credential, String reason) {
     KeyPair keys;
     try {
       keys = credential.keyAlgorithm().generateKeyPair();
@@ -205,15 +231,9 @@ public final class Provisioner {
     }
     IssueCertificateResponse response =
         client.issue(credential.kind(), credential.parameters(), Csrs.create(keys, credential.name()));
-    X509Certificate leaf = SignetClient.parse(response.getCertificateDer().toByteArray());
-    List<X509Certificate> certificates = new ArrayList<>();
-    certificates.add(leaf);
     // The file carries the leaf and any intermediate CA; the trust anchors are in the CA files.
-    Set<X509Certificate> anchors = Set.copyOf(bundle(credential.kind().trustDomain()));
-    response.getChainDerList().stream()
-        .map(der -> SignetClient.parse(der.toByteArray()))
-        .filter(ca -> !anchors.contains(ca))
-        .forEach(certificates::add);
+    List<X509Certificate> certificates = Certificates.leafAndIntermediates(response, bundle(credential.kind().trustDomain()));
+    X509Certificate leaf = certificates.get(0);
     byte[] certificatePem = Certificates.pem(certificates);
     byte[] keyPem = Pem.privateKey(keys);
     String described =
@@ -278,11 +298,15 @@ public final class Provisioner {
         directory.relativize(credential.keyPath(root)).toString());
   }
 
-  private void writeCaFiles(Map<TrustDomain, String> caFiles) {
+  /** Writes each CA file whose content differs from signetd's current bundle of its domain. */
+  public void writeCaFiles(Map<TrustDomain, String> caFiles) {
     for (Map.Entry<TrustDomain, String> entry : caFiles.entrySet()) {
       Path file = root.resolve(entry.getValue());
       byte[] content = caPem(entry.getKey());
-      String what = Kind.domainId(entry.getKey()) + " CA certificate (" + Kind.caName(entry.getKey()) + ")";
+      int count = bundle(entry.getKey()).size();
+      String what =
+          Kind.domainId(entry.getKey()) + " CA certificate (" + Kind.caName(entry.getKey()) + ")"
+              + (count == 1 ? "" : ": " + count + " during a rotation, the one that signs first");
       try {
         if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
           progress.kept(file, what + ", unchanged");
@@ -309,13 +333,19 @@ public final class Provisioner {
     return bundle;
   }
 
-  private Inspection inspect(Credential credential) {
+  /** What is on disk for the credential, checked against signetd's current bundle. */
+  public Inspection inspect(Credential credential) {
     return Inspection.of(root, credential, bundle(credential.kind().trustDomain()), clock.instant());
   }
 
-  private void start(SignetClient opened) {
+  /**
+   * Uses {@code opened} for the next calls and fetches signetd's CA bundles, against which files
+   * are judged and which the CA files receive; returns them.
+   */
+  public Map<TrustDomain, List<X509Certificate>> open(SignetClient opened) {
     client = opened;
     bundles = opened.caBundles();
+    return bundles;
   }
 
   private Optional<Manifest> manifest() {
@@ -341,7 +371,7 @@ public final class Provisioner {
    * Creates every directory the files need and proves each writable with a probe file, so that
    * an unwritable output fails before anything is issued; then repairs interrupted replacements.
    */
-  private void prepare(Collection<String> caFiles, List<Credential> credentials) {
+  public void prepare(Collection<String> caFiles, List<Credential> credentials) {
     Set<Path> files = new LinkedHashSet<>();
     files.add(Manifest.file(root));
     caFiles.forEach(f -> files.add(root.resolve(f)));

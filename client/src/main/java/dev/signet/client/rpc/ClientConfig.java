@@ -26,6 +26,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * </pre>
  *
  * Relative paths are relative to the file's directory. An unknown key is an error that names it.
+ * An {@code agent:} section configures {@code signet agent}, which reads it; other commands skip it.
  */
 public record ClientConfig(
     Optional<String> server,
@@ -34,6 +35,8 @@ public record ClientConfig(
     Optional<Path> key,
     Optional<String> timeout) {
   private static final Set<String> KEYS = Set.of("server", "caBundle", "certificate", "key", "timeout");
+  /** The section of {@code signet agent}: hooks, check interval, backoff. */
+  public static final String AGENT = "agent";
 
   /** Nothing configured: every value comes from the command line. */
   public static ClientConfig empty() {
@@ -55,26 +58,15 @@ public record ClientConfig(
 
   /** Reads and checks {@code file}; every problem is a {@link ExitCode#CONFIG} failure naming it. */
   public static ClientConfig load(Path file) {
-    Object document;
-    try {
-      String text = Files.readString(file);
-      document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
-    } catch (IOException e) {
-      throw problem(file, "cannot read it: " + SignetException.describe(e));
-    } catch (YamlEngineException e) {
-      throw problem(file, "not valid YAML: " + firstLine(e.getMessage()));
-    }
-    if (document == null) {
-      return empty();
-    }
-    if (!(document instanceof Map<?, ?> map)) {
-      throw problem(file, "expected a mapping of server, caBundle, certificate, key, timeout");
-    }
+    Map<?, ?> map = document(file);
     Map<String, String> values = new LinkedHashMap<>();
     for (Map.Entry<?, ?> entry : map.entrySet()) {
       String name = String.valueOf(entry.getKey());
-      if (!KEYS.contains(name)) {
-        throw problem(file, "unknown key '" + name + "' (known: server, caBundle, certificate, key, timeout)");
+      if (!KEYS.contains(name) && !name.equals(AGENT)) {
+        throw problem(file, "unknown key '" + name + "' (known: server, caBundle, certificate, key, timeout, agent)");
+      }
+      if (name.equals(AGENT)) {
+        continue; // the agent's section, which the agent reads
       }
       if (!(entry.getValue() instanceof String || entry.getValue() instanceof Number)) {
         throw problem(file, "'" + name + "' must be a string");
@@ -102,7 +94,31 @@ public record ClientConfig(
         + "key: " + key + "\n";
   }
 
-  private static SignetException problem(Path file, String what) {
+  /**
+   * The top-level mapping of the file (empty when the file is empty); every problem is a {@link
+   * ExitCode#CONFIG} failure naming it.
+   */
+  public static Map<?, ?> document(Path file) {
+    Object document;
+    try {
+      String text = Files.readString(file);
+      document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
+    } catch (IOException e) {
+      throw problem(file, "cannot read it: " + SignetException.describe(e));
+    } catch (YamlEngineException e) {
+      throw problem(file, "not valid YAML: " + firstLine(e.getMessage()));
+    }
+    if (document == null) {
+      return Map.of();
+    }
+    if (!(document instanceof Map<?, ?> map)) {
+      throw problem(file, "expected a mapping of server, caBundle, certificate, key, timeout and agent");
+    }
+    return map;
+  }
+
+  /** A {@link ExitCode#CONFIG} failure: what is wrong with the file. */
+  public static SignetException problem(Path file, String what) {
     return new SignetException(ExitCode.CONFIG, "client configuration " + file + ": " + what);
   }
 

@@ -31,6 +31,7 @@ import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.api.v1.RevocationReason;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
+import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
@@ -207,6 +208,17 @@ public final class SignetClient implements AutoCloseable {
   public GetCrlResponse crl(TrustDomain domain) {
     GetCrlRequest request = GetCrlRequest.newBuilder().setTrustDomain(domain).build();
     return call("GetCrl", () -> deadline(LedgerGrpc.newBlockingStub(channel)).getCrl(request));
+  }
+
+  /**
+   * Renews this caller's own Signet API credential (same name and role) for the new key that
+   * signed {@code csrDer}; how agents keep their credential alive.
+   */
+  public IssueCertificateResponse renewApiCredential(byte[] csrDer) {
+    RenewApiCredentialRequest request = RenewApiCredentialRequest.newBuilder().setCsrDer(ByteString.copyFrom(csrDer)).build();
+    return call(
+        "RenewApiCredential",
+        () -> deadline(CredentialsGrpc.newBlockingStub(channel)).renewApiCredential(request).getCredential());
   }
 
   private IssuanceGrpc.IssuanceBlockingStub stub() {

@@ -106,6 +106,11 @@ final class StatusMessages {
       messages.append(t.getMessage()).append('\n');
     }
     String all = messages.toString();
+    if (all.contains("validity check failed") || all.contains("CertificateExpiredException")
+        || all.contains("CertificateNotYetValidException")) {
+      return "signetd's certificate has expired or is not yet valid. Check this machine's clock, and signetd's"
+          + " serving credential (tls.certificate).";
+    }
     if (all.contains("unable to find valid certification path") || all.contains("PKIX path")) {
       return "signetd's certificate is not signed by the CA in --ca-bundle " + settings.caBundle()
           + ". Give the signet-api CA (operator/ca.crt from signetd init).";

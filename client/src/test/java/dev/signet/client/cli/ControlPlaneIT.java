@@ -1,5 +1,6 @@
 package dev.signet.client.cli;
 
+import static dev.signet.client.testing.CertificateNames.sans;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +44,7 @@ class ControlPlaneIT {
           "pki/etcd/healthcheck-client.crt", "pki/etcd/healthcheck-client.key",
           "pki/apiserver-etcd-client.crt", "pki/apiserver-etcd-client.key",
           "admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf",
-          ".signet/manifest.yaml");
+          ".signet/manifest.yaml", ".signet/lock");
 
   static TestDaemon daemon;
   @TempDir Path temp;
@@ -184,7 +184,7 @@ class ControlPlaneIT {
 
     assertEquals(0, moved.exitCode(), moved.toString());
     assertTrue(moved.out().contains("1 certificate issued, 11 kept"), moved.out());
-    assertTrue(ControlPlaneIT.sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0)).contains("0:0:0:0:0:0:0:1"));
+    assertTrue(sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0)).contains("0:0:0:0:0:0:0:1"));
     for (String file : List.of("admin.conf", "super-admin.conf", "kubelet.conf")) {
       Kubeconfig.Contents contents = Kubeconfig.read(out.resolve(file));
       assertEquals("https://[::1]:16443", contents.server(), file);
@@ -253,7 +253,7 @@ class ControlPlaneIT {
     Cli.Result result = controlPlane(out, "--layout", "flat", "--key-algorithm", "rsa-2048");
 
     assertEquals(0, result.exitCode(), result.toString());
-    Set<String> expected = new TreeSet<>(Set.of("ca.crt", "etcd-ca.crt", "front-proxy-ca.crt", ".signet/manifest.yaml"));
+    Set<String> expected = new TreeSet<>(Set.of("ca.crt", "etcd-ca.crt", "front-proxy-ca.crt", ".signet/manifest.yaml", ".signet/lock"));
     for (String pair :
         List.of("apiserver", "apiserver-kubelet-client", "apiserver-etcd-client", "front-proxy-client", "etcdserver",
             "admin", "controller-manager", "scheduler", "kubelet", "kube-proxy")) {
@@ -273,11 +273,6 @@ class ControlPlaneIT {
     assertTrue(Certificates.pairMatches(out.resolve(base + ".crt"), out.resolve(base + ".key")), base + " key matches");
     String key = Files.readString(out.resolve(base + ".key"));
     assertTrue(key.startsWith("-----BEGIN EC PRIVATE KEY-----"), base + ".key is SEC1 PEM");
-  }
-
-  static Set<String> sans(X509Certificate certificate) throws Exception {
-    Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-    return names.stream().map(n -> String.valueOf(n.get(1))).collect(Collectors.toSet());
   }
 
   static Set<String> files(Path root) throws Exception {

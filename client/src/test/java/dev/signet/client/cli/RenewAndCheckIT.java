@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.SafeFiles;
+import dev.signet.client.testing.CertificateNames;
 import dev.signet.client.testing.Cli;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.TestDaemon;
@@ -72,8 +73,8 @@ class RenewAndCheckIT {
     assertNotEquals(old.getSerialNumber(), renewed.getSerialNumber());
     assertNotEquals(old.getPublicKey(), renewed.getPublicKey(), "a new key pair");
     assertEquals(old.getSubjectX500Principal(), renewed.getSubjectX500Principal());
-    assertEquals(ControlPlaneIT.sans(old), ControlPlaneIT.sans(renewed));
-    assertTrue(ControlPlaneIT.sans(renewed).contains("api.renew.test"), "the recorded extra SAN");
+    assertEquals(CertificateNames.sans(old), CertificateNames.sans(renewed));
+    assertTrue(CertificateNames.sans(renewed).contains("api.renew.test"), "the recorded extra SAN");
     assertTrue(Certificates.pairMatches(out.resolve("pki/apiserver.crt"), out.resolve("pki/apiserver.key")));
     assertArrayEquals(oldKey, Files.readAllBytes(out.resolve("pki/apiserver.key.bak")), "previous key kept");
     assertArrayEquals(oldCertificate, Files.readAllBytes(out.resolve("pki/apiserver.crt.bak")), "previous certificate kept");

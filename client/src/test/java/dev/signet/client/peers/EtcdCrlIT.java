@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.client.testing.Cli;
+import dev.signet.client.testing.EtcdCluster;
 import dev.signet.client.testing.Tools;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.TestDaemon;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,18 +126,8 @@ class EtcdCrlIT {
   }
 
   private static Tools.Run etcdctl(String credential, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "/usr/bin/etcdctl",
-                "--endpoints", clientUrl,
-                "--cacert", pki.resolve("etcd/ca.crt").toString(),
-                "--cert", pki.resolve(credential + ".crt").toString(),
-                "--key", pki.resolve(credential + ".key").toString(),
-                "--dial-timeout", "3s",
-                "--command-timeout", "3s"));
-    command.addAll(List.of(args));
-    return Tools.run(command, Map.of("ETCDCTL_API", "3"));
+    return EtcdCluster.etcdctl(
+        pki.resolve("etcd/ca.crt"), pki.resolve(credential + ".crt"), pki.resolve(credential + ".key"), clientUrl, args);
   }
 
   private static Tools.Run openssl(String... args) throws Exception {

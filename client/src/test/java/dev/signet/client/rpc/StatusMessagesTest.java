@@ -47,6 +47,11 @@ class StatusMessagesTest {
     assertEquals(ExitCode.UNREACHABLE, untrusted.exitCode());
     assertTrue(untrusted.getMessage().contains("not signed by the CA in --ca-bundle ca.crt"), untrusted.getMessage());
 
+    SignetException expired =
+        failure(Status.UNAVAILABLE.withCause(new SSLHandshakeException(
+            "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed")));
+    assertTrue(expired.getMessage().contains("signetd's certificate has expired or is not yet valid"), expired.getMessage());
+
     SignetException rejected =
         failure(Status.UNAVAILABLE.withCause(new SSLHandshakeException("SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED")));
     assertTrue(rejected.getMessage().contains("signetd refused this caller's credential node.crt"), rejected.getMessage());

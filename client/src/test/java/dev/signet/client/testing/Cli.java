@@ -2,8 +2,10 @@ package dev.signet.client.testing;
 
 import dev.signet.client.Signet;
 import dev.signet.server.testing.TestDaemon;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,22 @@ public final class Cli {
 
   public static List<String> connection(TestDaemon daemon) {
     return connection(daemon, "127.0.0.1:" + daemon.port());
+  }
+
+  /**
+   * Writes a client configuration {@code file} for the credential in {@code credential} (a
+   * directory holding client.crt and client.key, as {@link TestDaemon#credential} makes) and
+   * {@code daemon}'s real port, followed by {@code moreLines} (an agent section).
+   */
+  public static Path clientConfig(TestDaemon daemon, Path credential, Path file, String... moreLines) throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("server: \"127.0.0.1:" + daemon.port() + "\"");
+    lines.add("caBundle: " + daemon.operatorDirectory().resolve("ca.crt"));
+    lines.add("certificate: " + credential.resolve("client.crt"));
+    lines.add("key: " + credential.resolve("client.key"));
+    lines.addAll(List.of(moreLines));
+    Files.createDirectories(file.getParent());
+    return Files.writeString(file, String.join("\n", lines) + "\n");
   }
 
   /** The operator's client configuration, with another server address. */

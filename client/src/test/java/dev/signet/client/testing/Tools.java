@@ -37,6 +37,24 @@ public final class Tools {
     return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 
+  /** Ports free on loopback now, distinct (held open together while chosen). */
+  public static int[] freePorts(int count) throws IOException {
+    int[] ports = new int[count];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return ports;
+  }
+
   /**
    * A kubectl that reads kubeconfigs without contacting anything. /usr/bin/kubectl may be a
    * version-picking wrapper that asks the kubeconfig's server for its version even for {@code
@@ -64,23 +82,5 @@ public final class Tools {
           .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))))
           .orElse(real);
     }
-  }
-
-  /** Ports free on loopback a moment ago, for programs that need them on their command line. */
-  public static int[] freePorts(int count) throws IOException {
-    int[] ports = new int[count];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
   }
 }

@@ -11,6 +11,9 @@ public final class DaemonConfig {
   private String algorithm = "ecdsa-p256";
   private String library = "/usr/lib/softhsm/libsofthsm2.so";
   private String validity = "8760h";
+  private String backdate = "5m";
+  private String apiCredentialValidity = "8760h";
+  private int port;
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
   private String ledgerCredentials = "";
   private int enrollmentCalls = 16;
@@ -29,6 +32,28 @@ public final class DaemonConfig {
 
   public DaemonConfig validity(String validity) {
     this.validity = validity;
+    return this;
+  }
+
+  /**
+   * issuance.backdate: how far before the issuing moment NotBefore lies. A certificate's lifetime
+   * (NotBefore to NotAfter) is the validity, so a long backdate with a short validity makes
+   * certificates that fall due for renewal soon after they are issued.
+   */
+  public DaemonConfig backdate(String backdate) {
+    this.backdate = backdate;
+    return this;
+  }
+
+  /** issuance.apiCredentialValidity: the lifetime of Signet API credentials. */
+  public DaemonConfig apiCredentialValidity(String validity) {
+    this.apiCredentialValidity = validity;
+    return this;
+  }
+
+  /** A fixed port on 127.0.0.1 (default: a free one), so that a restarted daemon is where clients left it. */
+  public DaemonConfig port(int port) {
+    this.port = port;
     return this;
   }
 
@@ -69,7 +94,7 @@ public final class DaemonConfig {
     String yaml =
         String.join(
             "\n",
-            "listen: \"127.0.0.1:0\"",
+            "listen: \"127.0.0.1:" + port + "\"",
             "hsm:",
             "  library: " + library,
             "  token: \"pkcs11:token=" + token.label() + "\"",
@@ -80,6 +105,8 @@ public final class DaemonConfig {
             "  url: \"" + ledgerUrl + "\"" + ledgerCredentials,
             "issuance:",
             "  validity: " + validity,
+            "  backdate: " + backdate,
+            "  apiCredentialValidity: " + apiCredentialValidity,
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,

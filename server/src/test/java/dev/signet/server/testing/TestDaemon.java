@@ -30,9 +30,20 @@ public final class TestDaemon implements AutoCloseable {
 
   /** Starts a daemon with a token labelled {@code label} in a new temporary directory. */
   public static TestDaemon start(String label, DaemonConfig configuration) throws Exception {
+    return start(label, configuration, configuration);
+  }
+
+  /**
+   * Starts a daemon whose {@code signetd init} runs with {@code atInit} and which then serves with
+   * {@code serving}: init issues the daemon's serving credential and the operator's with the API
+   * credential lifetime of its configuration, so that credentials issued later can live minutes
+   * while those two do not expire during the test.
+   */
+  public static TestDaemon start(String label, DaemonConfig atInit, DaemonConfig serving) throws Exception {
     TestToken token = TestToken.create(Files.createTempDirectory(label).resolve("hsm"), label);
-    Path config = configuration.writeTo(token);
+    Path config = atInit.writeTo(token);
     DaemonProcess.init(token, config);
+    serving.writeTo(token);
     DaemonProcess process = DaemonProcess.serve(token, config);
     return new TestDaemon(token, config, process, ApiClient.asOperator(token, process.port()));
   }
@@ -73,6 +84,16 @@ public final class TestDaemon implements AutoCloseable {
    * operator; for the node role, {@code nodeAddresses} are registered for the node.
    */
   public ApiClient connectAs(Role role, String name, String... nodeAddresses) throws Exception {
+    Path directory = credential(role, name, nodeAddresses);
+    return ApiClient.connect(
+        port(), operatorDirectory().resolve("ca.crt"), directory.resolve("client.crt"), directory.resolve("client.key"));
+  }
+
+  /**
+   * Issues a new Signet API credential as {@link #connectAs} does and returns the directory that
+   * holds it, as {@code client.crt} and {@code client.key}, for a client that reads files.
+   */
+  public Path credential(Role role, String name, String... nodeAddresses) throws Exception {
     KeyPair keys = Keys.ec();
     IssueCertificateResponse credential =
         operator
@@ -91,8 +112,7 @@ public final class TestDaemon implements AutoCloseable {
         Pem.certificate(credential.getCertificateDer().toByteArray()).getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
     AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
-    return ApiClient.connect(
-        port(), operatorDirectory().resolve("ca.crt"), directory.resolve("client.crt"), directory.resolve("client.key"));
+    return directory;
   }
 
   /** A client of the enrollment port, without a client certificate, as a new node is. */

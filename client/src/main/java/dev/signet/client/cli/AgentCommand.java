@@ -1,0 +1,134 @@
+package dev.signet.client.cli;
+
+import dev.signet.client.ExitCode;
+import dev.signet.client.SignetException;
+import dev.signet.client.agent.Agent;
+import dev.signet.client.agent.AgentConfig;
+import dev.signet.client.agent.Metrics;
+import dev.signet.client.rpc.ServerAddress;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/** {@code signet agent}: the long-running renewer of a directory's certificates. */
+@Command(
+    name = "agent",
+    header = "Keep a directory's certificates, and this node's Signet credential, renewed before they expire.",
+    description = {
+      "Runs until stopped (under systemd: deploy/signet-agent.service). It manages every certificate DIR/.signet/manifest.yaml records, kubeconfig-embedded ones included, and the Signet API credential it connects with (--cert/--key or the client configuration).",
+      "",
+      "Each is renewed at two thirds of its lifetime (give or take up to 5% of it, fixed per certificate), with a NEW key pair made here and the subject and names recorded, replaced atomically with the previous pair kept as .bak; at once when its files are missing or unusable, or when the CA that issued it no longer signs (a CA rotation was activated). Every check interval it compares signetd's CA bundles with the CA files and the CA data in kubeconfigs, and rewrites those that differ (a rotation adds a CA, or retires one).",
+      "",
+      "After writing files it runs their hooks (agent.hooks in the client configuration), each command once. When signetd is unreachable or refuses, the current files stay and it retries with exponential backoff. SIGHUP makes it check and retry at once. One line per action goes to standard output; `signet agent status` shows the state."
+    },
+    sortOptions = false,
+    subcommands = {AgentStatusCommand.class},
+    customSynopsis = {
+      "signet agent --dir DIR [--config FILE] [--metrics-listen HOST:PORT] [OPTIONS]",
+      "signet agent status --dir DIR [-o table|json]%n"
+    },
+    footer = {
+      "%nThe agent's section of the client configuration (all optional; defaults shown):",
+      "  agent:",
+      "    checkInterval: 5m      # compare signetd's CA bundles with the files this often",
+      "    hookTimeout: 2m        # a hook still running then is killed",
+      "    backoff: {initial: 10s, max: 5m}",
+      "    hooks:                 # file written (relative to --dir, or absolute) -> /bin/sh -c command",
+      "      pki/etcd/server.crt: systemctl restart etcd",
+      "      kubelet.conf: systemctl restart kubelet",
+      "",
+      "Example:",
+      "  signet agent --dir /etc/kubernetes --config /etc/signet/signet.yaml --metrics-listen 127.0.0.1:9464"
+    })
+public final class AgentCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin HelpOption help;
+
+  @Option(names = "--dir", paramLabel = "DIR", description = "The directory signet wrote into, e.g. /etc/kubernetes. Required.")
+  Path dir;
+
+  @Option(
+      names = "--metrics-listen",
+      paramLabel = "HOST:PORT",
+      description = "Serve metrics in the Prometheus text format at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (plain HTTP: keep it on a local address). Default: no metrics.")
+  String metricsListen;
+
+  @Mixin ConnectionOptions connection;
+
+  @Override
+  public Integer call() {
+    Path root = AgentStatusCommand.directory(dir);
+    PrintWriter out = spec.commandLine().getOut();
+    Consumer<String> log = line -> {
+      synchronized (out) {
+        out.println(Instant.now() + " " + line);
+        out.flush();
+      }
+    };
+    Agent agent = new Agent(root, connection.settings(), AgentConfig.load(connection.configFile()), Clock.systemUTC(), log);
+    agent.start();
+    try (Metrics metrics = metrics(agent)) {
+      if (metrics != null) {
+        log.accept("metrics at http://" + metricsListen + "/metrics");
+      }
+      handle("HUP", agent::checkNow, log);
+      CountDownLatch finished = new CountDownLatch(1);
+      Thread stop = new Thread(() -> {
+        agent.stop();
+        try {
+          finished.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "signet-agent-stop");
+      Runtime.getRuntime().addShutdownHook(stop); // SIGTERM, SIGINT: finish the pass in progress
+      try {
+        agent.run();
+      } finally {
+        finished.countDown();
+      }
+    }
+    return ExitCode.OK.code();
+  }
+
+  private Metrics metrics(Agent agent) {
+    if (metricsListen == null) {
+      return null;
+    }
+    ServerAddress address;
+    try {
+      address = ServerAddress.parse(metricsListen);
+    } catch (IllegalArgumentException e) {
+      throw new SignetException(ExitCode.USAGE, "--metrics-listen: " + e.getMessage());
+    }
+    try {
+      return Metrics.serve(new InetSocketAddress(address.host(), address.port()), agent::state);
+    } catch (IOException e) {
+      throw new SignetException(
+          ExitCode.USAGE, "cannot serve metrics on " + address + ": " + SignetException.describe(e) + ". Choose another --metrics-listen.");
+    }
+  }
+
+  /** Runs {@code action} on the signal; where the JVM does not let it, says so and goes on. */
+  private static void handle(String signal, Runnable action, Consumer<String> log) {
+    try {
+      Signal.handle(new Signal(signal), s -> action.run());
+    } catch (IllegalArgumentException e) {
+      log.accept("warning: cannot handle SIG" + signal + " (" + e.getMessage() + "); the agent checks on its own schedule only");
+    }
+  }
+}
