@@ -11,6 +11,7 @@ public final class DaemonConfig {
   private String algorithm = "ecdsa-p256";
   private String library = "/usr/lib/softhsm/libsofthsm2.so";
   private String validity = "8760h";
+  private String apiCredentialValidity = "8760h";
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
@@ -28,6 +29,12 @@ public final class DaemonConfig {
 
   public DaemonConfig validity(String validity) {
     this.validity = validity;
+    return this;
+  }
+
+  /** issuance.apiCredentialValidity: Signet API credentials, the operator's and the daemon's included. */
+  public DaemonConfig apiCredentialValidity(String validity) {
+    this.apiCredentialValidity = validity;
     return this;
   }
 
@@ -72,6 +79,7 @@ public final class DaemonConfig {
             "  url: \"" + ledgerUrl + "\"",
             "issuance:",
             "  validity: " + validity,
+            "  apiCredentialValidity: " + apiCredentialValidity,
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,

@@ -81,8 +81,19 @@ public final class DaemonProcess implements AutoCloseable {
   public static Result runMain(
       TestToken token, Map<String, String> environment, List<String> jvmOptions, String mainClass, String... args)
       throws IOException, InterruptedException {
+    return runWrapped(token, List.of(), environment, jvmOptions, mainClass, args);
+  }
+
+  private static Result runWrapped(
+      TestToken token,
+      List<String> wrapper,
+      Map<String, String> environment,
+      List<String> jvmOptions,
+      String mainClass,
+      String... args)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
-    Process process = start(token, environment, jvmOptions, log, mainClass, args);
+    Process process = start(token, wrapper, environment, jvmOptions, log, mainClass, args);
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -93,7 +104,16 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Runs {@code signetd init} and fails unless it succeeds. */
   public static Result init(TestToken token, Path config) throws IOException, InterruptedException {
-    Result result = run(token, List.of(), "init", "-c", config.toString());
+    return init(token, config, List.of());
+  }
+
+  /**
+   * Runs {@code signetd init} under {@code wrapper}, a command that runs the JVM (such as {@code
+   * faketime -f -400d}), and fails unless it succeeds.
+   */
+  public static Result init(TestToken token, Path config, List<String> wrapper)
+      throws IOException, InterruptedException {
+    Result result = runWrapped(token, wrapper, Map.of(), List.of(), SIGNETD, "init", "-c", config.toString());
     if (result.exitCode() != 0) {
       throw new IOException("signetd init failed (" + result.exitCode() + "): " + result.stderr());
     }
@@ -103,10 +123,16 @@ public final class DaemonProcess implements AutoCloseable {
   /** Starts {@code signetd serve} and waits until it accepts calls. */
   public static DaemonProcess serve(TestToken token, Path config, String... jvmOptions)
       throws IOException, InterruptedException {
+    return serve(token, config, List.of(), jvmOptions);
+  }
+
+  /** Starts {@code signetd serve} under {@code wrapper} (see {@link #init(TestToken, Path, List)}). */
+  public static DaemonProcess serve(TestToken token, Path config, List<String> wrapper, String... jvmOptions)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-serve-", ".log");
     DaemonProcess daemon =
         new DaemonProcess(
-            start(token, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
+            start(token, wrapper, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
             log);
     try {
       daemon.port.get(60, TimeUnit.SECONDS);
@@ -119,13 +145,14 @@ public final class DaemonProcess implements AutoCloseable {
 
   private static Process start(
       TestToken token,
+      List<String> wrapper,
       Map<String, String> environment,
       List<String> jvmOptions,
       Path log,
       String mainClass,
       String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--add-modules=jdk.crypto.cryptoki");
     command.add("--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
