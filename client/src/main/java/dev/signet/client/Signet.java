@@ -6,6 +6,7 @@ import dev.signet.client.cli.ControlPlaneCommand;
 import dev.signet.client.cli.EtcdMemberCommand;
 import dev.signet.client.cli.KubeProxyCommand;
 import dev.signet.client.cli.KubeletCommand;
+import dev.signet.client.cli.RecoverCommand;
 import dev.signet.client.cli.RenewCommand;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -37,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       AdminCommand.class,
       CheckExpirationCommand.class,
       RenewCommand.class,
+      RecoverCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -63,7 +65,7 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration or renew");
+        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew or recover");
   }
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,30 @@ public final class Tools {
       throw new IOException(command + " did not finish");
     }
     return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Runs {@code kubectl} on {@code kubeconfig} alone: HOME is {@code home} and $KUBECONFIG empty,
+   * so that no other configuration on the machine is read.
+   */
+  public static Run kubectl(Path kubectl, Path kubeconfig, Path home, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    return run(command, Map.of("HOME", home.toString(), "KUBECONFIG", ""));
+  }
+
+  /**
+   * {@code kubectl config view --raw --flatten -o jsonpath=PATH}: what kubectl makes of the file,
+   * referenced files embedded, so that every kubeconfig yields its data the same way.
+   */
+  public static String jsonpath(Path kubectl, Path kubeconfig, Path home, String path)
+      throws IOException, InterruptedException {
+    Run run = kubectl(kubectl, kubeconfig, home, "config", "view", "--raw", "--flatten", "-o", "jsonpath=" + path);
+    if (run.exitCode() != 0) {
+      throw new IOException("kubectl config view failed on " + kubeconfig + ": " + run.output());
+    }
+    return run.output().strip();
   }
 
   /**

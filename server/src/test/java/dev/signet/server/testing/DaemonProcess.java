@@ -96,7 +96,7 @@ public final class DaemonProcess implements AutoCloseable {
     Process process = start(token, wrapper, environment, jvmOptions, log, mainClass, args);
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
+      killAll(process);
       throw new IOException("signetd " + String.join(" ", args) + " did not finish");
     }
     return new Result(process.exitValue(), out, Files.readString(log));
@@ -137,7 +137,7 @@ public final class DaemonProcess implements AutoCloseable {
     try {
       daemon.port.get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      daemon.process.destroyForcibly();
+      killAll(daemon.process);
       throw new IOException("signetd serve did not become ready: " + Files.readString(log), e);
     }
     return daemon;
@@ -182,21 +182,34 @@ public final class DaemonProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** SIGTERM, then the exit code. */
+  /**
+   * SIGTERM to the JVM, then the exit code. Under a wrapper the signal goes to the wrapper's
+   * children, as faketime forwards none, and the wrapper ends when its child has.
+   */
   public int stop() throws InterruptedException {
-    process.destroy();
+    List<ProcessHandle> children = process.descendants().toList();
+    if (children.isEmpty()) {
+      process.destroy();
+    } else {
+      children.forEach(ProcessHandle::destroy);
+    }
     return awaitExit(Duration.ofSeconds(30));
   }
 
-  /** SIGKILL: no shutdown hooks, no flushing. */
+  /** SIGKILL: no shutdown hooks, no flushing (the JVM first, then any wrapper). */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
+    killAll(process);
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  private static void killAll(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   public int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
+      killAll(process);
       throw new IllegalStateException("signetd did not exit within " + timeout);
     }
     return process.exitValue();
