@@ -11,6 +11,7 @@ import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,22 +30,33 @@ public final class ApiClient implements AutoCloseable {
 
   /** Connects with a client credential (certificate and key files); null ones mean none. */
   public static ApiClient connect(int port, Path caBundle, Path certificate, Path key) throws IOException {
-    SslContextBuilder tls =
-        GrpcSslContexts.forClient()
-            .trustManager(
-                Pem.readCertificates(Files.readString(caBundle)).stream()
-                    .map(X509::parse)
-                    .toArray(X509Certificate[]::new));
-    if (certificate != null) {
-      PrivateKey privateKey = Pem.readPrivateKey(Files.readAllBytes(key));
-      X509Certificate[] chain =
-          Pem.readCertificates(Files.readString(certificate)).stream()
-              .map(X509::parse)
-              .toArray(X509Certificate[]::new);
-      tls.keyManager(privateKey, chain);
+    X509Certificate[] trusted = readCertificates(caBundle);
+    return connect(
+        port,
+        certificate == null
+            ? tls(trusted, null)
+            : tls(trusted, Pem.readPrivateKey(Files.readAllBytes(key)), readCertificates(certificate)));
+  }
+
+  /**
+   * Client TLS settings trusting {@code trusted}, with a credential held in memory ({@code key}
+   * null for none). Many simulated callers keep one each and reconnect with it.
+   */
+  public static SslContext tls(X509Certificate[] trusted, PrivateKey key, X509Certificate... chain) throws IOException {
+    SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(trusted);
+    if (key != null) {
+      tls.keyManager(key, chain);
     }
-    return new ApiClient(
-        NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(tls.build()).build());
+    return tls.build();
+  }
+
+  /** Opens a new channel (its own connection and TLS handshake) with these settings. */
+  public static ApiClient connect(int port, SslContext tls) {
+    return new ApiClient(NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(tls).build());
+  }
+
+  public static X509Certificate[] readCertificates(Path file) throws IOException {
+    return Pem.readCertificates(Files.readString(file)).stream().map(X509::parse).toArray(X509Certificate[]::new);
   }
 
   /** Connects as the operator credential that {@code signetd init} wrote. */
