@@ -8,7 +8,7 @@ public enum ExitCode {
   OK(0, "success"),
   SOFTWARE(1, "unexpected error in signet itself (run again with --verbose and report it)"),
   USAGE(2, "invalid command line"),
-  CONFIG(3, "client configuration or credential file (--config, --ca-bundle, --cert, --key) missing or unreadable"),
+  CONFIG(3, "client configuration or credential file (--config, --ca-bundle, --cert, --key) missing or unreadable, or the credential expired"),
   UNREACHABLE(4, "signetd unreachable, or the TLS handshake with it failed"),
   INVALID_REQUEST(5, "signetd refused the request as invalid (INVALID_ARGUMENT, ALREADY_EXISTS); nothing was issued"),
   DENIED(6, "signetd denied the request: this credential may not ask for it (PERMISSION_DENIED)"),

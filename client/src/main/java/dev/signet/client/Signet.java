@@ -9,6 +9,7 @@ import dev.signet.client.cli.EtcdMemberCommand;
 import dev.signet.client.cli.JoinCommand;
 import dev.signet.client.cli.KubeProxyCommand;
 import dev.signet.client.cli.KubeletCommand;
+import dev.signet.client.cli.RecoverCommand;
 import dev.signet.client.cli.RenewCommand;
 import dev.signet.client.cli.RevokeCommand;
 import dev.signet.client.cli.TokenCommand;
@@ -42,6 +43,7 @@ import picocli.CommandLine.ScopeType;
       AdminCommand.class,
       CheckExpirationCommand.class,
       RenewCommand.class,
+      RecoverCommand.class,
       AgentCommand.class,
       JoinCommand.class,
       TokenCommand.class,
@@ -73,7 +75,7 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, agent, join, token, revoke or crl");
+        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
   }
 
   public static void main(String[] args) {

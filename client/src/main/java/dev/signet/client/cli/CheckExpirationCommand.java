@@ -60,15 +60,18 @@ public final class CheckExpirationCommand implements Callable<Integer> {
       throw new SignetException(ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
     }
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Expiration.Report report;
-    try {
-      report = Expiration.check(root, Instant.now(), warning -> err.println("signet: warning: " + warning));
-    } catch (IOException e) {
-      throw new SignetException(ExitCode.OUTPUT, "cannot read " + root + ": " + SignetException.describe(e), e);
-    }
+    Expiration.Report report = report(root, spec.commandLine().getErr());
     out.print(output.equals("json") ? Expiration.json(report) : Expiration.table(report));
     out.flush();
     return 0;
+  }
+
+  /** Reads {@code root} now; files that exist but cannot be read are warned about on {@code err}. */
+  static Expiration.Report report(Path root, PrintWriter err) {
+    try {
+      return Expiration.check(root, Instant.now(), warning -> err.println("signet: warning: " + warning));
+    } catch (IOException e) {
+      throw new SignetException(ExitCode.OUTPUT, "cannot read " + root + ": " + SignetException.describe(e), e);
+    }
   }
 }

@@ -124,8 +124,9 @@ public final class Provisioner {
             .orElseThrow(
                 () -> new SignetException(
                     ExitCode.USAGE,
-                    "no " + Manifest.FILE + " in " + root + ": signet renews only what it wrote there. Give the"
-                        + " --dir of a signet control-plane, kubelet, kube-proxy, etcd-member or admin run."));
+                    "no " + Manifest.FILE + " in " + root + ": signet renews and recovers only what it wrote"
+                        + " there, as its manifest records what to ask for. Give the --dir of a signet control-plane,"
+                        + " kubelet, kube-proxy, etcd-member or admin run."));
     List<Credential> selected = select(manifest, names);
     if (algorithm.isPresent()) {
       selected = selected.stream().map(c -> c.withKeyAlgorithm(algorithm.get())).toList();

@@ -52,6 +52,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -94,6 +95,7 @@ public final class SignetClient implements AutoCloseable {
               .protocols("TLSv1.3", "TLSv1.2");
       if (settings.hasCredential()) {
         List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
+        refuseExpired(chain.get(0), settings.certificate());
         builder.keyManager(readKey(settings.key()), chain.toArray(new X509Certificate[0]));
       }
       tls = builder.build();
@@ -263,6 +265,21 @@ public final class SignetClient implements AutoCloseable {
       return ders.stream().map(SignetClient::parse).toList();
     } catch (IOException | IllegalArgumentException e) {
       throw credentialProblem(option, file, "not a readable PEM certificate");
+    }
+  }
+
+  /**
+   * signetd would refuse an expired credential in the handshake with a bare TLS alert; saying so
+   * here names the file and the way out, which matters most when a whole node has expired.
+   */
+  private static void refuseExpired(X509Certificate credential, Path file) {
+    Instant notAfter = credential.getNotAfter().toInstant();
+    if (!notAfter.isAfter(Instant.now())) {
+      throw new SignetException(
+          ExitCode.CONFIG,
+          "the credential --cert " + file + " expired at " + notAfter + " and signetd would refuse it. Use a"
+              + " current one: for the operator credential, run `signetd init` on the daemon's host, which"
+              + " replaces an expired operator.crt (keeping the old files as .bak).");
     }
   }
 

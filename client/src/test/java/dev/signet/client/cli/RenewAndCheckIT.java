@@ -169,7 +169,7 @@ class RenewAndCheckIT {
 
     Cli.Result empty = Cli.as(daemon, "renew", "all", "--dir", temp.resolve("nothing").toString());
     assertEquals(2, empty.exitCode(), empty.toString());
-    assertTrue(empty.err().contains("signet renews only what it wrote there"), empty.err());
+    assertTrue(empty.err().contains("signet renews and recovers only what it wrote there"), empty.err());
   }
 
   @Test

@@ -11,10 +11,8 @@ import dev.signet.server.testing.TestDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +73,7 @@ class KubectlIT {
   void kubectlReadsItAndItsCredentialVerifiesAgainstTheKubernetesCa(String file, String user, String server) throws Exception {
     Path kubeconfig = temp.resolve(file);
 
-    Tools.Run view = kubectl(kubeconfig, "config", "view");
+    Tools.Run view = Tools.kubectl(kubectl, kubeconfig, temp, "config", "view");
     assertEquals(0, view.exitCode(), view.output());
     assertTrue(view.output().contains("server: " + server), view.output());
     assertTrue(view.output().contains("current-context: " + user + "@kubernetes"), view.output());
@@ -83,7 +81,6 @@ class KubectlIT {
     assertEquals("kubernetes", jsonpath(kubeconfig, "{.contexts[0].context.cluster}"));
     assertEquals(server, jsonpath(kubeconfig, "{.clusters[0].cluster.server}"));
 
-    // --flatten embeds referenced files, so every kubeconfig yields its data the same way
     byte[] certificatePem = Base64.getDecoder().decode(jsonpath(kubeconfig, "{.users[0].user.client-certificate-data}"));
     byte[] keyPem = Base64.getDecoder().decode(jsonpath(kubeconfig, "{.users[0].user.client-key-data}"));
     byte[] caPem = Base64.getDecoder().decode(jsonpath(kubeconfig, "{.clusters[0].cluster.certificate-authority-data}"));
@@ -102,15 +99,7 @@ class KubectlIT {
   }
 
   private static String jsonpath(Path kubeconfig, String path) throws Exception {
-    Tools.Run run = kubectl(kubeconfig, "config", "view", "--raw", "--flatten", "-o", "jsonpath=" + path);
-    assertEquals(0, run.exitCode(), run.output());
-    return run.output().strip();
-  }
-
-  private static Tools.Run kubectl(Path kubeconfig, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
-    command.addAll(List.of(args));
-    return Tools.run(command, Map.of("HOME", temp.toString(), "KUBECONFIG", ""));
+    return Tools.jsonpath(kubectl, kubeconfig, temp, path);
   }
 
   private static void run(String... args) {

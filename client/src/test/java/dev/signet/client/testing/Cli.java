@@ -5,10 +5,12 @@ import dev.signet.server.testing.TestDaemon;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Runs the signet CLI in-process, as a user would, against a test daemon. */
 public final class Cli {
@@ -35,6 +37,30 @@ public final class Cli {
    */
   public static Result as(TestDaemon daemon, String... args) {
     return run(withConnection(daemon, args));
+  }
+
+  /**
+   * Runs a command in a child JVM started through {@code wrapper} (such as {@code faketime -f
+   * -400d}, which a JVM already running cannot be put under).
+   */
+  public static Result inChildJvm(List<String> wrapper, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(wrapper);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Signet.class.getName()));
+    command.addAll(List.of(args));
+    Path err = Files.createTempFile("signet-", ".err");
+    try {
+      Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+      process.getOutputStream().close();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IOException(command + " did not finish");
+      }
+      return new Result(process.exitValue(), out, Files.readString(err));
+    } finally {
+      Files.deleteIfExists(err);
+    }
   }
 
   public static String[] withConnection(TestDaemon daemon, String... args) {
@@ -65,7 +91,11 @@ public final class Cli {
 
   /** The operator's client configuration, with another server address. */
   public static List<String> connection(TestDaemon daemon, String server) {
-    Path operator = daemon.operatorDirectory();
+    return connection(daemon.operatorDirectory(), server);
+  }
+
+  /** The client configuration signetd init wrote into {@code operator}, with this server address. */
+  public static List<String> connection(Path operator, String server) {
     return List.of("--config", operator.resolve("signet.yaml").toString(), "--server", server);
   }
 }

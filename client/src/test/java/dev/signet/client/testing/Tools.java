@@ -56,6 +56,30 @@ public final class Tools {
   }
 
   /**
+   * Runs {@code kubectl} on {@code kubeconfig} alone: HOME is {@code home} and $KUBECONFIG empty,
+   * so that no other configuration on the machine is read.
+   */
+  public static Run kubectl(Path kubectl, Path kubeconfig, Path home, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    return run(command, Map.of("HOME", home.toString(), "KUBECONFIG", ""));
+  }
+
+  /**
+   * {@code kubectl config view --raw --flatten -o jsonpath=PATH}: what kubectl makes of the file,
+   * referenced files embedded, so that every kubeconfig yields its data the same way.
+   */
+  public static String jsonpath(Path kubectl, Path kubeconfig, Path home, String path)
+      throws IOException, InterruptedException {
+    Run run = kubectl(kubectl, kubeconfig, home, "config", "view", "--raw", "--flatten", "-o", "jsonpath=" + path);
+    if (run.exitCode() != 0) {
+      throw new IOException("kubectl config view failed on " + kubeconfig + ": " + run.output());
+    }
+    return run.output().strip();
+  }
+
+  /**
    * A kubectl that reads kubeconfigs without contacting anything. /usr/bin/kubectl may be a
    * version-picking wrapper that asks the kubeconfig's server for its version even for {@code
    * config view}; the versioned binaries beside its target are plain kubectl. Debian's

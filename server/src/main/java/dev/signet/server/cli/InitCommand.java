@@ -6,7 +6,6 @@ import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
-import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaSetup;
 import dev.signet.server.config.ConfigLoader;
@@ -21,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -29,7 +29,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,14 +43,17 @@ import picocli.CommandLine.Spec;
     description = {
       "Create the CAs in the token (kubernetes, etcd, front-proxy, signet-api) and the",
       "credentials to run and reach the daemon. Safe to run again: existing CAs and",
-      "credentials are kept, only what is missing is made. CA keys are generated inside",
-      "the token and cannot be exported."
+      "credentials are kept, only what is missing is made; the serving and operator",
+      "credentials are also replaced when they expire within 30 days (the old operator",
+      "credential is kept as operator.crt.bak and operator.key.bak). CA keys are",
+      "generated inside the token and cannot be exported."
     },
     mixinStandardHelpOptions = true)
 public final class InitCommand implements Callable<Integer> {
   /** Who issues the credentials init makes, in the ledger and the audit trail. */
   static final Caller INIT_CALLER = Caller.internal("signetd-init");
-  private static final Duration RENEW_SERVER_CREDENTIAL_WITHIN = Duration.ofDays(30);
+  /** The serving and operator credentials are replaced when they expire within this. */
+  private static final Duration RENEW_CREDENTIALS_WITHIN = Duration.ofDays(30);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -80,7 +86,7 @@ public final class InitCommand implements Callable<Integer> {
       CaRegistry cas = components.cas();
       Issuer issuer = components.issuer(cas);
       ensureServerCredential(config, cas, issuer, components, out);
-      ensureOperatorCredential(config, cas, issuer, components.roles, out);
+      ensureOperatorCredential(config, cas, issuer, components, out);
     }
     out.flush();
     return 0;
@@ -110,7 +116,7 @@ public final class InitCommand implements Callable<Integer> {
         X509Certificate current = X509.parse(chain.get(0));
         boolean ours = verifiesUnder(current, signetApiCa);
         boolean fresh =
-            current.getNotAfter().toInstant().isAfter(components.clock.instant().plus(RENEW_SERVER_CREDENTIAL_WITHIN));
+            current.getNotAfter().toInstant().isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN));
         if (ours && fresh) {
           out.println("serving credential " + certificateFile + ": valid until " + current.getNotAfter().toInstant() + ", kept");
           return;
@@ -133,36 +139,78 @@ public final class InitCommand implements Callable<Integer> {
             + ", valid until " + issued.certificate().getNotAfter().toInstant());
   }
 
+  /**
+   * Issues the operator credential when there is none, and replaces it when it has expired or
+   * expires within {@link #RENEW_CREDENTIALS_WITHIN}: after a long shutdown the operator needs a
+   * working credential to recover the cluster, and init, run on the daemon's host with the token,
+   * is the one way to get one without another. The replaced files stay as .bak.
+   */
   private void ensureOperatorCredential(
-      SignetdConfig config, CaRegistry cas, Issuer issuer, RoleMapping roles, PrintWriter out) throws Exception {
+      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out) throws Exception {
     Path directory = config.tls().operatorDirectory();
     Path certificate = directory.resolve("operator.crt");
+    Path key = directory.resolve("operator.key");
+    String name = operatorName;
+    String replaced = "";
     if (Files.exists(certificate)) {
-      out.println("operator credential " + certificate + ": exists, kept");
-      return;
+      List<byte[]> chain = Pem.readCertificates(Files.readString(certificate));
+      X509Certificate current = chain.isEmpty() ? null : X509.parse(chain.get(0));
+      Instant notAfter = current == null ? Instant.MIN : current.getNotAfter().toInstant();
+      if (notAfter.isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN))) {
+        out.println("operator credential " + certificate + ": valid until " + notAfter + ", kept");
+        return;
+      }
+      if (current != null) {
+        // the replacement keeps the operator's name, as the audit trail knows it
+        List<String> names =
+            X509.attributeValues(X500Name.getInstance(current.getSubjectX500Principal().getEncoded()), BCStyle.CN);
+        name = names.size() == 1 ? names.get(0) : name;
+      }
+      backUp(certificate, AtomicFiles.PUBLIC);
+      if (Files.exists(key)) {
+        backUp(key, AtomicFiles.SECRET);
+      }
+      String was =
+          current == null
+              ? "an unreadable one"
+              : (notAfter.isAfter(components.clock.instant()) ? "one expiring at " : "one expired at ") + notAfter;
+      replaced = "; it replaces " + was + ", kept as operator.crt.bak and operator.key.bak";
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
-    String organization = roles.organizationFor(Role.CA_ADMIN);
+    String organization = components.roles.organizationFor(Role.CA_ADMIN);
     Issuer.Issued issued =
         issuer.issue(
             INIT_CALLER,
             new Issuer.Request(
                 Profile.SIGNET_API_CLIENT,
-                new ProfileParameters.SignetClient(operatorName, organization),
-                Csrs.create(keys, operatorName, organization),
+                new ProfileParameters.SignetClient(name, organization),
+                Csrs.create(keys, name, organization),
                 ""));
-    writeKey(directory.resolve("operator.key"), keys);
+    writeKey(key, keys);
     AtomicFiles.write(certificate, Pem.certificate(X509.encoded(issued.certificate())).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
     AtomicFiles.write(
         directory.resolve("ca.crt"),
         Pem.certificates(cas.bundle(TrustDomain.SIGNET_API).stream().map(X509::encoded).toList())
             .getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
-    AtomicFiles.write(directory.resolve("signet.yaml"), clientConfig(config), AtomicFiles.PUBLIC);
+    Path settings = directory.resolve("signet.yaml");
+    if (replaced.isEmpty() || !Files.exists(settings)) {
+      AtomicFiles.write(settings, clientConfig(config), AtomicFiles.PUBLIC);
+    }
     out.println(
-        "operator credential " + certificate + ": issued to " + operatorName + " (ca-admin), valid until "
-            + issued.certificate().getNotAfter().toInstant()
-            + "; client settings in " + directory.resolve("signet.yaml"));
+        "operator credential " + certificate + ": issued to " + name + " (ca-admin), valid until "
+            + issued.certificate().getNotAfter().toInstant() + replaced
+            + "; client settings in " + settings);
+  }
+
+  /** Copies {@code file} to {@code file.bak}, one generation, with {@code mode}. */
+  private static void backUp(Path file, Set<PosixFilePermission> mode) throws IOException {
+    byte[] content = Files.readAllBytes(file);
+    try {
+      AtomicFiles.write(file.resolveSibling(file.getFileName() + ".bak"), content, mode);
+    } finally {
+      Arrays.fill(content, (byte) 0);
+    }
   }
 
   /** The connection settings for {@code signet --config}, relative to their own directory. */

@@ -2,6 +2,7 @@ package dev.signet.server.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,41 @@ class SignetdIT {
       assertEquals(4, client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesCount());
     }
     assertEquals(2, LedgerRows.of(token).count("profile = 'kubelet-client' AND state = 'ISSUED'"));
+  }
+
+  /**
+   * After a long shutdown the operator's credential has expired with everything else; init, run
+   * again, is how the operator gets a working one, so it replaces one that expires within 30 days
+   * (under the same name, the old files kept as .bak) and keeps one that does not.
+   */
+  @Test
+  void initReplacesAnOperatorCredentialExpiringWithin30DaysAndKeepsTheOldOne() throws Exception {
+    TestToken token = TestToken.create(temp.resolve("hsm"), "reinit");
+    Path config = new DaemonConfig().apiCredentialValidity("240h").writeTo(token);
+    Path operator = token.directory().resolve("operator");
+    assertEquals(0, DaemonProcess.run(token, List.of(), "init", "-c", config.toString(), "--operator", "alice").exitCode());
+    String oldCertificate = Files.readString(operator.resolve("operator.crt"));
+    String oldKey = Files.readString(operator.resolve("operator.key"));
+
+    DaemonProcess.Result again = DaemonProcess.init(token, config);
+    assertTrue(again.stdout().contains("operator.crt: issued to alice (ca-admin)"), again.stdout());
+    assertTrue(again.stdout().contains("it replaces one expiring at"), again.stdout());
+    assertTrue(again.stdout().contains("kept as operator.crt.bak and operator.key.bak"), again.stdout());
+    assertEquals(oldCertificate, Files.readString(operator.resolve("operator.crt.bak")));
+    assertEquals(oldKey, Files.readString(operator.resolve("operator.key.bak")));
+    assertEquals(AtomicFiles.SECRET, Files.getPosixFilePermissions(operator.resolve("operator.key.bak")));
+    assertNotEquals(oldKey, Files.readString(operator.resolve("operator.key")), "a new key");
+    try (DaemonProcess daemon = DaemonProcess.serve(token, config);
+        ApiClient client = ApiClient.asOperator(token, daemon.port())) {
+      assertEquals(4, client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesCount());
+    }
+
+    Path longer = new DaemonConfig().apiCredentialValidity("1440h").writeTo(token);
+    DaemonProcess.init(token, longer);
+    String replaced = Files.readString(operator.resolve("operator.crt"));
+    DaemonProcess.Result kept = DaemonProcess.init(token, longer);
+    assertTrue(kept.stdout().contains("operator.crt: valid until "), kept.stdout());
+    assertEquals(replaced, Files.readString(operator.resolve("operator.crt")));
   }
 
   @Test

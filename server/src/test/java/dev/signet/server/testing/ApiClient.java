@@ -6,11 +6,19 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.common.Pem;
 import dev.signet.server.cli.RunningDaemon;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 
 /** A real mutual-TLS gRPC client of a test daemon on loopback. */
@@ -24,6 +32,28 @@ public final class ApiClient implements AutoCloseable {
   /** Connects with a client credential (certificate and key files); null ones mean none. */
   public static ApiClient connect(int port, Path caBundle, Path certificate, Path key) throws IOException {
     return new ApiClient(RunningDaemon.channel("127.0.0.1", port, caBundle, certificate, key));
+  }
+
+  /**
+   * Client TLS settings trusting {@code trusted}, with a credential held in memory ({@code key}
+   * null for none). Many simulated callers (the fleet benchmark) keep one each and reconnect with it.
+   */
+  public static SslContext tls(X509Certificate[] trusted, PrivateKey key, X509Certificate... chain) throws IOException {
+    SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(trusted);
+    if (key != null) {
+      tls.keyManager(key, chain);
+    }
+    return tls.build();
+  }
+
+  /** Opens a new channel (its own connection and TLS handshake) with these settings. */
+  public static ApiClient connect(int port, SslContext tls) {
+    return new ApiClient(NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(tls).build());
+  }
+
+  /** The certificates of a PEM file. */
+  public static X509Certificate[] readCertificates(Path file) throws IOException {
+    return Pem.readCertificates(Files.readString(file)).stream().map(X509::parse).toArray(X509Certificate[]::new);
   }
 
   /** Connects as the operator credential that {@code signetd init} wrote. */

@@ -45,7 +45,7 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** issuance.apiCredentialValidity: the lifetime of Signet API credentials. */
+  /** issuance.apiCredentialValidity: Signet API credentials, the operator's and the daemon's included. */
   public DaemonConfig apiCredentialValidity(String validity) {
     this.apiCredentialValidity = validity;
     return this;

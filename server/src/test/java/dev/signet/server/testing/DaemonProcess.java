@@ -81,11 +81,22 @@ public final class DaemonProcess implements AutoCloseable {
   public static Result runMain(
       TestToken token, Map<String, String> environment, List<String> jvmOptions, String mainClass, String... args)
       throws IOException, InterruptedException {
+    return runWrapped(token, List.of(), environment, jvmOptions, mainClass, args);
+  }
+
+  private static Result runWrapped(
+      TestToken token,
+      List<String> wrapper,
+      Map<String, String> environment,
+      List<String> jvmOptions,
+      String mainClass,
+      String... args)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
-    Process process = start(token, environment, jvmOptions, log, mainClass, args);
+    Process process = start(token, wrapper, environment, jvmOptions, log, mainClass, args);
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
+      killAll(process);
       throw new IOException("signetd " + String.join(" ", args) + " did not finish");
     }
     return new Result(process.exitValue(), out, Files.readString(log));
@@ -93,7 +104,16 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Runs {@code signetd init} and fails unless it succeeds. */
   public static Result init(TestToken token, Path config) throws IOException, InterruptedException {
-    Result result = run(token, List.of(), "init", "-c", config.toString());
+    return init(token, config, List.of());
+  }
+
+  /**
+   * Runs {@code signetd init} under {@code wrapper}, a command that runs the JVM (such as {@code
+   * faketime -f -400d}), and fails unless it succeeds.
+   */
+  public static Result init(TestToken token, Path config, List<String> wrapper)
+      throws IOException, InterruptedException {
+    Result result = runWrapped(token, wrapper, Map.of(), List.of(), SIGNETD, "init", "-c", config.toString());
     if (result.exitCode() != 0) {
       throw new IOException("signetd init failed (" + result.exitCode() + "): " + result.stderr());
     }
@@ -103,15 +123,21 @@ public final class DaemonProcess implements AutoCloseable {
   /** Starts {@code signetd serve} and waits until it accepts calls. */
   public static DaemonProcess serve(TestToken token, Path config, String... jvmOptions)
       throws IOException, InterruptedException {
+    return serve(token, config, List.of(), jvmOptions);
+  }
+
+  /** Starts {@code signetd serve} under {@code wrapper} (see {@link #init(TestToken, Path, List)}). */
+  public static DaemonProcess serve(TestToken token, Path config, List<String> wrapper, String... jvmOptions)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-serve-", ".log");
     DaemonProcess daemon =
         new DaemonProcess(
-            start(token, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
+            start(token, wrapper, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
             log);
     try {
       daemon.port.get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      daemon.process.destroyForcibly();
+      killAll(daemon.process);
       throw new IOException("signetd serve did not become ready: " + Files.readString(log), e);
     }
     return daemon;
@@ -119,13 +145,14 @@ public final class DaemonProcess implements AutoCloseable {
 
   private static Process start(
       TestToken token,
+      List<String> wrapper,
       Map<String, String> environment,
       List<String> jvmOptions,
       Path log,
       String mainClass,
       String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--add-modules=jdk.crypto.cryptoki");
     command.add("--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
@@ -155,21 +182,34 @@ public final class DaemonProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** SIGTERM, then the exit code. */
+  /**
+   * SIGTERM to the JVM, then the exit code. Under a wrapper the signal goes to the wrapper's
+   * children, as faketime forwards none, and the wrapper ends when its child has.
+   */
   public int stop() throws InterruptedException {
-    process.destroy();
+    List<ProcessHandle> children = process.descendants().toList();
+    if (children.isEmpty()) {
+      process.destroy();
+    } else {
+      children.forEach(ProcessHandle::destroy);
+    }
     return awaitExit(Duration.ofSeconds(30));
   }
 
-  /** SIGKILL: no shutdown hooks, no flushing. */
+  /** SIGKILL: no shutdown hooks, no flushing (the JVM first, then any wrapper). */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
+    killAll(process);
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  private static void killAll(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   public int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
+      killAll(process);
       throw new IllegalStateException("signetd did not exit within " + timeout);
     }
     return process.exitValue();
