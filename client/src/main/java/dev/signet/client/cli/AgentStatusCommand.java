@@ -38,18 +38,11 @@ public final class AgentStatusCommand implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "DIR", description = "The agent's directory, e.g. /etc/kubernetes. Required.")
   Path dir;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      defaultValue = "table",
-      description = "table (default) or json.")
-  String output;
+  @Mixin OutputFormatOption format;
 
   @Override
   public Integer call() {
-    if (!output.equals("table") && !output.equals("json")) {
-      throw new SignetException(ExitCode.USAGE, "--output must be table or json, not '" + output + "'");
-    }
+    boolean json = format.json();
     Path root = directory(dir);
     PrintWriter out = spec.commandLine().getOut();
     try {
@@ -59,7 +52,7 @@ public final class AgentStatusCommand implements Callable<Integer> {
             ExitCode.USAGE,
             "no " + AgentState.FILE + " in " + root + ": no agent has run there yet (signet agent --dir " + root + ").");
       }
-      out.print(output.equals("json") ? AgentState.readText(root).orElseThrow() : state.get().table(Instant.now()));
+      out.print(json ? AgentState.readText(root).orElseThrow() : state.get().table(Instant.now()));
     } catch (IOException e) {
       throw new SignetException(ExitCode.OUTPUT, "cannot read the agent state in " + root + ": " + SignetException.describe(e), e);
     }

@@ -43,25 +43,18 @@ public final class CheckExpirationCommand implements Callable<Integer> {
       description = "The directory to check. Default: /etc/kubernetes.")
   Path dir;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      defaultValue = "table",
-      description = "table (default) or json.")
-  String output;
+  @Mixin OutputFormatOption format;
 
   @Override
   public Integer call() {
-    if (!output.equals("table") && !output.equals("json")) {
-      throw new SignetException(ExitCode.USAGE, "--output must be table or json, not '" + output + "'");
-    }
+    boolean json = format.json();
     Path root = dir.toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) {
       throw new SignetException(ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
     }
     PrintWriter out = spec.commandLine().getOut();
     Expiration.Report report = report(root, spec.commandLine().getErr());
-    out.print(output.equals("json") ? Expiration.json(report) : Expiration.table(report));
+    out.print(json ? Expiration.json(report) : Expiration.table(report));
     out.flush();
     return 0;
   }
