@@ -2,6 +2,7 @@ package dev.signet.server.auth;
 
 import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
+import dev.signet.server.profile.Names;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class IssuancePolicy {
     if (profile == Profile.KUBELET_SERVING) {
       List<String> registered = nodes.find(own.get()).map(Nodes.Node::addresses).orElse(List.of());
       for (String address : parameters.chosenNames()) {
-        if (!registered.contains(address)) {
+        if (!Names.isAmong(address, registered)) {
           return deny(
               "ADDRESS_NOT_REGISTERED",
               "node " + own.get() + " may not request a certificate for " + address
@@ -146,7 +147,8 @@ public final class IssuancePolicy {
                   && credential.identity().equals(Caller.NODE_PREFIX + node);
           case KUBELET_CLIENT -> parameters.nodeName().equals(node);
           case KUBELET_SERVING ->
-              parameters.nodeName().equals(node) && grant.addresses().containsAll(parameters.chosenNames());
+              parameters.nodeName().equals(node)
+                  && parameters.chosenNames().stream().allMatch(name -> Names.isAmong(name, grant.addresses()));
           default -> false;
         };
     return allowed

@@ -3,6 +3,7 @@ package dev.signet.server.profile;
 import com.google.common.net.InetAddresses;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -81,6 +82,19 @@ public final class Names {
       return false;
     }
     return text.contains(":") == (InetAddresses.forString(text) instanceof java.net.Inet6Address);
+  }
+
+  /**
+   * Whether {@code name} is one of {@code names}: IP addresses compare as addresses, so a node
+   * registered as {@code 2001:db8::1} may ask for {@code 2001:db8:0:0::1}; DNS names compare
+   * exactly (they are lowercase by rule).
+   */
+  public static boolean isAmong(String name, List<String> names) {
+    if (!isIpAddress(name)) {
+      return names.contains(name);
+    }
+    InetAddress address = InetAddresses.forString(name);
+    return names.stream().anyMatch(other -> isIpAddress(other) && InetAddresses.forString(other).equals(address));
   }
 
   /** Parses an IP literal (never a DNS lookup). */

@@ -19,7 +19,7 @@ class IssuancePolicyTest {
         @Override
         public Optional<Node> find(String name) {
           return name.equals("worker-1")
-              ? Optional.of(new Node("worker-1", List.of("worker-1.example.test", "192.0.2.11"), "op", Instant.EPOCH))
+              ? Optional.of(new Node("worker-1", List.of("worker-1.example.test", "192.0.2.11", "2001:db8::11"), "op", Instant.EPOCH))
               : Optional.empty();
         }
 
@@ -59,6 +59,18 @@ class IssuancePolicyTest {
     assertEquals(Optional.of("ADDRESS_NOT_REGISTERED"), rule(node, Profile.KUBELET_SERVING,
         new ProfileParameters.KubeletServing("worker-1", List.of("192.0.2.12"))));
     assertEquals(Optional.of("PROFILE_NOT_ALLOWED"), rule(node, Profile.ADMIN, new ProfileParameters.None()));
+  }
+
+  @Test
+  void registeredAddressesCompareAsAddressesHoweverTheyAreWritten() throws Exception {
+    Caller node = caller("system:node:worker-1", Role.NODE);
+    assertEquals(Optional.empty(), rule(node, Profile.KUBELET_SERVING,
+        new ProfileParameters.KubeletServing("worker-1", List.of("2001:db8:0:0:0:0:0:11", "worker-1.example.test"))));
+    assertEquals(Optional.of("ADDRESS_NOT_REGISTERED"), rule(node, Profile.KUBELET_SERVING,
+        new ProfileParameters.KubeletServing("worker-1", List.of("2001:db8::12"))));
+    Caller joining = Caller.joining(new Caller.TokenGrant("abcdefgh", "new-1", List.of("2001:db8::31")));
+    assertEquals(Optional.empty(), rule(joining, Profile.KUBELET_SERVING,
+        new ProfileParameters.KubeletServing("new-1", List.of("2001:0db8::0031"))));
   }
 
   @Test
