@@ -48,7 +48,9 @@ public final class CrlCommand implements Runnable {
       footer = {
         "%nExample: etcd refusing revoked client certificates",
         "  signet crl fetch --trust-domain etcd --out /etc/kubernetes/pki/etcd/crl.pem",
-        "  etcd ... --client-crl-file /etc/kubernetes/pki/etcd/crl.pem"
+        "  etcd ... --client-crl-file /etc/kubernetes/pki/etcd/crl.pem",
+        "%nDuring a CA rotation, also the previous CA's (generation from signetd ca status):",
+        "  signet crl fetch --trust-domain etcd --generation 1 --out /etc/kubernetes/pki/etcd/crl-1.pem"
       })
   public static final class Fetch implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -61,6 +63,14 @@ public final class CrlCommand implements Runnable {
         defaultValue = "kubernetes",
         description = "Whose CA: kubernetes (default), etcd, front-proxy or signet-api.")
     String trustDomain;
+
+    @Option(
+        names = "--generation",
+        paramLabel = "N",
+        defaultValue = "0",
+        description = "Which generation of the CA (signetd ca status lists them): during a rotation the previous CA's"
+            + " revocations are in its own CRL. Default: the CA that signs now.")
+    int generation;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write (mode 0644).")
     Path out;
@@ -87,7 +97,7 @@ public final class CrlCommand implements Runnable {
       };
       GetCrlResponse crl;
       try (SignetClient client = connection.connect()) {
-        crl = client.crl(domain);
+        crl = client.crl(domain, generation);
       }
       byte[] der = crl.getCrlDer().toByteArray();
       Path file = out.toAbsolutePath().normalize();
@@ -98,7 +108,8 @@ public final class CrlCommand implements Runnable {
       }
       Instant nextUpdate = Instant.ofEpochSecond(crl.getNextUpdate().getSeconds());
       spec.commandLine().getOut().println(
-          "wrote " + file + ": CRL number " + crl.getNumber() + " of the " + Kind.domainId(domain) + " CA, next update "
+          "wrote " + file + ": CRL number " + crl.getNumber() + " of the " + Kind.domainId(domain) + " CA (generation "
+              + crl.getGeneration() + "), next update "
               + Times.format(nextUpdate));
       return 0;
     }

@@ -206,9 +206,9 @@ public final class SignetClient implements AutoCloseable {
     return call("Revoke", () -> deadline(LedgerGrpc.newBlockingStub(channel)).revoke(request));
   }
 
-  /** The current CRL of the trust domain's CA. */
-  public GetCrlResponse crl(TrustDomain domain) {
-    GetCrlRequest request = GetCrlRequest.newBuilder().setTrustDomain(domain).build();
+  /** The current CRL of a generation of the trust domain's CA (0: the one that signs now). */
+  public GetCrlResponse crl(TrustDomain domain, int generation) {
+    GetCrlRequest request = GetCrlRequest.newBuilder().setTrustDomain(domain).setGeneration(generation).build();
     return call("GetCrl", () -> deadline(LedgerGrpc.newBlockingStub(channel)).getCrl(request));
   }
 

@@ -98,6 +98,7 @@ class EtcdCrlIT {
     assertTrue(revoked.out().contains("KEY_COMPROMISE"), revoked.toString());
     Cli.Result fetched = Cli.as(daemon, "crl", "fetch", "--trust-domain", "etcd", "--out", crl.toString());
     assertSucceeds(fetched);
+    assertTrue(fetched.out().contains("of the etcd CA (generation 1)"), fetched.toString());
 
     // OpenSSL, with the CRL, agrees before etcd is asked.
     Tools.Run crlCheck =

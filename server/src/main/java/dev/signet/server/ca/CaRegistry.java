@@ -112,6 +112,19 @@ public final class CaRegistry {
     return byDomain.get(domain);
   }
 
+  /**
+   * A generation of the domain's CA that still counts (not retired): {@code number}, or the active
+   * one for 0; empty when there is none such.
+   */
+  public Optional<Generation> inUse(TrustDomain domain, int number) {
+    if (number == 0) {
+      return Optional.of(active(domain));
+    }
+    return byDomain.get(domain).stream()
+        .filter(g -> g.number() == number && g.state() != CaGenerations.State.RETIRED)
+        .findFirst();
+  }
+
   /** Every distinct CA not retired. */
   public Collection<IssuingCa> all() {
     Map<String, IssuingCa> cas = new LinkedHashMap<>();

@@ -89,17 +89,28 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
       TrustDomain domain =
           Protos.trustDomain(request.getTrustDomain())
               .orElseThrow(() -> new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "trust_domain is required"));
-      Crls.Crl crl;
+      if (request.getGeneration() < 0) {
+        throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "generation must be 0 (the active CA) or a generation number");
+      }
+      Optional<CrlPublisher.Served> served;
       try {
-        crl = crls.current(domain);
+        served = crls.current(domain, request.getGeneration());
       } catch (LedgerException | SigningException e) {
         throw new IssuanceException.Unavailable("CRL_UNAVAILABLE", "no CRL can be served right now; retry", e);
       }
+      Crls.Crl crl =
+          served
+              .orElseThrow(() -> new IssuanceException.NotFound(
+                  "NO_SUCH_CA",
+                  "generation " + request.getGeneration() + " of the " + domain.configKey()
+                      + " CA is retired or unknown; GetCaStatus lists the generations"))
+              .crl();
       return GetCrlResponse.newBuilder()
           .setCrlDer(ByteString.copyFrom(crl.der()))
           .setNumber(crl.number())
           .setThisUpdate(Protos.timestamp(crl.thisUpdate()))
           .setNextUpdate(Protos.timestamp(crl.nextUpdate()))
+          .setGeneration(served.get().generation())
           .build();
     });
   }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -75,11 +76,21 @@ public final class CrlPublisher implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::refreshStale, 0, period, TimeUnit.MILLISECONDS);
   }
 
-  /** The newest CRL of a trust domain's CA, made now if there is none yet. */
-  public Crls.Crl current(TrustDomain domain) throws LedgerException, SigningException {
-    IssuingCa ca = cas.issuer(domain);
+  /** A CRL as served: which generation of its domain's CA signed it. */
+  public record Served(int generation, Crls.Crl crl) {}
+
+  /**
+   * The newest CRL of a generation of a domain's CA (0: the one that signs now), made now if there
+   * is none yet; empty when that generation is retired or unknown.
+   */
+  public Optional<Served> current(TrustDomain domain, int generation) throws LedgerException, SigningException {
+    Optional<CaRegistry.Generation> found = cas.inUse(domain, generation);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    IssuingCa ca = found.get().ca();
     var latest = crls.latest(ca.keyId());
-    return latest.isPresent() ? latest.get() : publish(ca);
+    return Optional.of(new Served(found.get().number(), latest.isPresent() ? latest.get() : publish(ca)));
   }
 
   /** Publishes a new CRL of {@code ca} soon; calls close together are served by one CRL. */

@@ -11,6 +11,8 @@ import dev.signet.api.v1.CaState;
 import dev.signet.api.v1.CaStatus;
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCaStatusRequest;
+import dev.signet.api.v1.GetCrlRequest;
+import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.IssueEtcdHealthcheckClientRequest;
 import dev.signet.api.v1.IssueKubeletClientRequest;
@@ -27,12 +29,19 @@ import dev.signet.server.testing.TestDaemon;
 import dev.signet.server.x509.X509;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,13 +113,40 @@ class CaRotationIT {
       // revoke what the old CA issued (init's credentials live under signet-api, not here)
       for (String serial : daemon.ledger().serials("trust_domain = 'KUBERNETES' AND issuer_key_id <> '"
           + keyId(status.getGenerations(1).getCertificateDer()) + "' AND state = 'ISSUED'")) {
-        operator.ledger().revoke(RevokeRequest.newBuilder().setSerial(serial).build());
+        operator.ledger().revoke(RevokeRequest.newBuilder().setSerial(serial).setWaitForCrl(true).build());
       }
+      // The old CA's revocations are in its own CRL, which stays available while it is trusted.
+      X509Certificate oldCa = X509.parse(status.getGenerations(0).getCertificateDer().toByteArray());
+      X509Certificate newCa = X509.parse(status.getGenerations(1).getCertificateDer().toByteArray());
+      GetCrlResponse oldCrl = crl(operator, 1);
+      assertEquals(1, oldCrl.getGeneration());
+      assertTrue(revokedSerials(oldCrl, oldCa).contains(new BigInteger(old.getSerial(), 16)), "the old CA's CRL lists it");
+      GetCrlResponse activeCrl = crl(operator, 0);
+      assertEquals(2, activeCrl.getGeneration());
+      assertEquals(Set.of(), revokedSerials(activeCrl, newCa), "the new CA revoked nothing");
+
       CaStatus retired = rotate(operator, TrustDomain.TRUST_DOMAIN_KUBERNETES, RotationPhase.ROTATION_PHASE_RETIRE);
       assertEquals(CaState.CA_STATE_RETIRED, retired.getGenerations(0).getState());
       assertEquals(0, retired.getGenerations(0).getLiveCertificates());
-      assertTrue(old.getSerial().length() > 0);
+      StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> crl(operator, 1));
+      assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+      assertTrue(gone.getStatus().getDescription().contains("generation 1 of the kubernetes CA is retired"),
+          gone.getStatus().getDescription());
     }
+  }
+
+  private static GetCrlResponse crl(ApiClient client, int generation) {
+    return client.ledger().getCrl(GetCrlRequest.newBuilder()
+        .setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES).setGeneration(generation).build());
+  }
+
+  /** The serials a CRL lists, once its signature is checked with {@code ca}'s key. */
+  private static Set<BigInteger> revokedSerials(GetCrlResponse response, X509Certificate ca) throws Exception {
+    X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+        .generateCRL(new ByteArrayInputStream(response.getCrlDer().toByteArray()));
+    crl.verify(ca.getPublicKey());
+    Set<? extends X509CRLEntry> entries = crl.getRevokedCertificates();
+    return entries == null ? Set.of() : entries.stream().map(X509CRLEntry::getSerialNumber).collect(Collectors.toSet());
   }
 
   @Test
