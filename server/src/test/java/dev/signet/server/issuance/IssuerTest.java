@@ -357,6 +357,42 @@ class IssuerTest {
   }
 
   @Test
+  void anAuditEventThatCannotBeWrittenMeansTheSignedCertificateIsNotReturned() throws Exception {
+    // The database itself refuses the approval's audit event, as a full disk would.
+    sql("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN NEW.reason = 'ISSUED'"
+        + " BEGIN SELECT RAISE(ABORT, 'audit storage refused the write'); END");
+
+    IssuanceException.Unavailable e =
+        assertThrows(
+            IssuanceException.Unavailable.class,
+            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+
+    assertEquals("LEDGER_UNAVAILABLE", e.reason());
+    assertEquals(1, ca.key.signCalls(), "signed, then held back");
+    assertEquals(0, count("state = 'ISSUED' OR certificate_der IS NOT NULL"), "the certificate and its event commit together");
+    assertEquals(1, count("state = 'INTENT'"), "start-up reconciliation settles the intent");
+    assertEquals(1, auditCount("decision = 'FAILED' AND reason = 'LEDGER_UNAVAILABLE'"), "the refusal is audited");
+  }
+
+  @Test
+  void aCertificateThatCannotBeStoredAfterSigningIsNotReturned() throws Exception {
+    // Boulder's test: the final write fails after the token has signed.
+    sql("CREATE TRIGGER refuse_issued BEFORE UPDATE ON certificates WHEN NEW.state = 'ISSUED'"
+        + " BEGIN SELECT RAISE(ABORT, 'storage refused the certificate'); END");
+
+    IssuanceException.Unavailable e =
+        assertThrows(
+            IssuanceException.Unavailable.class,
+            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+
+    assertEquals("LEDGER_UNAVAILABLE", e.reason());
+    assertEquals(1, ca.key.signCalls());
+    assertEquals(0, count("certificate_der IS NOT NULL"));
+    assertEquals(1, count("state = 'INTENT'"));
+    assertEquals(0, auditCount("reason = 'ISSUED'"), "no approval recorded for a certificate nobody received");
+  }
+
+  @Test
   void csrCarryingTheCaKeyIsRefusedBeforeSigning() throws Exception {
     IssuanceException.InvalidRequest e =
         assertThrows(
@@ -569,6 +605,21 @@ class IssuerTest {
         ResultSet rows = query.executeQuery()) {
       rows.next();
       return rows.getInt(1);
+    }
+  }
+
+  private int auditCount(String condition) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
+        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM audit_events WHERE " + condition);
+        ResultSet rows = query.executeQuery()) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private void sql(String statement) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile)) {
+      connection.createStatement().execute(statement);
     }
   }
 
