@@ -13,12 +13,14 @@ import java.util.List;
  */
 public final class PostgresDeployment {
   private final PostgresServer database;
+  private final String url;
   private final TestToken token;
   private final Path directory;
   private final Path passwordFile;
 
-  private PostgresDeployment(PostgresServer database, TestToken token, Path directory, Path passwordFile) {
+  private PostgresDeployment(PostgresServer database, String url, TestToken token, Path directory, Path passwordFile) {
     this.database = database;
+    this.url = url;
     this.token = token;
     this.directory = directory;
     this.passwordFile = passwordFile;
@@ -27,9 +29,15 @@ public final class PostgresDeployment {
   /** Creates a token labelled {@code label} in {@code directory} and runs {@code signetd init}. */
   public static PostgresDeployment create(PostgresServer database, Path directory, String label)
       throws IOException, InterruptedException {
+    return create(database, database.url(), directory, label);
+  }
+
+  /** As above, with signetd reaching the database at {@code url} (through a proxy, say). */
+  public static PostgresDeployment create(PostgresServer database, String url, Path directory, String label)
+      throws IOException, InterruptedException {
     TestToken token = TestToken.create(directory.resolve("hsm"), label);
     Path passwordFile = database.writePasswordFile(directory.resolve("ledger.password"));
-    PostgresDeployment deployment = new PostgresDeployment(database, token, directory, passwordFile);
+    PostgresDeployment deployment = new PostgresDeployment(database, url, token, directory, passwordFile);
     DaemonProcess.init(token, deployment.config(0));
     return deployment;
   }
@@ -43,7 +51,7 @@ public final class PostgresDeployment {
         new DaemonConfig()
             // room for the 32-way race on one bootstrap token across replicas
             .enrollmentCalls(64)
-            .postgresLedger(database.url(), PostgresServer.USER, passwordFile);
+            .postgresLedger(url, PostgresServer.USER, passwordFile);
     if (n == 0) {
       return config.writeTo(token);
     }

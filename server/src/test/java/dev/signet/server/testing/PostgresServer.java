@@ -103,6 +103,11 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /** The port it listens on, on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
   /** The JDBC URL of {@link #DATABASE}. */
   public String url() {
     return url(DATABASE);
