@@ -41,7 +41,7 @@ public final class AuditVerifier {
 
   /** Checks the chain, and its checkpoints when {@code checkpointKey} is given. */
   public static Report verify(Database database, Optional<CheckpointKey> checkpointKey) throws LedgerException {
-    try (Connection connection = database.connection()) {
+    try (Connection connection = database.snapshotConnection()) {
       Report report = verify(connection, checkpointKey);
       connection.commit();
       return report;

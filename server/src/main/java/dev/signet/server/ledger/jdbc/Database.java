@@ -159,6 +159,19 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * A connection whose transaction reads one snapshot throughout, for a check that spans several
+   * queries while writers go on (verifying a live daemon's audit trail). PostgreSQL's default
+   * isolation lets each statement see newer commits; SQLite's WAL read transaction is a snapshot.
+   */
+  public Connection snapshotConnection() throws SQLException {
+    Connection connection = pool.getConnection();
+    if (engine == Engine.POSTGRESQL) {
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    }
+    return connection;
+  }
+
+  /**
    * Runs a write and returns once it is durably committed. Writes run one after another on a
    * single writer, which commits all writes waiting at that moment together (see {@link
    * GroupCommitter}); each write is atomic on its own.

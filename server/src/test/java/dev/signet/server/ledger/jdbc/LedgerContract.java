@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -216,6 +217,34 @@ abstract class LedgerContract {
     Database database = another(first, config);
     assertChainIntact(database, 400);
     assertEquals(400, count(database, "SELECT COUNT(DISTINCT request_id) FROM audit_events"));
+  }
+
+  @Test
+  void verifyingWhileEventsAreAppendedFindsTheChainIntact() throws Exception {
+    // An auditor verifies a live daemon's trail (VerifyAudit): the chain grows meanwhile.
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    JdbcAuditLog audit = new JdbcAuditLog(database);
+    AtomicBoolean appending = new AtomicBoolean(true);
+    List<Callable<Integer>> work = new ArrayList<>();
+    work.add(() -> {
+      for (int i = 0; i < 300; i++) {
+        audit.record(event(Decision.DENIED, "", "live-" + i));
+      }
+      appending.set(false);
+      return 0;
+    });
+    work.add(() -> {
+      int verified = 0;
+      while (appending.get() || verified == 0) {
+        AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
+        assertTrue(report.intact(), "verified during appends: " + report.problem());
+        verified++;
+      }
+      return verified;
+    });
+    assertTrue(Concurrently.run(work).get(1) > 1, "several verifications overlapped the appends");
+    assertChainIntact(database, 300);
   }
 
   // --- nodes and bootstrap tokens --------------------------------------------------------------
