@@ -29,7 +29,8 @@ public final class AuditCommand {
         "Recomputes each event's hash from its fields and its predecessor, and checks each",
         "checkpoint's signature with the audit key in the token (so it needs the PIN, like",
         "serve). Reports the first broken link: a missing, altered or reordered event, a",
-        "truncated chain, or a forged checkpoint. Exit code 0 when intact, 6 when broken."
+        "truncated chain, or a forged checkpoint. Exit code 0 when intact, 6 when broken.",
+        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes nothing."
       },
       mixinStandardHelpOptions = true)
   static final class Verify implements Callable<Integer> {
@@ -42,7 +43,7 @@ public final class AuditCommand {
     public Integer call() throws Exception {
       SignetdConfig config = ConfigLoader.load(configFile);
       PrintWriter out = spec.commandLine().getOut();
-      try (Components components = Components.open(config)) {
+      try (Components components = Components.openToRead(config)) {
         AuditVerifier.Report report =
             AuditVerifier.verify(components.database, Optional.of(components.auditKey().checkpointKey()));
         if (report.intact()) {

@@ -81,6 +81,21 @@ final class Components implements AutoCloseable {
 
   /** Logs in to the token (once) and opens the ledger. */
   static Components open(SignetdConfig config) throws TokenException, LedgerException, IOException {
+    return open(config, Database::open);
+  }
+
+  /** As {@link #open}, for reading beside a running daemon (see {@link Database#openToRead}). */
+  static Components openToRead(SignetdConfig config) throws TokenException, LedgerException, IOException {
+    return open(config, Database::openToRead);
+  }
+
+  /** How a command opens the ledger. */
+  private interface LedgerOpener {
+    Database open(SignetdConfig.Ledger config) throws LedgerException;
+  }
+
+  private static Components open(SignetdConfig config, LedgerOpener ledger)
+      throws TokenException, LedgerException, IOException {
     char[] pin = config.hsm().pin().read();
     Pkcs11Token token;
     try {
@@ -91,7 +106,7 @@ final class Components implements AutoCloseable {
       Arrays.fill(pin, '\0');
     }
     try {
-      return new Components(config, token, Database.open(config.ledger()));
+      return new Components(config, token, ledger.open(config.ledger()));
     } catch (LedgerException | RuntimeException e) {
       token.close();
       throw e;

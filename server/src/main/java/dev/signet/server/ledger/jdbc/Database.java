@@ -64,12 +64,28 @@ public final class Database implements AutoCloseable {
 
   /** Connects, checks durability and brings the schema up to date. */
   public static Database open(SignetdConfig.Ledger config) throws LedgerException {
+    return open(config, true);
+  }
+
+  /**
+   * Connects to read beside a running daemon ({@code signetd audit verify}): the embedded ledger
+   * is not locked (SQLite lets readers in while one process writes) and the schema is not touched.
+   */
+  public static Database openToRead(SignetdConfig.Ledger config) throws LedgerException {
+    return open(config, false);
+  }
+
+  private static Database open(SignetdConfig.Ledger config, boolean owner) throws LedgerException {
     Engine engine = config.url().startsWith("jdbc:sqlite:") ? Engine.SQLITE : Engine.POSTGRESQL;
     FileLock lock = null;
     if (engine == Engine.SQLITE) {
       Path file = Path.of(config.url().substring("jdbc:sqlite:".length()));
-      createPrivately(file);
-      lock = lockExclusively(file);
+      if (owner) {
+        createPrivately(file);
+        lock = lockExclusively(file);
+      } else if (!Files.isRegularFile(file)) {
+        throw new LedgerException("there is no ledger at " + file + ": run 'signetd init' first", null);
+      }
     }
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("signet-ledger");
@@ -116,7 +132,9 @@ public final class Database implements AutoCloseable {
     Database database = new Database(pool, engine, lock);
     try {
       database.checkDurability();
-      database.migrate();
+      if (owner) {
+        database.migrate();
+      }
     } catch (LedgerException | RuntimeException e) {
       pool.close();
       release(lock);
@@ -297,8 +315,8 @@ public final class Database implements AutoCloseable {
       if (lock == null) {
         channel.close();
         throw new LedgerException(
-            "the ledger " + file + " is in use by another signetd process: stop it first (a running daemon's"
-                + " audit trail is verified through its VerifyAudit RPC), and run replicas on PostgreSQL", null);
+            "the ledger " + file + " is in use by another signetd process: stop it first, and run replicas on"
+                + " PostgreSQL", null);
       }
       return lock;
     } catch (IOException e) {

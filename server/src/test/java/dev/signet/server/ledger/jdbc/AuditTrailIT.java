@@ -63,6 +63,11 @@ class AuditTrailIT {
       assertTrue(verified.getCheckpoints() >= 1);
       assertTrue(verified.getEvents() >= 12, "init, issuance intents and approvals, a denial: " + verified.getEvents());
     }
+    DaemonProcess.Result beside = DaemonProcess.run(daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
+    assertEquals(0, beside.exitCode(), "signetd audit verify beside the serving daemon: " + beside.stdout() + beside.stderr());
+    assertTrue(beside.stdout().contains("audit trail intact"), beside.stdout());
+    operator.issuance().issueKubeletClient(IssueKubeletClientRequest.newBuilder()
+        .setCsrDer(Keys.csrBytes(Keys.ec())).setNodeName("after-verify").build());
     daemon.close();
     ledger = daemon.token().directory().resolve("ledger.db");
     pristine = daemon.token().directory().resolve("ledger.pristine");
