@@ -181,8 +181,11 @@ public final class ConfigLoader {
         throw new ConfigException(node.keyPath("password") + " " + e.getMessage());
       }
     }
+    Duration durabilityCheck =
+        node.duration(
+            "durabilityCheckInterval", SignetdConfig.Ledger.DEFAULT_DURABILITY_CHECK, Duration.ofMillis(100), Duration.ofDays(1));
     node.rejectUnknownKeys();
-    return new SignetdConfig.Ledger(url, user, java.util.Optional.ofNullable(passwordSource));
+    return new SignetdConfig.Ledger(url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
   }
 
   private static SignetdConfig.Issuance issuance(ConfigNode node) throws ConfigException {

@@ -63,8 +63,19 @@ public record SignetdConfig(
     }
   }
 
-  /** The ledger database: an embedded SQLite file by default, PostgreSQL for replicas. */
-  public record Ledger(String url, Optional<String> user, Optional<SecretSource> password) {}
+  /**
+   * The ledger database: an embedded SQLite file by default, PostgreSQL for replicas. A
+   * PostgreSQL's durability settings are checked at start-up and then every {@code
+   * durabilityCheckInterval}, since they can be changed while it runs.
+   */
+  public record Ledger(
+      String url, Optional<String> user, Optional<SecretSource> password, Duration durabilityCheckInterval) {
+    public static final Duration DEFAULT_DURABILITY_CHECK = Duration.ofSeconds(10);
+
+    public Ledger(String url, Optional<String> user, Optional<SecretSource> password) {
+      this(url, user, password, DEFAULT_DURABILITY_CHECK);
+    }
+  }
 
   /** Lifetimes of issued certificates. */
   public record Issuance(Duration validity, Duration backdate, Duration apiCredentialValidity) {}

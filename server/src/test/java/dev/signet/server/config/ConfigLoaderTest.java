@@ -47,6 +47,7 @@ class ConfigLoaderTest {
     assertEquals("jdbc:sqlite:" + directory.resolve("ledger.db"), config.ledger().url());
     assertEquals(Optional.empty(), config.ledger().user());
     assertEquals(Optional.empty(), config.ledger().password());
+    assertEquals(Duration.ofSeconds(10), config.ledger().durabilityCheckInterval());
     assertEquals("env:SIGNET_PIN", config.hsm().pin().toString());
     assertEquals(Pkcs11Uri.parse("pkcs11:token=signet"), config.hsm().token());
     assertEquals(Duration.ofDays(365), config.issuance().validity());
@@ -104,6 +105,7 @@ class ConfigLoaderTest {
               url: jdbc:postgresql://db.example:5432/signet
               user: signet
               password: env:LEDGER_PASSWORD
+              durabilityCheckInterval: 30s
             """);
 
     assertEquals("0.0.0.0", config.listen().host());
@@ -118,6 +120,7 @@ class ConfigLoaderTest {
     assertEquals("jdbc:postgresql://db.example:5432/signet", config.ledger().url());
     assertEquals(Optional.of("signet"), config.ledger().user());
     assertEquals("env:LEDGER_PASSWORD", config.ledger().password().orElseThrow().toString());
+    assertEquals(Duration.ofSeconds(30), config.ledger().durabilityCheckInterval());
   }
 
   @Test

@@ -28,9 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  * signetd's back, where the checker must report certificates that clients received and the
  * ledger no longer has.
  *
- * <p>No test-only switch in signetd is needed: its durability check runs at start-up, and the
- * database is reconfigured afterwards ({@code ALTER SYSTEM} and a reload), as an operator tuning
- * the database would. {@code wal_writer_delay = 10s} widens the window in which acknowledged
+ * <p>The database is reconfigured while signetd runs ({@code ALTER SYSTEM} and a reload), as an
+ * operator tuning it would. signetd checks durability at start-up and then periodically, and
+ * refuses to issue once it sees the change ({@code PostgresLedgerContractIT} shows that); here
+ * its periodic check is set to once a day, so that the non-durable database gets to lose
+ * something. {@code wal_writer_delay = 10s} widens the window in which acknowledged
  * commits live only in PostgreSQL's memory, so that one crash is very likely to lose some.
  */
 class NonDurableLedgerIT {
@@ -44,7 +46,8 @@ class NonDurableLedgerIT {
   void theCheckerReportsAcknowledgedCertificatesLostByANonDurableDatabase() throws Exception {
     try (PostgresServer database = PostgresServer.start();
         ReceivedLog received = ReceivedLog.open(directory.resolve("received.log"))) {
-      PostgresDeployment deployment = PostgresDeployment.create(database, directory, "nondurable");
+      PostgresDeployment deployment =
+          PostgresDeployment.create(database, directory, "nondurable").durabilityCheckEvery("24h");
       try (DaemonProcess daemon = deployment.serve(0);
           ApiClient client = deployment.operator(daemon)) {
         InvariantChecker checker = deployment.checker(IssuanceLoad.caCertificates(client));

@@ -16,6 +16,7 @@ public final class DaemonConfig {
   private int port;
   private String ledgerUrl = "jdbc:sqlite:ledger.db";
   private String ledgerCredentials = "";
+  private String ledgerDurabilityCheck = "";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
 
@@ -75,6 +76,12 @@ public final class DaemonConfig {
     return this;
   }
 
+  /** ledger.durabilityCheckInterval (PostgreSQL). */
+  public DaemonConfig ledgerDurabilityCheck(String interval) {
+    this.ledgerDurabilityCheck = "\n  durabilityCheckInterval: " + interval;
+    return this;
+  }
+
   /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n  ..."). */
   public DaemonConfig extra(String yaml) {
     extraLines.add(yaml);
@@ -102,7 +109,7 @@ public final class DaemonConfig {
             "cas:",
             "  algorithm: " + algorithm,
             "ledger:",
-            "  url: \"" + ledgerUrl + "\"" + ledgerCredentials,
+            "  url: \"" + ledgerUrl + "\"" + ledgerCredentials + ledgerDurabilityCheck,
             "issuance:",
             "  validity: " + validity,
             "  backdate: " + backdate,

@@ -17,6 +17,7 @@ public final class PostgresDeployment {
   private final TestToken token;
   private final Path directory;
   private final Path passwordFile;
+  private String durabilityCheckInterval = "10s";
 
   private PostgresDeployment(PostgresServer database, String url, TestToken token, Path directory, Path passwordFile) {
     this.database = database;
@@ -42,6 +43,12 @@ public final class PostgresDeployment {
     return deployment;
   }
 
+  /** ledger.durabilityCheckInterval of the replicas started from now on. */
+  public PostgresDeployment durabilityCheckEvery(String interval) {
+    durabilityCheckInterval = interval;
+    return this;
+  }
+
   /**
    * Writes replica {@code n}'s signetd.yaml: replica 0 lives next to the token (where init wrote
    * the credentials), the others in directories of their own that point at those credentials.
@@ -51,7 +58,8 @@ public final class PostgresDeployment {
         new DaemonConfig()
             // room for the 32-way race on one bootstrap token across replicas
             .enrollmentCalls(64)
-            .postgresLedger(url, PostgresServer.USER, passwordFile);
+            .postgresLedger(url, PostgresServer.USER, passwordFile)
+            .ledgerDurabilityCheck(durabilityCheckInterval);
     if (n == 0) {
       return config.writeTo(token);
     }

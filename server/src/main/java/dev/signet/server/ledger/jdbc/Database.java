@@ -20,9 +20,14 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -33,7 +38,9 @@ import java.util.logging.Logger;
  * run in WAL mode with {@code synchronous=FULL}: every commit is fsync'd, so a {@code kill -9}
  * or a power cut loses nothing acknowledged (H2 in its default mode lost 12,972 acknowledged
  * commits on {@code kill -9} in our measurement). PostgreSQL serves several daemon replicas; Signet
- * refuses to start on one with {@code fsync} or {@code synchronous_commit} off.
+ * refuses to start on one with {@code fsync} or {@code synchronous_commit} off, and since an
+ * operator can switch them off while it runs, checks again periodically and refuses every write
+ * while they are off.
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
@@ -55,6 +62,9 @@ public final class Database implements AutoCloseable {
   private final Engine engine;
   private final FileLock lock;
   private GroupCommitter writes;
+  /** Why the database does not keep what it acknowledges, found by the periodic check; null while it does. */
+  private volatile String notDurable;
+  private ScheduledExecutorService durabilityChecks;
 
   private Database(HikariDataSource pool, Engine engine, FileLock lock) {
     this.pool = pool;
@@ -141,6 +151,9 @@ public final class Database implements AutoCloseable {
       throw e;
     }
     database.writes = new GroupCommitter(database);
+    if (engine == Engine.POSTGRESQL && owner) {
+      database.checkDurabilityEvery(config.durabilityCheckInterval());
+    }
     return database;
   }
 
@@ -207,29 +220,75 @@ public final class Database implements AutoCloseable {
   }
 
   private void checkDurability() throws LedgerException {
+    Optional<String> problem;
+    try {
+      problem = durabilityProblem();
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable("cannot reach the ledger database: " + e.getMessage(), e);
+    }
+    if (problem.isPresent()) {
+      throw new LedgerException(problem.get(), null);
+    }
+  }
+
+  /** What makes the database lose acknowledged commits, if anything. */
+  private Optional<String> durabilityProblem() throws SQLException {
     try (Connection connection = connection(); Statement statement = connection.createStatement()) {
+      Optional<String> problem;
       if (engine == Engine.SQLITE) {
         String journal = single(statement, "PRAGMA journal_mode");
         String synchronous = single(statement, "PRAGMA synchronous");
-        if (!journal.equalsIgnoreCase("wal") || Integer.parseInt(synchronous) < 2) {
-          throw new LedgerException(
-              "the SQLite ledger is not durable (journal_mode=" + journal + ", synchronous=" + synchronous + ")",
-              null);
-        }
+        problem = !journal.equalsIgnoreCase("wal") || Integer.parseInt(synchronous) < 2
+            ? Optional.of("the SQLite ledger is not durable (journal_mode=" + journal + ", synchronous=" + synchronous + ")")
+            : Optional.empty();
       } else {
         String fsync = single(statement, "SHOW fsync");
         String synchronousCommit = single(statement, "SHOW synchronous_commit");
-        if (!fsync.equals("on") || synchronousCommit.equals("off")) {
-          throw new LedgerException(
-              "PostgreSQL must run with fsync=on and synchronous_commit not off (found fsync="
-                  + fsync + ", synchronous_commit=" + synchronousCommit
-                  + "): otherwise acknowledged certificates can be lost",
-              null);
-        }
+        problem = !fsync.equals("on") || synchronousCommit.equals("off")
+            ? Optional.of("PostgreSQL must run with fsync=on and synchronous_commit not off (found fsync="
+                + fsync + ", synchronous_commit=" + synchronousCommit
+                + "): otherwise acknowledged certificates can be lost")
+            : Optional.empty();
       }
       connection.commit();
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot reach the ledger database: " + e.getMessage(), e);
+      return problem;
+    }
+  }
+
+  /**
+   * Repeats the durability check; while it fails, every write is refused ({@link
+   * #refuseIfNotDurable}), so nothing is acknowledged that a crash of the database could lose.
+   */
+  private void checkDurabilityEvery(Duration interval) {
+    durabilityChecks = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "signet-ledger-durability");
+      thread.setDaemon(true);
+      return thread;
+    });
+    durabilityChecks.scheduleWithFixedDelay(
+        () -> {
+          try {
+            String problem = durabilityProblem().orElse(null);
+            if (problem != null && notDurable == null) {
+              LOG.severe("refusing every issuance until the ledger database is durable again: " + problem);
+            } else if (problem == null && notDurable != null) {
+              LOG.info("the ledger database is durable again; issuing");
+            }
+            notDurable = problem;
+          } catch (SQLException e) {
+            // unreachable: writes fail on their own, and the next check looks again
+          }
+        },
+        interval.toMillis(),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Fails while the last periodic check found the database not durable. */
+  void refuseIfNotDurable() throws SQLException {
+    String problem = notDurable;
+    if (problem != null) {
+      throw new SQLException(problem);
     }
   }
 
@@ -336,6 +395,9 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (durabilityChecks != null) {
+      durabilityChecks.shutdownNow();
+    }
     if (writes != null) {
       writes.close();
     }

@@ -99,6 +99,7 @@ final class GroupCommitter implements AutoCloseable {
     List<Runnable> completions = new ArrayList<>(batch.size());
     try (Connection connection = database.connection()) {
       try {
+        database.refuseIfNotDurable();
         lockForWriting(connection);
         for (Pending<?> pending : batch) {
           completions.add(run(connection, pending));

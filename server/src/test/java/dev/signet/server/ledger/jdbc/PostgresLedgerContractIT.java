@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.SecretSource;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.List;
@@ -64,6 +67,58 @@ class PostgresLedgerContractIT extends LedgerContract {
         Files.delete(file);
       }
     }
+  }
+
+  @Test
+  void aDatabaseMadeNonDurableWhileOpenIsRefusedUntilItIsDurableAgain() throws Exception {
+    SignetdConfig.Ledger fresh = newLedger();
+    SignetdConfig.Ledger config =
+        new SignetdConfig.Ledger(fresh.url(), fresh.user(), fresh.password(), Duration.ofMillis(200));
+    try (Database database = Database.open(config)) {
+      JdbcAuditLog audit = new JdbcAuditLog(database);
+      audit.record(event("while durable"));
+      try {
+        server.reconfigure(Map.of("synchronous_commit", "off"));
+        LedgerException refused = awaitRefusal(audit);
+        assertTrue(refused.getMessage().contains("synchronous_commit=off"), refused.getMessage());
+      } finally {
+        server.reconfigure(Map.of("synchronous_commit", "on"));
+      }
+      awaitAccepted(audit);
+    }
+  }
+
+  private static LedgerException awaitRefusal(JdbcAuditLog audit) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(10);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        audit.record(event("maybe refused"));
+      } catch (LedgerException refused) {
+        return refused;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("writes still accepted 10 s after synchronous_commit was switched off");
+  }
+
+  private static void awaitAccepted(JdbcAuditLog audit) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(10);
+    while (true) {
+      try {
+        audit.record(event("durable again"));
+        return;
+      } catch (LedgerException stillRefused) {
+        if (Instant.now().isAfter(deadline)) {
+          throw stillRefused;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  private static AuditEvent event(String detail) {
+    return new AuditEvent(
+        Instant.now(), "tester", "", "test", "", "", AuditEvent.Decision.DENIED, "TEST", detail, "", "", "");
   }
 
   @Test
