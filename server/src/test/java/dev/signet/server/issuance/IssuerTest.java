@@ -600,17 +600,16 @@ class IssuerTest {
   }
 
   private int count(String condition) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
-        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM certificates WHERE " + condition);
-        ResultSet rows = query.executeQuery()) {
-      rows.next();
-      return rows.getInt(1);
-    }
+    return rows("certificates", condition);
   }
 
   private int auditCount(String condition) throws Exception {
+    return rows("audit_events", condition);
+  }
+
+  private int rows(String table, String condition) throws Exception {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
-        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM audit_events WHERE " + condition);
+        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE " + condition);
         ResultSet rows = query.executeQuery()) {
       rows.next();
       return rows.getInt(1);
