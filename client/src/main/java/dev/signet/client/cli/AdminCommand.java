@@ -1,6 +1,5 @@
 package dev.signet.client.cli;
 
-import dev.signet.client.node.Endpoint;
 import dev.signet.client.node.Plan;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,15 +27,7 @@ public final class AdminCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(
-      names = "--control-plane-endpoint",
-      required = true,
-      paramLabel = "HOST[:PORT]",
-      description = "kube-apiserver's endpoint (the kubeconfig's server).")
-  String controlPlaneEndpoint;
-
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
-  int apiserverPort;
+  @Mixin ApiserverEndpointOptions endpoint;
 
   @Option(names = "--super-admin", description = "The system:masters credential instead of kubeadm:cluster-admins.")
   boolean superAdmin;
@@ -52,7 +43,7 @@ public final class AdminCommand implements Callable<Integer> {
     Path file = out.toAbsolutePath().normalize();
     Plan plan =
         Plan.admin(
-            file.getFileName().toString(), superAdmin, Endpoint.url(controlPlaneEndpoint, apiserverPort), issue.algorithm());
+            file.getFileName().toString(), superAdmin, endpoint.url(), issue.algorithm());
     return issue.run(spec.commandLine().getOut(), "signet admin", file.getParent(), plan, connection::connect);
   }
 }

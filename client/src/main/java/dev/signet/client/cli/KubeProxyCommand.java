@@ -1,6 +1,5 @@
 package dev.signet.client.cli;
 
-import dev.signet.client.node.Endpoint;
 import dev.signet.client.node.Plan;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,15 +29,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(
-      names = "--control-plane-endpoint",
-      required = true,
-      paramLabel = "HOST[:PORT]",
-      description = "Where kube-proxy reaches kube-apiserver (the server of kube-proxy.conf).")
-  String controlPlaneEndpoint;
-
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
-  int apiserverPort;
+  @Mixin ApiserverEndpointOptions endpoint;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
   Path out;
@@ -49,7 +40,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Plan plan = Plan.kubeProxy(Endpoint.url(controlPlaneEndpoint, apiserverPort), layout.layout, issue.algorithm());
+    Plan plan = Plan.kubeProxy(endpoint.url(), layout.layout, issue.algorithm());
     return issue.run(spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection::connect);
   }
 }

@@ -1,10 +1,10 @@
 package dev.signet.client.cli;
 
-import dev.signet.client.node.Endpoint;
 import dev.signet.client.node.Layout;
 import dev.signet.client.node.Plan;
 import dev.signet.common.KeyAlgorithm;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What a kubelet's credentials are made of: shared by {@code signet kubelet} and {@code signet join}. */
@@ -20,17 +20,9 @@ public final class KubeletOptions {
       description = "The node's addresses and DNS names for the serving certificate (repeatable).")
   List<String> addresses;
 
-  @Option(
-      names = "--control-plane-endpoint",
-      required = true,
-      paramLabel = "HOST[:PORT]",
-      description = "Where the kubelet reaches kube-apiserver (the server of kubelet.conf).")
-  String controlPlaneEndpoint;
-
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
-  int apiserverPort;
+  @Mixin ApiserverEndpointOptions endpoint;
 
   Plan plan(Layout layout, KeyAlgorithm algorithm) {
-    return Plan.kubelet(node, addresses, Endpoint.url(controlPlaneEndpoint, apiserverPort), layout, algorithm);
+    return Plan.kubelet(node, addresses, endpoint.url(), layout, algorithm);
   }
 }
