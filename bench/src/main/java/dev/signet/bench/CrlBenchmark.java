@@ -26,11 +26,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * What publishing a CRL costs as revocations pile up: the production CrlPublisher (ledger read,
- * CRL assembly, signature in the token, check, store) for a CA with 1,000, 10,000 and 100,000
- * revoked, unexpired certificates. Vault rebuilt its whole CRL on every revocation and took
- * 2-3 s at 17,000 entries (hashicorp/vault#9176); Signet also coalesces revocations that come
- * close together into one CRL.
+ * What publishing a CRL costs as revocations pile up: the production CrlPublisher (ledger read, CRL
+ * assembly, signature in the token, check, store) for a CA with 1,000, 10,000 and 100,000 revoked,
+ * unexpired certificates. Vault rebuilt its whole CRL on every revocation and took 2-3 s at 17,000
+ * entries (hashicorp/vault#9176); Signet also coalesces revocations that come close together into
+ * one CRL.
  */
 public final class CrlBenchmark {
   private CrlBenchmark() {}
@@ -46,14 +46,21 @@ public final class CrlBenchmark {
 
     char[] pin = token.userPin();
     try (Pkcs11Token open =
-            Pkcs11Token.open(config.hsm().library(), config.hsm().token(), pin, config.hsm().providerConfig());
+            Pkcs11Token.open(
+                config.hsm().library(), config.hsm().token(), pin, config.hsm().providerConfig());
         Database database = Database.open(config.ledger())) {
       Arrays.fill(pin, '\0');
-      CaRegistry cas = CaRegistry.load(open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth(), List.of());
+      CaRegistry cas =
+          CaRegistry.load(
+              open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth(), List.of());
       IssuingCa ca = cas.issuer(TrustDomain.KUBERNETES);
       CrlPublisher publisher =
-          new CrlPublisher(cas, new JdbcLedger(database), new JdbcCrls(database),
-              new CrlPublisher.Settings(Duration.ofHours(1), Duration.ofHours(24), Duration.ofMinutes(5)),
+          new CrlPublisher(
+              cas,
+              new JdbcLedger(database),
+              new JdbcCrls(database),
+              new CrlPublisher.Settings(
+                  Duration.ofHours(1), Duration.ofHours(24), Duration.ofMinutes(5)),
               Clock.systemUTC());
       System.out.printf("%-10s %12s %12s %12s%n", "entries", "median ms", "best ms", "CRL bytes");
       int inserted = 0;
@@ -68,14 +75,17 @@ public final class CrlBenchmark {
           times[round] = System.nanoTime() - start;
         }
         Arrays.sort(times);
-        System.out.printf("%-10d %12.1f %12.1f %12d%n", entries, times[2] / 1e6, times[0] / 1e6, crl.der().length);
+        System.out.printf(
+            "%-10d %12.1f %12.1f %12d%n",
+            entries, times[2] / 1e6, times[0] / 1e6, crl.der().length);
       }
       publisher.close();
     }
   }
 
   /** Revoked, unexpired certificate rows, as many revocations would leave them. */
-  private static void insertRevoked(Database database, String issuerKeyId, int count) throws Exception {
+  private static void insertRevoked(Database database, String issuerKeyId, int count)
+      throws Exception {
     SecureRandom random = new SecureRandom();
     long now = System.currentTimeMillis();
     try (Connection connection = database.connection();

@@ -45,22 +45,23 @@ import java.util.stream.Stream;
  * ledger, on the disk and then on /dev/shm (tmpfs), so that the disk's fsync cost shows apart.
  * Every simulated node has its own Signet API credential (CN system:node:NAME, role node, its
  * addresses registered), issued up front by the operator with {@code IssueApiCredential}: the same
- * credential a bootstrap join gives, at a third of the calls, and enrolment is not what is measured.
+ * credential a bootstrap join gives, at a third of the calls, and enrolment is not what is
+ * measured.
  *
  * <p>What one node's agent does when it wakes up (a "round"), replayed as such: a NEW mutual-TLS
- * connection with the node's own credential (renewals are tens of minutes apart, so a real
- * agent's idle connection is long gone: every round pays a TCP connection and a full TLS
- * handshake, never a resumed session), {@code GetCaBundles}
- * (to refresh the CA files), then {@code IssueKubeletClient} and {@code IssueKubeletServing}, and
- * on one round in 24 {@code RenewApiCredential}, whose new key the node uses from its next round
- * on. Certificates last {@link #KUBELET_LIFETIME} and credentials {@link #CREDENTIAL_LIFETIME}, and
- * both are renewed at two thirds of their lifetime, as the agent does.
+ * connection with the node's own credential (renewals are tens of minutes apart, so a real agent's
+ * idle connection is long gone: every round pays a TCP connection and a full TLS handshake, never a
+ * resumed session), {@code GetCaBundles} (to refresh the CA files), then {@code IssueKubeletClient}
+ * and {@code IssueKubeletServing}, and on one round in 24 {@code RenewApiCredential}, whose new key
+ * the node uses from its next round on. Certificates last {@link #KUBELET_LIFETIME} and credentials
+ * {@link #CREDENTIAL_LIFETIME}, and both are renewed at two thirds of their lifetime, as the agent
+ * does.
  *
  * <p>Two loads. Saturation: {@link #AGENTS} agents at once, each starting the next node's round as
  * soon as its last one ends, cycling through the whole fleet (every round a different node, a
- * different identity): the renewals per minute the daemon sustains. Paced: the fleet's own
- * schedule for 1-hour certificates, open loop (each round starts at its due time whatever the
- * others do), which is the load such a fleet really puts on the daemon.
+ * different identity): the renewals per minute the daemon sustains. Paced: the fleet's own schedule
+ * for 1-hour certificates, open loop (each round starts at its due time whatever the others do),
+ * which is the load such a fleet really puts on the daemon.
  *
  * <p>The generator runs in this JVM on the same two cores, and its CPU is measured like the
  * daemon's (process CPU time over wall time), with what the rest of the machine used in the same
@@ -73,15 +74,19 @@ import java.util.stream.Stream;
 public final class FleetBenchmark {
   static final Duration KUBELET_LIFETIME = Duration.ofHours(1);
   static final Duration CREDENTIAL_LIFETIME = Duration.ofHours(24);
-  private static final int CREDENTIAL_EVERY = (int) (CREDENTIAL_LIFETIME.toMinutes() / KUBELET_LIFETIME.toMinutes());
+  private static final int CREDENTIAL_EVERY =
+      (int) (CREDENTIAL_LIFETIME.toMinutes() / KUBELET_LIFETIME.toMinutes());
   private static final int AGENTS = 32;
+
   /**
    * Before saturation is measured: on two cores shared by 32 agents and the daemon, the JIT takes
    * over a minute to settle (the rate climbs for about 80 s, printed as it goes).
    */
   private static final Duration SATURATION_WARM_UP = Duration.ofSeconds(90);
+
   /** The paced fleet runs on a warm daemon; this only lets the schedule get going. */
   private static final Duration PACED_WARM_UP = Duration.ofSeconds(10);
+
   private static final int CSR_POOL = 4096;
 
   /**
@@ -98,13 +103,25 @@ public final class FleetBenchmark {
     Node(int index) {
       this.index = index;
       this.name = String.format("fleet-%05d", index);
-      this.addresses = List.of("10." + (index >> 16) + "." + ((index >> 8) & 255) + "." + (index & 255), name + ".fleet.test");
+      this.addresses =
+          List.of(
+              "10." + (index >> 16) + "." + ((index >> 8) & 255) + "." + (index & 255),
+              name + ".fleet.test");
     }
   }
 
   private record Row(
-      String ledger, String load, double renewalsPerMinute, double roundsPerMinute, double p50, double p99,
-      double daemonCores, long daemonRssMb, long daemonPeakMb, double generatorCores, double otherCores,
+      String ledger,
+      String load,
+      double renewalsPerMinute,
+      double roundsPerMinute,
+      double p50,
+      double p99,
+      double daemonCores,
+      long daemonRssMb,
+      long daemonPeakMb,
+      double generatorCores,
+      double otherCores,
       int failures) {}
 
   private final List<Node> nodes;
@@ -113,7 +130,8 @@ public final class FleetBenchmark {
   private final X509Certificate[] signetApiCa;
   private final int port;
 
-  private FleetBenchmark(List<Node> nodes, List<ByteString> csrs, X509Certificate[] signetApiCa, int port) {
+  private FleetBenchmark(
+      List<Node> nodes, List<ByteString> csrs, X509Certificate[] signetApiCa, int port) {
     this.nodes = nodes;
     this.csrs = csrs;
     this.signetApiCa = signetApiCa;
@@ -134,31 +152,71 @@ public final class FleetBenchmark {
     rows.addAll(run(directory, "tmpfs", Path.of("/dev/shm"), fleet, measure, csrs, false));
 
     System.out.println();
-    System.out.printf("%-6s %-24s %12s %11s %8s %8s %8s %14s %10s %7s%n",
-        "ledger", "load", "renewals/min", "rounds/min", "p50 ms", "p99 ms", "signetd", "signetd RSS MB", "generator", "other");
-    System.out.printf("%-6s %-24s %12s %11s %8s %8s %8s %14s %10s %7s%n",
+    System.out.printf(
+        "%-6s %-24s %12s %11s %8s %8s %8s %14s %10s %7s%n",
+        "ledger",
+        "load",
+        "renewals/min",
+        "rounds/min",
+        "p50 ms",
+        "p99 ms",
+        "signetd",
+        "signetd RSS MB",
+        "generator",
+        "other");
+    System.out.printf(
+        "%-6s %-24s %12s %11s %8s %8s %8s %14s %10s %7s%n",
         "", "", "", "", "", "", "cores", "(peak)", "cores", "cores");
     for (Row row : rows) {
-      System.out.printf("%-6s %-24s %,12.0f %,11.0f %8.1f %8.1f %8.2f %14s %10.2f %7.2f%s%n",
-          row.ledger, row.load, row.renewalsPerMinute, row.roundsPerMinute, row.p50, row.p99, row.daemonCores,
-          row.daemonRssMb + " (" + row.daemonPeakMb + ")", row.generatorCores, row.otherCores,
+      System.out.printf(
+          "%-6s %-24s %,12.0f %,11.0f %8.1f %8.1f %8.2f %14s %10.2f %7.2f%s%n",
+          row.ledger,
+          row.load,
+          row.renewalsPerMinute,
+          row.roundsPerMinute,
+          row.p50,
+          row.p99,
+          row.daemonCores,
+          row.daemonRssMb + " (" + row.daemonPeakMb + ")",
+          row.generatorCores,
+          row.otherCores,
           row.failures == 0 ? "" : "  " + row.failures + " FAILED ROUNDS");
     }
     Row saturated = rows.get(0);
     double period = 1.5 * fleet / saturated.roundsPerMinute;
-    System.out.printf("%nA renewal is one issued certificate (kubelet client, kubelet serving, or the node's credential);"
-        + " a round is one agent wake-up (new mTLS connection, GetCaBundles, its renewals). Latency: per renewal call."
-        + "%nAt saturation (ledger on disk) the daemon keeps up with %,d nodes whose certificates last %.1f minutes"
-        + " (renewed every %.1f minutes).%n", fleet, period, period * 2 / 3);
-    System.out.println("fleet " + fleet + " nodes, " + AGENTS + " agents at saturation, measured " + measure.toSeconds()
-        + " s after " + SATURATION_WARM_UP.toSeconds() + " s of warm-up (paced: " + PACED_WARM_UP.toSeconds()
-        + " s); cores: " + Runtime.getRuntime().availableProcessors()
-        + ", java " + System.getProperty("java.version") + ", signetd -Xmx256m");
+    System.out.printf(
+        "%nA renewal is one issued certificate (kubelet client, kubelet serving, or the node's credential);"
+            + " a round is one agent wake-up (new mTLS connection, GetCaBundles, its renewals). Latency: per renewal call."
+            + "%nAt saturation (ledger on disk) the daemon keeps up with %,d nodes whose certificates last %.1f minutes"
+            + " (renewed every %.1f minutes).%n",
+        fleet, period, period * 2 / 3);
+    System.out.println(
+        "fleet "
+            + fleet
+            + " nodes, "
+            + AGENTS
+            + " agents at saturation, measured "
+            + measure.toSeconds()
+            + " s after "
+            + SATURATION_WARM_UP.toSeconds()
+            + " s of warm-up (paced: "
+            + PACED_WARM_UP.toSeconds()
+            + " s); cores: "
+            + Runtime.getRuntime().availableProcessors()
+            + ", java "
+            + System.getProperty("java.version")
+            + ", signetd -Xmx256m");
   }
 
   /** One daemon with its ledger in {@code ledgers}: enrolment, saturation, and the paced fleet. */
   private static List<Row> run(
-      Path directory, String ledgerName, Path ledgers, int fleet, Duration measure, List<ByteString> csrs, boolean paced)
+      Path directory,
+      String ledgerName,
+      Path ledgers,
+      int fleet,
+      Duration measure,
+      List<ByteString> csrs,
+      boolean paced)
       throws Exception {
     String label = "bench-fleet-" + ledgerName;
     System.out.println("== " + label + ": token, signetd init, serve (ledger on " + ledgers + ")");
@@ -176,15 +234,20 @@ public final class FleetBenchmark {
     try (DaemonProcess daemon = DaemonProcess.serve(token, config)) {
       FleetBenchmark benchmark =
           new FleetBenchmark(
-              enrol(daemon.port(), instance, fleet), csrs,
-              ApiClient.readCertificates(instance.resolve("operator/ca.crt")), daemon.port());
+              enrol(daemon.port(), instance, fleet),
+              csrs,
+              ApiClient.readCertificates(instance.resolve("operator/ca.crt")),
+              daemon.port());
       rows.add(benchmark.saturate(ledgerName, daemon.pid(), measure));
       if (paced) {
         rows.add(benchmark.pace(ledgerName, daemon.pid(), measure));
       }
     } finally {
       try (Stream<Path> files = Files.list(ledgers)) {
-        for (Path file : files.filter(f -> f.getFileName().toString().startsWith(ledger.getFileName().toString())).toList()) {
+        for (Path file :
+            files
+                .filter(f -> f.getFileName().toString().startsWith(ledger.getFileName().toString()))
+                .toList()) {
           Files.delete(file);
         }
       }
@@ -202,27 +265,32 @@ public final class FleetBenchmark {
     }
     AtomicInteger next = new AtomicInteger();
     try (ApiClient operator = ApiClient.asOperator(instance, port)) {
-      parallel(16, () -> {
-        for (int i = next.getAndIncrement(); i < fleet; i = next.getAndIncrement()) {
-          Node node = nodes.get(i);
-          KeyPair keys = Keys.ec();
-          byte[] der =
-              operator.credentials()
-                  .issueApiCredential(
-                      IssueApiCredentialRequest.newBuilder()
-                          .setRole(Role.ROLE_NODE)
-                          .setName("system:node:" + node.name)
-                          .addAllNodeAddresses(node.addresses)
-                          .setCsrDer(Keys.csrBytes(keys))
-                          .build())
-                  .getCredential()
-                  .getCertificateDer()
-                  .toByteArray();
-          node.tls = nodeTls(signetApiCa, keys.getPrivate(), X509.parse(der));
-        }
-      });
+      parallel(
+          16,
+          () -> {
+            for (int i = next.getAndIncrement(); i < fleet; i = next.getAndIncrement()) {
+              Node node = nodes.get(i);
+              KeyPair keys = Keys.ec();
+              byte[] der =
+                  operator
+                      .credentials()
+                      .issueApiCredential(
+                          IssueApiCredentialRequest.newBuilder()
+                              .setRole(Role.ROLE_NODE)
+                              .setName("system:node:" + node.name)
+                              .addAllNodeAddresses(node.addresses)
+                              .setCsrDer(Keys.csrBytes(keys))
+                              .build())
+                      .getCredential()
+                      .getCertificateDer()
+                      .toByteArray();
+              node.tls = nodeTls(signetApiCa, keys.getPrivate(), X509.parse(der));
+            }
+          });
     }
-    System.out.printf("   enrolled %,d nodes (own credential each) in %.1f s%n", fleet, (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        "   enrolled %,d nodes (own credential each) in %.1f s%n",
+        fleet, (System.nanoTime() - start) / 1e9);
     // A fleet's agents wake up in no particular order.
     Collections.shuffle(nodes, new Random(6));
     return nodes;
@@ -230,15 +298,17 @@ public final class FleetBenchmark {
 
   /**
    * A node's TLS settings, kept from one round to the next. They cache no session: otherwise a
-   * node's next round would resume its TLS session, which a real agent, whose TLS settings are
-   * made afresh for each connection (as SignetClient does), never does; every round pays the full
+   * node's next round would resume its TLS session, which a real agent, whose TLS settings are made
+   * afresh for each connection (as SignetClient does), never does; every round pays the full
    * handshake with certificate checks on both sides.
    */
-  private static SslContext nodeTls(X509Certificate[] signetApiCa, PrivateKey key, X509Certificate credential)
+  private static SslContext nodeTls(
+      X509Certificate[] signetApiCa, PrivateKey key, X509Certificate credential)
       throws IOException {
     SslContext tls = ApiClient.tls(signetApiCa, key, credential);
     if (!(tls.sessionContext() instanceof OpenSslSessionContext sessions)) {
-      throw new IllegalStateException("expected netty's OpenSSL provider, which grpc-netty-shaded carries");
+      throw new IllegalStateException(
+          "expected netty's OpenSSL provider, which grpc-netty-shaded carries");
     }
     sessions.setSessionCacheEnabled(false);
     return tls;
@@ -252,17 +322,26 @@ public final class FleetBenchmark {
     AtomicBoolean stop = new AtomicBoolean();
     Thread[] agents = new Thread[AGENTS];
     for (int a = 0; a < AGENTS; a++) {
-      agents[a] = new Thread(() -> {
-        while (!stop.get()) {
-          Node node = nodes.get((int) (next.getAndIncrement() % nodes.size()));
-          boolean credential = (node.rounds++ + node.index) % CREDENTIAL_EVERY == 0;
-          round(node, true, credential, recorder);
-        }
-      });
+      agents[a] =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  Node node = nodes.get((int) (next.getAndIncrement() % nodes.size()));
+                  boolean credential = (node.rounds++ + node.index) % CREDENTIAL_EVERY == 0;
+                  round(node, true, credential, recorder);
+                }
+              });
       agents[a].setDaemon(true);
       agents[a].start();
     }
-    Row row = measure(ledger, "saturation, " + AGENTS + " agents", daemonPid, SATURATION_WARM_UP, measure, recorder);
+    Row row =
+        measure(
+            ledger,
+            "saturation, " + AGENTS + " agents",
+            daemonPid,
+            SATURATION_WARM_UP,
+            measure,
+            recorder);
     stop.set(true);
     for (Thread agent : agents) {
       agent.join();
@@ -283,38 +362,51 @@ public final class FleetBenchmark {
     record Due(long at, Node node, boolean kubelet) {}
     List<Due> schedule = new ArrayList<>();
     for (Node node : nodes) {
-      for (long at = (long) (random.nextDouble() * period.toNanos()); at < horizon; at += period.toNanos()) {
+      for (long at = (long) (random.nextDouble() * period.toNanos());
+          at < horizon;
+          at += period.toNanos()) {
         schedule.add(new Due(at, node, true));
       }
-      for (long at = (long) (random.nextDouble() * credentialPeriod.toNanos()); at < horizon; at += credentialPeriod.toNanos()) {
+      for (long at = (long) (random.nextDouble() * credentialPeriod.toNanos());
+          at < horizon;
+          at += credentialPeriod.toNanos()) {
         schedule.add(new Due(at, node, false));
       }
     }
     schedule.sort((a, b) -> Long.compare(a.at, b.at));
-    double demand = nodes.size() * (2.0 / period.toSeconds() + 1.0 / credentialPeriod.toSeconds()) * 60;
-    System.out.printf("   paced: %,d nodes on %d-minute certificates and %d-hour credentials: %.0f renewals/min due%n",
+    double demand =
+        nodes.size() * (2.0 / period.toSeconds() + 1.0 / credentialPeriod.toSeconds()) * 60;
+    System.out.printf(
+        "   paced: %,d nodes on %d-minute certificates and %d-hour credentials: %.0f renewals/min due%n",
         nodes.size(), KUBELET_LIFETIME.toMinutes(), CREDENTIAL_LIFETIME.toHours(), demand);
     Recorder recorder = new Recorder();
     ExecutorService agents = Executors.newCachedThreadPool();
     long start = System.nanoTime();
-    Thread dispatcher = new Thread(() -> {
-      for (Due due : schedule) {
-        long wait = start + due.at - System.nanoTime();
-        if (wait > 0) {
-          try {
-            TimeUnit.NANOSECONDS.sleep(wait);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        agents.execute(() -> round(due.node, due.kubelet, !due.kubelet, recorder));
-      }
-    });
+    Thread dispatcher =
+        new Thread(
+            () -> {
+              for (Due due : schedule) {
+                long wait = start + due.at - System.nanoTime();
+                if (wait > 0) {
+                  try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+                agents.execute(() -> round(due.node, due.kubelet, !due.kubelet, recorder));
+              }
+            });
     dispatcher.setDaemon(true);
     dispatcher.start();
     Row row =
-        measure(ledger, String.format("paced, %d-min certificates", KUBELET_LIFETIME.toMinutes()), daemonPid,
-            PACED_WARM_UP, measure, recorder);
+        measure(
+            ledger,
+            String.format("paced, %d-min certificates", KUBELET_LIFETIME.toMinutes()),
+            daemonPid,
+            PACED_WARM_UP,
+            measure,
+            recorder);
     dispatcher.join();
     agents.shutdown();
     agents.awaitTermination(60, TimeUnit.SECONDS);
@@ -322,8 +414,8 @@ public final class FleetBenchmark {
   }
 
   /**
-   * One agent wake-up for {@code node}: a new connection with its credential, the CA bundles,
-   * then its renewals. A failed call ends the round and is counted.
+   * One agent wake-up for {@code node}: a new connection with its credential, the CA bundles, then
+   * its renewals. A failed call ends the round and is counted.
    */
   private void round(Node node, boolean kubelet, boolean credential, Recorder recorder) {
     try (ApiClient client = ApiClient.connect(port, node.tls)) {
@@ -331,23 +423,40 @@ public final class FleetBenchmark {
       if (kubelet) {
         ByteString clientCsr = csrs.get(Math.floorMod(nextCsr.getAndIncrement(), csrs.size()));
         ByteString servingCsr = csrs.get(Math.floorMod(nextCsr.getAndIncrement(), csrs.size()));
-        recorder.renewal(() -> client.issuance().issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder().setNodeName(node.name).setCsrDer(clientCsr).build()));
-        recorder.renewal(() -> client.issuance().issueKubeletServing(
-            IssueKubeletServingRequest.newBuilder()
-                .setNodeName(node.name)
-                .addAllAddresses(node.addresses)
-                .setCsrDer(servingCsr)
-                .build()));
+        recorder.renewal(
+            () ->
+                client
+                    .issuance()
+                    .issueKubeletClient(
+                        IssueKubeletClientRequest.newBuilder()
+                            .setNodeName(node.name)
+                            .setCsrDer(clientCsr)
+                            .build()));
+        recorder.renewal(
+            () ->
+                client
+                    .issuance()
+                    .issueKubeletServing(
+                        IssueKubeletServingRequest.newBuilder()
+                            .setNodeName(node.name)
+                            .addAllAddresses(node.addresses)
+                            .setCsrDer(servingCsr)
+                            .build()));
       }
       if (credential) {
         KeyPair keys = Keys.ec();
         byte[] der =
-            recorder.renewal(() -> client.credentials()
-                .renewApiCredential(RenewApiCredentialRequest.newBuilder().setCsrDer(Keys.csrBytes(keys)).build())
-                .getCredential()
-                .getCertificateDer()
-                .toByteArray());
+            recorder.renewal(
+                () ->
+                    client
+                        .credentials()
+                        .renewApiCredential(
+                            RenewApiCredentialRequest.newBuilder()
+                                .setCsrDer(Keys.csrBytes(keys))
+                                .build())
+                        .getCredential()
+                        .getCertificateDer()
+                        .toByteArray());
         node.tls = nodeTls(signetApiCa, keys.getPrivate(), X509.parse(der));
       }
       recorder.round();
@@ -362,13 +471,22 @@ public final class FleetBenchmark {
 
   /** Warm-up, then the measured window: counts, latencies, CPU of everyone, the daemon's memory. */
   private static Row measure(
-      String ledger, String load, long daemonPid, Duration warmUp, Duration measure, Recorder recorder)
+      String ledger,
+      String load,
+      long daemonPid,
+      Duration warmUp,
+      Duration measure,
+      Recorder recorder)
       throws Exception {
     progress(recorder, warmUp, "warm-up", () -> {});
     Usage before = Usage.now(daemonPid);
     recorder.recording.set(true);
     long[] peakRss = {0};
-    progress(recorder, measure, "measured", () -> peakRss[0] = Math.max(peakRss[0], memory(daemonPid, "VmRSS")));
+    progress(
+        recorder,
+        measure,
+        "measured",
+        () -> peakRss[0] = Math.max(peakRss[0], memory(daemonPid, "VmRSS")));
     recorder.recording.set(false);
     Usage after = Usage.now(daemonPid);
     double wall = (after.wallNanos - before.wallNanos) / 1e9;
@@ -378,20 +496,32 @@ public final class FleetBenchmark {
     long[] sorted = recorder.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
     Row row =
         new Row(
-            ledger, load, sorted.length * 60 / wall, recorder.rounds.get() * 60 / wall,
-            percentile(sorted, 0.50), percentile(sorted, 0.99), daemonCores, peakRss[0] / 1024,
-            memory(daemonPid, "VmHWM") / 1024, generatorCores, Math.max(0, machineCores - daemonCores - generatorCores),
+            ledger,
+            load,
+            sorted.length * 60 / wall,
+            recorder.rounds.get() * 60 / wall,
+            percentile(sorted, 0.50),
+            percentile(sorted, 0.99),
+            daemonCores,
+            peakRss[0] / 1024,
+            memory(daemonPid, "VmHWM") / 1024,
+            generatorCores,
+            Math.max(0, machineCores - daemonCores - generatorCores),
             recorder.failures.values().stream().mapToInt(AtomicInteger::get).sum());
     if (!recorder.failures.isEmpty()) {
       System.out.println("     failed rounds, by cause: " + recorder.failures);
     }
-    System.out.printf("   %s: %,.0f renewals/min, p50 %.1f ms, p99 %.1f ms, signetd %.2f cores, generator %.2f cores%n",
+    System.out.printf(
+        "   %s: %,.0f renewals/min, p50 %.1f ms, p99 %.1f ms, signetd %.2f cores, generator %.2f cores%n",
         load, row.renewalsPerMinute, row.p50, row.p99, row.daemonCores, row.generatorCores);
     return row;
   }
 
-  /** Waits {@code length}, doing {@code everySecond} each second and printing the rate every 10 s. */
-  private static void progress(Recorder recorder, Duration length, String phase, Work everySecond) throws Exception {
+  /**
+   * Waits {@code length}, doing {@code everySecond} each second and printing the rate every 10 s.
+   */
+  private static void progress(Recorder recorder, Duration length, String phase, Work everySecond)
+      throws Exception {
     long last = recorder.completed.get();
     long end = System.nanoTime() + length.toNanos();
     for (int second = 1; System.nanoTime() < end; second++) {
@@ -399,14 +529,18 @@ public final class FleetBenchmark {
       everySecond.run();
       if (second % 10 == 0) {
         long now = recorder.completed.get();
-        System.out.printf("     %-8s %3d s: %,7.0f renewals/min over the last 10 s%n", phase, second, (now - last) * 6.0);
+        System.out.printf(
+            "     %-8s %3d s: %,7.0f renewals/min over the last 10 s%n",
+            phase, second, (now - last) * 6.0);
         last = now;
       }
     }
   }
 
   private static double percentile(long[] sorted, double fraction) {
-    return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, sorted.length * fraction)] / 1e6;
+    return sorted.length == 0
+        ? 0
+        : sorted[(int) Math.min(sorted.length - 1, sorted.length * fraction)] / 1e6;
   }
 
   /** A field of /proc/PID/status in KiB (VmRSS: resident now; VmHWM: the peak since start). */
@@ -419,8 +553,12 @@ public final class FleetBenchmark {
     throw new IOException(field + " not in /proc/" + pid + "/status");
   }
 
-  /** CPU time of the daemon and of this JVM (/proc/PID/stat, through ProcessHandle) and of the machine. */
-  private record Usage(long wallNanos, long daemonCpuNanos, long generatorCpuNanos, long machineBusyTicks) {
+  /**
+   * CPU time of the daemon and of this JVM (/proc/PID/stat, through ProcessHandle) and of the
+   * machine.
+   */
+  private record Usage(
+      long wallNanos, long daemonCpuNanos, long generatorCpuNanos, long machineBusyTicks) {
     static Usage now(long daemonPid) throws IOException {
       return new Usage(
           System.nanoTime(),
@@ -438,7 +576,7 @@ public final class FleetBenchmark {
      * ticks, 100 per second on Linux.
      */
     private static long busyTicks() throws IOException {
-      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+", -1);
       long busy = 0;
       for (int i : new int[] {1, 2, 3, 6, 7}) {
         busy += Long.parseLong(fields[i]);
@@ -489,13 +627,15 @@ public final class FleetBenchmark {
     List<Thread> started = new ArrayList<>();
     List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
-      Thread thread = new Thread(() -> {
-        try {
-          work.run();
-        } catch (Exception e) {
-          failures.add(e);
-        }
-      });
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  work.run();
+                } catch (Exception e) {
+                  failures.add(e);
+                }
+              });
       thread.start();
       started.add(thread);
     }

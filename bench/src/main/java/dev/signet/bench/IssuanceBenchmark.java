@@ -29,23 +29,29 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * How close end-to-end issuance comes to the token's raw signing speed.
  *
- * <p>For each CA algorithm (ECDSA P-256, RSA-2048), in one run: raw signatures per second of the
- * CA key through SunPKCS11 in this JVM, then certificates per second through a real signetd
- * (child process) over mutual TLS on loopback, at 1, 4 and 16 concurrent callers; and the
- * ratio. Every request carries a distinct, pre-generated CSR (a repeated key would flatter the
- * CSR check), and every certificate is durably recorded in the daemon's SQLite ledger before it
- * is returned, as in production.
+ * <p>For each CA algorithm (ECDSA P-256, RSA-2048), in one run: raw signatures per second of the CA
+ * key through SunPKCS11 in this JVM, then certificates per second through a real signetd (child
+ * process) over mutual TLS on loopback, at 1, 4 and 16 concurrent callers; and the ratio. Every
+ * request carries a distinct, pre-generated CSR (a repeated key would flatter the CSR check), and
+ * every certificate is durably recorded in the daemon's SQLite ledger before it is returned, as in
+ * production.
  *
  * <p>Run with {@code bin/signet-bench}; arguments: the token directory prepared by that script,
  * then optionally the measured seconds per step (default 8) and a directory for the ledgers
- * (default: beside the tokens; a tmpfs such as /dev/shm shows the daemon's cost without the
- * disk's fsync latency).
+ * (default: beside the tokens; a tmpfs such as /dev/shm shows the daemon's cost without the disk's
+ * fsync latency).
  */
 public final class IssuanceBenchmark {
   private static final int[] CONCURRENCY = {1, 4, 16};
   private static final Duration WARM_UP = Duration.ofSeconds(3);
 
-  private record Row(String algorithm, int callers, double signatures, double certificates, double p50, double p99) {}
+  private record Row(
+      String algorithm,
+      int callers,
+      double signatures,
+      double certificates,
+      double p50,
+      double p99) {}
 
   private IssuanceBenchmark() {}
 
@@ -58,41 +64,62 @@ public final class IssuanceBenchmark {
       rows.addAll(measure(directory, ledgers, algorithm, measure));
     }
     System.out.println();
-    System.out.printf("%-11s %8s %18s %16s %7s %9s %9s%n",
+    System.out.printf(
+        "%-11s %8s %18s %16s %7s %9s %9s%n",
         "CA key", "callers", "token signatures/s", "certificates/s", "ratio", "p50 ms", "p99 ms");
     for (Row row : rows) {
-      System.out.printf("%-11s %8d %18.0f %16.0f %6.1f%% %9.1f %9.1f%n",
-          row.algorithm, row.callers, row.signatures, row.certificates,
-          100 * row.certificates / row.signatures, row.p50, row.p99);
+      System.out.printf(
+          "%-11s %8d %18.0f %16.0f %6.1f%% %9.1f %9.1f%n",
+          row.algorithm,
+          row.callers,
+          row.signatures,
+          row.certificates,
+          100 * row.certificates / row.signatures,
+          row.p50,
+          row.p99);
     }
-    System.out.println("\nratio = certificates/s through signetd (mTLS, CSR checks, lint, two durable ledger"
-        + " commits, signature verification) / raw token signatures/s at the same concurrency.");
-    System.out.println("cores: " + Runtime.getRuntime().availableProcessors() + ", java "
-        + System.getProperty("java.version") + ", ledgers in " + ledgers);
+    System.out.println(
+        "\nratio = certificates/s through signetd (mTLS, CSR checks, lint, two durable ledger"
+            + " commits, signature verification) / raw token signatures/s at the same concurrency.");
+    System.out.println(
+        "cores: "
+            + Runtime.getRuntime().availableProcessors()
+            + ", java "
+            + System.getProperty("java.version")
+            + ", ledgers in "
+            + ledgers);
   }
 
-  private static List<Row> measure(Path directory, Path ledgers, KeyAlgorithm algorithm, Duration measure)
-      throws Exception {
+  private static List<Row> measure(
+      Path directory, Path ledgers, KeyAlgorithm algorithm, Duration measure) throws Exception {
     String label = "bench-" + algorithm.id();
     System.out.println("== " + algorithm + ": preparing CA and " + label);
     TestToken token = TestToken.create(directory, label);
     Path instance = directory.resolve(label);
     Path ledger = ledgers.resolve(label + "-" + System.nanoTime() + ".db");
     Path config =
-        new DaemonConfig().algorithm(algorithm.id()).ledgerUrl("jdbc:sqlite:" + ledger).writeTo(token, instance);
+        new DaemonConfig()
+            .algorithm(algorithm.id())
+            .ledgerUrl("jdbc:sqlite:" + ledger)
+            .writeTo(token, instance);
     DaemonProcess.init(token, config);
 
     double[] signatures = new double[CONCURRENCY.length];
     char[] pin = token.userPin();
     try (Pkcs11Token open =
         Pkcs11Token.open(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"), Pkcs11Uri.parse("pkcs11:token=" + label), pin, Optional.empty())) {
+            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
+            Pkcs11Uri.parse("pkcs11:token=" + label),
+            pin,
+            Optional.empty())) {
       PrivateKey key = open.findKey("kubernetes-ca").orElseThrow().privateKey();
       byte[] tbs = new byte[600];
       new SecureRandom().nextBytes(tbs);
       for (int i = 0; i < CONCURRENCY.length; i++) {
-        signatures[i] = rawSignatures(open.provider(), key, algorithm, tbs, CONCURRENCY[i], measure);
-        System.out.printf("   token  %2d threads: %8.0f signatures/s%n", CONCURRENCY[i], signatures[i]);
+        signatures[i] =
+            rawSignatures(open.provider(), key, algorithm, tbs, CONCURRENCY[i], measure);
+        System.out.printf(
+            "   token  %2d threads: %8.0f signatures/s%n", CONCURRENCY[i], signatures[i]);
       }
     } finally {
       Arrays.fill(pin, '\0');
@@ -107,26 +134,37 @@ public final class IssuanceBenchmark {
       AtomicInteger next = new AtomicInteger();
       for (int i = 0; i < CONCURRENCY.length; i++) {
         double[] result = issue(client, csrs, next, CONCURRENCY[i], measure);
-        rows.add(new Row(algorithm.id(), CONCURRENCY[i], signatures[i], result[0], result[1], result[2]));
-        System.out.printf("   signetd %2d callers: %8.0f certificates/s%n", CONCURRENCY[i], result[0]);
+        rows.add(
+            new Row(
+                algorithm.id(), CONCURRENCY[i], signatures[i], result[0], result[1], result[2]));
+        System.out.printf(
+            "   signetd %2d callers: %8.0f certificates/s%n", CONCURRENCY[i], result[0]);
       }
     }
     return rows;
   }
 
   private static double rawSignatures(
-      Provider provider, PrivateKey key, KeyAlgorithm algorithm, byte[] tbs, int threads, Duration measure)
+      Provider provider,
+      PrivateKey key,
+      KeyAlgorithm algorithm,
+      byte[] tbs,
+      int threads,
+      Duration measure)
       throws InterruptedException {
     AtomicLong count = new AtomicLong();
-    run(threads, measure, counting -> {
-      Signature signature = Signature.getInstance(algorithm.signatureAlgorithm(), provider);
-      signature.initSign(key);
-      signature.update(tbs);
-      signature.sign();
-      if (counting) {
-        count.incrementAndGet();
-      }
-    });
+    run(
+        threads,
+        measure,
+        counting -> {
+          Signature signature = Signature.getInstance(algorithm.signatureAlgorithm(), provider);
+          signature.initSign(key);
+          signature.update(tbs);
+          signature.sign();
+          if (counting) {
+            count.incrementAndGet();
+          }
+        });
     return count.get() / (double) measure.toSeconds();
   }
 
@@ -135,16 +173,22 @@ public final class IssuanceBenchmark {
       ApiClient client, List<ByteString> csrs, AtomicInteger next, int callers, Duration measure)
       throws InterruptedException {
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
-    run(callers, measure, counting -> {
-      IssuanceBlockingStub stub = client.issuance();
-      int index = next.getAndIncrement() % csrs.size();
-      long start = System.nanoTime();
-      stub.issueKubeletClient(
-          IssueKubeletClientRequest.newBuilder().setNodeName("bench-" + index).setCsrDer(csrs.get(index)).build());
-      if (counting) {
-        latencies.add(System.nanoTime() - start);
-      }
-    });
+    run(
+        callers,
+        measure,
+        counting -> {
+          IssuanceBlockingStub stub = client.issuance();
+          int index = next.getAndIncrement() % csrs.size();
+          long start = System.nanoTime();
+          stub.issueKubeletClient(
+              IssueKubeletClientRequest.newBuilder()
+                  .setNodeName("bench-" + index)
+                  .setCsrDer(csrs.get(index))
+                  .build());
+          if (counting) {
+            latencies.add(System.nanoTime() - start);
+          }
+        });
     List<Long> sorted = new ArrayList<>(latencies);
     sorted.sort(null);
     return new double[] {
@@ -159,24 +203,27 @@ public final class IssuanceBenchmark {
   }
 
   /** Runs {@code operation} on {@code threads} threads: a warm-up, then {@code measure} counted. */
-  private static void run(int threads, Duration measure, Operation operation) throws InterruptedException {
+  private static void run(int threads, Duration measure, Operation operation)
+      throws InterruptedException {
     AtomicBoolean counting = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger failures = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(threads);
     for (int t = 0; t < threads; t++) {
-      Thread worker = new Thread(() -> {
-        try {
-          while (!stop.get()) {
-            operation.run(counting.get());
-          }
-        } catch (Exception e) {
-          failures.incrementAndGet();
-          System.err.println("benchmark operation failed: " + e);
-        } finally {
-          done.countDown();
-        }
-      });
+      Thread worker =
+          new Thread(
+              () -> {
+                try {
+                  while (!stop.get()) {
+                    operation.run(counting.get());
+                  }
+                } catch (Exception e) {
+                  failures.incrementAndGet();
+                  System.err.println("benchmark operation failed: " + e);
+                } finally {
+                  done.countDown();
+                }
+              });
       worker.setDaemon(true);
       worker.start();
     }

@@ -14,6 +14,7 @@ import dev.signet.client.cli.RenewCommand;
 import dev.signet.client.cli.RevokeCommand;
 import dev.signet.client.cli.TokenCommand;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,8 +32,10 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(
     name = "signet",
-    header = "Signet's node client: this node's Kubernetes certificates, keys and kubeconfigs, from signetd.",
-    description = "Private keys are made on this node and never leave it; signetd signs with CA keys that never leave its PKCS#11 token. Files land atomically (keys and kubeconfigs 0600, certificates 0644), re-runs keep what is valid, and `renew` re-requests what the directory's manifest (.signet/manifest.yaml) records.",
+    header =
+        "Signet's node client: this node's Kubernetes certificates, keys and kubeconfigs, from signetd.",
+    description =
+        "Private keys are made on this node and never leave it; signetd signs with CA keys that never leave its PKCS#11 token. Files land atomically (keys and kubeconfigs 0600, certificates 0644), re-runs keep what is valid, and `renew` re-requests what the directory's manifest (.signet/manifest.yaml) records.",
     mixinStandardHelpOptions = true,
     version = "signet 0.1.0",
     subcommands = {
@@ -67,7 +70,10 @@ public final class Signet implements Runnable {
   /** Held, so that the level set in main stays (java.util.logging keeps loggers weakly). */
   private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "On an error, print its stack trace too.")
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "On an error, print its stack trace too.")
   boolean verbose;
 
   private Signet() {}
@@ -75,13 +81,20 @@ public final class Signet implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
+        new CommandLine(this),
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
   }
 
   public static void main(String[] args) {
     // gRPC logs transport trouble through java.util.logging; the user gets signet's own message.
     GRPC_LOG.setLevel(Level.OFF);
-    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    // The platform charset, which System.out and System.err encode with too.
+    Charset console = Charset.defaultCharset();
+    System.exit(
+        run(
+            new PrintWriter(System.out, true, console),
+            new PrintWriter(System.err, true, console),
+            args));
   }
 
   /** Runs one command line, printing to {@code out} and {@code err}; returns the exit code. */
@@ -96,7 +109,10 @@ public final class Signet implements Runnable {
         (exception, arguments) -> {
           err.println("signet: " + exception.getMessage());
           CommandLine.UnmatchedArgumentException.printSuggestions(exception, err);
-          err.println("Run '" + exception.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its options.");
+          err.println(
+              "Run '"
+                  + exception.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for its options.");
           err.flush();
           return ExitCode.USAGE.code();
         });
@@ -112,9 +128,12 @@ public final class Signet implements Runnable {
             return failure.exitCode().code();
           }
           err.println(
-              "signet: unexpected error: " + exception.getClass().getSimpleName()
+              "signet: unexpected error: "
+                  + exception.getClass().getSimpleName()
                   + (exception.getMessage() == null ? "" : ": " + exception.getMessage())
-                  + (verbose ? "" : " (run again with --verbose for details, and please report it)"));
+                  + (verbose
+                      ? ""
+                      : " (run again with --verbose for details, and please report it)"));
           if (verbose) {
             exception.printStackTrace(err);
           }

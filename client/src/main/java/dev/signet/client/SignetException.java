@@ -29,7 +29,9 @@ public class SignetException extends RuntimeException {
     return exitCode;
   }
 
-  /** An input, output or parsing problem with a file, in words: "no such file", "not a directory". */
+  /**
+   * An input, output or parsing problem with a file, in words: "no such file", "not a directory".
+   */
   public static String describe(IOException e) {
     if (e instanceof NoSuchFileException) {
       return "no such file or directory";
@@ -50,7 +52,10 @@ public class SignetException extends RuntimeException {
   public static SignetException output(Path path, IOException e) {
     return new SignetException(
         ExitCode.OUTPUT,
-        "cannot write " + path + ": " + describe(e)
+        "cannot write "
+            + path
+            + ": "
+            + describe(e)
             + ". Choose another --out/--dir, or fix the directory's ownership and permissions.",
         e);
   }

@@ -16,16 +16,19 @@ import java.util.HexFormat;
 import java.util.Set;
 
 /**
- * Writes files so that a reader, or a crash at any instant, sees either the old content or the
- * new, never a mix: a temporary file in the same directory, created with its final permissions
- * before the first byte, fsync'd, renamed over the target, then the directory fsync'd so that the
- * rename itself survives a power cut (the conventions of kubeadm and SPIRE's diskutil).
+ * Writes files so that a reader, or a crash at any instant, sees either the old content or the new,
+ * never a mix: a temporary file in the same directory, created with its final permissions before
+ * the first byte, fsync'd, renamed over the target, then the directory fsync'd so that the rename
+ * itself survives a power cut (the conventions of kubeadm and SPIRE's diskutil).
  */
 public final class AtomicFiles {
   /** Private keys and files embedding them (kubeconfigs): owner read/write only. */
-  public static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
+  public static final Set<PosixFilePermission> SECRET =
+      PosixFilePermissions.fromString("rw-------");
+
   /** Certificates and other public files. */
-  public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+  public static final Set<PosixFilePermission> PUBLIC =
+      PosixFilePermissions.fromString("rw-r--r--");
 
   private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -11,8 +11,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * PKCS#10 requests as a Signet client sends them: signed with the new key (the proof of
- * possession), naming the subject it expects for readability. The daemon takes only the public
- * key from it; the certificate's contents come from the profile.
+ * possession), naming the subject it expects for readability. The daemon takes only the public key
+ * from it; the certificate's contents come from the profile.
  */
 public final class Csrs {
   private Csrs() {}
@@ -29,7 +29,8 @@ public final class Csrs {
             .orElseThrow(() -> new IllegalArgumentException("key of no supported kind"));
     try {
       return new JcaPKCS10CertificationRequestBuilder(subject.build(), keys.getPublic())
-          .build(new JcaContentSignerBuilder(algorithm.signatureAlgorithm()).build(keys.getPrivate()))
+          .build(
+              new JcaContentSignerBuilder(algorithm.signatureAlgorithm()).build(keys.getPrivate()))
           .getEncoded();
     } catch (OperatorCreationException e) {
       throw new IllegalStateException("cannot sign a CSR with a " + algorithm + " key", e);

@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations written the way Kubernetes and Go tools write them: {@code 8760h}, {@code 90m},
- * {@code 1h30m}, {@code 45s}; plus {@code d} for days (24 h), which certificate lifetimes need.
+ * Durations written the way Kubernetes and Go tools write them: {@code 8760h}, {@code 90m}, {@code
+ * 1h30m}, {@code 45s}; plus {@code d} for days (24 h), which certificate lifetimes need.
  */
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|d|h|m|s)");
@@ -42,9 +42,11 @@ public final class Durations {
     return total;
   }
 
-  /** A short human form like kubeadm prints residual times: {@code 364d}, {@code 9y}, {@code 5h}. */
+  /**
+   * A short human form like kubeadm prints residual times: {@code 364d}, {@code 9y}, {@code 5h}.
+   */
   public static String humanShort(Duration duration) {
-    long seconds = duration.getSeconds();
+    long seconds = duration.toSeconds();
     if (seconds < 0) {
       return "expired";
     }

@@ -119,15 +119,11 @@ public enum KeyAlgorithm {
         return Optional.empty();
       }
       int modulusBits = rsa.getModulus().bitLength();
-      return Arrays.stream(values())
-          .filter(a -> a.isRsa() && a.bits == modulusBits)
-          .findFirst();
+      return Arrays.stream(values()).filter(a -> a.isRsa() && a.bits == modulusBits).findFirst();
     }
     if (key instanceof ECPublicKey) {
       String oid = EcCurves.namedCurveOid(key).orElse(null);
-      return Arrays.stream(values())
-          .filter(a -> a.isEc() && a.curveOid.equals(oid))
-          .findFirst();
+      return Arrays.stream(values()).filter(a -> a.isEc() && a.curveOid.equals(oid)).findFirst();
     }
     return Optional.empty();
   }

@@ -8,12 +8,12 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1Object;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Object;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -22,8 +22,8 @@ import org.bouncycastle.util.io.pem.PemReader;
 import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
- * PEM as Kubernetes components read it: certificates as {@code CERTIFICATE} blocks, private keys
- * in the traditional forms kubeadm writes ({@code EC PRIVATE KEY}, {@code RSA PRIVATE KEY}).
+ * PEM as Kubernetes components read it: certificates as {@code CERTIFICATE} blocks, private keys in
+ * the traditional forms kubeadm writes ({@code EC PRIVATE KEY}, {@code RSA PRIVATE KEY}).
  */
 public final class Pem {
   private static final String CERTIFICATE = "CERTIFICATE";
@@ -49,7 +49,9 @@ public final class Pem {
     return encode(new PemObject("X509 CRL", der));
   }
 
-  /** The DER of every {@code CERTIFICATE} block in {@code pem}, in order; other blocks are skipped. */
+  /**
+   * The DER of every {@code CERTIFICATE} block in {@code pem}, in order; other blocks are skipped.
+   */
   public static List<byte[]> readCertificates(String pem) throws IOException {
     List<byte[]> ders = new ArrayList<>();
     try (PemReader reader = new PemReader(new StringReader(pem))) {
@@ -66,8 +68,8 @@ public final class Pem {
 
   /**
    * The private key of {@code keys} in the traditional PEM form kubeadm and client-go write: SEC1
-   * {@code EC PRIVATE KEY} (with its named curve and public key, which some readers need) or
-   * PKCS#1 {@code RSA PRIVATE KEY}. The bytes are the caller's to wipe once written.
+   * {@code EC PRIVATE KEY} (with its named curve and public key, which some readers need) or PKCS#1
+   * {@code RSA PRIVATE KEY}. The bytes are the caller's to wipe once written.
    *
    * <p>Security: the result is secret; never log it or keep it in a String.
    */
@@ -76,7 +78,8 @@ public final class Pem {
     try {
       PemObject pem;
       if (keys.getPrivate() instanceof ECPrivateKey ec) {
-        SubjectPublicKeyInfo publicKey = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+        SubjectPublicKeyInfo publicKey =
+            SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
         ASN1Object sec1 =
             new org.bouncycastle.asn1.sec.ECPrivateKey(
                 ec.getParams().getOrder().bitLength(),
@@ -85,9 +88,13 @@ public final class Pem {
                 info.getPrivateKeyAlgorithm().getParameters());
         pem = new PemObject("EC PRIVATE KEY", sec1.getEncoded(ASN1Encoding.DER));
       } else if (keys.getPrivate() instanceof RSAPrivateKey) {
-        pem = new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded(ASN1Encoding.DER));
+        pem =
+            new PemObject(
+                "RSA PRIVATE KEY",
+                info.parsePrivateKey().toASN1Primitive().getEncoded(ASN1Encoding.DER));
       } else {
-        throw new IllegalArgumentException("not an EC or RSA key: " + keys.getPrivate().getAlgorithm());
+        throw new IllegalArgumentException(
+            "not an EC or RSA key: " + keys.getPrivate().getAlgorithm());
       }
       return encode(pem).getBytes(StandardCharsets.US_ASCII);
     } catch (IOException e) {

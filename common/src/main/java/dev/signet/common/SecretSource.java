@@ -12,10 +12,10 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Where a secret (an HSM PIN, a database password, a bootstrap token) is read from: a file
- * ({@code file:/path}) or an environment variable ({@code env:NAME}). Never the secret itself:
- * secrets do not belong in configuration files or on command lines, where they end up in
- * backups, process listings and shell histories.
+ * Where a secret (an HSM PIN, a database password, a bootstrap token) is read from: a file ({@code
+ * file:/path}) or an environment variable ({@code env:NAME}). Never the secret itself: secrets do
+ * not belong in configuration files or on command lines, where they end up in backups, process
+ * listings and shell histories.
  *
  * <p>{@link #toString()} shows the reference, never the value.
  */

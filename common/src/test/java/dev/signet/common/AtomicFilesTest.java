@@ -92,7 +92,8 @@ class AtomicFilesTest {
     Path target = directory.resolve("blocked");
     Files.createDirectories(target.resolve("inside"));
 
-    assertThrows(IOException.class, () -> AtomicFiles.write(target, bytes("x"), AtomicFiles.PUBLIC));
+    assertThrows(
+        IOException.class, () -> AtomicFiles.write(target, bytes("x"), AtomicFiles.PUBLIC));
 
     assertEquals(List.of("blocked"), names(directory));
     assertTrue(Files.isDirectory(target.resolve("inside")));

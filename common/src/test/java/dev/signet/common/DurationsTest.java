@@ -40,7 +40,10 @@ class DurationsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "10", "h", "1y", "-5m", "1.5h", "5 m", "5M", "1h 30m", "m5", "1h30", "P1D"})
+  @ValueSource(
+      strings = {
+        "", "   ", "10", "h", "1y", "-5m", "1.5h", "5 m", "5M", "1h 30m", "m5", "1h30", "P1D"
+      })
   void rejectsAnythingElse(String text) {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));

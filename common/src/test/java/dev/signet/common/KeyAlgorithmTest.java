@@ -88,8 +88,10 @@ class KeyAlgorithmTest {
 
   @Test
   void classifiesEcKeysMadeByBouncyCastleToo() throws Exception {
-    assertEquals(Optional.of(KeyAlgorithm.ECDSA_P256), KeyAlgorithm.of(ecWithBc("secp256r1").getPublic()));
-    assertEquals(Optional.of(KeyAlgorithm.ECDSA_P384), KeyAlgorithm.of(ecWithBc("secp384r1").getPublic()));
+    assertEquals(
+        Optional.of(KeyAlgorithm.ECDSA_P256), KeyAlgorithm.of(ecWithBc("secp256r1").getPublic()));
+    assertEquals(
+        Optional.of(KeyAlgorithm.ECDSA_P384), KeyAlgorithm.of(ecWithBc("secp384r1").getPublic()));
   }
 
   @Test
@@ -132,7 +134,8 @@ class KeyAlgorithmTest {
   @Test
   void rejectsEd25519() throws Exception {
     assertEquals(
-        Optional.empty(), KeyAlgorithm.of(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()));
+        Optional.empty(),
+        KeyAlgorithm.of(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()));
   }
 
   @Test
@@ -145,7 +148,8 @@ class KeyAlgorithmTest {
 
   @Test
   void signatureAlgorithmMatchesTheKeyStrength() {
-    // RFC 5480 §4: SHA-256 with P-256, SHA-384 with P-384; kubernetes-profiles.md: RSA -> SHA256withRSA.
+    // RFC 5480 §4: SHA-256 with P-256, SHA-384 with P-384; kubernetes-profiles.md: RSA ->
+    // SHA256withRSA.
     assertEquals("SHA256withECDSA", KeyAlgorithm.ECDSA_P256.signatureAlgorithm());
     assertEquals("SHA384withECDSA", KeyAlgorithm.ECDSA_P384.signatureAlgorithm());
     assertEquals("SHA256withRSA", KeyAlgorithm.RSA_2048.signatureAlgorithm());
@@ -188,7 +192,9 @@ class KeyAlgorithmTest {
     PKCS10CertificationRequest csr =
         new PKCS10CertificationRequest(Csrs.create(keys, "system:node:worker-1", "system:nodes"));
 
-    assertTrue(csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC).build(keys.getPublic())));
+    assertTrue(
+        csr.isSignatureValid(
+            new JcaContentVerifierProviderBuilder().setProvider(BC).build(keys.getPublic())));
     assertEquals(
         new org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder()
             .find(algorithm.signatureAlgorithm())
@@ -198,7 +204,8 @@ class KeyAlgorithmTest {
         org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()),
         csr.getSubjectPublicKeyInfo());
     X500Name subject = csr.getSubject();
-    assertEquals("system:node:worker-1", subject.getRDNs(BCStyle.CN)[0].getFirst().getValue().toString());
+    assertEquals(
+        "system:node:worker-1", subject.getRDNs(BCStyle.CN)[0].getFirst().getValue().toString());
     assertEquals("system:nodes", subject.getRDNs(BCStyle.O)[0].getFirst().getValue().toString());
   }
 
@@ -209,7 +216,9 @@ class KeyAlgorithmTest {
         new PKCS10CertificationRequest(Csrs.create(KEYS.get(KeyAlgorithm.ECDSA_P256), "x"));
     KeyPair other = KeyAlgorithm.ECDSA_P256.generateKeyPair();
 
-    assertFalse(csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC).build(other.getPublic())));
+    assertFalse(
+        csr.isSignatureValid(
+            new JcaContentVerifierProviderBuilder().setProvider(BC).build(other.getPublic())));
   }
 
   @Test

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Proves that {@link Pem} writes and reads what Kubernetes components exchange: CERTIFICATE blocks
- * in order (other blocks skipped), SEC1 {@code EC PRIVATE KEY} with its named curve and public
- * key, PKCS#1 {@code RSA PRIVATE KEY}, and PKCS#8 on input; keys read back equal the keys written.
+ * in order (other blocks skipped), SEC1 {@code EC PRIVATE KEY} with its named curve and public key,
+ * PKCS#1 {@code RSA PRIVATE KEY}, and PKCS#8 on input; keys read back equal the keys written.
  */
 class PemTest {
   private static final ASN1ObjectIdentifier P256 = new ASN1ObjectIdentifier("1.2.840.10045.3.1.7");
@@ -133,15 +133,19 @@ class PemTest {
         org.bouncycastle.asn1.pkcs.RSAPrivateKey.getInstance(block.getContent());
     assertEquals(((RSAPublicKey) rsa.getPublic()).getModulus(), pkcs1.getModulus());
 
-    RSAPrivateKey read = assertInstanceOf(RSAPrivateKey.class, Pem.readPrivateKey(pem.getBytes(StandardCharsets.US_ASCII)));
+    RSAPrivateKey read =
+        assertInstanceOf(
+            RSAPrivateKey.class, Pem.readPrivateKey(pem.getBytes(StandardCharsets.US_ASCII)));
     assertEquals(((RSAPrivateKey) rsa.getPrivate()).getModulus(), read.getModulus());
-    assertEquals(((RSAPrivateKey) rsa.getPrivate()).getPrivateExponent(), read.getPrivateExponent());
+    assertEquals(
+        ((RSAPrivateKey) rsa.getPrivate()).getPrivateExponent(), read.getPrivateExponent());
     assertSignsFor(rsa, read, "SHA256withRSA");
   }
 
   @Test
   void readPrivateKeyAcceptsPkcs8() throws Exception {
-    byte[] pem = block("PRIVATE KEY", ec.getPrivate().getEncoded()).getBytes(StandardCharsets.US_ASCII);
+    byte[] pem =
+        block("PRIVATE KEY", ec.getPrivate().getEncoded()).getBytes(StandardCharsets.US_ASCII);
 
     ECPrivateKey read = assertInstanceOf(ECPrivateKey.class, Pem.readPrivateKey(pem));
 
@@ -151,18 +155,21 @@ class PemTest {
   @Test
   void readPrivateKeyFindsTheKeyAfterACertificate() throws Exception {
     byte[] pem =
-        (Pem.certificate(selfSigned("x")) + new String(Pem.privateKey(rsa), StandardCharsets.US_ASCII))
+        (Pem.certificate(selfSigned("x"))
+                + new String(Pem.privateKey(rsa), StandardCharsets.US_ASCII))
             .getBytes(StandardCharsets.US_ASCII);
 
     RSAPrivateKey read = assertInstanceOf(RSAPrivateKey.class, Pem.readPrivateKey(pem));
 
-    assertEquals(((RSAPrivateKey) rsa.getPrivate()).getPrivateExponent(), read.getPrivateExponent());
+    assertEquals(
+        ((RSAPrivateKey) rsa.getPrivate()).getPrivateExponent(), read.getPrivateExponent());
   }
 
   @Test
   void readPrivateKeyOfTextWithoutAKeyThrows() throws Exception {
     assertThrows(IOException.class, () -> Pem.readPrivateKey(new byte[0]));
-    assertThrows(IOException.class, () -> Pem.readPrivateKey("hello\n".getBytes(StandardCharsets.US_ASCII)));
+    assertThrows(
+        IOException.class, () -> Pem.readPrivateKey("hello\n".getBytes(StandardCharsets.US_ASCII)));
     byte[] onlyCertificate = Pem.certificate(selfSigned("c")).getBytes(StandardCharsets.US_ASCII);
     assertThrows(IOException.class, () -> Pem.readPrivateKey(onlyCertificate));
   }
@@ -174,7 +181,8 @@ class PemTest {
     assertThrows(IllegalArgumentException.class, () -> Pem.privateKey(ed));
   }
 
-  private static void assertSignsFor(KeyPair original, PrivateKey read, String algorithm) throws Exception {
+  private static void assertSignsFor(KeyPair original, PrivateKey read, String algorithm)
+      throws Exception {
     byte[] data = "proof".getBytes(StandardCharsets.US_ASCII);
     Signature signer = Signature.getInstance(algorithm);
     signer.initSign(read);

@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Proves that a {@link SecretSource} reads secrets only from {@code file:} and {@code env:}
@@ -92,7 +92,8 @@ class SecretSourceTest {
   @ValueSource(strings = {SECRET, "1234", "pin:" + SECRET, SECRET + ":x"})
   void rejectsASecretWrittenInPlaceWithoutEchoingIt(String reference) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> SecretSource.parse(reference, directory));
+        assertThrows(
+            IllegalArgumentException.class, () -> SecretSource.parse(reference, directory));
 
     assertTrue(e.getMessage().contains("file:"), e.getMessage());
     assertTrue(e.getMessage().contains("env:"), e.getMessage());
@@ -148,7 +149,8 @@ class SecretSourceTest {
     Path pin = write("pin", "\n");
 
     IOException e =
-        assertThrows(IOException.class, () -> SecretSource.parse("file:" + pin, directory).read(Map.of()));
+        assertThrows(
+            IOException.class, () -> SecretSource.parse("file:" + pin, directory).read(Map.of()));
 
     assertTrue(e.getMessage().contains(pin.toString()), e.getMessage());
   }

@@ -7,6 +7,7 @@ import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.support.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -48,7 +49,13 @@ public final class Signetd {
 
   public static void main(String[] args) {
     Logging.configure();
-    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    // The platform charset, which System.out and System.err encode with too.
+    Charset console = Charset.defaultCharset();
+    System.exit(
+        run(
+            new PrintWriter(System.out, true, console),
+            new PrintWriter(System.err, true, console),
+            args));
   }
 
   /** Runs a command line, printing to the given streams; returns the exit code. */
@@ -61,7 +68,8 @@ public final class Signetd {
           int code = exitCode(exception);
           err.println("signetd: " + message(exception));
           if (code == EXIT_UNEXPECTED) {
-            Logger.getLogger(Signetd.class.getName()).log(Level.SEVERE, "unexpected error", exception);
+            Logger.getLogger(Signetd.class.getName())
+                .log(Level.SEVERE, "unexpected error", exception);
           }
           return code;
         });

@@ -33,8 +33,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@code signet agent}: keeps every certificate a directory's manifest records, and the agent's
- * own Signet API credential, renewed before it expires, with no one entering anything again.
+ * {@code signet agent}: keeps every certificate a directory's manifest records, and the agent's own
+ * Signet API credential, renewed before it expires, with no one entering anything again.
  *
  * <p>It works in passes. A pass judges each certificate from its files: it is due when it is
  * missing or unusable, when two thirds of its lifetime (with its {@link Schedule jitter}) have
@@ -43,9 +43,9 @@ import java.util.function.Consumer;
  * fetches signetd's CA bundles: CA files and the CA data of kubeconfigs that differ from them are
  * rewritten (a rotation adds a CA, or retires one), due certificates are renewed through the same
  * {@link Provisioner} as {@code signet renew} (new key pair, atomic replacement, one backup), the
- * credential last. Then the hooks of the files written run, once each. A failure keeps the
- * current files and is retried with exponential backoff; the state is written after every pass.
- * Between passes the agent sleeps until the next thing falls due, the next check, or SIGHUP.
+ * credential last. Then the hooks of the files written run, once each. A failure keeps the current
+ * files and is retried with exponential backoff; the state is written after every pass. Between
+ * passes the agent sleeps until the next thing falls due, the next check, or SIGHUP.
  */
 public final class Agent {
   private final Path root;
@@ -72,7 +72,12 @@ public final class Agent {
   private boolean stopping;
 
   /** The agent of {@code root}; {@code log} receives one line per action, without a timestamp. */
-  public Agent(Path root, ConnectionSettings connection, AgentConfig config, Clock clock, Consumer<String> log) {
+  public Agent(
+      Path root,
+      ConnectionSettings connection,
+      AgentConfig config,
+      Clock clock,
+      Consumer<String> log) {
     this.root = root.toAbsolutePath().normalize();
     this.connection = connection;
     this.config = config;
@@ -84,27 +89,32 @@ public final class Agent {
   }
 
   /**
-   * Checks that there is something to manage and continues the counters of a previous run from
-   * its state file; a {@link SignetException} when the directory has no manifest.
+   * Checks that there is something to manage and continues the counters of a previous run from its
+   * state file; a {@link SignetException} when the directory has no manifest.
    */
   public void start() {
     Manifest manifest = manifest();
     try {
-      AgentState.read(root).ifPresent(previous -> {
-        for (AgentState.Certificate c : previous.certificates()) {
-          Item item = item(c.name(), c.file());
-          item.renewals = c.renewals();
-          item.failures = c.failures();
-          item.lastSuccess = c.lastSuccess();
-        }
-        previous.caFiles().forEach(f -> f.changed().ifPresent(at -> caFilesChanged.put(f.file(), at)));
-        hookRuns = previous.hookRuns();
-        hookFailures = previous.hookFailures();
-      });
+      AgentState.read(root)
+          .ifPresent(
+              previous -> {
+                for (AgentState.Certificate c : previous.certificates()) {
+                  Item item = item(c.name(), c.file());
+                  item.renewals = c.renewals();
+                  item.failures = c.failures();
+                  item.lastSuccess = c.lastSuccess();
+                }
+                previous
+                    .caFiles()
+                    .forEach(f -> f.changed().ifPresent(at -> caFilesChanged.put(f.file(), at)));
+                hookRuns = previous.hookRuns();
+                hookFailures = previous.hookFailures();
+              });
     } catch (IOException e) {
       log("starting afresh: " + e.getMessage());
     }
-    Set<Path> managed = new LinkedHashSet<>(List.of(credential.certificateFile(), credential.keyFile()));
+    Set<Path> managed =
+        new LinkedHashSet<>(List.of(credential.certificateFile(), credential.keyFile()));
     manifest.caFiles().values().forEach(f -> managed.add(root.resolve(f)));
     for (Credential c : manifest.credentials()) {
       for (String file : List.of(c.certificate(), c.key(), c.kubeconfig())) {
@@ -118,11 +128,24 @@ public final class Agent {
         log("warning: a hook names " + hooked + ", which the agent does not manage; it never runs");
       }
     }
-    log("started (pid " + pid + ") for " + root + ": " + manifest.credentials().size() + " certificates ("
-        + String.join(", ", manifest.credentials().stream().map(Credential::name).toList()) + "), "
-        + manifest.caFiles().size() + " CA files and its credential " + credential.certificateFile()
-        + "; renews at 2/3 of each lifetime, checks signetd's CA bundles every "
-        + Durations.humanShort(config.checkInterval()) + ", hooks for " + hooks.files().size() + " files");
+    log(
+        "started (pid "
+            + pid
+            + ") for "
+            + root
+            + ": "
+            + manifest.credentials().size()
+            + " certificates ("
+            + String.join(", ", manifest.credentials().stream().map(Credential::name).toList())
+            + "), "
+            + manifest.caFiles().size()
+            + " CA files and its credential "
+            + credential.certificateFile()
+            + "; renews at 2/3 of each lifetime, checks signetd's CA bundles every "
+            + Durations.humanShort(config.checkInterval())
+            + ", hooks for "
+            + hooks.files().size()
+            + " files");
   }
 
   /** Runs passes until {@link #stop()}; returns once the pass in progress has finished. */
@@ -142,10 +165,18 @@ public final class Agent {
       try {
         next = pass();
       } catch (SignetException e) {
-        log("pass failed: " + e.getMessage() + "; next attempt in " + Durations.humanShort(config.backoffInitial()));
+        log(
+            "pass failed: "
+                + e.getMessage()
+                + "; next attempt in "
+                + Durations.humanShort(config.backoffInitial()));
         next = clock.instant().plus(config.backoffInitial());
       } catch (RuntimeException e) {
-        log("pass failed, unexpectedly: " + e + "; next attempt in " + Durations.humanShort(config.backoffInitial()));
+        log(
+            "pass failed, unexpectedly: "
+                + e
+                + "; next attempt in "
+                + Durations.humanShort(config.backoffInitial()));
         next = clock.instant().plus(config.backoffInitial());
       }
       sleepUntil(next);
@@ -209,7 +240,8 @@ public final class Agent {
     // the files as they are now, for the state and the next wake-up
     Instant after = clock.instant();
     for (Credential c : manifest.credentials()) {
-      try (Inspection found = Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), after)) {
+      try (Inspection found =
+          Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), after)) {
         items.get(c.name()).observe(found, after);
       }
     }
@@ -234,7 +266,8 @@ public final class Agent {
     } catch (IOException e) {
       throw SignetException.output(credential.certificateFile(), e);
     }
-    Set<String> names = new LinkedHashSet<>(manifest.credentials().stream().map(Credential::name).toList());
+    Set<String> names =
+        new LinkedHashSet<>(manifest.credentials().stream().map(Credential::name).toList());
     names.add(ApiCredential.NAME);
     items.keySet().retainAll(names);
 
@@ -242,7 +275,8 @@ public final class Agent {
     Map<Credential, String> due = new LinkedHashMap<>();
     for (Credential c : manifest.credentials()) {
       Item item = item(c.name(), c.mainFile());
-      try (Inspection found = Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), now)) {
+      try (Inspection found =
+          Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), now)) {
         item.observe(found, now);
         reason(c, found, now).ifPresent(reason -> due.put(c, reason));
       }
@@ -253,8 +287,11 @@ public final class Agent {
     Optional<String> ownReason = ownReason(ownFound, now);
     boolean ownDue = ownReason.isPresent() && own.mayTry(now);
 
-    if (!now.isBefore(nextCheck) || ownDue || due.keySet().stream().anyMatch(c -> items.get(c.name()).mayTry(now))) {
-      Optional<SignetClient> reached = reach(provisioner, due, ownDue ? Optional.of(own) : Optional.empty(), now);
+    if (!now.isBefore(nextCheck)
+        || ownDue
+        || due.keySet().stream().anyMatch(c -> items.get(c.name()).mayTry(now))) {
+      Optional<SignetClient> reached =
+          reach(provisioner, due, ownDue ? Optional.of(own) : Optional.empty(), now);
       if (reached.isPresent()) {
         try (SignetClient client = reached.get()) {
           work(manifest, provisioner, progress, written, now);
@@ -267,8 +304,8 @@ public final class Agent {
   }
 
   /**
-   * Connects with the current credential and fetches signetd's CA bundles; on failure, records
-   * it for the contact and for each certificate that was due, and returns empty.
+   * Connects with the current credential and fetches signetd's CA bundles; on failure, records it
+   * for the contact and for each certificate that was due, and returns empty.
    */
   private Optional<SignetClient> reach(
       Provisioner provisioner, Map<Credential, String> due, Optional<Item> own, Instant now) {
@@ -288,7 +325,12 @@ public final class Agent {
   }
 
   /** With signetd reached: CA files, kubeconfigs' CA data, and the due certificates. */
-  private void work(Manifest manifest, Provisioner provisioner, Progress progress, List<Path> written, Instant now) {
+  private void work(
+      Manifest manifest,
+      Provisioner provisioner,
+      Progress progress,
+      List<Path> written,
+      Instant now) {
     try {
       provisioner.writeCaFiles(manifest.caFiles());
     } catch (SignetException e) {
@@ -327,7 +369,10 @@ public final class Agent {
     }
     List<X509Certificate> bundle = bundles.getOrDefault(c.kind().trustDomain(), List.of());
     if (!bundle.isEmpty() && !Certificates.issuedBy(found.chain(), List.of(bundle.get(0)))) {
-      return Optional.of("its issuer no longer signs: the " + Kind.domainId(c.kind().trustDomain()) + " CA was rotated");
+      return Optional.of(
+          "its issuer no longer signs: the "
+              + Kind.domainId(c.kind().trustDomain())
+              + " CA was rotated");
     }
     Instant renewAt = Schedule.renewAt(found.leaf());
     return now.isBefore(renewAt) ? Optional.empty() : Optional.of("2/3 of its lifetime reached");
@@ -342,14 +387,20 @@ public final class Agent {
   }
 
   private void renewOwn(
-      SignetClient client, ApiCredential.Found found, String reason, Progress progress, Item own, Instant now) {
+      SignetClient client,
+      ApiCredential.Found found,
+      String reason,
+      Progress progress,
+      Item own,
+      Instant now) {
     if (found.problem().isPresent()) {
       // an expired, missing or mismatched credential cannot authenticate its own renewal
       failed(
           own,
           new SignetException(
               ExitCode.CONFIG,
-              "the Signet API credential cannot renew itself: " + found.problem().get()
+              "the Signet API credential cannot renew itself: "
+                  + found.problem().get()
                   + ". Give the agent a new one (from an operator, or signet join)"),
           now);
       return;
@@ -364,16 +415,22 @@ public final class Agent {
 
   private void contacted(Instant now) {
     if (contactFailures > 0) {
-      log("signetd reached again after " + contactFailures + (contactFailures == 1 ? " failed attempt" : " failed attempts"));
+      log(
+          "signetd reached again after "
+              + contactFailures
+              + (contactFailures == 1 ? " failed attempt" : " failed attempts"));
     }
     contactFailures = 0;
     lastContact = Optional.of(now);
     nextCheck = now.plus(Schedule.jittered(config.checkInterval(), random.nextDouble()));
   }
 
-  private void contactFailed(SignetException e, Map<Credential, String> due, Optional<Item> own, Instant now) {
+  private void contactFailed(
+      SignetException e, Map<Credential, String> due, Optional<Item> own, Instant now) {
     contactFailures++;
-    Duration wait = Schedule.backoff(contactFailures, config.backoffInitial(), config.backoffMax(), random.nextDouble());
+    Duration wait =
+        Schedule.backoff(
+            contactFailures, config.backoffInitial(), config.backoffMax(), random.nextDouble());
     nextCheck = now.plus(wait);
     List<String> waiting = new ArrayList<>();
     for (Credential c : due.keySet()) {
@@ -383,19 +440,35 @@ public final class Agent {
         waiting.add(c.name());
       }
     }
-    own.filter(i -> i.mayTry(now)).ifPresent(i -> {
-      i.failed(e.getMessage(), now, config, random);
-      waiting.add(i.name);
-    });
-    log("signetd not reached (attempt " + contactFailures + " in a row): " + e.getMessage()
-        + (waiting.isEmpty() ? "" : " Due and kept as they are: " + String.join(", ", waiting) + ".")
-        + " Next attempt in " + seconds(wait));
+    own.filter(i -> i.mayTry(now))
+        .ifPresent(
+            i -> {
+              i.failed(e.getMessage(), now, config, random);
+              waiting.add(i.name);
+            });
+    log(
+        "signetd not reached (attempt "
+            + contactFailures
+            + " in a row): "
+            + e.getMessage()
+            + (waiting.isEmpty()
+                ? ""
+                : " Due and kept as they are: " + String.join(", ", waiting) + ".")
+            + " Next attempt in "
+            + seconds(wait));
   }
 
   private void failed(Item item, SignetException e, Instant now) {
     item.failed(e.getMessage(), now, config, random);
-    log("renewal of " + item.name + " failed (" + item.failuresInARow + " in a row): " + e.getMessage()
-        + " The current files stay; next attempt in " + seconds(Duration.between(now, item.retryAt)));
+    log(
+        "renewal of "
+            + item.name
+            + " failed ("
+            + item.failuresInARow
+            + " in a row): "
+            + e.getMessage()
+            + " The current files stay; next attempt in "
+            + seconds(Duration.between(now, item.retryAt)));
   }
 
   private void runHooks(List<Path> written) {
@@ -412,21 +485,46 @@ public final class Agent {
     for (Item item : items.values()) {
       certificates.add(
           new AgentState.Certificate(
-              item.name, item.file, item.serial, item.expires, item.next(), item.lastResult, item.lastSuccess,
-              item.renewals, item.failures, item.failuresInARow));
+              item.name,
+              item.file,
+              item.serial,
+              item.expires,
+              item.next(),
+              item.lastResult,
+              item.lastSuccess,
+              item.renewals,
+              item.failures,
+              item.failuresInARow));
     }
     List<AgentState.CaFile> caFiles = new ArrayList<>();
-    manifest.caFiles().forEach((domain, file) -> {
-      int count;
-      try {
-        count = Certificates.read(root.resolve(file)).size();
-      } catch (IOException e) {
-        count = 0;
-      }
-      caFiles.add(new AgentState.CaFile(Kind.domainId(domain), file, count, Optional.ofNullable(caFilesChanged.get(file))));
-    });
+    manifest
+        .caFiles()
+        .forEach(
+            (domain, file) -> {
+              int count;
+              try {
+                count = Certificates.read(root.resolve(file)).size();
+              } catch (IOException e) {
+                count = 0;
+              }
+              caFiles.add(
+                  new AgentState.CaFile(
+                      Kind.domainId(domain),
+                      file,
+                      count,
+                      Optional.ofNullable(caFilesChanged.get(file))));
+            });
     AgentState next =
-        new AgentState(pid, started, now, lastContact, contactFailures, hookRuns, hookFailures, certificates, caFiles);
+        new AgentState(
+            pid,
+            started,
+            now,
+            lastContact,
+            contactFailures,
+            hookRuns,
+            hookFailures,
+            certificates,
+            caFiles);
     try {
       Files.createDirectories(AgentState.file(root).getParent());
       next.write(root);
@@ -439,10 +537,16 @@ public final class Agent {
   private Manifest manifest() {
     try {
       return Manifest.load(root)
-          .orElseThrow(() -> new SignetException(
-              ExitCode.USAGE,
-              "no " + Manifest.FILE + " in " + root + ": the agent renews what signet wrote there. Give the --dir"
-                  + " of a signet control-plane, kubelet, kube-proxy, etcd-member or admin run."));
+          .orElseThrow(
+              () ->
+                  new SignetException(
+                      ExitCode.USAGE,
+                      "no "
+                          + Manifest.FILE
+                          + " in "
+                          + root
+                          + ": the agent renews what signet wrote there. Give the --dir"
+                          + " of a signet control-plane, kubelet, kube-proxy, etcd-member or admin run."));
     } catch (IOException e) {
       throw new SignetException(ExitCode.OUTPUT, e.getMessage(), e);
     }
@@ -501,9 +605,9 @@ public final class Agent {
     }
 
     /**
-     * When this certificate needs the agent next: its retry after failures, else its renewal
-     * point, but not before the pause that follows a renewal (a certificate due as soon as it is
-     * issued, its CA about to expire, is not renewed in a loop).
+     * When this certificate needs the agent next: its retry after failures, else its renewal point,
+     * but not before the pause that follows a renewal (a certificate due as soon as it is issued,
+     * its CA about to expire, is not renewed in a loop).
      */
     Instant next() {
       return failuresInARow > 0 || retryAt.isAfter(renewAt) ? retryAt : renewAt;
@@ -520,7 +624,13 @@ public final class Agent {
     void failed(String message, Instant now, AgentConfig config, Random random) {
       failures++;
       failuresInARow++;
-      retryAt = now.plus(Schedule.backoff(failuresInARow, config.backoffInitial(), config.backoffMax(), random.nextDouble()));
+      retryAt =
+          now.plus(
+              Schedule.backoff(
+                  failuresInARow,
+                  config.backoffInitial(),
+                  config.backoffMax(),
+                  random.nextDouble()));
       lastResult = "failed " + now + ": " + message;
     }
   }

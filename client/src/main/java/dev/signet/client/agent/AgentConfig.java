@@ -28,12 +28,17 @@ import java.util.Set;
  * Every key is optional; an unknown one is an error that names it.
  */
 public record AgentConfig(
-    Duration checkInterval, Duration hookTimeout, Duration backoffInitial, Duration backoffMax, Map<String, String> hooks) {
+    Duration checkInterval,
+    Duration hookTimeout,
+    Duration backoffInitial,
+    Duration backoffMax,
+    Map<String, String> hooks) {
   public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofMinutes(5);
   public static final Duration DEFAULT_HOOK_TIMEOUT = Duration.ofMinutes(2);
   public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMinutes(5);
-  private static final Set<String> KEYS = Set.of("checkInterval", "hookTimeout", "backoff", "hooks");
+  private static final Set<String> KEYS =
+      Set.of("checkInterval", "hookTimeout", "backoff", "hooks");
 
   public AgentConfig {
     hooks = Map.copyOf(hooks);
@@ -42,10 +47,17 @@ public record AgentConfig(
   /** No section: the defaults, and no hooks. */
   public static AgentConfig defaults() {
     return new AgentConfig(
-        DEFAULT_CHECK_INTERVAL, DEFAULT_HOOK_TIMEOUT, DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, Map.of());
+        DEFAULT_CHECK_INTERVAL,
+        DEFAULT_HOOK_TIMEOUT,
+        DEFAULT_BACKOFF_INITIAL,
+        DEFAULT_BACKOFF_MAX,
+        Map.of());
   }
 
-  /** The {@code agent:} section of {@code file}, or the defaults when there is no file or no section. */
+  /**
+   * The {@code agent:} section of {@code file}, or the defaults when there is no file or no
+   * section.
+   */
   public static AgentConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
       return defaults();
@@ -59,25 +71,35 @@ public record AgentConfig(
     for (Object key : agent.keySet()) {
       if (!KEYS.contains(String.valueOf(key))) {
         throw ClientConfig.problem(
-            path, "unknown key 'agent." + key + "' (known: checkInterval, hookTimeout, backoff, hooks)");
+            path,
+            "unknown key 'agent." + key + "' (known: checkInterval, hookTimeout, backoff, hooks)");
       }
     }
-    Map<?, ?> backoff = agent.containsKey("backoff") ? mapping(path, "agent.backoff", agent.get("backoff")) : Map.of();
+    Map<?, ?> backoff =
+        agent.containsKey("backoff")
+            ? mapping(path, "agent.backoff", agent.get("backoff"))
+            : Map.of();
     for (Object key : backoff.keySet()) {
       if (!Set.of("initial", "max").contains(String.valueOf(key))) {
-        throw ClientConfig.problem(path, "unknown key 'agent.backoff." + key + "' (known: initial, max)");
+        throw ClientConfig.problem(
+            path, "unknown key 'agent.backoff." + key + "' (known: initial, max)");
       }
     }
-    Duration initial = duration(path, "agent.backoff.initial", backoff.get("initial"), DEFAULT_BACKOFF_INITIAL);
+    Duration initial =
+        duration(path, "agent.backoff.initial", backoff.get("initial"), DEFAULT_BACKOFF_INITIAL);
     Duration max = duration(path, "agent.backoff.max", backoff.get("max"), DEFAULT_BACKOFF_MAX);
     if (max.compareTo(initial) < 0) {
-      throw ClientConfig.problem(path, "agent.backoff.max (" + backoff.get("max") + ") is shorter than agent.backoff.initial");
+      throw ClientConfig.problem(
+          path,
+          "agent.backoff.max (" + backoff.get("max") + ") is shorter than agent.backoff.initial");
     }
     Map<String, String> hooks = new LinkedHashMap<>();
-    Map<?, ?> configured = agent.containsKey("hooks") ? mapping(path, "agent.hooks", agent.get("hooks")) : Map.of();
+    Map<?, ?> configured =
+        agent.containsKey("hooks") ? mapping(path, "agent.hooks", agent.get("hooks")) : Map.of();
     for (Map.Entry<?, ?> hook : configured.entrySet()) {
       if (!(hook.getValue() instanceof String command) || command.isBlank()) {
-        throw ClientConfig.problem(path, "agent.hooks.'" + hook.getKey() + "' must be a command (a string)");
+        throw ClientConfig.problem(
+            path, "agent.hooks.'" + hook.getKey() + "' must be a command (a string)");
       }
       hooks.put(String.valueOf(hook.getKey()), command);
     }

@@ -99,7 +99,8 @@ public record AgentState(
       files.add(entry);
     }
     document.put("caFiles", files);
-    AtomicFiles.write(file(root), Json.write(document).getBytes(StandardCharsets.UTF_8), AtomicFiles.PUBLIC);
+    AtomicFiles.write(
+        file(root), Json.write(document).getBytes(StandardCharsets.UTF_8), AtomicFiles.PUBLIC);
   }
 
   /** The state file's text, as {@code signet agent status -o json} prints it. */
@@ -127,7 +128,8 @@ public record AgentState(
   @SuppressWarnings("unchecked")
   private static AgentState parse(Map<String, Object> document) throws IOException {
     if (!Integer.valueOf(VERSION).equals(document.get("version"))) {
-      throw new IOException("agent state version " + document.get("version") + " is not " + VERSION);
+      throw new IOException(
+          "agent state version " + document.get("version") + " is not " + VERSION);
     }
     List<Certificate> certificates = new ArrayList<>();
     for (Object item : (List<Object>) document.getOrDefault("certificates", List.of())) {
@@ -179,16 +181,30 @@ public record AgentState(
   public String table(Instant now) {
     StringBuilder out = new StringBuilder();
     boolean running = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    out.append("Agent pid ").append(pid).append(running ? " (running)" : " (not running)")
-        .append(", started ").append(at(started)).append(", state of ").append(at(updated))
-        .append(" (").append(Math.max(0, now.getEpochSecond() - updated.getEpochSecond())).append(" s ago).\n");
+    out.append("Agent pid ")
+        .append(pid)
+        .append(running ? " (running)" : " (not running)")
+        .append(", started ")
+        .append(at(started))
+        .append(", state of ")
+        .append(at(updated))
+        .append(" (")
+        .append(Math.max(0, now.getEpochSecond() - updated.getEpochSecond()))
+        .append(" s ago).\n");
     out.append("signetd last reached: ").append(lastContact.map(AgentState::at).orElse("never"));
     if (contactFailuresInARow > 0) {
       out.append(", then ").append(contactFailuresInARow).append(" failed attempts in a row");
     }
-    out.append(". Hooks run: ").append(hookRuns).append(", failed: ").append(hookFailures).append(".\n\n");
+    out.append(". Hooks run: ")
+        .append(hookRuns)
+        .append(", failed: ")
+        .append(hookFailures)
+        .append(".\n\n");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"NAME", "EXPIRES", "NEXT RENEWAL", "RENEWALS", "FAILURES IN A ROW", "LAST RESULT"});
+    rows.add(
+        new String[] {
+          "NAME", "EXPIRES", "NEXT RENEWAL", "RENEWALS", "FAILURES IN A ROW", "LAST RESULT"
+        });
     for (Certificate c : certificates) {
       rows.add(
           new String[] {
@@ -202,10 +218,16 @@ public record AgentState(
     }
     out.append(Table.columns(rows)).append('\n');
     List<String[]> files = new ArrayList<>();
-    files.add(new String[] {"CA FILE", "TRUST DOMAIN", "CERTIFICATES", "LAST CHANGED BY THE AGENT"});
+    files.add(
+        new String[] {"CA FILE", "TRUST DOMAIN", "CERTIFICATES", "LAST CHANGED BY THE AGENT"});
     for (CaFile f : caFiles) {
       files.add(
-          new String[] {f.file(), f.domain(), String.valueOf(f.certificates()), f.changed().map(AgentState::at).orElse("-")});
+          new String[] {
+            f.file(),
+            f.domain(),
+            String.valueOf(f.certificates()),
+            f.changed().map(AgentState::at).orElse("-")
+          });
     }
     out.append(Table.columns(files));
     return out.toString();

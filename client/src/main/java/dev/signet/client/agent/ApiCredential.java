@@ -26,15 +26,17 @@ import java.util.Optional;
 /**
  * The agent's own Signet API credential, the certificate and key of its connection settings. It
  * expires like any certificate, and an expired one cannot renew itself, so the agent renews it on
- * the same schedule with {@code Credentials.RenewApiCredential} (same name and role, a new key
- * made here) and replaces the two files as a pair, keeping the previous pair as backups. The next
+ * the same schedule with {@code Credentials.RenewApiCredential} (same name and role, a new key made
+ * here) and replaces the two files as a pair, keeping the previous pair as backups. The next
  * connection uses the new one.
  */
 final class ApiCredential {
   /** Its name in the agent's state and metrics. */
   static final String NAME = "signet-api-credential";
 
-  /** The credential as found: its certificate when readable, and what is wrong with it, if anything. */
+  /**
+   * The credential as found: its certificate when readable, and what is wrong with it, if anything.
+   */
   record Found(Optional<X509Certificate> certificate, Optional<String> problem) {}
 
   private final Path certificate;
@@ -65,7 +67,8 @@ final class ApiCredential {
     } catch (NoSuchFileException e) {
       return new Found(Optional.empty(), Optional.of(certificate + " is missing"));
     } catch (IOException e) {
-      return new Found(Optional.empty(), Optional.of("cannot read " + certificate + ": " + e.getMessage()));
+      return new Found(
+          Optional.empty(), Optional.of("cannot read " + certificate + ": " + e.getMessage()));
     }
     Optional<String> problem = Optional.empty();
     PrivateKey privateKey;
@@ -90,34 +93,52 @@ final class ApiCredential {
   void renew(SignetClient client, X509Certificate current, String reason, Progress progress) {
     KeyAlgorithm algorithm =
         KeyAlgorithm.of(current.getPublicKey())
-            .orElseThrow(() -> new SignetException(ExitCode.CONFIG, certificate + " has a key of no supported kind"));
+            .orElseThrow(
+                () ->
+                    new SignetException(
+                        ExitCode.CONFIG, certificate + " has a key of no supported kind"));
     KeyPair keys;
     try {
       keys = algorithm.generateKeyPair();
     } catch (GeneralSecurityException e) {
-      throw new SignetException(ExitCode.SOFTWARE, "cannot make a " + algorithm + " key: " + e.getMessage(), e);
+      throw new SignetException(
+          ExitCode.SOFTWARE, "cannot make a " + algorithm + " key: " + e.getMessage(), e);
     }
-    IssueCertificateResponse response = client.renewApiCredential(Csrs.create(keys, Certificates.commonName(current)));
+    IssueCertificateResponse response =
+        client.renewApiCredential(Csrs.create(keys, Certificates.commonName(current)));
     List<X509Certificate> anchors =
-        response.getCaBundleDerList().stream().map(der -> SignetClient.parse(der.toByteArray())).toList();
+        response.getCaBundleDerList().stream()
+            .map(der -> SignetClient.parse(der.toByteArray()))
+            .toList();
     List<X509Certificate> certificates = Certificates.leafAndIntermediates(response, anchors);
     byte[] keyPem = Pem.privateKey(keys);
     try {
-      SafeFiles.replacePair(certificate, Certificates.pem(certificates), key, keyPem, SafeFiles.NO_CHECKPOINTS);
+      SafeFiles.replacePair(
+          certificate, Certificates.pem(certificates), key, keyPem, SafeFiles.NO_CHECKPOINTS);
     } catch (IOException e) {
       throw new SignetException(
           ExitCode.OUTPUT,
-          SignetException.output(certificate, e).getMessage() + " The renewed credential " + response.getSerial()
+          SignetException.output(certificate, e).getMessage()
+              + " The renewed credential "
+              + response.getSerial()
               + " was issued but not saved; the current one stays in use.",
           e);
     } finally {
       Arrays.fill(keyPem, (byte) 0);
     }
-    progress.wrote(key, "new " + algorithm + " key of the Signet API credential, made on this node");
+    progress.wrote(
+        key, "new " + algorithm + " key of the Signet API credential, made on this node");
     progress.wrote(
         certificate,
-        NAME + " " + Certificates.commonName(current) + ": renewed, expires "
-            + Times.format(certificates.get(0).getNotAfter().toInstant()) + ", serial " + response.getSerial()
-            + " (" + reason + ")");
+        NAME
+            + " "
+            + Certificates.commonName(current)
+            + ": renewed, expires "
+            + Times.format(certificates.get(0).getNotAfter().toInstant())
+            + ", serial "
+            + response.getSerial()
+            + " ("
+            + reason
+            + ")");
   }
 }

@@ -15,12 +15,12 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * The commands configured per file, run after the agent wrote that file so that the component
- * using it loads it (restart etcd, signal the kubelet). Each command runs once per pass of the
- * agent however many of its files changed, after all of them are written, through {@code /bin/sh
- * -c} in the agent's directory, its output going where the agent's goes. A command still running
- * after the timeout is killed with its child processes. A failing hook is logged and counted;
- * the renewal stands.
+ * The commands configured per file, run after the agent wrote that file so that the component using
+ * it loads it (restart etcd, signal the kubelet). Each command runs once per pass of the agent
+ * however many of its files changed, after all of them are written, through {@code /bin/sh -c} in
+ * the agent's directory, its output going where the agent's goes. A command still running after the
+ * timeout is killed with its child processes. A failing hook is logged and counted; the renewal
+ * stands.
  */
 final class Hooks {
   /** What one run of a hook came to. */
@@ -34,7 +34,9 @@ final class Hooks {
   /** {@code configured} maps files (relative to {@code directory}, or absolute) to commands. */
   Hooks(Map<String, String> configured, Duration timeout, Path directory, Consumer<String> log) {
     Map<Path, String> resolved = new LinkedHashMap<>();
-    configured.forEach((file, command) -> resolved.put(directory.resolve(file).toAbsolutePath().normalize(), command));
+    configured.forEach(
+        (file, command) ->
+            resolved.put(directory.resolve(file).toAbsolutePath().normalize(), command));
     this.byFile = resolved;
     this.timeout = timeout;
     this.directory = directory.toAbsolutePath().normalize();
@@ -49,11 +51,12 @@ final class Hooks {
   /** Runs the hooks of the files written, each command once, in the order of the configuration. */
   List<Run> runFor(Collection<Path> written) {
     Map<String, List<Path>> commands = new LinkedHashMap<>();
-    byFile.forEach((file, command) -> {
-      if (written.contains(file)) {
-        commands.computeIfAbsent(command, c -> new ArrayList<>()).add(file);
-      }
-    });
+    byFile.forEach(
+        (file, command) -> {
+          if (written.contains(file)) {
+            commands.computeIfAbsent(command, c -> new ArrayList<>()).add(file);
+          }
+        });
     List<Run> runs = new ArrayList<>();
     commands.forEach((command, files) -> runs.add(new Run(command, files, run(command, files))));
     return runs;
@@ -73,7 +76,9 @@ final class Hooks {
               .redirectInput(Redirect.from(new File("/dev/null")))
               .redirectOutput(Redirect.INHERIT)
               .redirectError(Redirect.INHERIT);
-      builder.environment().put("SIGNET_FILES", files.stream().map(Path::toString).collect(Collectors.joining(" ")));
+      builder
+          .environment()
+          .put("SIGNET_FILES", files.stream().map(Path::toString).collect(Collectors.joining(" ")));
       process = builder.start();
     } catch (IOException e) {
       log.accept("hook for " + which + " could not start: " + e.getMessage());
@@ -83,7 +88,14 @@ final class Hooks {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        log.accept("hook for " + which + " (" + command + ") still running after " + timeout.toSeconds() + " s: killed");
+        log.accept(
+            "hook for "
+                + which
+                + " ("
+                + command
+                + ") still running after "
+                + timeout.toSeconds()
+                + " s: killed");
         return false;
       }
     } catch (InterruptedException e) {
@@ -96,8 +108,14 @@ final class Hooks {
     int status = process.exitValue();
     String took = String.format("%.1f s", (System.nanoTime() - started) / 1e9);
     log.accept(
-        "hook for " + which + " (" + command + ") " + (status == 0 ? "succeeded" : "failed with exit status " + status)
-            + " after " + took);
+        "hook for "
+            + which
+            + " ("
+            + command
+            + ") "
+            + (status == 0 ? "succeeded" : "failed with exit status " + status)
+            + " after "
+            + took);
     return status == 0;
   }
 }

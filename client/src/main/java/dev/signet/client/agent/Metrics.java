@@ -28,14 +28,17 @@ public final class Metrics implements AutoCloseable {
   }
 
   /** Serves {@code state}'s metrics on {@code address} until closed. */
-  public static Metrics serve(InetSocketAddress address, Supplier<Optional<AgentState>> state) throws IOException {
+  public static Metrics serve(InetSocketAddress address, Supplier<Optional<AgentState>> state)
+      throws IOException {
     HttpServer server = HttpServer.create(address, 16);
     server.createContext("/metrics", exchange -> answer(exchange, render(state.get())));
-    server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "signet-agent-metrics");
-      thread.setDaemon(true);
-      return thread;
-    }));
+    server.setExecutor(
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "signet-agent-metrics");
+              thread.setDaemon(true);
+              return thread;
+            }));
     server.start();
     return new Metrics(server);
   }
@@ -47,7 +50,8 @@ public final class Metrics implements AutoCloseable {
 
   private static void answer(HttpExchange exchange, String text) throws IOException {
     try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+      if (!exchange.getRequestMethod().equals("GET")
+          && !exchange.getRequestMethod().equals("HEAD")) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
@@ -78,36 +82,87 @@ public final class Metrics implements AutoCloseable {
     }
     AgentState state = found.get();
     List<AgentState.Certificate> certificates = state.certificates();
-    perCertificate(out, certificates, "signet_agent_certificate_expiry_timestamp_seconds", "gauge",
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_certificate_expiry_timestamp_seconds",
+        "gauge",
         "When the certificate expires (Unix time); absent while its files are missing.",
         c -> c.expires().map(Instant::getEpochSecond));
-    perCertificate(out, certificates, "signet_agent_certificate_next_renewal_timestamp_seconds", "gauge",
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_certificate_next_renewal_timestamp_seconds",
+        "gauge",
         "When the agent next renews the certificate, or retries after a failure (Unix time).",
         c -> Optional.of(c.nextRenewal().getEpochSecond()));
-    perCertificate(out, certificates, "signet_agent_renewals_total", "counter",
-        "Renewals that succeeded.", c -> Optional.of(c.renewals()));
-    perCertificate(out, certificates, "signet_agent_renewal_failures_total", "counter",
-        "Renewals that failed (signetd unreachable or refusing, files not writable).", c -> Optional.of(c.failures()));
-    perCertificate(out, certificates, "signet_agent_renewal_failures_in_a_row", "gauge",
-        "Failures since the last success; the current files stay meanwhile.", c -> Optional.of((long) c.failuresInARow()));
-    perCertificate(out, certificates, "signet_agent_last_success_timestamp_seconds", "gauge",
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_renewals_total",
+        "counter",
+        "Renewals that succeeded.",
+        c -> Optional.of(c.renewals()));
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_renewal_failures_total",
+        "counter",
+        "Renewals that failed (signetd unreachable or refusing, files not writable).",
+        c -> Optional.of(c.failures()));
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_renewal_failures_in_a_row",
+        "gauge",
+        "Failures since the last success; the current files stay meanwhile.",
+        c -> Optional.of((long) c.failuresInARow()));
+    perCertificate(
+        out,
+        certificates,
+        "signet_agent_last_success_timestamp_seconds",
+        "gauge",
         "When the certificate was last renewed by the agent (Unix time).",
         c -> c.lastSuccess().map(Instant::getEpochSecond));
-    family(out, "signet_agent_ca_bundle_certificates", "gauge",
+    family(
+        out,
+        "signet_agent_ca_bundle_certificates",
+        "gauge",
         "CA certificates in each CA file: 2 during a CA rotation.");
     for (AgentState.CaFile file : state.caFiles()) {
-      out.append("signet_agent_ca_bundle_certificates{domain=\"").append(escape(file.domain()))
-          .append("\",file=\"").append(escape(file.file())).append("\"} ").append(file.certificates()).append('\n');
+      out.append("signet_agent_ca_bundle_certificates{domain=\"")
+          .append(escape(file.domain()))
+          .append("\",file=\"")
+          .append(escape(file.file()))
+          .append("\"} ")
+          .append(file.certificates())
+          .append('\n');
     }
     if (state.lastContact().isPresent()) {
-      family(out, "signet_agent_last_contact_timestamp_seconds", "gauge", "When signetd last answered the agent (Unix time).");
-      out.append("signet_agent_last_contact_timestamp_seconds ").append(state.lastContact().get().getEpochSecond()).append('\n');
+      family(
+          out,
+          "signet_agent_last_contact_timestamp_seconds",
+          "gauge",
+          "When signetd last answered the agent (Unix time).");
+      out.append("signet_agent_last_contact_timestamp_seconds ")
+          .append(state.lastContact().get().getEpochSecond())
+          .append('\n');
     }
-    family(out, "signet_agent_contact_failures_in_a_row", "gauge", "Failed attempts to reach signetd since it last answered.");
-    out.append("signet_agent_contact_failures_in_a_row ").append(state.contactFailuresInARow()).append('\n');
+    family(
+        out,
+        "signet_agent_contact_failures_in_a_row",
+        "gauge",
+        "Failed attempts to reach signetd since it last answered.");
+    out.append("signet_agent_contact_failures_in_a_row ")
+        .append(state.contactFailuresInARow())
+        .append('\n');
     family(out, "signet_agent_hook_runs_total", "counter", "Hook commands run after renewals.");
     out.append("signet_agent_hook_runs_total ").append(state.hookRuns()).append('\n');
-    family(out, "signet_agent_hook_failures_total", "counter", "Hook commands that failed or timed out.");
+    family(
+        out,
+        "signet_agent_hook_failures_total",
+        "counter",
+        "Hook commands that failed or timed out.");
     out.append("signet_agent_hook_failures_total ").append(state.hookFailures()).append('\n');
     return out.toString();
   }
@@ -121,9 +176,18 @@ public final class Metrics implements AutoCloseable {
       Function<AgentState.Certificate, Optional<Long>> value) {
     family(out, name, type, help);
     for (AgentState.Certificate certificate : certificates) {
-      value.apply(certificate).ifPresent(v ->
-          out.append(name).append("{name=\"").append(escape(certificate.name())).append("\",file=\"")
-              .append(escape(certificate.file())).append("\"} ").append(v).append('\n'));
+      value
+          .apply(certificate)
+          .ifPresent(
+              v ->
+                  out.append(name)
+                      .append("{name=\"")
+                      .append(escape(certificate.name()))
+                      .append("\",file=\"")
+                      .append(escape(certificate.file()))
+                      .append("\"} ")
+                      .append(v)
+                      .append('\n'));
     }
   }
 

@@ -9,16 +9,17 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * When the agent acts. A certificate is renewed at two thirds of its lifetime, moved by a jitter
- * of up to 5% of the lifetime either way so that the nodes of a fleet issued together do not all
- * come back at once. The jitter is derived from the certificate's serial number: each certificate
- * keeps its renewal time when the agent restarts (a new draw at every start would pull renewals
- * earlier), and serials are random, so a fleet spreads. After a failure the agent waits
- * exponentially longer, bounded, with jitter too.
+ * When the agent acts. A certificate is renewed at two thirds of its lifetime, moved by a jitter of
+ * up to 5% of the lifetime either way so that the nodes of a fleet issued together do not all come
+ * back at once. The jitter is derived from the certificate's serial number: each certificate keeps
+ * its renewal time when the agent restarts (a new draw at every start would pull renewals earlier),
+ * and serials are random, so a fleet spreads. After a failure the agent waits exponentially longer,
+ * bounded, with jitter too.
  */
 public final class Schedule {
   /** The renewal point, as a fraction of the lifetime. */
   static final double RENEW_AT = 2.0 / 3.0;
+
   /** The largest jitter of the renewal point, as a fraction of the lifetime, either way. */
   static final double JITTER = 0.05;
 
@@ -27,7 +28,9 @@ public final class Schedule {
   /** When to renew {@code certificate}: two thirds of its lifetime, give or take its jitter. */
   public static Instant renewAt(X509Certificate certificate) {
     return renewAt(
-        certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant(), certificate.getSerialNumber());
+        certificate.getNotBefore().toInstant(),
+        certificate.getNotAfter().toInstant(),
+        certificate.getSerialNumber());
   }
 
   static Instant renewAt(Instant notBefore, Instant notAfter, BigInteger serial) {
@@ -49,8 +52,8 @@ public final class Schedule {
 
   /**
    * How long to wait after the {@code failures}-th failure in a row: {@code initial}, doubled for
-   * each further failure, never more than {@code max}; then shortened by up to a quarter,
-   * {@code random} in [0, 1) saying how much, so that nodes failing together retry apart.
+   * each further failure, never more than {@code max}; then shortened by up to a quarter, {@code
+   * random} in [0, 1) saying how much, so that nodes failing together retry apart.
    */
   public static Duration backoff(int failures, Duration initial, Duration max, double random) {
     Duration delay = initial;

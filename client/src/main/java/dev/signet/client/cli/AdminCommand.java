@@ -13,10 +13,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "admin",
     header = "Write an administrator kubeconfig (as admin.conf, or super-admin.conf).",
-    description = "CN kubernetes-admin, O kubeadm:cluster-admins (bound to cluster-admin by kubeadm). With --super-admin: CN kubernetes-super-admin, O system:masters, the break-glass credential that bypasses RBAC; keep it offline.",
+    description =
+        "CN kubernetes-admin, O kubeadm:cluster-admins (bound to cluster-admin by kubeadm). With --super-admin: CN kubernetes-super-admin, O system:masters, the break-glass credential that bypasses RBAC; keep it offline.",
     sortOptions = false,
-    customSynopsis = "signet admin --control-plane-endpoint HOST[:PORT] --out FILE [--super-admin] [OPTIONS]%n",
-        footer = {
+    customSynopsis =
+        "signet admin --control-plane-endpoint HOST[:PORT] --out FILE [--super-admin] [OPTIONS]%n",
+    footer = {
       "%nThe file is 0600; its manifest is kept in .signet/ beside it.",
       "",
       "Example:",
@@ -29,10 +31,16 @@ public final class AdminCommand implements Callable<Integer> {
 
   @Mixin ApiserverEndpointOptions endpoint;
 
-  @Option(names = "--super-admin", description = "The system:masters credential instead of kubeadm:cluster-admins.")
+  @Option(
+      names = "--super-admin",
+      description = "The system:masters credential instead of kubeadm:cluster-admins.")
   boolean superAdmin;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "The kubeconfig to write.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE",
+      description = "The kubeconfig to write.")
   Path out;
 
   @Mixin IssueOptions issue;
@@ -42,8 +50,8 @@ public final class AdminCommand implements Callable<Integer> {
   public Integer call() {
     Path file = out.toAbsolutePath().normalize();
     Plan plan =
-        Plan.admin(
-            file.getFileName().toString(), superAdmin, endpoint.url(), issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet admin", file.getParent(), plan, connection::connect);
+        Plan.admin(file.getFileName().toString(), superAdmin, endpoint.url(), issue.algorithm());
+    return issue.run(
+        spec.commandLine().getOut(), "signet admin", file.getParent(), plan, connection::connect);
   }
 }

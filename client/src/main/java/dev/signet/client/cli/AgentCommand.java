@@ -8,6 +8,8 @@ import dev.signet.client.agent.Metrics;
 import dev.signet.client.rpc.ServerAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,12 +23,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
 
 /** {@code signet agent}: the long-running renewer of a directory's certificates. */
 @Command(
     name = "agent",
-    header = "Keep a directory's certificates, and this node's Signet credential, renewed before they expire.",
+    header =
+        "Keep a directory's certificates, and this node's Signet credential, renewed before they expire.",
     description = {
       "Runs until stopped (under systemd: deploy/signet-agent.service). It manages every certificate DIR/.signet/manifest.yaml records, kubeconfig-embedded ones included, and the Signet API credential it connects with (--cert/--key or the client configuration).",
       "",
@@ -58,13 +60,17 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--dir", paramLabel = "DIR", description = "The directory signet wrote into, e.g. /etc/kubernetes. Required.")
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description = "The directory signet wrote into, e.g. /etc/kubernetes. Required.")
   Path dir;
 
   @Option(
       names = "--metrics-listen",
       paramLabel = "HOST:PORT",
-      description = "Serve metrics in the Prometheus text format at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (plain HTTP: keep it on a local address). Default: no metrics.")
+      description =
+          "Serve metrics in the Prometheus text format at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (plain HTTP: keep it on a local address). Default: no metrics.")
   String metricsListen;
 
   @Mixin ConnectionOptions connection;
@@ -73,13 +79,20 @@ public final class AgentCommand implements Callable<Integer> {
   public Integer call() {
     Path root = AgentStatusCommand.directory(dir);
     PrintWriter out = spec.commandLine().getOut();
-    Consumer<String> log = line -> {
-      synchronized (out) {
-        out.println(Instant.now() + " " + line);
-        out.flush();
-      }
-    };
-    Agent agent = new Agent(root, connection.settings(), AgentConfig.load(connection.configFile()), Clock.systemUTC(), log);
+    Consumer<String> log =
+        line -> {
+          synchronized (out) {
+            out.println(Instant.now() + " " + line);
+            out.flush();
+          }
+        };
+    Agent agent =
+        new Agent(
+            root,
+            connection.settings(),
+            AgentConfig.load(connection.configFile()),
+            Clock.systemUTC(),
+            log);
     agent.start();
     try (Metrics metrics = metrics(agent)) {
       if (metrics != null) {
@@ -87,14 +100,17 @@ public final class AgentCommand implements Callable<Integer> {
       }
       handle("HUP", agent::checkNow, log);
       CountDownLatch finished = new CountDownLatch(1);
-      Thread stop = new Thread(() -> {
-        agent.stop();
-        try {
-          finished.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "signet-agent-stop");
+      Thread stop =
+          new Thread(
+              () -> {
+                agent.stop();
+                try {
+                  finished.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "signet-agent-stop");
       Runtime.getRuntime().addShutdownHook(stop); // SIGTERM, SIGINT: finish the pass in progress
       try {
         agent.run();
@@ -119,16 +135,62 @@ public final class AgentCommand implements Callable<Integer> {
       return Metrics.serve(new InetSocketAddress(address.host(), address.port()), agent::state);
     } catch (IOException e) {
       throw new SignetException(
-          ExitCode.USAGE, "cannot serve metrics on " + address + ": " + SignetException.describe(e) + ". Choose another --metrics-listen.");
+          ExitCode.USAGE,
+          "cannot serve metrics on "
+              + address
+              + ": "
+              + SignetException.describe(e)
+              + ". Choose another --metrics-listen.");
     }
   }
 
-  /** Runs {@code action} on the signal; where the JVM does not let it, says so and goes on. */
+  /**
+   * Runs {@code action} on the signal; where the JVM does not let it, says so and goes on.
+   *
+   * <p>Java has no public API for SIGHUP, so this is {@code sun.misc.Signal.handle(new
+   * Signal(signal), s -> action.run())} of module jdk.unsupported, called reflectively: javac 17
+   * reports every direct use of that class as a warning that no {@code @SuppressWarnings} silences,
+   * and the build fails on warnings.
+   */
   private static void handle(String signal, Runnable action, Consumer<String> log) {
+    String refusal;
     try {
-      Signal.handle(new Signal(signal), s -> action.run());
-    } catch (IllegalArgumentException e) {
-      log.accept("warning: cannot handle SIG" + signal + " (" + e.getMessage() + "); the agent checks on its own schedule only");
+      Class<?> signalType = Class.forName("sun.misc.Signal");
+      Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+      Object handler =
+          Proxy.newProxyInstance(
+              handlerType.getClassLoader(),
+              new Class<?>[] {handlerType},
+              (proxy, method, arguments) ->
+                  switch (method.getName()) {
+                    case "equals" -> proxy == arguments[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "toString" -> "SIG" + signal + " handler";
+                    default -> { // SignalHandler.handle(Signal), the only other method
+                      action.run();
+                      yield null;
+                    }
+                  });
+      signalType
+          .getMethod("handle", signalType, handlerType)
+          .invoke(null, signalType.getConstructor(String.class).newInstance(signal), handler);
+      return;
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof IllegalArgumentException refused) {
+        refusal = refused.getMessage(); // an unknown signal, or one the JVM uses itself
+      } else if (e.getCause() instanceof Error error) {
+        throw error;
+      } else {
+        throw (RuntimeException) e.getCause(); // neither call declares a checked exception
+      }
+    } catch (ReflectiveOperationException e) {
+      refusal = "this JVM has no sun.misc.Signal: " + e;
     }
+    log.accept(
+        "warning: cannot handle SIG"
+            + signal
+            + " ("
+            + refusal
+            + "); the agent checks on its own schedule only");
   }
 }

@@ -19,8 +19,10 @@ import picocli.CommandLine.Spec;
 /** {@code signet agent status}: what the agent last wrote about a directory. */
 @Command(
     name = "status",
-    header = "Show what the agent manages in a directory: expiry, next renewal, last result, failures.",
-    description = "Reads DIR/.signet/agent-state.json, which the agent rewrites after every pass; needs neither the agent nor signetd. Times are UTC. Says whether the agent that wrote it still runs.",
+    header =
+        "Show what the agent manages in a directory: expiry, next renewal, last result, failures.",
+    description =
+        "Reads DIR/.signet/agent-state.json, which the agent rewrites after every pass; needs neither the agent nor signetd. Times are UTC. Says whether the agent that wrote it still runs.",
     sortOptions = false,
     customSynopsis = "signet agent status --dir DIR [-o table|json]%n",
     footer = {
@@ -35,7 +37,10 @@ public final class AgentStatusCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--dir", paramLabel = "DIR", description = "The agent's directory, e.g. /etc/kubernetes. Required.")
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description = "The agent's directory, e.g. /etc/kubernetes. Required.")
   Path dir;
 
   @Mixin OutputFormatOption format;
@@ -50,11 +55,20 @@ public final class AgentStatusCommand implements Callable<Integer> {
       if (state.isEmpty()) {
         throw new SignetException(
             ExitCode.USAGE,
-            "no " + AgentState.FILE + " in " + root + ": no agent has run there yet (signet agent --dir " + root + ").");
+            "no "
+                + AgentState.FILE
+                + " in "
+                + root
+                + ": no agent has run there yet (signet agent --dir "
+                + root
+                + ").");
       }
       out.print(json ? AgentState.readText(root).orElseThrow() : state.get().table(Instant.now()));
     } catch (IOException e) {
-      throw new SignetException(ExitCode.OUTPUT, "cannot read the agent state in " + root + ": " + SignetException.describe(e), e);
+      throw new SignetException(
+          ExitCode.OUTPUT,
+          "cannot read the agent state in " + root + ": " + SignetException.describe(e),
+          e);
     }
     out.flush();
     return ExitCode.OK.code();
@@ -63,11 +77,14 @@ public final class AgentStatusCommand implements Callable<Integer> {
   /** The --dir of the agent's commands: required, and a directory. */
   static Path directory(Path dir) {
     if (dir == null) {
-      throw new SignetException(ExitCode.USAGE, "--dir DIR is required: the directory signet wrote into, e.g. /etc/kubernetes.");
+      throw new SignetException(
+          ExitCode.USAGE,
+          "--dir DIR is required: the directory signet wrote into, e.g. /etc/kubernetes.");
     }
     Path root = dir.toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) {
-      throw new SignetException(ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
+      throw new SignetException(
+          ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
     }
     return root;
   }

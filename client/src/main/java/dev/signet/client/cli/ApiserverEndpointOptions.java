@@ -15,7 +15,11 @@ public final class ApiserverEndpointOptions {
       description = "Where the component reaches kube-apiserver (the server of its kubeconfig).")
   String controlPlaneEndpoint;
 
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "Port when the endpoint names none. Default: 6443.")
+  @Option(
+      names = "--apiserver-port",
+      paramLabel = "PORT",
+      defaultValue = "6443",
+      description = "Port when the endpoint names none. Default: 6443.")
   int apiserverPort;
 
   /** The kubeconfig's server URL. */

@@ -19,10 +19,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check-expiration",
     header = "Show when each certificate in a directory expires (no daemon needed).",
-    description = "Reads the certificates signet wrote (listed in DIR/.signet/manifest.yaml; kubeadm's control-plane set when there is no manifest), including those embedded in kubeconfig files (kubelet.conf too), then the CA certificates. A file that is not there shows as !MISSING!. Dates are UTC.",
+    description =
+        "Reads the certificates signet wrote (listed in DIR/.signet/manifest.yaml; kubeadm's control-plane set when there is no manifest), including those embedded in kubeconfig files (kubelet.conf too), then the CA certificates. A file that is not there shows as !MISSING!. Dates are UTC.",
     sortOptions = false,
     customSynopsis = "signet check-expiration [--dir DIR] [-o table|json]%n",
-        footer = {
+    footer = {
       "%nWith -o json: kubeadm's CertificateExpirationInfo (output.kubeadm.k8s.io/v1alpha3):",
       "name, expirationDate, residualTimeSeconds, externallyManaged, caName, missing. CAs are",
       "externally managed: their keys are in signetd's token.",
@@ -50,7 +51,8 @@ public final class CheckExpirationCommand implements Callable<Integer> {
     boolean json = format.json();
     Path root = dir.toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) {
-      throw new SignetException(ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
+      throw new SignetException(
+          ExitCode.USAGE, root + " is not a directory; give the --dir signet wrote into.");
     }
     PrintWriter out = spec.commandLine().getOut();
     Expiration.Report report = report(root, spec.commandLine().getErr());
@@ -59,12 +61,16 @@ public final class CheckExpirationCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Reads {@code root} now; files that exist but cannot be read are warned about on {@code err}. */
+  /**
+   * Reads {@code root} now; files that exist but cannot be read are warned about on {@code err}.
+   */
   static Expiration.Report report(Path root, PrintWriter err) {
     try {
-      return Expiration.check(root, Instant.now(), warning -> err.println("signet: warning: " + warning));
+      return Expiration.check(
+          root, Instant.now(), warning -> err.println("signet: warning: " + warning));
     } catch (IOException e) {
-      throw new SignetException(ExitCode.OUTPUT, "cannot read " + root + ": " + SignetException.describe(e), e);
+      throw new SignetException(
+          ExitCode.OUTPUT, "cannot read " + root + ": " + SignetException.describe(e), e);
     }
   }
 }

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 public final class ConnectionOptions {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-  @ArgGroup(validate = false, heading = "%nConnection to signetd (command line overrides the client configuration):%n")
+  @ArgGroup(
+      validate = false,
+      heading = "%nConnection to signetd (command line overrides the client configuration):%n")
   Group group = new Group();
 
   static final class Group {
@@ -33,10 +35,14 @@ public final class ConnectionOptions {
     @Option(
         names = "--ca-bundle",
         paramLabel = "FILE",
-        description = "The signet-api CA that signed signetd's serving certificate (operator/ca.crt from signetd init).")
+        description =
+            "The signet-api CA that signed signetd's serving certificate (operator/ca.crt from signetd init).")
     Path caBundle;
 
-    @Option(names = "--cert", paramLabel = "FILE", description = "This caller's certificate, issued by signetd (PEM).")
+    @Option(
+        names = "--cert",
+        paramLabel = "FILE",
+        description = "This caller's certificate, issued by signetd (PEM).")
     Path certificate;
 
     @Option(names = "--key", paramLabel = "FILE", description = "The private key of --cert (PEM).")
@@ -45,7 +51,8 @@ public final class ConnectionOptions {
     @Option(
         names = "--config",
         paramLabel = "FILE",
-        description = "Client configuration with the keys server, caBundle, certificate, key and timeout (as signetd init writes it: operator/signet.yaml). Default: $SIGNET_CONFIG, else ~/.config/signet/signet.yaml if it exists.")
+        description =
+            "Client configuration with the keys server, caBundle, certificate, key and timeout (as signetd init writes it: operator/signet.yaml). Default: $SIGNET_CONFIG, else ~/.config/signet/signet.yaml if it exists.")
     Path config;
 
     @Option(
@@ -61,7 +68,10 @@ public final class ConnectionOptions {
     return SignetClient.connect(settings());
   }
 
-  /** The client configuration file in use: --config, else $SIGNET_CONFIG or the one in the home directory. */
+  /**
+   * The client configuration file in use: --config, else $SIGNET_CONFIG or the one in the home
+   * directory.
+   */
   Optional<Path> configFile() {
     return group.config != null
         ? Optional.of(group.config)
@@ -71,33 +81,50 @@ public final class ConnectionOptions {
   ConnectionSettings settings() {
     Optional<Path> file = configFile();
     ClientConfig config = file.map(ClientConfig::load).orElse(ClientConfig.empty());
-    String server = group.server != null ? group.server : config.server().orElseThrow(() -> missing("--server HOST:PORT", "server"));
+    String server =
+        group.server != null
+            ? group.server
+            : config.server().orElseThrow(() -> missing("--server HOST:PORT", "server"));
     ServerAddress address;
     try {
       address = ServerAddress.parse(server);
     } catch (IllegalArgumentException e) {
-      throw new SignetException(group.server != null ? ExitCode.USAGE : ExitCode.CONFIG, "signetd address: " + e.getMessage());
+      throw new SignetException(
+          group.server != null ? ExitCode.USAGE : ExitCode.CONFIG,
+          "signetd address: " + e.getMessage());
     }
     Duration timeout = group.timeout;
     if (timeout == null) {
       try {
         timeout = config.timeout().map(Durations::parse).orElse(DEFAULT_TIMEOUT);
       } catch (IllegalArgumentException e) {
-        throw new SignetException(ExitCode.CONFIG, "client configuration " + file.orElseThrow() + ": timeout: " + e.getMessage());
+        throw new SignetException(
+            ExitCode.CONFIG,
+            "client configuration " + file.orElseThrow() + ": timeout: " + e.getMessage());
       }
     }
     return new ConnectionSettings(
         address,
-        group.caBundle != null ? group.caBundle : config.caBundle().orElseThrow(() -> missing("--ca-bundle FILE", "caBundle")),
-        group.certificate != null ? group.certificate : config.certificate().orElseThrow(() -> missing("--cert FILE", "certificate")),
-        group.key != null ? group.key : config.key().orElseThrow(() -> missing("--key FILE", "key")),
+        group.caBundle != null
+            ? group.caBundle
+            : config.caBundle().orElseThrow(() -> missing("--ca-bundle FILE", "caBundle")),
+        group.certificate != null
+            ? group.certificate
+            : config.certificate().orElseThrow(() -> missing("--cert FILE", "certificate")),
+        group.key != null
+            ? group.key
+            : config.key().orElseThrow(() -> missing("--key FILE", "key")),
         timeout);
   }
 
   private static SignetException missing(String option, String key) {
     return new SignetException(
         ExitCode.USAGE,
-        "no " + option + ": give it, or a client configuration with '" + key + "' (--config FILE, $SIGNET_CONFIG or"
+        "no "
+            + option
+            + ": give it, or a client configuration with '"
+            + key
+            + "' (--config FILE, $SIGNET_CONFIG or"
             + " ~/.config/signet/signet.yaml; signetd init writes one as operator/signet.yaml).");
   }
 }

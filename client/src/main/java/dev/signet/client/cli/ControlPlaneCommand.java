@@ -15,9 +15,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "control-plane",
     header = "Write every certificate, key and kubeconfig a control-plane node needs.",
-    description = "Makes one key pair per certificate on this node, asks signetd for each certificate and writes them, with the CA certificates, where kubeadm would. Valid files from an earlier run are kept (see --force and --renew-within); the request is recorded in DIR/.signet/manifest.yaml for `signet renew`.",
+    description =
+        "Makes one key pair per certificate on this node, asks signetd for each certificate and writes them, with the CA certificates, where kubeadm would. Valid files from an earlier run are kept (see --force and --renew-within); the request is recorded in DIR/.signet/manifest.yaml for `signet renew`.",
     sortOptions = false,
-    customSynopsis = "signet control-plane --node NAME --advertise-address IP --out DIR [OPTIONS]%n",
+    customSynopsis =
+        "signet control-plane --node NAME --advertise-address IP --out DIR [OPTIONS]%n",
     footerHeading = "%nFiles (kubeadm layout, relative to --out):%n",
     footer = {
       "  pki/ca.crt  pki/front-proxy-ca.crt  pki/etcd/ca.crt        CA certificates (no CA key, ever)",
@@ -41,7 +43,11 @@ public final class ControlPlaneCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--node", required = true, paramLabel = "NAME", description = "This node's name (a DNS-1123 subdomain).")
+  @Option(
+      names = "--node",
+      required = true,
+      paramLabel = "NAME",
+      description = "This node's name (a DNS-1123 subdomain).")
   String node;
 
   @Option(
@@ -54,26 +60,36 @@ public final class ControlPlaneCommand implements Callable<Integer> {
   @Option(
       names = "--control-plane-endpoint",
       paramLabel = "HOST[:PORT]",
-      description = "The cluster's shared endpoint (a load balancer or DNS name); in the apiserver certificate and the server of admin.conf, super-admin.conf and kubelet.conf. Default: this node's --advertise-address.")
+      description =
+          "The cluster's shared endpoint (a load balancer or DNS name); in the apiserver certificate and the server of admin.conf, super-admin.conf and kubelet.conf. Default: this node's --advertise-address.")
   String controlPlaneEndpoint;
 
-  @Option(names = "--apiserver-port", paramLabel = "PORT", defaultValue = "6443", description = "kube-apiserver's port. Default: 6443.")
+  @Option(
+      names = "--apiserver-port",
+      paramLabel = "PORT",
+      defaultValue = "6443",
+      description = "kube-apiserver's port. Default: 6443.")
   int apiserverPort;
 
   @Option(
       names = "--service-cidr",
       paramLabel = "CIDR",
-      description = "The service CIDR; its first address goes into the apiserver certificate. Default: signetd's (10.96.0.0/12).")
+      description =
+          "The service CIDR; its first address goes into the apiserver certificate. Default: signetd's (10.96.0.0/12).")
   String serviceCidr;
 
-  @Option(names = "--dns-domain", paramLabel = "DOMAIN", description = "The cluster DNS domain. Default: signetd's (cluster.local).")
+  @Option(
+      names = "--dns-domain",
+      paramLabel = "DOMAIN",
+      description = "The cluster DNS domain. Default: signetd's (cluster.local).")
   String dnsDomain;
 
   @Option(
       names = "--apiserver-extra-san",
       paramLabel = "NAME|IP",
       split = ",",
-      description = "More names or addresses for the apiserver certificate (repeatable, or comma separated).")
+      description =
+          "More names or addresses for the apiserver certificate (repeatable, or comma separated).")
   List<String> apiserverExtraSans = new ArrayList<>();
 
   @Option(
@@ -83,7 +99,11 @@ public final class ControlPlaneCommand implements Callable<Integer> {
       description = "More names or addresses for the etcd server and peer certificates.")
   List<String> etcdExtraSans = new ArrayList<>();
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where to write, e.g. /etc/kubernetes.")
   Path out;
 
   @Mixin IssueOptions.LayoutOption layout;
@@ -95,9 +115,21 @@ public final class ControlPlaneCommand implements Callable<Integer> {
     Plan plan =
         Plan.controlPlane(
             new Plan.ControlPlane(
-                node, advertiseAddress, controlPlaneEndpoint, serviceCidr, dnsDomain, apiserverExtraSans, etcdExtraSans, apiserverPort),
+                node,
+                advertiseAddress,
+                controlPlaneEndpoint,
+                serviceCidr,
+                dnsDomain,
+                apiserverExtraSans,
+                etcdExtraSans,
+                apiserverPort),
             layout.layout,
             issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet control-plane: node " + node, out, plan, connection::connect);
+    return issue.run(
+        spec.commandLine().getOut(),
+        "signet control-plane: node " + node,
+        out,
+        plan,
+        connection::connect);
   }
 }

@@ -1,8 +1,8 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Layout;
-import dev.signet.common.Durations;
 import dev.signet.client.rpc.ServerAddress;
+import dev.signet.common.Durations;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
 import java.nio.file.Path;
@@ -43,7 +43,9 @@ final class Converters {
       return switch (value.toLowerCase(Locale.ROOT)) {
         case "kubeadm" -> Layout.KUBEADM;
         case "flat" -> Layout.FLAT;
-        default -> throw new TypeConversionException("'" + value + "' is not a layout; choose kubeadm or flat");
+        default ->
+            throw new TypeConversionException(
+                "'" + value + "' is not a layout; choose kubeadm or flat");
       };
     }
   }

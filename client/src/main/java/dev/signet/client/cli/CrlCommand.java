@@ -41,9 +41,10 @@ public final class CrlCommand implements Runnable {
   @Command(
       name = "fetch",
       header = "Write the current CRL of one trust domain's CA to a file a component can load.",
-      description = "signetd publishes a new CRL within a moment of each revocation, and at least every"
-          + " crlRefreshInterval. The file is replaced atomically, so a component that rereads it never sees half a CRL;"
-          + " fetch it again (from cron or a systemd timer) well within its nextUpdate.",
+      description =
+          "signetd publishes a new CRL within a moment of each revocation, and at least every"
+              + " crlRefreshInterval. The file is replaced atomically, so a component that rereads it never sees half a CRL;"
+              + " fetch it again (from cron or a systemd timer) well within its nextUpdate.",
       sortOptions = false,
       footer = {
         "%nExample: etcd refusing revoked client certificates",
@@ -68,18 +69,24 @@ public final class CrlCommand implements Runnable {
         names = "--generation",
         paramLabel = "N",
         defaultValue = "0",
-        description = "Which generation of the CA (signetd ca status lists them): during a rotation the previous CA's"
-            + " revocations are in its own CRL. Default: the CA that signs now.")
+        description =
+            "Which generation of the CA (signetd ca status lists them): during a rotation the previous CA's"
+                + " revocations are in its own CRL. Default: the CA that signs now.")
     int generation;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write (mode 0644).")
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description = "The file to write (mode 0644).")
     Path out;
 
     @Option(
         names = "--format",
         paramLabel = "FORMAT",
         defaultValue = "pem",
-        description = "pem (default; an X509 CRL block, as etcd, nginx and openssl read it) or der.")
+        description =
+            "pem (default; an X509 CRL block, as etcd, nginx and openssl read it) or der.")
     String format;
 
     @Mixin ConnectionOptions connection;
@@ -88,13 +95,21 @@ public final class CrlCommand implements Runnable {
     public Integer call() {
       TrustDomain domain =
           Kind.domainById(trustDomain.toLowerCase(Locale.ROOT))
-              .orElseThrow(() -> new ParameterException(
-                  spec.commandLine(), "--trust-domain: '" + trustDomain + "' is none of kubernetes, etcd, front-proxy, signet-api"));
-      boolean pem = switch (format.toLowerCase(Locale.ROOT)) {
-        case "pem" -> true;
-        case "der" -> false;
-        default -> throw new ParameterException(spec.commandLine(), "--format: '" + format + "' is neither pem nor der");
-      };
+              .orElseThrow(
+                  () ->
+                      new ParameterException(
+                          spec.commandLine(),
+                          "--trust-domain: '"
+                              + trustDomain
+                              + "' is none of kubernetes, etcd, front-proxy, signet-api"));
+      boolean pem =
+          switch (format.toLowerCase(Locale.ROOT)) {
+            case "pem" -> true;
+            case "der" -> false;
+            default ->
+                throw new ParameterException(
+                    spec.commandLine(), "--format: '" + format + "' is neither pem nor der");
+          };
       GetCrlResponse crl;
       try (SignetClient client = connection.connect()) {
         crl = client.crl(domain, generation);
@@ -102,15 +117,25 @@ public final class CrlCommand implements Runnable {
       byte[] der = crl.getCrlDer().toByteArray();
       Path file = out.toAbsolutePath().normalize();
       try {
-        AtomicFiles.write(file, pem ? Pem.crl(der).getBytes(StandardCharsets.US_ASCII) : der, AtomicFiles.PUBLIC);
+        AtomicFiles.write(
+            file, pem ? Pem.crl(der).getBytes(StandardCharsets.US_ASCII) : der, AtomicFiles.PUBLIC);
       } catch (IOException e) {
         throw SignetException.output(file, e);
       }
       Instant nextUpdate = Instant.ofEpochSecond(crl.getNextUpdate().getSeconds());
-      spec.commandLine().getOut().println(
-          "wrote " + file + ": CRL number " + crl.getNumber() + " of the " + Kind.domainId(domain) + " CA (generation "
-              + crl.getGeneration() + "), next update "
-              + Times.format(nextUpdate));
+      spec.commandLine()
+          .getOut()
+          .println(
+              "wrote "
+                  + file
+                  + ": CRL number "
+                  + crl.getNumber()
+                  + " of the "
+                  + Kind.domainId(domain)
+                  + " CA (generation "
+                  + crl.getGeneration()
+                  + "), next update "
+                  + Times.format(nextUpdate));
       return 0;
     }
   }

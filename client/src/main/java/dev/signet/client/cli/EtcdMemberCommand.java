@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "etcd-member",
     header = "Write an etcd member's server, peer and healthcheck-client certificates.",
-    description = "Server and peer certificates carry CN NAME and the names NAME, localhost, the address, 127.0.0.1 and ::1 (serverAuth and clientAuth), signed by the etcd CA.",
+    description =
+        "Server and peer certificates carry CN NAME and the names NAME, localhost, the address, 127.0.0.1 and ::1 (serverAuth and clientAuth), signed by the etcd CA.",
     sortOptions = false,
     customSynopsis = "signet etcd-member --node NAME --address IP --out DIR [OPTIONS]%n",
     footerHeading = "%nFiles (relative to --out):%n",
@@ -35,10 +36,18 @@ public final class EtcdMemberCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--node", required = true, paramLabel = "NAME", description = "The member's name (a DNS-1123 subdomain).")
+  @Option(
+      names = "--node",
+      required = true,
+      paramLabel = "NAME",
+      description = "The member's name (a DNS-1123 subdomain).")
   String node;
 
-  @Option(names = "--address", required = true, paramLabel = "IP", description = "The IP address the member advertises.")
+  @Option(
+      names = "--address",
+      required = true,
+      paramLabel = "IP",
+      description = "The IP address the member advertises.")
   String address;
 
   @Option(
@@ -48,7 +57,11 @@ public final class EtcdMemberCommand implements Callable<Integer> {
       description = "More names or addresses for the server and peer certificates.")
   List<String> extraSans = new ArrayList<>();
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where to write, e.g. /etc/kubernetes.")
   Path out;
 
   @Mixin IssueOptions.LayoutOption layout;
@@ -58,6 +71,11 @@ public final class EtcdMemberCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan plan = Plan.etcdMember(node, address, extraSans, layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet etcd-member: node " + node, out, plan, connection::connect);
+    return issue.run(
+        spec.commandLine().getOut(),
+        "signet etcd-member: node " + node,
+        out,
+        plan,
+        connection::connect);
   }
 }

@@ -15,7 +15,9 @@ import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
-/** The options of every command that issues: key algorithm, re-run behaviour, and the run itself. */
+/**
+ * The options of every command that issues: key algorithm, re-run behaviour, and the run itself.
+ */
 public final class IssueOptions {
   @ArgGroup(validate = false, heading = "%nKeys and re-runs:%n")
   Group group = new Group();
@@ -26,7 +28,8 @@ public final class IssueOptions {
         paramLabel = "ALGORITHM",
         defaultValue = "ecdsa-p256",
         converter = Converters.KeyAlgorithmConverter.class,
-        description = "Algorithm of the key pairs made on this node: ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096. Private keys never leave this node.")
+        description =
+            "Algorithm of the key pairs made on this node: ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096. Private keys never leave this node.")
     KeyAlgorithm keyAlgorithm;
 
     @Option(
@@ -38,7 +41,8 @@ public final class IssueOptions {
         names = "--renew-within",
         paramLabel = "DURATION",
         converter = Converters.DurationConverter.class,
-        description = "Reissue valid certificates that expire within DURATION (e.g. 720h). Default: within the last third of their lifetime.")
+        description =
+            "Reissue valid certificates that expire within DURATION (e.g. 720h). Default: within the last third of their lifetime.")
     Duration renewWithin;
   }
 
@@ -64,7 +68,8 @@ public final class IssueOptions {
         paramLabel = "LAYOUT",
         defaultValue = "kubeadm",
         converter = Converters.LayoutConverter.class,
-        description = "kubeadm (default): files where kubeadm puts them (pki/..., *.conf). flat: PEM pairs side by side under the classic names (see below).")
+        description =
+            "kubeadm (default): files where kubeadm puts them (pki/..., *.conf). flat: PEM pairs side by side under the classic names (see below).")
     Layout layout;
   }
 }

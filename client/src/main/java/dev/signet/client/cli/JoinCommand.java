@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /** {@code signet join}: a new node's first contact, with a bootstrap token. */
 @Command(
     name = "join",
-    header = "Join a new node: spend a bootstrap token for its Signet credential, then write its kubelet files.",
+    header =
+        "Join a new node: spend a bootstrap token for its Signet credential, then write its kubelet files.",
     description = {
       "The node has no credential yet. It makes a key pair here, proves the bootstrap token to signetd's"
           + " enrollment port (server-authenticated TLS: --ca-bundle verifies signetd) and receives its Signet API"
@@ -62,7 +63,8 @@ public final class JoinCommand implements Callable<Integer> {
       required = true,
       paramLabel = "file:PATH|env:VAR",
       converter = Converters.SecretSourceConverter.class,
-      description = "Where to read the bootstrap token (\"<id>.<secret>\"), never the token itself.")
+      description =
+          "Where to read the bootstrap token (\"<id>.<secret>\"), never the token itself.")
   SecretSource token;
 
   @Mixin KubeletOptions kubelet;
@@ -79,14 +81,18 @@ public final class JoinCommand implements Callable<Integer> {
       names = "--enrollment-server",
       paramLabel = "HOST:PORT",
       converter = Converters.ServerAddressConverter.class,
-      description = "signetd's enrollment address. Default: the host of --server, port " + ENROLLMENT_PORT + ".")
+      description =
+          "signetd's enrollment address. Default: the host of --server, port "
+              + ENROLLMENT_PORT
+              + ".")
   ServerAddress enrollmentServer;
 
   @Option(
       names = "--ca-bundle",
       required = true,
       paramLabel = "FILE",
-      description = "The signet-api CA (operator/ca.crt from signetd init), brought to the node out of band: it is what proves signetd is signetd.")
+      description =
+          "The signet-api CA (operator/ca.crt from signetd init), brought to the node out of band: it is what proves signetd is signetd.")
   Path caBundle;
 
   @Option(
@@ -96,10 +102,16 @@ public final class JoinCommand implements Callable<Integer> {
       description = "Where the node's Signet credential and signet.yaml go. Default: /etc/signet.")
   Path credentialDirectory;
 
-  @Option(names = "--rejoin", description = "Spend the token even though a valid credential is present (a new key).")
+  @Option(
+      names = "--rejoin",
+      description = "Spend the token even though a valid credential is present (a new key).")
   boolean rejoin;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the kubelet's files go, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where the kubelet's files go, e.g. /etc/kubernetes.")
   Path out;
 
   @Option(
@@ -118,18 +130,29 @@ public final class JoinCommand implements Callable<Integer> {
     PrintWriter printer = spec.commandLine().getOut();
     Path directory = credentialDirectory.toAbsolutePath().normalize();
     printer.println("signet join: node " + kubelet.node + " -> " + directory);
-    NodeCredential credential = new NodeCredential(directory, new Progress(printer, directory), Clock.systemUTC());
-    ServerAddress enrollment = enrollmentServer != null ? enrollmentServer : new ServerAddress(server.host(), ENROLLMENT_PORT);
+    NodeCredential credential =
+        new NodeCredential(directory, new Progress(printer, directory), Clock.systemUTC());
+    ServerAddress enrollment =
+        enrollmentServer != null
+            ? enrollmentServer
+            : new ServerAddress(server.host(), ENROLLMENT_PORT);
     credential.ensure(
         kubelet.node,
         kubelet.addresses,
         issue.algorithm(),
         token,
-        () -> SignetClient.connect(ConnectionSettings.withoutCredential(enrollment, caBundle, timeout)),
+        () ->
+            SignetClient.connect(
+                ConnectionSettings.withoutCredential(enrollment, caBundle, timeout)),
         server,
         rejoin);
     ConnectionSettings asNode = credential.settings(server, timeout);
     Plan plan = kubelet.plan(layout.layout, issue.algorithm());
-    return issue.run(printer, "signet join: kubelet of node " + kubelet.node, out, plan, () -> SignetClient.connect(asNode));
+    return issue.run(
+        printer,
+        "signet join: kubelet of node " + kubelet.node,
+        out,
+        plan,
+        () -> SignetClient.connect(asNode));
   }
 }

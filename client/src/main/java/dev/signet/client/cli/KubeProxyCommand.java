@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "kube-proxy",
     header = "Write kube-proxy's client certificate, key and kubeconfig.",
-    description = "For clusters that run kube-proxy with a certificate (CN system:kube-proxy) rather than a ServiceAccount token, as kubernetes-the-hard-way does.",
+    description =
+        "For clusters that run kube-proxy with a certificate (CN system:kube-proxy) rather than a ServiceAccount token, as kubernetes-the-hard-way does.",
     sortOptions = false,
     customSynopsis = "signet kube-proxy --control-plane-endpoint HOST[:PORT] --out DIR [OPTIONS]%n",
     footerHeading = "%nFiles (relative to --out):%n",
@@ -41,6 +42,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan plan = Plan.kubeProxy(endpoint.url(), layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection::connect);
+    return issue.run(
+        spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection::connect);
   }
 }

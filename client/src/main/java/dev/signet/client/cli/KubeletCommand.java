@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "kubelet",
     header = "Write a kubelet's client and serving certificates and its kubeconfig.",
-    description = "The client certificate (CN system:node:NAME, O system:nodes) authenticates the kubelet to kube-apiserver; the serving certificate (the node's names and addresses) is the kubelet's own TLS endpoint: point tlsCertFile/tlsPrivateKeyFile at it.",
+    description =
+        "The client certificate (CN system:node:NAME, O system:nodes) authenticates the kubelet to kube-apiserver; the serving certificate (the node's names and addresses) is the kubelet's own TLS endpoint: point tlsCertFile/tlsPrivateKeyFile at it.",
     sortOptions = false,
     customSynopsis = {
       "signet kubelet --node NAME --address IP|NAME... --out DIR",
@@ -37,7 +38,11 @@ public final class KubeletCommand implements Callable<Integer> {
 
   @Mixin KubeletOptions kubelet;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where to write, e.g. /etc/kubernetes.")
   Path out;
 
   @Mixin IssueOptions.LayoutOption layout;
@@ -47,6 +52,11 @@ public final class KubeletCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan plan = kubelet.plan(layout.layout, issue.algorithm());
-    return issue.run(spec.commandLine().getOut(), "signet kubelet: node " + kubelet.node, out, plan, connection::connect);
+    return issue.run(
+        spec.commandLine().getOut(),
+        "signet kubelet: node " + kubelet.node,
+        out,
+        plan,
+        connection::connect);
   }
 }

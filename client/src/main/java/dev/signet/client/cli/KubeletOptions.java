@@ -7,9 +7,16 @@ import java.util.List;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** What a kubelet's credentials are made of: shared by {@code signet kubelet} and {@code signet join}. */
+/**
+ * What a kubelet's credentials are made of: shared by {@code signet kubelet} and {@code signet
+ * join}.
+ */
 public final class KubeletOptions {
-  @Option(names = "--node", required = true, paramLabel = "NAME", description = "The node's name as the kubelet registers it.")
+  @Option(
+      names = "--node",
+      required = true,
+      paramLabel = "NAME",
+      description = "The node's name as the kubelet registers it.")
   String node;
 
   @Option(

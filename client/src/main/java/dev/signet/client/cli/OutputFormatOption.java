@@ -16,7 +16,8 @@ public final class OutputFormatOption {
   /** Whether JSON was asked for; anything but table or json is a usage error. */
   boolean json() {
     if (!output.equals("table") && !output.equals("json")) {
-      throw new SignetException(ExitCode.USAGE, "--output must be table or json, not '" + output + "'");
+      throw new SignetException(
+          ExitCode.USAGE, "--output must be table or json, not '" + output + "'");
     }
     return output.equals("json");
   }

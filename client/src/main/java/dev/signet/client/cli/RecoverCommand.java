@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code signet recover}: a control plane whose certificates have all expired, back in one step.
- * It is {@code renew all} (same code path: new keys, atomic replacement, backups) under the name an
+ * {@code signet recover}: a control plane whose certificates have all expired, back in one step. It
+ * is {@code renew all} (same code path: new keys, atomic replacement, backups) under the name an
  * operator looks for in an outage, followed by check-expiration of the result; it exists because
  * that outage is the one moment when no cluster credential works and the operator must know that
  * the Signet credential is the one to use.
@@ -51,7 +51,11 @@ public final class RecoverCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(names = "--dir", required = true, paramLabel = "DIR", description = "The directory signet wrote into, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--dir",
+      required = true,
+      paramLabel = "DIR",
+      description = "The directory signet wrote into, e.g. /etc/kubernetes.")
   Path dir;
 
   @Mixin ConnectionOptions connection;

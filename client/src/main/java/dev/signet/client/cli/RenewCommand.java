@@ -21,10 +21,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "renew",
     header = "Renew certificates with new key pairs, asking for exactly what was asked before.",
-    description = "Re-requests each named certificate (or all) with the subject and names recorded in DIR/.signet/manifest.yaml and a NEW key pair made on this node, then replaces the files atomically. The previous certificate and key are kept beside them as NAME.crt.bak and NAME.key.bak (kubeconfigs as NAME.conf.bak); only the latest previous pair is kept. CA certificates are refreshed from signetd. Restart the components that use the files.",
+    description =
+        "Re-requests each named certificate (or all) with the subject and names recorded in DIR/.signet/manifest.yaml and a NEW key pair made on this node, then replaces the files atomically. The previous certificate and key are kept beside them as NAME.crt.bak and NAME.key.bak (kubeconfigs as NAME.conf.bak); only the latest previous pair is kept. CA certificates are refreshed from signetd. Restart the components that use the files.",
     sortOptions = false,
-    customSynopsis = "signet renew (all|NAME...) --dir DIR [--if-expiring-within DURATION] [OPTIONS]%n",
-        footer = {
+    customSynopsis =
+        "signet renew (all|NAME...) --dir DIR [--if-expiring-within DURATION] [OPTIONS]%n",
+    footer = {
       "%nNames are those of check-expiration: apiserver, etcd-server, admin.conf, kubelet.conf, ...",
       "",
       "Examples:",
@@ -37,17 +39,25 @@ public final class RenewCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Parameters(arity = "1..*", paramLabel = "all|NAME", description = "all, or the names of the certificates to renew.")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "all|NAME",
+      description = "all, or the names of the certificates to renew.")
   List<String> names;
 
-  @Option(names = "--dir", required = true, paramLabel = "DIR", description = "The directory signet wrote into, e.g. /etc/kubernetes.")
+  @Option(
+      names = "--dir",
+      required = true,
+      paramLabel = "DIR",
+      description = "The directory signet wrote into, e.g. /etc/kubernetes.")
   Path dir;
 
   @Option(
       names = "--if-expiring-within",
       paramLabel = "DURATION",
       converter = Converters.DurationConverter.class,
-      description = "Renew only certificates that expire within DURATION (e.g. 720h), or that are missing or invalid; leave the others. Default: renew every one named.")
+      description =
+          "Renew only certificates that expire within DURATION (e.g. 720h), or that are missing or invalid; leave the others. Default: renew every one named.")
   Duration ifExpiringWithin;
 
   @Option(
@@ -66,7 +76,11 @@ public final class RenewCommand implements Callable<Integer> {
     out.println("signet renew " + String.join(" ", names) + " -> " + root);
     Progress progress = new Progress(out, root);
     new Provisioner(root, progress, Clock.systemUTC())
-        .renew(names, Optional.ofNullable(ifExpiringWithin), Optional.ofNullable(keyAlgorithm), connection::connect);
+        .renew(
+            names,
+            Optional.ofNullable(ifExpiringWithin),
+            Optional.ofNullable(keyAlgorithm),
+            connection::connect);
     progress.summary("Done");
     if (progress.issued() > 0) {
       out.println("Restart the components that use the renewed files so that they load them.");

@@ -1,5 +1,6 @@
 package dev.signet.client.cli;
 
+import com.google.protobuf.Timestamp;
 import dev.signet.api.v1.CreateBootstrapTokenResponse;
 import dev.signet.client.SignetException;
 import dev.signet.client.node.Times;
@@ -38,14 +39,16 @@ public final class TokenCommand implements Runnable {
   /** {@code signet token create}. */
   @Command(
       name = "create",
-      header = "Create a single-use bootstrap token for one node and its addresses (ca-admin or provisioner).",
+      header =
+          "Create a single-use bootstrap token for one node and its addresses (ca-admin or provisioner).",
       description = {
         "The token admits one node, with only the given addresses (its kubelet serving certificates may name no"
             + " other), once, until it expires. signetd keeps only a hash of its secret: this is the only time it is"
             + " shown. Hand it to the node over a channel you trust and run `signet join --token file:PATH` there."
       },
       sortOptions = false,
-      customSynopsis = "signet token create --node NAME --address IP|NAME... [--ttl DURATION] [--out FILE] [OPTIONS]%n",
+      customSynopsis =
+          "signet token create --node NAME --address IP|NAME... [--ttl DURATION] [--out FILE] [OPTIONS]%n",
       footer = {
         "%nWithout --out the token is the only line on standard output (the rest goes to standard error),",
         "so that `signet token create ... > token` works; --out writes it with mode 0600.",
@@ -58,7 +61,11 @@ public final class TokenCommand implements Runnable {
 
     @Mixin HelpOption help;
 
-    @Option(names = "--node", required = true, paramLabel = "NAME", description = "The node the token admits.")
+    @Option(
+        names = "--node",
+        required = true,
+        paramLabel = "NAME",
+        description = "The node the token admits.")
     String node;
 
     @Option(
@@ -66,7 +73,8 @@ public final class TokenCommand implements Runnable {
         required = true,
         paramLabel = "IP|NAME",
         split = ",",
-        description = "The node's addresses and DNS names (repeatable): the only ones it may register.")
+        description =
+            "The node's addresses and DNS names (repeatable): the only ones it may register.")
     List<String> addresses;
 
     @Option(
@@ -76,7 +84,10 @@ public final class TokenCommand implements Runnable {
         description = "How long the token stays usable, at most 24h. Default: signetd's (1h).")
     Duration ttl;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the token to FILE (mode 0600) instead of standard output.")
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Write the token to FILE (mode 0600) instead of standard output.")
     Path out;
 
     @Mixin ConnectionOptions connection;
@@ -87,9 +98,16 @@ public final class TokenCommand implements Runnable {
       try (SignetClient client = connection.connect()) {
         created = client.createBootstrapToken(node, addresses, ttl);
       }
-      Instant expires = Instant.ofEpochSecond(created.getExpiresAt().getSeconds(), created.getExpiresAt().getNanos());
+      Timestamp expiresAt = created.getExpiresAt();
+      Instant expires = Instant.ofEpochSecond(expiresAt.getSeconds(), expiresAt.getNanos());
       String summary =
-          "bootstrap token " + created.getTokenId() + " for node " + node + " " + addresses + ", usable once until "
+          "bootstrap token "
+              + created.getTokenId()
+              + " for node "
+              + node
+              + " "
+              + addresses
+              + ", usable once until "
               + Times.format(expires);
       PrintWriter err = spec.commandLine().getErr();
       if (out == null) {
@@ -99,7 +117,10 @@ public final class TokenCommand implements Runnable {
       }
       Path file = out.toAbsolutePath().normalize();
       try {
-        AtomicFiles.write(file, (created.getToken() + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFiles.SECRET);
+        AtomicFiles.write(
+            file,
+            (created.getToken() + "\n").getBytes(StandardCharsets.US_ASCII),
+            AtomicFiles.SECRET);
       } catch (IOException e) {
         throw SignetException.output(file, e);
       }

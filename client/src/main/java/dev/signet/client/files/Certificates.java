@@ -24,7 +24,8 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /** Reading and checking the certificates and keys signet writes. */
 public final class Certificates {
-  private static final byte[] PROBE = "signet: does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PROBE =
+      "signet: does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
 
   private Certificates() {}
 
@@ -69,7 +70,8 @@ public final class Certificates {
   /** True when {@code key} is the private half of the certificate's public key. */
   public static boolean matches(X509Certificate certificate, PrivateKey key) {
     KeyAlgorithm algorithm = KeyAlgorithm.of(certificate.getPublicKey()).orElse(null);
-    if (algorithm == null || !key.getAlgorithm().equals(certificate.getPublicKey().getAlgorithm())) {
+    if (algorithm == null
+        || !key.getAlgorithm().equals(certificate.getPublicKey().getAlgorithm())) {
       return false;
     }
     try {
@@ -96,8 +98,8 @@ public final class Certificates {
   }
 
   /**
-   * True when the chain's leaf leads, through the chain's other certificates, to one of the
-   * {@code anchors} (the current CA bundle of its trust domain).
+   * True when the chain's leaf leads, through the chain's other certificates, to one of the {@code
+   * anchors} (the current CA bundle of its trust domain).
    */
   public static boolean issuedBy(List<X509Certificate> chain, List<X509Certificate> anchors) {
     X509Certificate current = chain.get(0);
@@ -157,7 +159,9 @@ public final class Certificates {
 
   /** The CN of a certificate's subject; empty when it has none. */
   public static String commonName(X509Certificate certificate) {
-    RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    RDN[] names =
+        X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
+            .getRDNs(BCStyle.CN);
     return names.length == 0 ? "" : IETFUtils.valueToString(names[0].getFirst().getValue());
   }
 }

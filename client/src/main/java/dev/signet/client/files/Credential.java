@@ -7,8 +7,8 @@ import java.nio.file.Path;
 
 /**
  * One certificate signet manages in an output directory: what was asked for (kind, typed
- * parameters, key algorithm) and where it lives. Paths are relative to the output directory;
- * empty when not used. Three shapes:
+ * parameters, key algorithm) and where it lives. Paths are relative to the output directory; empty
+ * when not used. Three shapes:
  *
  * <ul>
  *   <li>a PEM pair: {@code certificate} and {@code key};
@@ -32,11 +32,23 @@ public record Credential(
     server = server == null ? "" : server;
   }
 
-  public static Credential pair(String name, Kind kind, Parameters parameters, KeyAlgorithm algorithm, String certificate, String key) {
+  public static Credential pair(
+      String name,
+      Kind kind,
+      Parameters parameters,
+      KeyAlgorithm algorithm,
+      String certificate,
+      String key) {
     return new Credential(name, kind, parameters, algorithm, certificate, key, "", "");
   }
 
-  public static Credential kubeconfig(String name, Kind kind, Parameters parameters, KeyAlgorithm algorithm, String file, String server) {
+  public static Credential kubeconfig(
+      String name,
+      Kind kind,
+      Parameters parameters,
+      KeyAlgorithm algorithm,
+      String file,
+      String server) {
     return new Credential(name, kind, parameters, algorithm, "", "", file, server);
   }
 

@@ -26,7 +26,10 @@ public final class DirectoryLock implements AutoCloseable {
     this.lock = lock;
   }
 
-  /** Takes the lock of {@code root}, waiting for another process that holds it; {@code waiting} hears about the wait. */
+  /**
+   * Takes the lock of {@code root}, waiting for another process that holds it; {@code waiting}
+   * hears about the wait.
+   */
   public static DirectoryLock acquire(Path root, Consumer<String> waiting) {
     Path file = root.resolve(FILE);
     FileChannel channel = null;
@@ -35,7 +38,8 @@ public final class DirectoryLock implements AutoCloseable {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = channel.tryLock();
       if (lock == null) {
-        waiting.accept("waiting for another signet process writing into " + root + " (it holds " + file + ")");
+        waiting.accept(
+            "waiting for another signet process writing into " + root + " (it holds " + file + ")");
         lock = channel.lock();
       }
       return new DirectoryLock(channel, lock);

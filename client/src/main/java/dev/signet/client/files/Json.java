@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON signet prints and keeps (check-expiration's output, the agent's state): written
- * indented by two spaces, as kubectl and kubeadm print theirs, and read back through the YAML
- * parser, since JSON is YAML 1.2. Values are maps with string keys, lists, strings, numbers,
- * booleans and null.
+ * The JSON signet prints and keeps (check-expiration's output, the agent's state): written indented
+ * by two spaces, as kubectl and kubeadm print theirs, and read back through the YAML parser, since
+ * JSON is YAML 1.2. Values are maps with string keys, lists, strings, numbers, booleans and null.
  */
 public final class Json {
   private Json() {}
@@ -28,12 +27,19 @@ public final class Json {
 
   private static void write(StringBuilder out, Object value, String indent) {
     if (value instanceof Map<?, ?> map) {
-      writeEntries(out, '{', '}', map.entrySet().iterator(), indent, (entry, inner) -> {
-        out.append(quote(String.valueOf(entry.getKey()))).append(": ");
-        write(out, entry.getValue(), inner);
-      });
+      writeEntries(
+          out,
+          '{',
+          '}',
+          map.entrySet().iterator(),
+          indent,
+          (entry, inner) -> {
+            out.append(quote(String.valueOf(entry.getKey()))).append(": ");
+            write(out, entry.getValue(), inner);
+          });
     } else if (value instanceof List<?> list) {
-      writeEntries(out, '[', ']', list.iterator(), indent, (item, inner) -> write(out, item, inner));
+      writeEntries(
+          out, '[', ']', list.iterator(), indent, (item, inner) -> write(out, item, inner));
     } else if (value instanceof String text) {
       out.append(quote(text));
     } else {
@@ -46,7 +52,12 @@ public final class Json {
   }
 
   private static <T> void writeEntries(
-      StringBuilder out, char open, char close, Iterator<T> entries, String indent, Entry<T> entry) {
+      StringBuilder out,
+      char open,
+      char close,
+      Iterator<T> entries,
+      String indent,
+      Entry<T> entry) {
     out.append(open);
     if (!entries.hasNext()) {
       out.append(close);
@@ -66,7 +77,8 @@ public final class Json {
   /** A JSON string literal. */
   public static String quote(String text) {
     StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       switch (c) {
         case '"' -> out.append("\\\"");
         case '\\' -> out.append("\\\\");

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Kubeconfig files as kubeadm writes them: one cluster named {@code kubernetes} with the CA
- * bundle embedded, one user named after the certificate's CN, one context {@code
- * <user>@kubernetes}. The client credential is either embedded ({@code client-certificate-data},
- * {@code client-key-data}) or referenced by path, as the kubelet does after a rotation.
+ * Kubeconfig files as kubeadm writes them: one cluster named {@code kubernetes} with the CA bundle
+ * embedded, one user named after the certificate's CN, one context {@code <user>@kubernetes}. The
+ * client credential is either embedded ({@code client-certificate-data}, {@code client-key-data})
+ * or referenced by path, as the kubelet does after a rotation.
  */
 public final class Kubeconfig {
   public static final String CLUSTER = "kubernetes";
@@ -78,12 +78,14 @@ public final class Kubeconfig {
   public static Contents read(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     Map<String, Object> document = Yaml.loadMapping(new String(bytes, StandardCharsets.UTF_8));
-    Map<String, Object> context = entry(document, "contexts", (String) document.get("current-context")).orElse(Map.of());
+    Map<String, Object> context =
+        entry(document, "contexts", (String) document.get("current-context")).orElse(Map.of());
     Map<String, Object> cluster =
         entry(document, "clusters", (String) context.get("cluster"))
             .orElseThrow(() -> new IOException("no cluster in it"));
     Map<String, Object> user =
-        entry(document, "users", (String) context.get("user")).orElseThrow(() -> new IOException("no user in it"));
+        entry(document, "users", (String) context.get("user"))
+            .orElseThrow(() -> new IOException("no user in it"));
     String userName = String.valueOf(context.getOrDefault("user", ""));
     Credential credential;
     if (user.get("client-certificate-data") instanceof String certificate
@@ -95,18 +97,25 @@ public final class Kubeconfig {
     } else {
       throw new IOException("its user has no client certificate and key");
     }
-    byte[] ca = cluster.get("certificate-authority-data") instanceof String data ? decode(data) : new byte[0];
-    return new Contents(String.valueOf(cluster.getOrDefault("server", "")), ca, userName, credential);
+    byte[] ca =
+        cluster.get("certificate-authority-data") instanceof String data
+            ? decode(data)
+            : new byte[0];
+    return new Contents(
+        String.valueOf(cluster.getOrDefault("server", "")), ca, userName, credential);
   }
 
-  /** A path of a referenced credential, resolved as kubectl does: against the kubeconfig's directory. */
+  /**
+   * A path of a referenced credential, resolved as kubectl does: against the kubeconfig's
+   * directory.
+   */
   public static Path resolve(Path kubeconfig, String path) {
     return kubeconfig.toAbsolutePath().getParent().resolve(path);
   }
 
   @SuppressWarnings("unchecked")
-  private static Optional<Map<String, Object>> entry(Map<String, Object> document, String list, String name)
-      throws IOException {
+  private static Optional<Map<String, Object>> entry(
+      Map<String, Object> document, String list, String name) throws IOException {
     Object entries = document.get(list);
     if (!(entries instanceof List<?> items)) {
       return Optional.empty();

@@ -22,8 +22,8 @@ import java.util.Optional;
 /**
  * {@code .signet/manifest.yaml} in an output directory: every certificate signet manages there,
  * with what was asked for it, and the CA files it keeps current. {@code signet renew} re-requests
- * from it with exactly the same subject and names, and so can a node agent, without the
- * parameters being entered again. It holds no secret.
+ * from it with exactly the same subject and names, and so can a node agent, without the parameters
+ * being entered again. It holds no secret.
  */
 public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> credentials) {
   public static final String FILE = ".signet/manifest.yaml";
@@ -48,7 +48,10 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
     return credentials.stream().filter(c -> c.name().equals(name)).findFirst();
   }
 
-  /** This manifest with {@code other}'s CA files and credentials added or, by name, replaced. */
+  /**
+   * This manifest with the CA files {@code otherCaFiles} and the credentials {@code others} added
+   * or, by name, replaced.
+   */
   public Manifest merge(Map<TrustDomain, String> otherCaFiles, List<Credential> others) {
     Map<TrustDomain, String> ca = new EnumMap<>(TrustDomain.class);
     ca.putAll(caFiles);
@@ -82,10 +85,14 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
       throw new IOException("manifest version " + document.get("version") + " is not " + VERSION);
     }
     Map<TrustDomain, String> caFiles = new EnumMap<>(TrustDomain.class);
-    for (Map.Entry<String, Object> entry : ((Map<String, Object>) document.getOrDefault("caFiles", Map.of())).entrySet()) {
+    for (Map.Entry<String, Object> entry :
+        ((Map<String, Object>) document.getOrDefault("caFiles", Map.of())).entrySet()) {
       TrustDomain domain =
           Kind.domainById(entry.getKey())
-              .orElseThrow(() -> new IllegalArgumentException("unknown trust domain '" + entry.getKey() + "'"));
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "unknown trust domain '" + entry.getKey() + "'"));
       caFiles.put(domain, (String) entry.getValue());
     }
     List<Credential> credentials = new ArrayList<>();
@@ -95,7 +102,9 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
       credentials.add(
           new Credential(
               (String) map.get("name"),
-              Kind.byId(profile).orElseThrow(() -> new IllegalArgumentException("unknown profile '" + profile + "'")),
+              Kind.byId(profile)
+                  .orElseThrow(
+                      () -> new IllegalArgumentException("unknown profile '" + profile + "'")),
               Parameters.fromMap((Map<String, Object>) map.getOrDefault("parameters", Map.of())),
               KeyAlgorithm.parse((String) map.get("keyAlgorithm")),
               (String) map.get("certificate"),

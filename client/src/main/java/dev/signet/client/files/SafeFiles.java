@@ -45,7 +45,8 @@ public final class SafeFiles {
   private SafeFiles() {}
 
   /** Replaces the pair as the class comment describes; the previous pair becomes the backup. */
-  public static void replacePair(Path certificate, byte[] certificatePem, Path key, byte[] keyPem, Checkpoint checkpoint)
+  public static void replacePair(
+      Path certificate, byte[] certificatePem, Path key, byte[] keyPem, Checkpoint checkpoint)
       throws IOException {
     Path stagedKey = staged(key);
     Path stagedCertificate = staged(certificate);
@@ -63,14 +64,15 @@ public final class SafeFiles {
   }
 
   /** Replaces one file atomically, keeping the previous content as {@code FILE.bak}. */
-  public static void replace(Path file, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
+  public static void replace(Path file, byte[] content, Set<PosixFilePermission> permissions)
+      throws IOException {
     backUp(file, permissions);
     AtomicFiles.write(file, content, permissions);
   }
 
   /**
-   * Finishes or undoes a replacement that a crash interrupted, and removes temporary files a
-   * killed writer left. Returns what it did, for the user; empty when there was nothing to do.
+   * Finishes or undoes a replacement that a crash interrupted, and removes temporary files a killed
+   * writer left. Returns what it did, for the user; empty when there was nothing to do.
    */
   public static List<String> recover(Path certificate, Path key) throws IOException {
     List<String> done = new ArrayList<>();
@@ -88,9 +90,14 @@ public final class SafeFiles {
       move(stagedKey, key);
       move(stagedCertificate, certificate);
       done.add("completed the interrupted replacement of " + certificate + " and " + key);
-    } else if (!keyStaged && certificateStaged && Certificates.pairMatches(stagedCertificate, key)) {
+    } else if (!keyStaged
+        && certificateStaged
+        && Certificates.pairMatches(stagedCertificate, key)) {
       move(stagedCertificate, certificate);
-      done.add("completed the interrupted replacement of " + certificate + " (its new key was already in place)");
+      done.add(
+          "completed the interrupted replacement of "
+              + certificate
+              + " (its new key was already in place)");
     } else {
       for (Path leftover : List.of(stagedKey, stagedCertificate)) {
         if (Files.deleteIfExists(leftover)) {

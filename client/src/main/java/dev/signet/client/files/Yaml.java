@@ -29,7 +29,9 @@ final class Yaml {
   static Map<String, Object> loadMapping(String text) throws IOException {
     Object document;
     try {
-      document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
+      document =
+          new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build())
+              .loadFromString(text);
     } catch (YamlEngineException e) {
       throw new IOException("not valid YAML");
     }

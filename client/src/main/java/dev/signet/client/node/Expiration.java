@@ -25,16 +25,16 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code signet check-expiration}: when each certificate of an output directory expires, read
- * from the files alone (no daemon needed), certificates inside kubeconfigs included, kubelet.conf
- * too (kubeadm leaves it out). The certificates are those of the directory's manifest, or
- * kubeadm's control-plane set when there is none.
+ * {@code signet check-expiration}: when each certificate of an output directory expires, read from
+ * the files alone (no daemon needed), certificates inside kubeconfigs included, kubelet.conf too
+ * (kubeadm leaves it out). The certificates are those of the directory's manifest, or kubeadm's
+ * control-plane set when there is none.
  */
 public final class Expiration {
   /** One certificate or CA: its expiry, or missing. */
   public record Row(String name, Instant expires, String caName, boolean missing) {
     long residualSeconds(Instant now) {
-      return missing ? 0 : Duration.between(now, expires).getSeconds();
+      return missing ? 0 : Duration.between(now, expires).toSeconds();
     }
   }
 
@@ -54,7 +54,8 @@ public final class Expiration {
     List<Row> authorities = new ArrayList<>();
     for (Map.Entry<TrustDomain, String> ca : manifest.caFiles().entrySet()) {
       String name = Kind.caName(ca.getKey());
-      authorities.add(row(name, "", () -> Certificates.read(root.resolve(ca.getValue())).get(0), warn));
+      authorities.add(
+          row(name, "", () -> Certificates.read(root.resolve(ca.getValue())).get(0), warn));
     }
     certificates.sort(Comparator.comparing(Row::name));
     authorities.sort(Comparator.comparing(Row::name));
@@ -110,12 +111,15 @@ public final class Expiration {
   /** The table kubeadm prints, kubelet.conf included, CAs after. */
   public static String table(Report report) {
     List<String[]> certificates = new ArrayList<>();
-    certificates.add(new String[] {"CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY"});
+    certificates.add(
+        new String[] {"CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY"});
     for (Row row : report.certificates()) {
       certificates.add(
           row.missing()
               ? new String[] {"!MISSING! " + row.name(), "", "", ""}
-              : new String[] {row.name(), Times.format(row.expires()), residual(row, report.now()), row.caName()});
+              : new String[] {
+                row.name(), Times.format(row.expires()), residual(row, report.now()), row.caName()
+              });
     }
     List<String[]> authorities = new ArrayList<>();
     authorities.add(new String[] {"CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "KEY"});
@@ -123,7 +127,12 @@ public final class Expiration {
       authorities.add(
           row.missing()
               ? new String[] {"!MISSING! " + row.name(), "", "", ""}
-              : new String[] {row.name(), Times.format(row.expires()), residual(row, report.now()), "in signetd's token"});
+              : new String[] {
+                row.name(),
+                Times.format(row.expires()),
+                residual(row, report.now()),
+                "in signetd's token"
+              });
     }
     return Table.columns(certificates) + "\n" + Table.columns(authorities);
   }
@@ -146,7 +155,11 @@ public final class Expiration {
     for (Row row : rows) {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("name", row.name());
-      entry.put("expirationDate", row.missing() ? "0001-01-01T00:00:00Z" : DateTimeFormatter.ISO_INSTANT.format(row.expires()));
+      entry.put(
+          "expirationDate",
+          row.missing()
+              ? "0001-01-01T00:00:00Z"
+              : DateTimeFormatter.ISO_INSTANT.format(row.expires()));
       entry.put("residualTimeSeconds", row.residualSeconds(now));
       entry.put("externallyManaged", authorities);
       if (!authorities) {

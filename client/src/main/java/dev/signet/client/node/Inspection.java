@@ -20,17 +20,21 @@ import java.util.Set;
 
 /**
  * What is on disk for one credential, and whether it can be kept: present, parseable, the key
- * private to its owner and matching the certificate, issued by the current CA bundle, not
- * expired. {@link #problem()} is empty when all of that holds.
+ * private to its owner and matching the certificate, issued by the current CA bundle, not expired.
+ * {@link #problem()} is empty when all of that holds.
  *
- * <p>Security: the embedded credential of a kubeconfig holds a private key; {@link #close()}
- * wipes it.
+ * <p>Security: the embedded credential of a kubeconfig holds a private key; {@link #close()} wipes
+ * it.
  */
 public final class Inspection implements AutoCloseable {
   private static final Set<PosixFilePermission> OTHERS =
       Set.of(
-          PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE);
 
   private final List<X509Certificate> chain;
   private final Kubeconfig.Embedded embedded;
@@ -46,9 +50,12 @@ public final class Inspection implements AutoCloseable {
    * Reads the credential's files under {@code root} and checks them against {@code anchors}; with
    * no anchors (an agent that has not reached signetd yet) the issuer is not checked.
    */
-  public static Inspection of(Path root, Credential credential, List<X509Certificate> anchors, Instant now) {
-    Path certificateFile = credential.hasPair() ? credential.certificatePath(root) : credential.kubeconfigPath(root);
-    Path keyFile = credential.hasPair() ? credential.keyPath(root) : credential.kubeconfigPath(root);
+  public static Inspection of(
+      Path root, Credential credential, List<X509Certificate> anchors, Instant now) {
+    Path certificateFile =
+        credential.hasPair() ? credential.certificatePath(root) : credential.kubeconfigPath(root);
+    Path keyFile =
+        credential.hasPair() ? credential.keyPath(root) : credential.kubeconfigPath(root);
     List<X509Certificate> chain = null;
     Kubeconfig.Embedded embedded = null;
     try {
@@ -59,7 +66,8 @@ public final class Inspection implements AutoCloseable {
       } else {
         Kubeconfig.Contents contents = read(keyFile, () -> Kubeconfig.read(keyFile));
         if (!(contents.credential() instanceof Kubeconfig.Embedded data)) {
-          return new Inspection(null, null, keyFile.getFileName() + " does not embed its credential");
+          return new Inspection(
+              null, null, keyFile.getFileName() + " does not embed its credential");
         }
         embedded = data;
         chain = read(keyFile, () -> Certificates.read(data.certificatePem()));
@@ -67,7 +75,13 @@ public final class Inspection implements AutoCloseable {
       }
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(keyFile);
       if (mode.stream().anyMatch(OTHERS::contains)) {
-        return new Inspection(chain, embedded, keyFile.getFileName() + " is open to others (" + PosixFilePermissions.toString(mode) + ")");
+        return new Inspection(
+            chain,
+            embedded,
+            keyFile.getFileName()
+                + " is open to others ("
+                + PosixFilePermissions.toString(mode)
+                + ")");
       }
       X509Certificate leaf = chain.get(0);
       if (!Certificates.matches(leaf, key)) {
@@ -77,13 +91,15 @@ public final class Inspection implements AutoCloseable {
         return new Inspection(chain, embedded, "not issued by the current CA");
       }
       if (!leaf.getNotAfter().toInstant().isAfter(now)) {
-        return new Inspection(chain, embedded, "expired on " + Times.format(leaf.getNotAfter().toInstant()));
+        return new Inspection(
+            chain, embedded, "expired on " + Times.format(leaf.getNotAfter().toInstant()));
       }
       return new Inspection(chain, embedded, null);
     } catch (Unusable e) {
       return new Inspection(chain, embedded, e.getMessage());
     } catch (IOException e) {
-      return new Inspection(chain, embedded, "cannot read " + keyFile.getFileName() + ": " + e.getMessage());
+      return new Inspection(
+          chain, embedded, "cannot read " + keyFile.getFileName() + ": " + e.getMessage());
     }
   }
 
@@ -106,14 +122,15 @@ public final class Inspection implements AutoCloseable {
   }
 
   /**
-   * Whether the certificate expires within {@code window}, or, when none is given, within the
-   * last third of its lifetime.
+   * Whether the certificate expires within {@code window}, or, when none is given, within the last
+   * third of its lifetime.
    */
   public boolean expiresWithin(Optional<Duration> window, Instant now) {
     X509Certificate leaf = leaf();
     Instant notAfter = leaf.getNotAfter().toInstant();
     Duration threshold =
-        window.orElseGet(() -> Duration.between(leaf.getNotBefore().toInstant(), notAfter).dividedBy(3));
+        window.orElseGet(
+            () -> Duration.between(leaf.getNotBefore().toInstant(), notAfter).dividedBy(3));
     return !now.plus(threshold).isBefore(notAfter);
   }
 

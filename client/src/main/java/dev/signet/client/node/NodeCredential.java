@@ -38,14 +38,14 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
  * A node's own Signet API credential (role node, CN {@code system:node:NAME}) in its credential
- * directory: {@code node.crt} and {@code node.key}, {@code ca.crt} (the signet-api CA) and
- * {@code signet.yaml}, the client configuration that points at them, so that {@code signet
- * renew} and {@code signet agent} can use it. The first one comes from a bootstrap token
- * ({@code Bootstrap.Join}); {@code signet agent} renews it after that.
+ * directory: {@code node.crt} and {@code node.key}, {@code ca.crt} (the signet-api CA) and {@code
+ * signet.yaml}, the client configuration that points at them, so that {@code signet renew} and
+ * {@code signet agent} can use it. The first one comes from a bootstrap token ({@code
+ * Bootstrap.Join}); {@code signet agent} renews it after that.
  *
- * <p>A join is safe to repeat after a crash or a lost answer: the key and the CSR are saved
- * ({@code join-request.key}, {@code join-request.csr}) before the token is spent, and a retry
- * sends the same CSR, which signetd answers with the certificate it already issued for it.
+ * <p>A join is safe to repeat after a crash or a lost answer: the key and the CSR are saved ({@code
+ * join-request.key}, {@code join-request.csr}) before the token is spent, and a retry sends the
+ * same CSR, which signetd answers with the certificate it already issued for it.
  */
 public final class NodeCredential {
   public static final String CERTIFICATE = "node.crt";
@@ -68,7 +68,11 @@ public final class NodeCredential {
   /** How to call signetd's main port with this credential. */
   public ConnectionSettings settings(ServerAddress server, Duration timeout) {
     return new ConnectionSettings(
-        server, directory.resolve(CA), directory.resolve(CERTIFICATE), directory.resolve(KEY), timeout);
+        server,
+        directory.resolve(CA),
+        directory.resolve(CERTIFICATE),
+        directory.resolve(KEY),
+        timeout);
   }
 
   /**
@@ -94,8 +98,13 @@ public final class NodeCredential {
     }
     Optional<String> problem = problem(node);
     if (problem.isEmpty() && !force) {
-      progress.kept(certificate, "Signet API credential of system:node:" + node + ": valid until "
-          + Times.format(readLeaf().getNotAfter().toInstant()) + ", kept (the bootstrap token was not used)");
+      progress.kept(
+          certificate,
+          "Signet API credential of system:node:"
+              + node
+              + ": valid until "
+              + Times.format(readLeaf().getNotAfter().toInstant())
+              + ", kept (the bootstrap token was not used)");
       removePending();
       writeConfig(server);
       return;
@@ -137,7 +146,8 @@ public final class NodeCredential {
         return Optional.of(CERTIFICATE + " is not signed by the CA in " + CA);
       }
       if (!leaf.getNotAfter().toInstant().isAfter(clock.instant())) {
-        return Optional.of(CERTIFICATE + " expired on " + Times.format(leaf.getNotAfter().toInstant()));
+        return Optional.of(
+            CERTIFICATE + " expired on " + Times.format(leaf.getNotAfter().toInstant()));
       }
       return Optional.empty();
     } catch (NoSuchFileException e) {
@@ -151,14 +161,20 @@ public final class NodeCredential {
     try {
       return Certificates.read(directory.resolve(CERTIFICATE)).get(0);
     } catch (IOException e) {
-      throw new SignetException(ExitCode.OUTPUT, "cannot read " + directory.resolve(CERTIFICATE) + ": " + SignetException.describe(e), e);
+      throw new SignetException(
+          ExitCode.OUTPUT,
+          "cannot read " + directory.resolve(CERTIFICATE) + ": " + SignetException.describe(e),
+          e);
     }
   }
 
   /** A key (PEM) and CSR saved before the token is spent. */
   private record Pending(byte[] keyPem, byte[] csr) {}
 
-  /** The saved request of an interrupted join of the same node, else a new key pair and CSR, saved first. */
+  /**
+   * The saved request of an interrupted join of the same node, else a new key pair and CSR, saved
+   * first.
+   */
   private Pending pending(String node, KeyAlgorithm algorithm, boolean force) {
     Path keyFile = directory.resolve(PENDING_KEY);
     Path csrFile = directory.resolve(PENDING_CSR);
@@ -179,19 +195,23 @@ public final class NodeCredential {
     } catch (IOException e) {
       throw SignetException.output(directory, e);
     } catch (GeneralSecurityException e) {
-      throw new SignetException(ExitCode.SOFTWARE, "cannot make a " + algorithm + " key: " + e.getMessage(), e);
+      throw new SignetException(
+          ExitCode.SOFTWARE, "cannot make a " + algorithm + " key: " + e.getMessage(), e);
     }
   }
 
   private void store(IssueCertificateResponse credential, byte[] keyPem) {
     List<X509Certificate> anchors =
-        credential.getCaBundleDerList().stream().map(der -> SignetClient.parse(der.toByteArray())).toList();
+        credential.getCaBundleDerList().stream()
+            .map(der -> SignetClient.parse(der.toByteArray()))
+            .toList();
     List<X509Certificate> certificates = Certificates.leafAndIntermediates(credential, anchors);
     Path certificate = directory.resolve(CERTIFICATE);
     Path keyFile = directory.resolve(KEY);
     try {
       AtomicFiles.write(directory.resolve(CA), Certificates.pem(anchors), AtomicFiles.PUBLIC);
-      SafeFiles.replacePair(certificate, Certificates.pem(certificates), keyFile, keyPem, SafeFiles.NO_CHECKPOINTS);
+      SafeFiles.replacePair(
+          certificate, Certificates.pem(certificates), keyFile, keyPem, SafeFiles.NO_CHECKPOINTS);
     } catch (IOException e) {
       throw new SignetException(
           ExitCode.OUTPUT,
@@ -202,14 +222,19 @@ public final class NodeCredential {
     progress.wrote(directory.resolve(CA), "signet-api CA certificate (" + anchors.size() + ")");
     progress.wrote(
         certificate,
-        "Signet API credential " + Certificates.commonName(certificates.get(0)) + " (role node): issued, expires "
-            + Times.format(certificates.get(0).getNotAfter().toInstant()) + ", serial " + credential.getSerial());
+        "Signet API credential "
+            + Certificates.commonName(certificates.get(0))
+            + " (role node): issued, expires "
+            + Times.format(certificates.get(0).getNotAfter().toInstant())
+            + ", serial "
+            + credential.getSerial());
   }
 
   private static boolean requests(byte[] csr, String commonName) {
     try {
       RDN[] names = new PKCS10CertificationRequest(csr).getSubject().getRDNs(BCStyle.CN);
-      return names.length == 1 && IETFUtils.valueToString(names[0].getFirst().getValue()).equals(commonName);
+      return names.length == 1
+          && IETFUtils.valueToString(names[0].getFirst().getValue()).equals(commonName);
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -217,11 +242,13 @@ public final class NodeCredential {
 
   private void writeConfig(ServerAddress server) {
     Path file = directory.resolve(CONFIG);
-    byte[] content = ClientConfig.render(server, CA, CERTIFICATE, KEY).getBytes(StandardCharsets.UTF_8);
+    byte[] content =
+        ClientConfig.render(server, CA, CERTIFICATE, KEY).getBytes(StandardCharsets.UTF_8);
     try {
       if (!Files.exists(file) || !Arrays.equals(Files.readAllBytes(file), content)) {
         AtomicFiles.write(file, content, AtomicFiles.PUBLIC);
-        progress.wrote(file, "client configuration for signetd at " + server + " (use with --config)");
+        progress.wrote(
+            file, "client configuration for signetd at " + server + " (use with --config)");
       }
     } catch (IOException e) {
       throw SignetException.output(file, e);
@@ -242,7 +269,8 @@ public final class NodeCredential {
     try {
       token = source.read();
     } catch (IOException e) {
-      throw new SignetException(ExitCode.CONFIG, "cannot read the bootstrap token: " + e.getMessage());
+      throw new SignetException(
+          ExitCode.CONFIG, "cannot read the bootstrap token: " + e.getMessage());
     }
     try {
       return new String(token);

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one command writes into an output directory: the CA files of the trust domains it needs
- * and one {@link Credential} per certificate, named as kubeadm's check-expiration names them (or
- * after the flat file). The per-command builders below are the single source of the file layout.
+ * What one command writes into an output directory: the CA files of the trust domains it needs and
+ * one {@link Credential} per certificate, named as kubeadm's check-expiration names them (or after
+ * the flat file). The per-command builders below are the single source of the file layout.
  */
 public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credentials) {
   private static final TrustDomain KUBERNETES = TrustDomain.TRUST_DOMAIN_KUBERNETES;
@@ -35,19 +35,43 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
   public static Plan controlPlane(ControlPlane in, Layout layout, KeyAlgorithm algorithm) {
     Builder plan = new Builder(algorithm);
     Parameters apiserver =
-        new Parameters(in.node(), in.advertiseAddress(), in.controlPlaneEndpoint(), in.serviceCidr(), in.dnsDomain(), in.apiserverExtraSans(), List.of());
-    Parameters etcd = new Parameters(in.node(), in.advertiseAddress(), "", "", "", in.etcdExtraSans(), List.of());
-    String endpoint = controlPlaneUrl(in.controlPlaneEndpoint(), in.advertiseAddress(), in.apiserverPort());
+        new Parameters(
+            in.node(),
+            in.advertiseAddress(),
+            in.controlPlaneEndpoint(),
+            in.serviceCidr(),
+            in.dnsDomain(),
+            in.apiserverExtraSans(),
+            List.of());
+    Parameters etcd =
+        new Parameters(in.node(), in.advertiseAddress(), "", "", "", in.etcdExtraSans(), List.of());
+    String endpoint =
+        controlPlaneUrl(in.controlPlaneEndpoint(), in.advertiseAddress(), in.apiserverPort());
     String local = Endpoint.url(in.advertiseAddress(), in.apiserverPort());
     if (layout == Layout.KUBEADM) {
-      plan.ca(KUBERNETES, "pki/ca.crt").ca(FRONT_PROXY, "pki/front-proxy-ca.crt").ca(ETCD, "pki/etcd/ca.crt");
+      plan.ca(KUBERNETES, "pki/ca.crt")
+          .ca(FRONT_PROXY, "pki/front-proxy-ca.crt")
+          .ca(ETCD, "pki/etcd/ca.crt");
       plan.pair("apiserver", Kind.APISERVER, apiserver, "pki/apiserver");
-      plan.pair("apiserver-kubelet-client", Kind.APISERVER_KUBELET_CLIENT, Parameters.NONE, "pki/apiserver-kubelet-client");
-      plan.pair("front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "pki/front-proxy-client");
+      plan.pair(
+          "apiserver-kubelet-client",
+          Kind.APISERVER_KUBELET_CLIENT,
+          Parameters.NONE,
+          "pki/apiserver-kubelet-client");
+      plan.pair(
+          "front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "pki/front-proxy-client");
       plan.pair("etcd-server", Kind.ETCD_SERVER, etcd, "pki/etcd/server");
       plan.pair("etcd-peer", Kind.ETCD_PEER, etcd, "pki/etcd/peer");
-      plan.pair("etcd-healthcheck-client", Kind.ETCD_HEALTHCHECK_CLIENT, Parameters.NONE, "pki/etcd/healthcheck-client");
-      plan.pair("apiserver-etcd-client", Kind.APISERVER_ETCD_CLIENT, Parameters.NONE, "pki/apiserver-etcd-client");
+      plan.pair(
+          "etcd-healthcheck-client",
+          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Parameters.NONE,
+          "pki/etcd/healthcheck-client");
+      plan.pair(
+          "apiserver-etcd-client",
+          Kind.APISERVER_ETCD_CLIENT,
+          Parameters.NONE,
+          "pki/apiserver-etcd-client");
       plan.kubeconfig("admin.conf", Kind.ADMIN, Parameters.NONE, endpoint);
       plan.kubeconfig("super-admin.conf", Kind.SUPER_ADMIN, Parameters.NONE, endpoint);
       plan.kubeconfig("controller-manager.conf", Kind.CONTROLLER_MANAGER, Parameters.NONE, local);
@@ -56,12 +80,22 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     } else {
       plan.ca(KUBERNETES, "ca.crt").ca(FRONT_PROXY, "front-proxy-ca.crt").ca(ETCD, "etcd-ca.crt");
       plan.pair("apiserver", Kind.APISERVER, apiserver, "apiserver");
-      plan.pair("apiserver-kubelet-client", Kind.APISERVER_KUBELET_CLIENT, Parameters.NONE, "apiserver-kubelet-client");
-      plan.pair("front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "front-proxy-client");
+      plan.pair(
+          "apiserver-kubelet-client",
+          Kind.APISERVER_KUBELET_CLIENT,
+          Parameters.NONE,
+          "apiserver-kubelet-client");
+      plan.pair(
+          "front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "front-proxy-client");
       plan.pair("etcdserver", Kind.ETCD_SERVER, etcd, "etcdserver");
-      plan.pair("apiserver-etcd-client", Kind.APISERVER_ETCD_CLIENT, Parameters.NONE, "apiserver-etcd-client");
+      plan.pair(
+          "apiserver-etcd-client",
+          Kind.APISERVER_ETCD_CLIENT,
+          Parameters.NONE,
+          "apiserver-etcd-client");
       plan.pair("admin", Kind.ADMIN, Parameters.NONE, "admin");
-      plan.pair("controller-manager", Kind.CONTROLLER_MANAGER, Parameters.NONE, "controller-manager");
+      plan.pair(
+          "controller-manager", Kind.CONTROLLER_MANAGER, Parameters.NONE, "controller-manager");
       plan.pair("scheduler", Kind.SCHEDULER, Parameters.NONE, "scheduler");
       plan.pair("kubelet", Kind.KUBELET_CLIENT, Parameters.node(in.node()), "kubelet");
       plan.pair("kube-proxy", Kind.KUBE_PROXY, Parameters.NONE, "kube-proxy");
@@ -70,10 +104,15 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
   }
 
   /**
-   * A kubelet's credentials: its client certificate (in kubelet.conf, or kubelet.crt referenced
-   * by kubelet.conf in the flat layout), its serving pair and the kubernetes CA.
+   * A kubelet's credentials: its client certificate (in kubelet.conf, or kubelet.crt referenced by
+   * kubelet.conf in the flat layout), its serving pair and the kubernetes CA.
    */
-  public static Plan kubelet(String node, List<String> addresses, String endpointUrl, Layout layout, KeyAlgorithm algorithm) {
+  public static Plan kubelet(
+      String node,
+      List<String> addresses,
+      String endpointUrl,
+      Layout layout,
+      KeyAlgorithm algorithm) {
     Builder plan = new Builder(algorithm);
     Parameters serving = new Parameters(node, "", "", "", "", List.of(), addresses);
     if (layout == Layout.KUBEADM) {
@@ -82,7 +121,13 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
       plan.pair("kubelet-serving", Kind.KUBELET_SERVING, serving, "pki/kubelet-serving");
     } else {
       plan.ca(KUBERNETES, "ca.crt");
-      plan.referencedBy("kubelet", Kind.KUBELET_CLIENT, Parameters.node(node), "kubelet", "kubelet.conf", endpointUrl);
+      plan.referencedBy(
+          "kubelet",
+          Kind.KUBELET_CLIENT,
+          Parameters.node(node),
+          "kubelet",
+          "kubelet.conf",
+          endpointUrl);
       plan.pair("kubelet-serving", Kind.KUBELET_SERVING, serving, "kubelet-serving");
     }
     return plan.build();
@@ -93,32 +138,49 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     Builder plan = new Builder(algorithm);
     String directory = layout == Layout.KUBEADM ? "pki/" : "";
     plan.ca(KUBERNETES, directory + "ca.crt");
-    plan.referencedBy("kube-proxy", Kind.KUBE_PROXY, Parameters.NONE, directory + "kube-proxy", "kube-proxy.conf", endpointUrl);
+    plan.referencedBy(
+        "kube-proxy",
+        Kind.KUBE_PROXY,
+        Parameters.NONE,
+        directory + "kube-proxy",
+        "kube-proxy.conf",
+        endpointUrl);
     return plan.build();
   }
 
   /** An etcd member's server, peer and healthcheck-client pairs, and the etcd CA. */
-  public static Plan etcdMember(String node, String address, List<String> extraSans, Layout layout, KeyAlgorithm algorithm) {
+  public static Plan etcdMember(
+      String node, String address, List<String> extraSans, Layout layout, KeyAlgorithm algorithm) {
     Builder plan = new Builder(algorithm);
     Parameters member = new Parameters(node, address, "", "", "", extraSans, List.of());
     if (layout == Layout.KUBEADM) {
       plan.ca(ETCD, "pki/etcd/ca.crt");
       plan.pair("etcd-server", Kind.ETCD_SERVER, member, "pki/etcd/server");
       plan.pair("etcd-peer", Kind.ETCD_PEER, member, "pki/etcd/peer");
-      plan.pair("etcd-healthcheck-client", Kind.ETCD_HEALTHCHECK_CLIENT, Parameters.NONE, "pki/etcd/healthcheck-client");
+      plan.pair(
+          "etcd-healthcheck-client",
+          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Parameters.NONE,
+          "pki/etcd/healthcheck-client");
     } else {
       plan.ca(ETCD, "etcd-ca.crt");
       plan.pair("etcdserver", Kind.ETCD_SERVER, member, "etcdserver");
       plan.pair("etcd-peer", Kind.ETCD_PEER, member, "etcd-peer");
-      plan.pair("etcd-healthcheck-client", Kind.ETCD_HEALTHCHECK_CLIENT, Parameters.NONE, "etcd-healthcheck-client");
+      plan.pair(
+          "etcd-healthcheck-client",
+          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Parameters.NONE,
+          "etcd-healthcheck-client");
     }
     return plan.build();
   }
 
   /** One administrator kubeconfig (admin.conf's kind, or super-admin.conf's). */
-  public static Plan admin(String fileName, boolean superAdmin, String endpointUrl, KeyAlgorithm algorithm) {
+  public static Plan admin(
+      String fileName, boolean superAdmin, String endpointUrl, KeyAlgorithm algorithm) {
     Builder plan = new Builder(algorithm);
-    plan.kubeconfig(fileName, superAdmin ? Kind.SUPER_ADMIN : Kind.ADMIN, Parameters.NONE, endpointUrl);
+    plan.kubeconfig(
+        fileName, superAdmin ? Kind.SUPER_ADMIN : Kind.ADMIN, Parameters.NONE, endpointUrl);
     return plan.build();
   }
 
@@ -142,16 +204,24 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     }
 
     void pair(String name, Kind kind, Parameters parameters, String base) {
-      credentials.add(Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key"));
+      credentials.add(
+          Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key"));
     }
 
     void kubeconfig(String name, Kind kind, Parameters parameters, String server) {
       credentials.add(Credential.kubeconfig(name, kind, parameters, algorithm, name, server));
     }
 
-    void referencedBy(String name, Kind kind, Parameters parameters, String base, String kubeconfig, String server) {
+    void referencedBy(
+        String name,
+        Kind kind,
+        Parameters parameters,
+        String base,
+        String kubeconfig,
+        String server) {
       credentials.add(
-          Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key").withKubeconfig(kubeconfig, server));
+          Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key")
+              .withKubeconfig(kubeconfig, server));
     }
 
     Plan build() {

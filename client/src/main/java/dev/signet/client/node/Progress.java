@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What a command tells the user as it goes: one line per file written or kept, and a summary.
- * Paths are shown relative to the output directory, which the summary names. It also remembers
- * which files were written, so that the agent can run their hooks.
+ * What a command tells the user as it goes: one line per file written or kept, and a summary. Paths
+ * are shown relative to the output directory, which the summary names. It also remembers which
+ * files were written, so that the agent can run their hooks.
  */
 public final class Progress {
   private final Consumer<String> lines;
@@ -38,8 +38,8 @@ public final class Progress {
   }
 
   /**
-   * The progress of a long-running agent: one sentence per file written or action taken, to
-   * {@code log}; files found valid and kept are not worth a line every time it looks.
+   * The progress of a long-running agent: one sentence per file written or action taken, to {@code
+   * log}; files found valid and kept are not worth a line every time it looks.
    */
   public static Progress forAgent(Consumer<String> log, Path root) {
     return new Progress(log, false, root);
@@ -91,8 +91,17 @@ public final class Progress {
   /** The closing line: counts and where the files are. */
   public void summary(String verb) {
     lines.accept(
-        verb + ": " + issued + (issued == 1 ? " certificate" : " certificates") + " issued, " + kept + " kept, "
-            + files + (files == 1 ? " file" : " files") + " written in " + root);
+        verb
+            + ": "
+            + issued
+            + (issued == 1 ? " certificate" : " certificates")
+            + " issued, "
+            + kept
+            + " kept, "
+            + files
+            + (files == 1 ? " file" : " files")
+            + " written in "
+            + root);
   }
 
   private void line(String action, Path file, String what) {

@@ -36,8 +36,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Brings an output directory to what a {@link Plan} asks for, or renews what its manifest
- * records: the engine behind every issuing command, which stay thin.
+ * Brings an output directory to what a {@link Plan} asks for, or renews what its manifest records:
+ * the engine behind every issuing command, which stay thin.
  *
  * <p>Order of work, chosen so that a failure costs as little as possible: check that every
  * directory can be written (before anything is issued), finish or undo replacements a crash
@@ -65,13 +65,15 @@ public final class Provisioner {
    * invalid, changed or expiring ones (within {@code renewWithin}, else the last third of their
    * lifetime) are issued anew.
    */
-  public void ensure(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
+  public void ensure(
+      Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
     try (DirectoryLock lock = DirectoryLock.acquire(root, progress::note)) {
       ensureLocked(plan, connect, force, renewWithin);
     }
   }
 
-  private void ensureLocked(Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
+  private void ensureLocked(
+      Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
     prepare(plan.caFiles().values(), plan.credentials());
     Manifest recorded = manifest().orElse(Manifest.empty());
     try (SignetClient opened = connect.get()) {
@@ -100,9 +102,9 @@ public final class Provisioner {
   }
 
   /**
-   * Renews the named credentials of the manifest ({@code all} for every one) with new key pairs
-   * and the recorded request; with {@code ifExpiringWithin}, only those that are missing, invalid
-   * or expire within it.
+   * Renews the named credentials of the manifest ({@code all} for every one) with new key pairs and
+   * the recorded request; with {@code ifExpiringWithin}, only those that are missing, invalid or
+   * expire within it.
    */
   public void renew(
       List<String> names,
@@ -122,11 +124,16 @@ public final class Provisioner {
     Manifest manifest =
         manifest()
             .orElseThrow(
-                () -> new SignetException(
-                    ExitCode.USAGE,
-                    "no " + Manifest.FILE + " in " + root + ": signet renews and recovers only what it wrote"
-                        + " there, as its manifest records what to ask for. Give the --dir of a signet control-plane,"
-                        + " kubelet, kube-proxy, etcd-member or admin run."));
+                () ->
+                    new SignetException(
+                        ExitCode.USAGE,
+                        "no "
+                            + Manifest.FILE
+                            + " in "
+                            + root
+                            + ": signet renews and recovers only what it wrote"
+                            + " there, as its manifest records what to ask for. Give the --dir of a signet control-plane,"
+                            + " kubelet, kube-proxy, etcd-member or admin run."));
     List<Credential> selected = select(manifest, names);
     if (algorithm.isPresent()) {
       selected = selected.stream().map(c -> c.withKeyAlgorithm(algorithm.get())).toList();
@@ -143,8 +150,12 @@ public final class Provisioner {
             progress.keptOne();
             progress.kept(
                 root.resolve(credential.mainFile()),
-                credential.name() + ": valid until " + until(current.leaf()) + ", not due (renews within "
-                    + Durations.humanShort(ifExpiringWithin.get()) + ")");
+                credential.name()
+                    + ": valid until "
+                    + until(current.leaf())
+                    + ", not due (renews within "
+                    + Durations.humanShort(ifExpiringWithin.get())
+                    + ")");
           } else {
             issue(credential, current.problem().orElse(""));
             if (algorithm.isPresent()) {
@@ -167,16 +178,29 @@ public final class Provisioner {
           manifest
               .find(name)
               .orElseThrow(
-                  () -> new SignetException(
-                      ExitCode.USAGE,
-                      "no certificate '" + name + "' in " + Manifest.file(root) + "; known: all, "
-                          + String.join(", ", manifest.credentials().stream().map(Credential::name).toList()))));
+                  () ->
+                      new SignetException(
+                          ExitCode.USAGE,
+                          "no certificate '"
+                              + name
+                              + "' in "
+                              + Manifest.file(root)
+                              + "; known: all, "
+                              + String.join(
+                                  ", ",
+                                  manifest.credentials().stream()
+                                      .map(Credential::name)
+                                      .toList()))));
     }
     return selected;
   }
 
   private Optional<String> reissueReason(
-      Credential wanted, Optional<Credential> recorded, Inspection current, boolean force, Optional<Duration> renewWithin) {
+      Credential wanted,
+      Optional<Credential> recorded,
+      Inspection current,
+      boolean force,
+      Optional<Duration> renewWithin) {
     if (current.problem().isPresent()) {
       return current.problem();
     }
@@ -191,7 +215,9 @@ public final class Provisioner {
     }
     if (current.expiresWithin(renewWithin, clock.instant())) {
       return Optional.of(
-          "expires in " + Durations.humanShort(Duration.between(clock.instant(), current.leaf().getNotAfter().toInstant())));
+          "expires in "
+              + Durations.humanShort(
+                  Duration.between(clock.instant(), current.leaf().getNotAfter().toInstant())));
     }
     return Optional.empty();
   }
@@ -212,39 +238,56 @@ public final class Provisioner {
    */
   public void keep(Credential credential, Inspection current) {
     progress.keptOne();
-    progress.kept(root.resolve(credential.mainFile()), credential.name() + ": valid until " + until(current.leaf()) + ", kept");
+    progress.kept(
+        root.resolve(credential.mainFile()),
+        credential.name() + ": valid until " + until(current.leaf()) + ", kept");
     if (credential.hasKubeconfig()) {
-      Kubeconfig.Credential inFile = credential.hasPair() ? referenced(credential) : current.embedded();
+      Kubeconfig.Credential inFile =
+          credential.hasPair() ? referenced(credential) : current.embedded();
       writeKubeconfig(credential, Certificates.commonName(current.leaf()), inFile, false);
     }
   }
 
   /**
-   * Issues the credential anew with a new key pair made here, and replaces its files (the
-   * previous ones kept as backups); {@code reason} says why, empty for a first issue.
+   * Issues the credential anew with a new key pair made here, and replaces its files (the previous
+   * ones kept as backups); {@code reason} says why, empty for a first issue.
    */
   public void issue(Credential credential, String reason) {
     KeyPair keys;
     try {
       keys = credential.keyAlgorithm().generateKeyPair();
     } catch (GeneralSecurityException e) {
-      throw new SignetException(ExitCode.SOFTWARE, "cannot make a " + credential.keyAlgorithm() + " key: " + e.getMessage(), e);
+      throw new SignetException(
+          ExitCode.SOFTWARE,
+          "cannot make a " + credential.keyAlgorithm() + " key: " + e.getMessage(),
+          e);
     }
     IssueCertificateResponse response =
-        client.issue(credential.kind(), credential.parameters(), Csrs.create(keys, credential.name()));
+        client.issue(
+            credential.kind(), credential.parameters(), Csrs.create(keys, credential.name()));
     // The file carries the leaf and any intermediate CA; the trust anchors are in the CA files.
-    List<X509Certificate> certificates = Certificates.leafAndIntermediates(response, bundle(credential.kind().trustDomain()));
+    List<X509Certificate> certificates =
+        Certificates.leafAndIntermediates(response, bundle(credential.kind().trustDomain()));
     X509Certificate leaf = certificates.get(0);
     byte[] certificatePem = Certificates.pem(certificates);
     byte[] keyPem = Pem.privateKey(keys);
     String described =
-        credential.name() + ": issued, expires " + until(leaf) + ", serial " + response.getSerial()
+        credential.name()
+            + ": issued, expires "
+            + until(leaf)
+            + ", serial "
+            + response.getSerial()
             + (reason.isEmpty() ? "" : " (" + reason + ")");
     try {
       if (credential.hasPair()) {
         Path certificateFile = credential.certificatePath(root);
         Path keyFile = credential.keyPath(root);
-        writing(certificateFile, response.getSerial(), () -> SafeFiles.replacePair(certificateFile, certificatePem, keyFile, keyPem, SafeFiles.NO_CHECKPOINTS));
+        writing(
+            certificateFile,
+            response.getSerial(),
+            () ->
+                SafeFiles.replacePair(
+                    certificateFile, certificatePem, keyFile, keyPem, SafeFiles.NO_CHECKPOINTS));
         progress.wrote(keyFile, "new " + credential.keyAlgorithm() + " key, made on this node");
         progress.wrote(certificateFile, described);
         if (credential.hasKubeconfig()) {
@@ -254,10 +297,15 @@ public final class Provisioner {
         Path file = credential.kubeconfigPath(root);
         byte[] content =
             Kubeconfig.render(
-                credential.server(), caPem(credential.kind().trustDomain()), Certificates.commonName(leaf),
+                credential.server(),
+                caPem(credential.kind().trustDomain()),
+                Certificates.commonName(leaf),
                 new Kubeconfig.Embedded(certificatePem, keyPem));
         try {
-          writing(file, response.getSerial(), () -> SafeFiles.replace(file, content, AtomicFiles.SECRET));
+          writing(
+              file,
+              response.getSerial(),
+              () -> SafeFiles.replace(file, content, AtomicFiles.SECRET));
         } finally {
           Arrays.fill(content, (byte) 0);
         }
@@ -273,10 +321,12 @@ public final class Provisioner {
    * Writes a kubeconfig when its content differs from what is there (a new certificate, another
    * server, a new CA bundle); {@code announce} prints the line even when nothing changed.
    */
-  private void writeKubeconfig(Credential credential, String user, Kubeconfig.Credential inFile, boolean announce) {
+  private void writeKubeconfig(
+      Credential credential, String user, Kubeconfig.Credential inFile, boolean announce) {
     Path file = credential.kubeconfigPath(root);
     byte[] content =
-        Kubeconfig.render(credential.server(), caPem(credential.kind().trustDomain()), user, inFile);
+        Kubeconfig.render(
+            credential.server(), caPem(credential.kind().trustDomain()), user, inFile);
     try {
       boolean same = Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content);
       if (!same) {
@@ -306,7 +356,10 @@ public final class Provisioner {
       byte[] content = caPem(entry.getKey());
       int count = bundle(entry.getKey()).size();
       String what =
-          Kind.domainId(entry.getKey()) + " CA certificate (" + Kind.caName(entry.getKey()) + ")"
+          Kind.domainId(entry.getKey())
+              + " CA certificate ("
+              + Kind.caName(entry.getKey())
+              + ")"
               + (count == 1 ? "" : ": " + count + " during a rotation, the one that signs first");
       try {
         if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
@@ -329,14 +382,18 @@ public final class Provisioner {
     List<X509Certificate> bundle = bundles.get(domain);
     if (bundle == null || bundle.isEmpty()) {
       throw new SignetException(
-          ExitCode.CA_ERROR, "signetd returned no CA for the " + Kind.domainId(domain) + " trust domain; check its cas: configuration");
+          ExitCode.CA_ERROR,
+          "signetd returned no CA for the "
+              + Kind.domainId(domain)
+              + " trust domain; check its cas: configuration");
     }
     return bundle;
   }
 
   /** What is on disk for the credential, checked against signetd's current bundle. */
   public Inspection inspect(Credential credential) {
-    return Inspection.of(root, credential, bundle(credential.kind().trustDomain()), clock.instant());
+    return Inspection.of(
+        root, credential, bundle(credential.kind().trustDomain()), clock.instant());
   }
 
   /**
@@ -369,8 +426,8 @@ public final class Provisioner {
   }
 
   /**
-   * Creates every directory the files need and proves each writable with a probe file, so that
-   * an unwritable output fails before anything is issued; then repairs interrupted replacements.
+   * Creates every directory the files need and proves each writable with a probe file, so that an
+   * unwritable output fails before anything is issued; then repairs interrupted replacements.
    */
   public void prepare(Collection<String> caFiles, List<Credential> credentials) {
     Set<Path> files = new LinkedHashSet<>();
@@ -400,7 +457,8 @@ public final class Provisioner {
       try {
         List<String> done = new ArrayList<>();
         if (credential.hasPair()) {
-          done.addAll(SafeFiles.recover(credential.certificatePath(root), credential.keyPath(root)));
+          done.addAll(
+              SafeFiles.recover(credential.certificatePath(root), credential.keyPath(root)));
         }
         if (credential.hasKubeconfig()) {
           SafeFiles.removeTemporaries(credential.kubeconfigPath(root), done);
@@ -426,7 +484,10 @@ public final class Provisioner {
       }
       throw new SignetException(
           ExitCode.OUTPUT,
-          failure.getMessage() + " Certificate " + serial + " was issued but not saved; run the same command again once"
+          failure.getMessage()
+              + " Certificate "
+              + serial
+              + " was issued but not saved; run the same command again once"
               + " this is fixed.",
           e);
     }

@@ -7,8 +7,8 @@ public final class Table {
   private Table() {}
 
   /**
-   * Rows (the first is the header) in columns at least 10 wide and 3 spaces apart; the last
-   * column is not padded, so it may hold long text.
+   * Rows (the first is the header) in columns at least 10 wide and 3 spaces apart; the last column
+   * is not padded, so it may hold long text.
    */
   public static String columns(List<String[]> rows) {
     int[] widths = new int[rows.get(0).length];

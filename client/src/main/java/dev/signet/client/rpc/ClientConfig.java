@@ -14,8 +14,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * The small client configuration file ({@code signet.yaml}, as {@code signetd init} writes it
- * next to the operator credential), so that the connection options need not be repeated:
+ * The small client configuration file ({@code signet.yaml}, as {@code signetd init} writes it next
+ * to the operator credential), so that the connection options need not be repeated:
  *
  * <pre>
  * server: "127.0.0.1:7443"
@@ -25,8 +25,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * timeout: 30s              # optional
  * </pre>
  *
- * Relative paths are relative to the file's directory. An unknown key is an error that names it.
- * An {@code agent:} section configures {@code signet agent}, which reads it; other commands skip it.
+ * Relative paths are relative to the file's directory. An unknown key is an error that names it. An
+ * {@code agent:} section configures {@code signet agent}, which reads it; other commands skip it.
  */
 public record ClientConfig(
     Optional<String> server,
@@ -34,18 +34,21 @@ public record ClientConfig(
     Optional<Path> certificate,
     Optional<Path> key,
     Optional<String> timeout) {
-  private static final Set<String> KEYS = Set.of("server", "caBundle", "certificate", "key", "timeout");
+  private static final Set<String> KEYS =
+      Set.of("server", "caBundle", "certificate", "key", "timeout");
+
   /** The section of {@code signet agent}: hooks, check interval, backoff. */
   public static final String AGENT = "agent";
 
   /** Nothing configured: every value comes from the command line. */
   public static ClientConfig empty() {
-    return new ClientConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    return new ClientConfig(
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /**
-   * The file to read when {@code --config} is not given: {@code $SIGNET_CONFIG}, else
-   * {@code ~/.config/signet/signet.yaml} if it exists.
+   * The file to read when {@code --config} is not given: {@code $SIGNET_CONFIG}, else {@code
+   * ~/.config/signet/signet.yaml} if it exists.
    */
   public static Optional<Path> defaultFile(Map<String, String> environment, Path home) {
     String fromEnvironment = environment.get("SIGNET_CONFIG");
@@ -56,14 +59,20 @@ public record ClientConfig(
     return Files.isRegularFile(inHome) ? Optional.of(inHome) : Optional.empty();
   }
 
-  /** Reads and checks {@code file}; every problem is a {@link ExitCode#CONFIG} failure naming it. */
+  /**
+   * Reads and checks {@code file}; every problem is a {@link ExitCode#CONFIG} failure naming it.
+   */
   public static ClientConfig load(Path file) {
     Map<?, ?> map = document(file);
     Map<String, String> values = new LinkedHashMap<>();
     for (Map.Entry<?, ?> entry : map.entrySet()) {
       String name = String.valueOf(entry.getKey());
       if (!KEYS.contains(name) && !name.equals(AGENT)) {
-        throw problem(file, "unknown key '" + name + "' (known: server, caBundle, certificate, key, timeout, agent)");
+        throw problem(
+            file,
+            "unknown key '"
+                + name
+                + "' (known: server, caBundle, certificate, key, timeout, agent)");
       }
       if (name.equals(AGENT)) {
         continue; // the agent's section, which the agent reads
@@ -86,12 +95,21 @@ public record ClientConfig(
    * The text of a configuration with these values; paths are written as given (relative ones are
    * read relative to the file's directory).
    */
-  public static String render(ServerAddress server, String caBundle, String certificate, String key) {
+  public static String render(
+      ServerAddress server, String caBundle, String certificate, String key) {
     return "# Written by signet; read by signet --config and signet agent.\n"
-        + "server: \"" + server + "\"\n"
-        + "caBundle: " + caBundle + "\n"
-        + "certificate: " + certificate + "\n"
-        + "key: " + key + "\n";
+        + "server: \""
+        + server
+        + "\"\n"
+        + "caBundle: "
+        + caBundle
+        + "\n"
+        + "certificate: "
+        + certificate
+        + "\n"
+        + "key: "
+        + key
+        + "\n";
   }
 
   /**
@@ -102,7 +120,9 @@ public record ClientConfig(
     Object document;
     try {
       String text = Files.readString(file);
-      document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
+      document =
+          new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build())
+              .loadFromString(text);
     } catch (IOException e) {
       throw problem(file, "cannot read it: " + SignetException.describe(e));
     } catch (YamlEngineException e) {
@@ -112,7 +132,8 @@ public record ClientConfig(
       return Map.of();
     }
     if (!(document instanceof Map<?, ?> map)) {
-      throw problem(file, "expected a mapping of server, caBundle, certificate, key, timeout and agent");
+      throw problem(
+          file, "expected a mapping of server, caBundle, certificate, key, timeout and agent");
     }
     return map;
   }

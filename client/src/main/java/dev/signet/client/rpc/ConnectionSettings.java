@@ -13,7 +13,8 @@ public record ConnectionSettings(
     ServerAddress server, Path caBundle, Path certificate, Path key, Duration timeout) {
 
   /** Server-authenticated TLS only, for {@code Bootstrap.Join} on signetd's enrollment port. */
-  public static ConnectionSettings withoutCredential(ServerAddress server, Path caBundle, Duration timeout) {
+  public static ConnectionSettings withoutCredential(
+      ServerAddress server, Path caBundle, Duration timeout) {
     return new ConnectionSettings(server, caBundle, null, null, timeout);
   }
 

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The certificate kinds a node asks for, one per typed RPC of {@code signet.v1.Issuance}. The id
- * is the profile's name as the daemon, its ledger and the manifest spell it.
+ * The certificate kinds a node asks for, one per typed RPC of {@code signet.v1.Issuance}. The id is
+ * the profile's name as the daemon, its ledger and the manifest spell it.
  */
 public enum Kind {
   APISERVER("apiserver", TrustDomain.TRUST_DOMAIN_KUBERNETES),

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The typed inputs of an issuance request, exactly as the user gave them; the manifest records
- * them so that a renewal asks for the same subject and names. Absent values are empty strings and
- * lists, never null, so that two requests compare equal when they ask for the same thing.
+ * The typed inputs of an issuance request, exactly as the user gave them; the manifest records them
+ * so that a renewal asks for the same subject and names. Absent values are empty strings and lists,
+ * never null, so that two requests compare equal when they ask for the same thing.
  */
 public record Parameters(
     String nodeName,
@@ -53,7 +53,14 @@ public record Parameters(
   /** The inverse of {@link #toMap()}; unknown names are refused. */
   public static Parameters fromMap(Map<String, Object> map) {
     for (String name : map.keySet()) {
-      if (!List.of("nodeName", "advertiseAddress", "controlPlaneEndpoint", "serviceCidr", "dnsDomain", "extraSans", "addresses")
+      if (!List.of(
+              "nodeName",
+              "advertiseAddress",
+              "controlPlaneEndpoint",
+              "serviceCidr",
+              "dnsDomain",
+              "extraSans",
+              "addresses")
           .contains(name)) {
         throw new IllegalArgumentException("unknown parameter '" + name + "'");
       }

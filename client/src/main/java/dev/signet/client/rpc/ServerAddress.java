@@ -37,7 +37,9 @@ public record ServerAddress(String host, int port) {
 
   private static IllegalArgumentException invalid(String text) {
     return new IllegalArgumentException(
-        "'" + text + "' is not HOST:PORT (for example 127.0.0.1:7443, signet.example.com:7443 or [::1]:7443)");
+        "'"
+            + text
+            + "' is not HOST:PORT (for example 127.0.0.1:7443, signet.example.com:7443 or [::1]:7443)");
   }
 
   @Override

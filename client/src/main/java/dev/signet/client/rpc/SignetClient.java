@@ -6,9 +6,9 @@ import dev.signet.api.v1.CaBundle;
 import dev.signet.api.v1.CreateBootstrapTokenRequest;
 import dev.signet.api.v1.CreateBootstrapTokenResponse;
 import dev.signet.api.v1.CredentialsGrpc;
+import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
-import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
@@ -28,29 +28,29 @@ import dev.signet.api.v1.IssueSuperAdminRequest;
 import dev.signet.api.v1.JoinRequest;
 import dev.signet.api.v1.JoinResponse;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.RevocationReason;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
-import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.common.Pem;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.AbstractStub;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.stub.AbstractStub;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -102,8 +102,13 @@ public final class SignetClient implements AutoCloseable {
     } catch (IOException | IllegalArgumentException e) {
       throw new SignetException(
           ExitCode.CONFIG,
-          "cannot use the credential " + settings.certificate() + " with its key " + settings.key()
-              + ": " + e.getMessage() + ". Check that --cert and --key belong together.");
+          "cannot use the credential "
+              + settings.certificate()
+              + " with its key "
+              + settings.key()
+              + ": "
+              + e.getMessage()
+              + ". Check that --cert and --key belong together.");
     }
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(settings.server().host(), settings.server().port())
@@ -117,7 +122,8 @@ public final class SignetClient implements AutoCloseable {
   public Map<TrustDomain, List<X509Certificate>> caBundles() {
     Map<TrustDomain, List<X509Certificate>> bundles = new EnumMap<>(TrustDomain.class);
     for (CaBundle bundle :
-        call("GetCaBundles", () -> stub().getCaBundles(GetCaBundlesRequest.getDefaultInstance())).getBundlesList()) {
+        call("GetCaBundles", () -> stub().getCaBundles(GetCaBundlesRequest.getDefaultInstance()))
+            .getBundlesList()) {
       List<X509Certificate> certificates = new ArrayList<>();
       for (ByteString der : bundle.getCertificatesDerList()) {
         certificates.add(parse(der.toByteArray()));
@@ -135,66 +141,96 @@ public final class SignetClient implements AutoCloseable {
         kind.id(),
         () ->
             switch (kind) {
-              case APISERVER -> stub.issueApiserver(
-                  IssueApiserverRequest.newBuilder()
-                      .setCsrDer(csr)
-                      .setNodeName(p.nodeName())
-                      .setAdvertiseAddress(p.advertiseAddress())
-                      .setControlPlaneEndpoint(p.controlPlaneEndpoint())
-                      .setServiceCidr(p.serviceCidr())
-                      .setDnsDomain(p.dnsDomain())
-                      .addAllExtraSans(p.extraSans())
-                      .build());
-              case APISERVER_KUBELET_CLIENT -> stub.issueApiserverKubeletClient(
-                  IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr).build());
-              case FRONT_PROXY_CLIENT -> stub.issueFrontProxyClient(
-                  IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr).build());
-              case ETCD_SERVER -> stub.issueEtcdServer(
-                  IssueEtcdServerRequest.newBuilder()
-                      .setCsrDer(csr)
-                      .setNodeName(p.nodeName())
-                      .setAdvertiseAddress(p.advertiseAddress())
-                      .addAllExtraSans(p.extraSans())
-                      .build());
-              case ETCD_PEER -> stub.issueEtcdPeer(
-                  IssueEtcdPeerRequest.newBuilder()
-                      .setCsrDer(csr)
-                      .setNodeName(p.nodeName())
-                      .setAdvertiseAddress(p.advertiseAddress())
-                      .addAllExtraSans(p.extraSans())
-                      .build());
-              case ETCD_HEALTHCHECK_CLIENT -> stub.issueEtcdHealthcheckClient(
-                  IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr).build());
-              case APISERVER_ETCD_CLIENT -> stub.issueApiserverEtcdClient(
-                  IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr).build());
+              case APISERVER ->
+                  stub.issueApiserver(
+                      IssueApiserverRequest.newBuilder()
+                          .setCsrDer(csr)
+                          .setNodeName(p.nodeName())
+                          .setAdvertiseAddress(p.advertiseAddress())
+                          .setControlPlaneEndpoint(p.controlPlaneEndpoint())
+                          .setServiceCidr(p.serviceCidr())
+                          .setDnsDomain(p.dnsDomain())
+                          .addAllExtraSans(p.extraSans())
+                          .build());
+              case APISERVER_KUBELET_CLIENT ->
+                  stub.issueApiserverKubeletClient(
+                      IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr).build());
+              case FRONT_PROXY_CLIENT ->
+                  stub.issueFrontProxyClient(
+                      IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr).build());
+              case ETCD_SERVER ->
+                  stub.issueEtcdServer(
+                      IssueEtcdServerRequest.newBuilder()
+                          .setCsrDer(csr)
+                          .setNodeName(p.nodeName())
+                          .setAdvertiseAddress(p.advertiseAddress())
+                          .addAllExtraSans(p.extraSans())
+                          .build());
+              case ETCD_PEER ->
+                  stub.issueEtcdPeer(
+                      IssueEtcdPeerRequest.newBuilder()
+                          .setCsrDer(csr)
+                          .setNodeName(p.nodeName())
+                          .setAdvertiseAddress(p.advertiseAddress())
+                          .addAllExtraSans(p.extraSans())
+                          .build());
+              case ETCD_HEALTHCHECK_CLIENT ->
+                  stub.issueEtcdHealthcheckClient(
+                      IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr).build());
+              case APISERVER_ETCD_CLIENT ->
+                  stub.issueApiserverEtcdClient(
+                      IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr).build());
               case ADMIN -> stub.issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(csr).build());
-              case SUPER_ADMIN -> stub.issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr).build());
-              case CONTROLLER_MANAGER -> stub.issueControllerManager(
-                  IssueControllerManagerRequest.newBuilder().setCsrDer(csr).build());
-              case SCHEDULER -> stub.issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr).build());
-              case KUBE_PROXY -> stub.issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr).build());
-              case KUBELET_CLIENT -> stub.issueKubeletClient(
-                  IssueKubeletClientRequest.newBuilder().setCsrDer(csr).setNodeName(p.nodeName()).build());
-              case KUBELET_SERVING -> stub.issueKubeletServing(
-                  IssueKubeletServingRequest.newBuilder()
-                      .setCsrDer(csr)
-                      .setNodeName(p.nodeName())
-                      .addAllAddresses(p.addresses())
-                      .build());
+              case SUPER_ADMIN ->
+                  stub.issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr).build());
+              case CONTROLLER_MANAGER ->
+                  stub.issueControllerManager(
+                      IssueControllerManagerRequest.newBuilder().setCsrDer(csr).build());
+              case SCHEDULER ->
+                  stub.issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr).build());
+              case KUBE_PROXY ->
+                  stub.issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr).build());
+              case KUBELET_CLIENT ->
+                  stub.issueKubeletClient(
+                      IssueKubeletClientRequest.newBuilder()
+                          .setCsrDer(csr)
+                          .setNodeName(p.nodeName())
+                          .build());
+              case KUBELET_SERVING ->
+                  stub.issueKubeletServing(
+                      IssueKubeletServingRequest.newBuilder()
+                          .setCsrDer(csr)
+                          .setNodeName(p.nodeName())
+                          .addAllAddresses(p.addresses())
+                          .build());
             });
   }
 
-  /** Creates a single-use bootstrap token for one node and its addresses; null ttl: signetd's default. */
-  public CreateBootstrapTokenResponse createBootstrapToken(String node, List<String> addresses, Duration ttl) {
+  /**
+   * Creates a single-use bootstrap token for one node and its addresses; null ttl: signetd's
+   * default.
+   */
+  public CreateBootstrapTokenResponse createBootstrapToken(
+      String node, List<String> addresses, Duration ttl) {
     CreateBootstrapTokenRequest.Builder request =
         CreateBootstrapTokenRequest.newBuilder().setNodeName(node).addAllAddresses(addresses);
     if (ttl != null) {
-      request.setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()).setNanos(ttl.getNano()));
+      request.setTtl(
+          com.google.protobuf.Duration.newBuilder()
+              .setSeconds(ttl.getSeconds())
+              .setNanos(ttl.getNano()));
     }
-    return call("CreateBootstrapToken", () -> deadline(CredentialsGrpc.newBlockingStub(channel)).createBootstrapToken(request.build()));
+    return call(
+        "CreateBootstrapToken",
+        () ->
+            deadline(CredentialsGrpc.newBlockingStub(channel))
+                .createBootstrapToken(request.build()));
   }
 
-  /** Spends a bootstrap token for this node's Signet API credential (enrollment port, no credential). */
+  /**
+   * Spends a bootstrap token for this node's Signet API credential (enrollment port, no
+   * credential).
+   */
   public JoinResponse join(JoinRequest request) {
     return call("Join", () -> deadline(BootstrapGrpc.newBlockingStub(channel)).join(request));
   }
@@ -202,25 +238,34 @@ public final class SignetClient implements AutoCloseable {
   /** Revokes one certificate; with {@code waitForCrl}, answers once a CRL lists it. */
   public RevokeResponse revoke(String serial, RevocationReason reason, boolean waitForCrl) {
     RevokeRequest request =
-        RevokeRequest.newBuilder().setSerial(serial).setReason(reason).setWaitForCrl(waitForCrl).build();
+        RevokeRequest.newBuilder()
+            .setSerial(serial)
+            .setReason(reason)
+            .setWaitForCrl(waitForCrl)
+            .build();
     return call("Revoke", () -> deadline(LedgerGrpc.newBlockingStub(channel)).revoke(request));
   }
 
   /** The current CRL of a generation of the trust domain's CA (0: the one that signs now). */
   public GetCrlResponse crl(TrustDomain domain, int generation) {
-    GetCrlRequest request = GetCrlRequest.newBuilder().setTrustDomain(domain).setGeneration(generation).build();
+    GetCrlRequest request =
+        GetCrlRequest.newBuilder().setTrustDomain(domain).setGeneration(generation).build();
     return call("GetCrl", () -> deadline(LedgerGrpc.newBlockingStub(channel)).getCrl(request));
   }
 
   /**
-   * Renews this caller's own Signet API credential (same name and role) for the new key that
-   * signed {@code csrDer}; how agents keep their credential alive.
+   * Renews this caller's own Signet API credential (same name and role) for the new key that signed
+   * {@code csrDer}; how agents keep their credential alive.
    */
   public IssueCertificateResponse renewApiCredential(byte[] csrDer) {
-    RenewApiCredentialRequest request = RenewApiCredentialRequest.newBuilder().setCsrDer(ByteString.copyFrom(csrDer)).build();
+    RenewApiCredentialRequest request =
+        RenewApiCredentialRequest.newBuilder().setCsrDer(ByteString.copyFrom(csrDer)).build();
     return call(
         "RenewApiCredential",
-        () -> deadline(CredentialsGrpc.newBlockingStub(channel)).renewApiCredential(request).getCredential());
+        () ->
+            deadline(CredentialsGrpc.newBlockingStub(channel))
+                .renewApiCredential(request)
+                .getCredential());
   }
 
   private IssuanceGrpc.IssuanceBlockingStub stub() {
@@ -243,7 +288,8 @@ public final class SignetClient implements AutoCloseable {
   public static X509Certificate parse(byte[] der) {
     try {
       return (X509Certificate)
-          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
     } catch (CertificateException e) {
       throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);
     }
@@ -277,7 +323,11 @@ public final class SignetClient implements AutoCloseable {
     if (!notAfter.isAfter(Instant.now())) {
       throw new SignetException(
           ExitCode.CONFIG,
-          "the credential --cert " + file + " expired at " + notAfter + " and signetd would refuse it. Use a"
+          "the credential --cert "
+              + file
+              + " expired at "
+              + notAfter
+              + " and signetd would refuse it. Use a"
               + " current one: for the operator credential, run `signetd init` on the daemon's host, which"
               + " replaces an expired operator.crt (keeping the old files as .bak).");
     }
@@ -303,7 +353,12 @@ public final class SignetClient implements AutoCloseable {
   private static SignetException credentialProblem(String option, Path file, String what) {
     return new SignetException(
         ExitCode.CONFIG,
-        "cannot read " + option + " " + file + ": " + what
+        "cannot read "
+            + option
+            + " "
+            + file
+            + ": "
+            + what
             + ". Give the files signetd init wrote (operator/ca.crt, operator.crt, operator.key) with"
             + " --ca-bundle, --cert and --key, or in the client configuration (--config).");
   }

@@ -24,20 +24,19 @@ class AgentConfigTest {
     Path file =
         Files.writeString(
             directory.resolve("signet.yaml"),
-            String.join(
-                "\n",
-                "server: \"10.0.0.1:7443\"",
-                "caBundle: ca.crt",
-                "certificate: node.crt",
-                "key: node.key",
-                "agent:",
-                "  checkInterval: 30s",
-                "  hookTimeout: 1m",
-                "  backoff: {initial: 2s, max: 1m}",
-                "  hooks:",
-                "    pki/etcd/server.crt: systemctl restart etcd",
-                "    kubelet.conf: \"systemctl restart kubelet\"",
-                ""));
+            """
+            server: "10.0.0.1:7443"
+            caBundle: ca.crt
+            certificate: node.crt
+            key: node.key
+            agent:
+              checkInterval: 30s
+              hookTimeout: 1m
+              backoff: {initial: 2s, max: 1m}
+              hooks:
+                pki/etcd/server.crt: systemctl restart etcd
+                kubelet.conf: "systemctl restart kubelet"
+            """);
 
     AgentConfig agent = AgentConfig.load(Optional.of(file));
     ClientConfig client = ClientConfig.load(file);
@@ -47,8 +46,16 @@ class AgentConfigTest {
     assertEquals(Duration.ofSeconds(2), agent.backoffInitial());
     assertEquals(Duration.ofMinutes(1), agent.backoffMax());
     assertEquals(
-        Map.of("pki/etcd/server.crt", "systemctl restart etcd", "kubelet.conf", "systemctl restart kubelet"), agent.hooks());
-    assertEquals(Optional.of("10.0.0.1:7443"), client.server(), "other commands read the same file and skip the agent section");
+        Map.of(
+            "pki/etcd/server.crt",
+            "systemctl restart etcd",
+            "kubelet.conf",
+            "systemctl restart kubelet"),
+        agent.hooks());
+    assertEquals(
+        Optional.of("10.0.0.1:7443"),
+        client.server(),
+        "other commands read the same file and skip the agent section");
   }
 
   @Test
@@ -62,18 +69,24 @@ class AgentConfigTest {
   @Test
   void mistakesNameTheKey() throws Exception {
     assertProblem("agent:\n  hook: {a: b}\n", "unknown key 'agent.hook'");
-    assertProblem("agent:\n  backoff: {initial: 2s, maximum: 1m}\n", "unknown key 'agent.backoff.maximum'");
+    assertProblem(
+        "agent:\n  backoff: {initial: 2s, maximum: 1m}\n", "unknown key 'agent.backoff.maximum'");
     assertProblem("agent:\n  checkInterval: soon\n", "agent.checkInterval");
     assertProblem("agent:\n  checkInterval: 100ms\n", "at least 1s");
-    assertProblem("agent:\n  backoff: {initial: 2m, max: 1m}\n", "shorter than agent.backoff.initial");
-    assertProblem("agent:\n  hooks: {kubelet.conf: [a]}\n", "agent.hooks.'kubelet.conf' must be a command");
+    assertProblem(
+        "agent:\n  backoff: {initial: 2m, max: 1m}\n", "shorter than agent.backoff.initial");
+    assertProblem(
+        "agent:\n  hooks: {kubelet.conf: [a]}\n", "agent.hooks.'kubelet.conf' must be a command");
     assertProblem("agent: [a]\n", "'agent' must be a mapping");
   }
 
   private void assertProblem(String yaml, String expected) throws Exception {
     Path file = Files.writeString(directory.resolve("bad.yaml"), yaml);
-    SignetException problem = assertThrows(SignetException.class, () -> AgentConfig.load(Optional.of(file)));
+    SignetException problem =
+        assertThrows(SignetException.class, () -> AgentConfig.load(Optional.of(file)));
     assertEquals(ExitCode.CONFIG, problem.exitCode());
-    assertTrue(problem.getMessage().contains(expected) && problem.getMessage().contains(file.toString()), problem.getMessage());
+    assertTrue(
+        problem.getMessage().contains(expected) && problem.getMessage().contains(file.toString()),
+        problem.getMessage());
   }
 }

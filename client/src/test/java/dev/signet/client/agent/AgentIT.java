@@ -51,9 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  * whose certificates live one minute from a NotBefore 20 s in the past: every kubelet certificate
  * falls due (two thirds of its lifetime) about 20 s after it is issued, and the node's Signet
  * credential (two minutes) about 60 s after. (signetd's own serving credential and the operator's
- * come from init, which runs with the default lifetime.) The agent runs as its own process with
- * the node credential, as under systemd; the tests watch its files, its hooks, its log, its state
- * and its metrics, then take signetd away and bring it back.
+ * come from init, which runs with the default lifetime.) The agent runs as its own process with the
+ * node credential, as under systemd; the tests watch its files, its hooks, its log, its state and
+ * its metrics, then take signetd away and bring it back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentIT {
@@ -76,8 +76,13 @@ class AgentIT {
         TestDaemon.start(
             "agent",
             new DaemonConfig().port(ports[0]).validity("1m").backdate("20s"),
-            new DaemonConfig().port(ports[0]).validity("1m").backdate("20s").apiCredentialValidity("2m"));
-    credential = daemon.credential(Role.ROLE_NODE, "system:node:" + NODE, "127.0.0.1", NODE + ".test");
+            new DaemonConfig()
+                .port(ports[0])
+                .validity("1m")
+                .backdate("20s")
+                .apiCredentialValidity("2m"));
+    credential =
+        daemon.credential(Role.ROLE_NODE, "system:node:" + NODE, "127.0.0.1", NODE + ".test");
     dir = temp.resolve("node");
     Path config =
         Cli.clientConfig(
@@ -93,14 +98,34 @@ class AgentIT {
             "    pki/kubelet-serving.crt: echo \"serving $(openssl x509 -noout -serial -in pki/kubelet-serving.crt)\" >> ../hooks.log",
             "    " + credential.resolve("client.crt") + ": echo credential >> ../hooks.log");
     Cli.Result kubelet =
-        Cli.run("kubelet", "--node", NODE, "--address", "127.0.0.1", "--address", NODE + ".test",
-            "--control-plane-endpoint", "127.0.0.1:6443", "--out", dir.toString(), "--config", config.toString());
+        Cli.run(
+            "kubelet",
+            "--node",
+            NODE,
+            "--address",
+            "127.0.0.1",
+            "--address",
+            NODE + ".test",
+            "--control-plane-endpoint",
+            "127.0.0.1:6443",
+            "--out",
+            dir.toString(),
+            "--config",
+            config.toString());
     assertEquals(0, kubelet.exitCode(), kubelet.toString());
     agent =
         AgentProcess.start(
-            temp.resolve("agent.log"), "--dir", dir.toString(), "--config", config.toString(),
-            "--metrics-listen", "127.0.0.1:" + metricsPort);
-    agent.awaitLine(l -> l.contains("metrics at http://127.0.0.1:" + metricsPort), Duration.ofSeconds(30), "start");
+            temp.resolve("agent.log"),
+            "--dir",
+            dir.toString(),
+            "--config",
+            config.toString(),
+            "--metrics-listen",
+            "127.0.0.1:" + metricsPort);
+    agent.awaitLine(
+        l -> l.contains("metrics at http://127.0.0.1:" + metricsPort),
+        Duration.ofSeconds(30),
+        "start");
   }
 
   @AfterAll
@@ -126,12 +151,25 @@ class AgentIT {
     int servingAtRevocation = -1;
     // until three renewals of each kubelet certificate, the credential renewed, and one more
     // serving renewal after its previous credential was revoked
-    while (serving.changes() < 3 || kubeconfig.changes() < 3 || servingAtRevocation < 0 || serving.changes() <= servingAtRevocation) {
-      assertTrue(Instant.now().isBefore(deadline), "renewals seen: serving " + serving.changes() + ", kubelet.conf "
-          + kubeconfig.changes() + ", credential " + ownCredential.changes() + "\n" + agent.tail());
+    while (serving.changes() < 3
+        || kubeconfig.changes() < 3
+        || servingAtRevocation < 0
+        || serving.changes() <= servingAtRevocation) {
+      assertTrue(
+          Instant.now().isBefore(deadline),
+          "renewals seen: serving "
+              + serving.changes()
+              + ", kubelet.conf "
+              + kubeconfig.changes()
+              + ", credential "
+              + ownCredential.changes()
+              + "\n"
+              + agent.tail());
       if (serving.poll().isPresent()) {
         Renewals.assertRenewedPair(serving);
-        assertEquals(Set.of("127.0.0.1", NODE + ".test"), CertificateNames.sans(Renewals.leaf(serving.latest())));
+        assertEquals(
+            Set.of("127.0.0.1", NODE + ".test"),
+            CertificateNames.sans(Renewals.leaf(serving.latest())));
       }
       if (kubeconfig.poll().isPresent()) {
         checkKubeconfigRenewal(kubeconfig);
@@ -157,13 +195,20 @@ class AgentIT {
       }
     }
     for (byte[] renewed : serving.all().subList(1, serving.all().size())) {
-      String serial = Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
-      assertTrue(hooked.contains(serial), "the hook ran after the renewal to " + serial + ": " + hookLines);
+      String serial =
+          Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
+      assertTrue(
+          hooked.contains(serial),
+          "the hook ran after the renewal to " + serial + ": " + hookLines);
     }
-    assertTrue(hookLines.stream().filter("kubelet.conf"::equals).count() >= kubeconfig.changes(), hookLines.toString());
+    assertTrue(
+        hookLines.stream().filter("kubelet.conf"::equals).count() >= kubeconfig.changes(),
+        hookLines.toString());
     assertTrue(hookLines.contains("credential"), hookLines.toString());
     assertFalse(agent.log().contains("renewal of"), "no renewal failed:\n" + agent.log());
-    assertTrue(agent.log().contains("wrote pki/kubelet-serving.crt: kubelet-serving: issued"), agent.tail());
+    assertTrue(
+        agent.log().contains("wrote pki/kubelet-serving.crt: kubelet-serving: issued"),
+        agent.tail());
     assertTrue(agent.log().contains("(2/3 of its lifetime reached)"), agent.tail());
   }
 
@@ -177,7 +222,10 @@ class AgentIT {
     }
     assertEquals(old.getSubjectX500Principal(), renewed.getSubjectX500Principal());
     assertEquals("system:node:" + NODE, Certificates.commonName(renewed));
-    assertArrayEquals(kubeconfig.previous(), Files.readAllBytes(dir.resolve("kubelet.conf.bak")), "the previous kubelet.conf kept");
+    assertArrayEquals(
+        kubeconfig.previous(),
+        Files.readAllBytes(dir.resolve("kubelet.conf.bak")),
+        "the previous kubelet.conf kept");
   }
 
   @Test
@@ -186,10 +234,24 @@ class AgentIT {
     Cli.Result status = Cli.run("agent", "status", "--dir", dir.toString());
 
     assertEquals(0, status.exitCode(), status.toString());
-    assertTrue(status.out().startsWith("Agent pid " + agent.pid() + " (running), started "), status.out());
-    assertTrue(status.out().contains("NAME                    EXPIRES                NEXT RENEWAL           RENEWALS   FAILURES IN A ROW   LAST RESULT"), status.out());
+    assertTrue(
+        status.out().startsWith("Agent pid " + agent.pid() + " (running), started "), status.out());
+    assertTrue(
+        status
+            .out()
+            .contains(
+                "NAME                    EXPIRES                NEXT RENEWAL           RENEWALS   FAILURES IN A ROW   LAST RESULT"),
+        status.out());
     for (String name : List.of("kubelet.conf", "kubelet-serving", "signet-api-credential")) {
-      assertTrue(status.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.matches(".* \\d{4}-\\d\\d-\\d\\dT.*Z .* 0 +(renewed|valid).*")), name + ":\n" + status.out());
+      assertTrue(
+          status
+              .out()
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.startsWith(name + " ")
+                          && l.matches(".* \\d{4}-\\d\\d-\\d\\dT.*Z .* 0 +(renewed|valid).*")),
+          name + ":\n" + status.out());
     }
     assertTrue(status.out().contains("pki/ca.crt   kubernetes     1"), status.out());
 
@@ -198,8 +260,11 @@ class AgentIT {
     Map<String, Object> document = Json.readObject(json.out());
     assertEquals((int) agent.pid(), ((Number) document.get("pid")).intValue());
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> certificates = (List<Map<String, Object>>) document.get("certificates");
-    assertEquals(List.of("kubelet.conf", "kubelet-serving", "signet-api-credential"), certificates.stream().map(c -> c.get("name")).toList());
+    List<Map<String, Object>> certificates =
+        (List<Map<String, Object>>) document.get("certificates");
+    assertEquals(
+        List.of("kubelet.conf", "kubelet-serving", "signet-api-credential"),
+        certificates.stream().map(c -> c.get("name")).toList());
     Map<String, Object> serving = certificates.get(1);
     assertTrue(((Number) serving.get("renewals")).intValue() >= 3, serving.toString());
     assertEquals(0, ((Number) serving.get("failuresInARow")).intValue(), serving.toString());
@@ -210,9 +275,12 @@ class AgentIT {
     for (int attempt = 0; attempt < 5; attempt++) {
       // the agent may renew between reading the file and scraping: then read both again
       onDisk = Certificates.read(dir.resolve("pki/kubelet-serving.crt")).get(0);
-      HttpResponse<String> response = http.send(metrics("/metrics"), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(metrics("/metrics"), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, response.statusCode());
-      assertEquals("text/plain; version=0.0.4; charset=utf-8", response.headers().firstValue("Content-Type").orElseThrow());
+      assertEquals(
+          "text/plain; version=0.0.4; charset=utf-8",
+          response.headers().firstValue("Content-Type").orElseThrow());
       text = response.body();
       if (onDisk.equals(Certificates.read(dir.resolve("pki/kubelet-serving.crt")).get(0))) {
         break;
@@ -221,46 +289,72 @@ class AgentIT {
     String servingLabels = "{name=\"kubelet-serving\",file=\"pki/kubelet-serving.crt\"}";
     assertTrue(text.contains("\nsignet_agent_up 1\n"), text);
     assertTrue(
-        text.contains("signet_agent_certificate_expiry_timestamp_seconds" + servingLabels + " " + onDisk.getNotAfter().toInstant().getEpochSecond() + "\n"),
+        text.contains(
+            "signet_agent_certificate_expiry_timestamp_seconds"
+                + servingLabels
+                + " "
+                + onDisk.getNotAfter().toInstant().getEpochSecond()
+                + "\n"),
         text);
-    assertTrue(text.contains("signet_agent_certificate_next_renewal_timestamp_seconds" + servingLabels + " "), text);
-    Matcher renewals = Pattern.compile("signet_agent_renewals_total" + Pattern.quote(servingLabels) + " (\\d+)\n").matcher(text);
+    assertTrue(
+        text.contains(
+            "signet_agent_certificate_next_renewal_timestamp_seconds" + servingLabels + " "),
+        text);
+    Matcher renewals =
+        Pattern.compile("signet_agent_renewals_total" + Pattern.quote(servingLabels) + " (\\d+)\n")
+            .matcher(text);
     assertTrue(renewals.find() && Integer.parseInt(renewals.group(1)) >= 3, text);
-    assertTrue(text.contains("signet_agent_renewal_failures_in_a_row" + servingLabels + " 0\n"), text);
-    assertTrue(text.contains("signet_agent_last_success_timestamp_seconds{name=\"signet-api-credential\","), text);
-    assertTrue(text.contains("signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 1\n"), text);
+    assertTrue(
+        text.contains("signet_agent_renewal_failures_in_a_row" + servingLabels + " 0\n"), text);
+    assertTrue(
+        text.contains(
+            "signet_agent_last_success_timestamp_seconds{name=\"signet-api-credential\","),
+        text);
+    assertTrue(
+        text.contains(
+            "signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 1\n"),
+        text);
     assertExpositionFormat(text);
 
     assertEquals(404, http.send(metrics("/"), HttpResponse.BodyHandlers.ofString()).statusCode());
   }
 
-  /** Every family announced by HELP and TYPE before its samples; every sample NAME{LABELS} VALUE. */
+  /**
+   * Every family announced by HELP and TYPE before its samples; every sample NAME{LABELS} VALUE.
+   */
   static void assertExpositionFormat(String text) {
     assertTrue(text.endsWith("\n"), "ends with a newline");
     String family = null;
-    for (String line : text.split("\n")) {
+    for (String line : text.lines().toList()) {
       if (line.startsWith("# HELP ")) {
-        family = line.split(" ")[2];
+        family = line.split(" ", -1)[2];
       } else if (line.startsWith("# TYPE ")) {
-        String[] parts = line.split(" ");
+        String[] parts = line.split(" ", -1);
         assertEquals(family, parts[2], "TYPE follows HELP: " + line);
         assertTrue(Set.of("gauge", "counter").contains(parts[3]), line);
       } else {
-        assertTrue(line.matches("[a-z_]+(\\{([a-z]+=\"([^\"\\\\]|\\\\.)*\",?)+\\})? -?[0-9]+"), "a sample: " + line);
-        assertTrue(line.startsWith(family + "{") || line.startsWith(family + " "), "in its family " + family + ": " + line);
+        assertTrue(
+            line.matches("[a-z_]+(\\{([a-z]+=\"([^\"\\\\]|\\\\.)*\",?)+\\})? -?[0-9]+"),
+            "a sample: " + line);
+        assertTrue(
+            line.startsWith(family + "{") || line.startsWith(family + " "),
+            "in its family " + family + ": " + line);
       }
     }
   }
 
   private static HttpRequest metrics(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path)).timeout(Duration.ofSeconds(10)).build();
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path))
+        .timeout(Duration.ofSeconds(10))
+        .build();
   }
 
   @Test
   @Order(3)
   void withSignetdDownItBacksOffKeepsTheFilesAndRecoversWhenItReturns() throws Exception {
     Path serving = dir.resolve("pki/kubelet-serving.crt");
-    awaitChange(serving, Duration.ofSeconds(40)); // a renewal just happened: the next one is ~20 s away
+    awaitChange(
+        serving, Duration.ofSeconds(40)); // a renewal just happened: the next one is ~20 s away
     byte[] certificate = Files.readAllBytes(serving);
     byte[] key = Files.readAllBytes(dir.resolve("pki/kubelet-serving.key"));
     byte[] kubeconfig = Files.readAllBytes(dir.resolve("kubelet.conf"));
@@ -269,16 +363,30 @@ class AgentIT {
     daemon.process().stop(); // SIGTERM
     assertFalse(daemon.process().isAlive());
     awaitTrue(
-        () -> ((Number) servingState().get("failuresInARow")).intValue() >= 3, Duration.ofSeconds(60),
+        () -> ((Number) servingState().get("failuresInARow")).intValue() >= 3,
+        Duration.ofSeconds(60),
         "three failed renewals of kubelet-serving");
 
     assertArrayEquals(certificate, Files.readAllBytes(serving), "the current certificate stays");
-    assertArrayEquals(key, Files.readAllBytes(dir.resolve("pki/kubelet-serving.key")), "with its key");
+    assertArrayEquals(
+        key, Files.readAllBytes(dir.resolve("pki/kubelet-serving.key")), "with its key");
     assertArrayEquals(kubeconfig, Files.readAllBytes(dir.resolve("kubelet.conf")));
     List<String> failures =
-        agent.logLines().subList(logged, agent.logLines().size()).stream().filter(l -> l.contains("signetd not reached")).toList();
-    assertTrue(failures.get(0).contains("signetd not reached (attempt 1 in a row): cannot reach signetd at 127.0.0.1:" + daemon.port()), failures.get(0));
-    assertTrue(failures.stream().anyMatch(l -> l.contains("Due and kept as they are: ") && l.contains("kubelet-serving")), failures.toString());
+        agent.logLines().subList(logged, agent.logLines().size()).stream()
+            .filter(l -> l.contains("signetd not reached"))
+            .toList();
+    assertTrue(
+        failures
+            .get(0)
+            .contains(
+                "signetd not reached (attempt 1 in a row): cannot reach signetd at 127.0.0.1:"
+                    + daemon.port()),
+        failures.get(0));
+    assertTrue(
+        failures.stream()
+            .anyMatch(
+                l -> l.contains("Due and kept as they are: ") && l.contains("kubelet-serving")),
+        failures.toString());
     List<Double> waits = new ArrayList<>();
     for (String line : failures) {
       Matcher wait = Pattern.compile("Next attempt in ([0-9.]+) s$").matcher(line);
@@ -291,28 +399,44 @@ class AgentIT {
     assertTrue(waits.get(2) >= 3.0 && waits.get(2) <= 4.0, "then 4 s: " + waits);
     assertTrue(waits.stream().allMatch(w -> w <= 4.0), "never more than the maximum: " + waits);
     Cli.Result status = Cli.run("agent", "status", "--dir", dir.toString());
-    assertTrue(status.out().lines().anyMatch(l -> l.startsWith("kubelet-serving ") && l.matches(".* [1-9]\\d* +failed .*cannot reach signetd.*")), status.out());
+    assertTrue(
+        status
+            .out()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.startsWith("kubelet-serving ")
+                        && l.matches(".* [1-9]\\d* +failed .*cannot reach signetd.*")),
+        status.out());
     assertTrue(status.out().contains(" failed attempts in a row."), status.out());
 
     restarted = DaemonProcess.serve(daemon.token(), daemon.config());
     assertEquals(daemon.port(), restarted.port(), "the same address");
     awaitChange(serving, Duration.ofSeconds(30));
 
-    agent.awaitLine(l -> l.contains("signetd reached again after "), Duration.ofSeconds(5), "recovery");
+    agent.awaitLine(
+        l -> l.contains("signetd reached again after "), Duration.ofSeconds(5), "recovery");
     X509Certificate renewed = Renewals.leaf(Files.readAllBytes(serving));
     assertNotEquals(Renewals.leaf(certificate).getSerialNumber(), renewed.getSerialNumber());
     assertTrue(Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")));
-    String hookLine = "serving serial=" + renewed.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
-    awaitTrue(() -> Files.readAllLines(temp.resolve("hooks.log")).contains(hookLine), Duration.ofSeconds(10), "the hook after recovery");
+    String hookLine =
+        "serving serial=" + renewed.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
     awaitTrue(
-        () -> ((Number) servingState().get("failuresInARow")).intValue() == 0, Duration.ofSeconds(10), "failures reset");
+        () -> Files.readAllLines(temp.resolve("hooks.log")).contains(hookLine),
+        Duration.ofSeconds(10),
+        "the hook after recovery");
+    awaitTrue(
+        () -> ((Number) servingState().get("failuresInARow")).intValue() == 0,
+        Duration.ofSeconds(10),
+        "failures reset");
   }
 
   @Test
   @Order(4)
   void sighupMakesItLookAtOnce() throws Exception {
     Path serving = dir.resolve("pki/kubelet-serving.crt");
-    awaitChange(serving, Duration.ofSeconds(40)); // the next renewal is ~20 s away, the next check 30 s
+    awaitChange(
+        serving, Duration.ofSeconds(40)); // the next renewal is ~20 s away, the next check 30 s
     Files.delete(serving);
     Files.delete(dir.resolve("pki/kubelet-serving.key"));
     Instant signalled = Instant.now();
@@ -321,8 +445,15 @@ class AgentIT {
 
     awaitTrue(() -> Files.exists(serving), Duration.ofSeconds(10), "a new serving certificate");
     assertTrue(Duration.between(signalled, Instant.now()).compareTo(Duration.ofSeconds(10)) < 0);
-    agent.awaitLine(l -> l.contains("kubelet-serving: issued") && l.contains("(kubelet-serving.crt is missing)"), Duration.ofSeconds(5), "why");
-    awaitTrue(() -> Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")), Duration.ofSeconds(5), "a matching pair");
+    agent.awaitLine(
+        l ->
+            l.contains("kubelet-serving: issued") && l.contains("(kubelet-serving.crt is missing)"),
+        Duration.ofSeconds(5),
+        "why");
+    awaitTrue(
+        () -> Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")),
+        Duration.ofSeconds(5),
+        "a matching pair");
   }
 
   @Test
@@ -332,28 +463,31 @@ class AgentIT {
     List<String> lines = agent.logLines();
     assertTrue(lines.get(lines.size() - 1).endsWith(" stopped"), agent.tail());
     Cli.Result status = Cli.run("agent", "status", "--dir", dir.toString());
-    assertTrue(status.out().startsWith("Agent pid " + agent.pid() + " (not running)"), status.out());
+    assertTrue(
+        status.out().startsWith("Agent pid " + agent.pid() + " (not running)"), status.out());
   }
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> servingState() throws Exception {
     Map<String, Object> document = Json.readObject(Files.readString(AgentState.file(dir)));
-    return ((List<Map<String, Object>>) document.get("certificates")).stream()
-        .filter(c -> c.get("name").equals("kubelet-serving"))
-        .findFirst()
-        .orElseThrow();
+    return ((List<Map<String, Object>>) document.get("certificates"))
+        .stream().filter(c -> c.get("name").equals("kubelet-serving")).findFirst().orElseThrow();
   }
 
   private static void awaitChange(Path file, Duration timeout) throws Exception {
     byte[] before = Files.readAllBytes(file);
-    awaitTrue(() -> Files.exists(file) && !Arrays.equals(before, Files.readAllBytes(file)), timeout, "a change of " + file);
+    awaitTrue(
+        () -> Files.exists(file) && !Arrays.equals(before, Files.readAllBytes(file)),
+        timeout,
+        "a change of " + file);
   }
 
   private interface Condition {
     boolean holds() throws Exception;
   }
 
-  private static void awaitTrue(Condition condition, Duration timeout, String what) throws Exception {
+  private static void awaitTrue(Condition condition, Duration timeout, String what)
+      throws Exception {
     Instant deadline = Instant.now().plus(timeout);
     while (!condition.holds()) {
       if (Instant.now().isAfter(deadline)) {

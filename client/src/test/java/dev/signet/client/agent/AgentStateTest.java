@@ -29,12 +29,30 @@ class AgentStateTest {
         1,
         List.of(
             new AgentState.Certificate(
-                "kubelet.conf", "kubelet.conf", "1f2e", Optional.of(NOW.plusSeconds(600)), NOW.plusSeconds(300),
-                "renewed 2026-03-01T11:55:00Z (2/3 of its lifetime reached)", Optional.of(NOW.minusSeconds(300)), 2, 0, 0),
+                "kubelet.conf",
+                "kubelet.conf",
+                "1f2e",
+                Optional.of(NOW.plusSeconds(600)),
+                NOW.plusSeconds(300),
+                "renewed 2026-03-01T11:55:00Z (2/3 of its lifetime reached)",
+                Optional.of(NOW.minusSeconds(300)),
+                2,
+                0,
+                0),
             new AgentState.Certificate(
-                "kubelet-serving", "pki/kubelet-\"serving\".crt", "", Optional.empty(), NOW.plusSeconds(20),
-                "failed 2026-03-01T11:59:40Z: cannot reach signetd", Optional.empty(), 0, 3, 3)),
-        List.of(new AgentState.CaFile("kubernetes", "pki/ca.crt", 2, Optional.of(NOW.minusSeconds(60)))));
+                "kubelet-serving",
+                "pki/kubelet-\"serving\".crt",
+                "",
+                Optional.empty(),
+                NOW.plusSeconds(20),
+                "failed 2026-03-01T11:59:40Z: cannot reach signetd",
+                Optional.empty(),
+                0,
+                3,
+                3)),
+        List.of(
+            new AgentState.CaFile(
+                "kubernetes", "pki/ca.crt", 2, Optional.of(NOW.minusSeconds(60)))));
   }
 
   @Test
@@ -45,7 +63,9 @@ class AgentStateTest {
     state.write(root);
 
     assertEquals(Optional.of(state), AgentState.read(root));
-    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(AgentState.file(root))));
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(AgentState.file(root))));
     String text = AgentState.readText(root).orElseThrow();
     assertTrue(text.startsWith("{\n  \"version\": 1,\n  \"pid\": 4242,"), text);
     assertTrue(text.contains("\"file\": \"pki/kubelet-\\\"serving\\\".crt\""), text);
@@ -56,31 +76,65 @@ class AgentStateTest {
   void theTableShowsEachCertificateAndCaFile() {
     String table = sample().table(NOW);
 
-    assertTrue(table.startsWith("Agent pid 4242 (not running), started 2026-03-01T11:00:00Z, state of 2026-03-01T11:59:55Z (5 s ago).\n"), table);
-    assertTrue(table.contains("signetd last reached: 2026-03-01T11:59:54Z. Hooks run: 3, failed: 1."), table);
-    assertTrue(table.contains("NAME              EXPIRES                NEXT RENEWAL           RENEWALS   FAILURES IN A ROW   LAST RESULT"), table);
-    assertTrue(table.contains("kubelet.conf      2026-03-01T12:10:00Z   2026-03-01T12:05:00Z   2          0                   renewed 2026-03-01T11:55:00Z"), table);
-    assertTrue(table.contains("kubelet-serving   !MISSING!              2026-03-01T12:00:20Z   0          3                   failed"), table);
-    assertTrue(table.contains("pki/ca.crt   kubernetes     2              2026-03-01T11:59:00Z"), table);
+    assertTrue(
+        table.startsWith(
+            "Agent pid 4242 (not running), started 2026-03-01T11:00:00Z, state of 2026-03-01T11:59:55Z (5 s ago).\n"),
+        table);
+    assertTrue(
+        table.contains("signetd last reached: 2026-03-01T11:59:54Z. Hooks run: 3, failed: 1."),
+        table);
+    assertTrue(
+        table.contains(
+            "NAME              EXPIRES                NEXT RENEWAL           RENEWALS   FAILURES IN A ROW   LAST RESULT"),
+        table);
+    assertTrue(
+        table.contains(
+            "kubelet.conf      2026-03-01T12:10:00Z   2026-03-01T12:05:00Z   2          0                   renewed 2026-03-01T11:55:00Z"),
+        table);
+    assertTrue(
+        table.contains(
+            "kubelet-serving   !MISSING!              2026-03-01T12:00:20Z   0          3                   failed"),
+        table);
+    assertTrue(
+        table.contains("pki/ca.crt   kubernetes     2              2026-03-01T11:59:00Z"), table);
   }
 
   @Test
   void theMetricsAreInThePrometheusTextFormat() {
     String text = Metrics.render(Optional.of(sample()));
 
-    assertTrue(text.startsWith("# HELP signet_agent_up 1 while the agent runs.\n# TYPE signet_agent_up gauge\nsignet_agent_up 1\n"), text);
-    assertTrue(text.contains("# TYPE signet_agent_certificate_expiry_timestamp_seconds gauge\n"
-        + "signet_agent_certificate_expiry_timestamp_seconds{name=\"kubelet.conf\",file=\"kubelet.conf\"} " + NOW.plusSeconds(600).getEpochSecond() + "\n"
-        + "# HELP signet_agent_certificate_next_renewal_timestamp_seconds"), "a missing certificate has no expiry sample: " + text);
-    assertTrue(text.contains("signet_agent_renewal_failures_total{name=\"kubelet-serving\",file=\"pki/kubelet-\\\"serving\\\".crt\"} 3\n"), text);
+    assertTrue(
+        text.startsWith(
+            "# HELP signet_agent_up 1 while the agent runs.\n# TYPE signet_agent_up gauge\nsignet_agent_up 1\n"),
+        text);
+    assertTrue(
+        text.contains(
+            "# TYPE signet_agent_certificate_expiry_timestamp_seconds gauge\n"
+                + "signet_agent_certificate_expiry_timestamp_seconds{name=\"kubelet.conf\",file=\"kubelet.conf\"} "
+                + NOW.plusSeconds(600).getEpochSecond()
+                + "\n"
+                + "# HELP signet_agent_certificate_next_renewal_timestamp_seconds"),
+        "a missing certificate has no expiry sample: " + text);
+    assertTrue(
+        text.contains(
+            "signet_agent_renewal_failures_total{name=\"kubelet-serving\",file=\"pki/kubelet-\\\"serving\\\".crt\"} 3\n"),
+        text);
     assertTrue(text.contains("# TYPE signet_agent_renewals_total counter\n"), text);
-    assertTrue(text.contains("signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 2\n"), text);
+    assertTrue(
+        text.contains(
+            "signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 2\n"),
+        text);
     assertTrue(text.contains("signet_agent_hook_failures_total 1\n"), text);
-    for (String line : text.split("\n")) {
-      assertTrue(line.startsWith("# HELP signet_agent_") || line.startsWith("# TYPE signet_agent_")
-          || line.matches("signet_agent_[a-z_]+(\\{[^}]*\\})? -?\\d+"), "a line of the format: " + line);
+    for (String line : text.lines().toList()) {
+      assertTrue(
+          line.startsWith("# HELP signet_agent_")
+              || line.startsWith("# TYPE signet_agent_")
+              || line.matches("signet_agent_[a-z_]+(\\{[^}]*\\})? -?\\d+"),
+          "a line of the format: " + line);
     }
-    assertEquals("signet_agent_up 1\n", Metrics.render(Optional.empty()).lines().skip(2).findFirst().orElseThrow() + "\n");
+    assertEquals(
+        "signet_agent_up 1\n",
+        Metrics.render(Optional.empty()).lines().skip(2).findFirst().orElseThrow() + "\n");
   }
 
   @Test

@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Three etcd members as three control-plane nodes would hold them: each directory written by
- * {@code signet etcd-member} with that node's own provisioner credential, a real cluster running
- * on the files, and a {@code signet agent} per directory, in its own process, whose hooks restart
- * its member when its server or peer certificate or its CA file changes. Certificates live two
- * minutes from a NotBefore 20 s back, so each falls due about 60 s after it is issued; the
- * provisioner credentials live three minutes and renew themselves about 100 s after.
+ * Three etcd members as three control-plane nodes would hold them: each directory written by {@code
+ * signet etcd-member} with that node's own provisioner credential, a real cluster running on the
+ * files, and a {@code signet agent} per directory, in its own process, whose hooks restart its
+ * member when its server or peer certificate or its CA file changes. Certificates live two minutes
+ * from a NotBefore 20 s back, so each falls due about 60 s after it is issued; the provisioner
+ * credentials live three minutes and renew themselves about 100 s after.
  */
 final class AgentsOnEtcd implements AutoCloseable {
   final TestDaemon daemon;
@@ -27,7 +27,8 @@ final class AgentsOnEtcd implements AutoCloseable {
   final EtcdCluster cluster;
   final List<AgentProcess> agents = new ArrayList<>();
 
-  private AgentsOnEtcd(TestDaemon daemon, List<Path> dirs, List<Path> credentials, EtcdCluster cluster) {
+  private AgentsOnEtcd(
+      TestDaemon daemon, List<Path> dirs, List<Path> credentials, EtcdCluster cluster) {
     this.daemon = daemon;
     this.dirs = dirs;
     this.credentials = credentials;
@@ -47,14 +48,24 @@ final class AgentsOnEtcd implements AutoCloseable {
       Path credential = daemon.credential(Role.ROLE_PROVISIONER, "provisioner-etcd-" + i);
       Path dir = temp.resolve("etcd-" + i);
       Cli.Result member =
-          Cli.run("etcd-member", "--node", "etcd-" + i, "--address", "127.0.0.1", "--out", dir.toString(),
-              "--config", Cli.clientConfig(daemon, credential, config(temp, i)).toString());
+          Cli.run(
+              "etcd-member",
+              "--node",
+              "etcd-" + i,
+              "--address",
+              "127.0.0.1",
+              "--out",
+              dir.toString(),
+              "--config",
+              Cli.clientConfig(daemon, credential, config(temp, i)).toString());
       assertEquals(0, member.exitCode(), member.toString());
       dirs.add(dir);
       credentials.add(credential);
       pki.add(dir.resolve("pki/etcd"));
     }
-    AgentsOnEtcd nodes = new AgentsOnEtcd(daemon, dirs, credentials, EtcdCluster.start(temp.resolve("cluster"), pki));
+    AgentsOnEtcd nodes =
+        new AgentsOnEtcd(
+            daemon, dirs, credentials, EtcdCluster.start(temp.resolve("cluster"), pki));
     for (int i = 1; i <= 3; i++) {
       String restart = nodes.cluster.member(i - 1).restartCommand();
       Path config =
@@ -71,7 +82,12 @@ final class AgentsOnEtcd implements AutoCloseable {
               "    pki/etcd/peer.crt: " + restart,
               "    pki/etcd/ca.crt: " + restart);
       nodes.agents.add(
-          AgentProcess.start(temp.resolve("agent-etcd-" + i + ".log"), "--dir", dirs.get(i - 1).toString(), "--config", config.toString()));
+          AgentProcess.start(
+              temp.resolve("agent-etcd-" + i + ".log"),
+              "--dir",
+              dirs.get(i - 1).toString(),
+              "--config",
+              config.toString()));
     }
     return nodes;
   }

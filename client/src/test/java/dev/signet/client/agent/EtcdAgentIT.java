@@ -11,6 +11,7 @@ import dev.signet.client.testing.EtcdProbe;
 import dev.signet.client.testing.Generations;
 import dev.signet.client.testing.Renewals;
 import dev.signet.client.testing.Tools;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -24,10 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real three-member etcd cluster keeps serving while the agents renew its members'
- * certificates underneath it, each renewal loaded by a restart of that member from the agent's
- * hook, one member at a time: a client writing and reading through the cluster all along never
- * fails (retrying a call once, as clients do), and at no moment are two members down.
+ * A real three-member etcd cluster keeps serving while the agents renew its members' certificates
+ * underneath it, each renewal loaded by a restart of that member from the agent's hook, one member
+ * at a time: a client writing and reading through the cluster all along never fails (retrying a
+ * call once, as clients do), and at no moment are two members down.
  */
 class EtcdAgentIT {
   @TempDir Path temp;
@@ -48,9 +49,15 @@ class EtcdAgentIT {
       try (EtcdProbe probe = EtcdProbe.start(cluster, 0, Duration.ofMillis(500))) {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
         // two renewals of every member's server and peer certificate, one of each credential
-        while (watched.stream().anyMatch(g -> g.changes() < 2) || credentials.stream().anyMatch(g -> g.changes() < 1)) {
-          assertTrue(Instant.now().isBefore(deadline), "renewals: " + watched.stream().map(Generations::changes).toList()
-              + ", credentials " + credentials.stream().map(Generations::changes).toList() + nodes.agentLogs());
+        while (watched.stream().anyMatch(g -> g.changes() < 2)
+            || credentials.stream().anyMatch(g -> g.changes() < 1)) {
+          assertTrue(
+              Instant.now().isBefore(deadline),
+              "renewals: "
+                  + watched.stream().map(Generations::changes).toList()
+                  + ", credentials "
+                  + credentials.stream().map(Generations::changes).toList()
+                  + nodes.agentLogs());
           for (Generations generations : watched) {
             if (generations.poll().isPresent()) {
               Renewals.assertRenewedPair(generations);
@@ -68,7 +75,9 @@ class EtcdAgentIT {
 
         List<EtcdProbe.Round> rounds = probe.rounds();
         assertTrue(rounds.size() >= 100, probe.summary());
-        assertTrue(rounds.stream().allMatch(EtcdProbe.Round::succeeded), "every write and read succeeded: " + probe.summary());
+        assertTrue(
+            rounds.stream().allMatch(EtcdProbe.Round::succeeded),
+            "every write and read succeeded: " + probe.summary());
         System.out.println("EtcdAgentIT probe: " + probe.summary());
       }
 
@@ -85,14 +94,22 @@ class EtcdAgentIT {
       }
       for (int i = 0; i < 3; i++) {
         String name = cluster.member(i).name();
-        assertTrue(restarts.stream().filter(r -> r.member().equals(name) && r.what().equals("healthy")).count() >= 2,
+        assertTrue(
+            restarts.stream()
+                    .filter(r -> r.member().equals(name) && r.what().equals("healthy"))
+                    .count()
+                >= 2,
             name + " restarted by its hook after renewals: " + restarts);
-        assertNotEquals(firstPids.get(i), cluster.pid(cluster.member(i)), name + " runs as a new process");
+        assertNotEquals(
+            firstPids.get(i), cluster.pid(cluster.member(i)), name + " runs as a new process");
         assertServes(nodes, i);
       }
 
       Tools.Run health = cluster.healthcheck(1, cluster.endpoints(), "endpoint", "health");
-      assertEquals(3, health.output().lines().filter(l -> l.contains("is healthy")).count(), health.output());
+      assertEquals(
+          3,
+          health.output().lines().filter(l -> l.contains("is healthy")).count(),
+          health.output());
       Tools.Run list = cluster.healthcheck(2, cluster.member(2).clientUrl(), "member", "list");
       for (String name : List.of("etcd-1", "etcd-2", "etcd-3")) {
         assertTrue(list.output().contains(", " + name + ", "), list.output());
@@ -120,7 +137,8 @@ class EtcdAgentIT {
       if (down.isEmpty()) {
         return;
       }
-      assertTrue(Instant.now().isBefore(deadline), "restarts still in progress: " + down + cluster.logs());
+      assertTrue(
+          Instant.now().isBefore(deadline), "restarts still in progress: " + down + cluster.logs());
       Thread.sleep(200);
     }
   }
@@ -132,11 +150,20 @@ class EtcdAgentIT {
       X509Certificate onDisk = Certificates.read(nodes.pki(member, "server.crt")).get(0);
       Tools.Run served =
           Tools.run(
-              List.of("openssl", "s_client", "-connect", address, "-CAfile", nodes.pki(member, "ca.crt").toString(),
-                  "-cert", nodes.pki(member, "healthcheck-client.crt").toString(),
-                  "-key", nodes.pki(member, "healthcheck-client.key").toString()),
+              List.of(
+                  "openssl",
+                  "s_client",
+                  "-connect",
+                  address,
+                  "-CAfile",
+                  nodes.pki(member, "ca.crt").toString(),
+                  "-cert",
+                  nodes.pki(member, "healthcheck-client.crt").toString(),
+                  "-key",
+                  nodes.pki(member, "healthcheck-client.key").toString()),
               Map.of());
-      X509Certificate presented = Certificates.read(served.output().getBytes()).get(0);
+      X509Certificate presented =
+          Certificates.read(served.output().getBytes(StandardCharsets.UTF_8)).get(0);
       if (presented.equals(onDisk) || attempt == 3) {
         assertEquals(onDisk, presented, "etcd-" + (member + 1) + " serves its current certificate");
         return;

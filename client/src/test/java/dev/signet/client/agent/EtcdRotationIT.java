@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rotation of the etcd CA, prepare → activate → retire, under a real three-member cluster whose
- * members' directories are kept by agents: members and clients with certificates of the old CA
- * and of the new one talk to each other throughout, and nothing is refused at any step.
+ * members' directories are kept by agents: members and clients with certificates of the old CA and
+ * of the new one talk to each other throughout, and nothing is refused at any step.
  *
  * <ul>
  *   <li>prepare: each agent rewrites its {@code etcd/ca.crt} with both CAs and its hook restarts
@@ -68,17 +68,33 @@ class EtcdRotationIT {
 
         // prepare: both CAs in every bundle, the old one signing
         CaStatus prepared = rotate(nodes, RotationPhase.ROTATION_PHASE_PREPARE);
-        X509Certificate newCa = SignetClient.parse(generation(prepared, CaState.CA_STATE_PREPARED).getCertificateDer().toByteArray());
+        X509Certificate newCa =
+            SignetClient.parse(
+                generation(prepared, CaState.CA_STATE_PREPARED).getCertificateDer().toByteArray());
         awaitEveryMember(nodes, List.of(oldCa, newCa), oldCa, List.of("ca.crt"), "prepare");
         talk(cluster, "prepare", List.of(oldClient));
 
         // activate: the new CA signs; the agents re-issue every leaf under it
-        assertSucceeds(Cli.as(nodes.daemon, "renew", "all", "--dir", oldClient.toString())); // old CA still signs
-        assertEquals(List.of(oldCa, newCa), Certificates.read(oldClient.resolve("pki/etcd/ca.crt")));
+        assertSucceeds(
+            Cli.as(
+                nodes.daemon, "renew", "all", "--dir", oldClient.toString())); // old CA still signs
+        assertEquals(
+            List.of(oldCa, newCa), Certificates.read(oldClient.resolve("pki/etcd/ca.crt")));
         rotate(nodes, RotationPhase.ROTATION_PHASE_ACTIVATE);
-        awaitEveryMember(nodes, List.of(newCa, oldCa), newCa, List.of("ca.crt", "server.crt", "peer.crt", "healthcheck-client.crt"), "activate");
+        awaitEveryMember(
+            nodes,
+            List.of(newCa, oldCa),
+            newCa,
+            List.of("ca.crt", "server.crt", "peer.crt", "healthcheck-client.crt"),
+            "activate");
         for (int i = 0; i < 3; i++) {
-          assertTrue(nodes.agents.get(i).log().contains("(its issuer no longer signs: the etcd CA was rotated)"), nodes.agents.get(i).tail());
+          assertTrue(
+              nodes
+                  .agents
+                  .get(i)
+                  .log()
+                  .contains("(its issuer no longer signs: the etcd CA was rotated)"),
+              nodes.agents.get(i).tail());
         }
         Path newClient = temp.resolve("new-client");
         assertSucceeds(controlPlane(nodes, "cp-new", newClient));
@@ -88,41 +104,76 @@ class EtcdRotationIT {
 
         // retire: refused while old-CA certificates live, then without force once they expired
         StatusRuntimeException early =
-            assertThrows(StatusRuntimeException.class, () -> rotate(nodes, RotationPhase.ROTATION_PHASE_RETIRE));
+            assertThrows(
+                StatusRuntimeException.class,
+                () -> rotate(nodes, RotationPhase.ROTATION_PHASE_RETIRE));
         assertEquals(Status.Code.FAILED_PRECONDITION, early.getStatus().getCode());
-        assertTrue(early.getStatus().getDescription().contains("unexpired certificates issued by the previous CA remain"), early.getMessage());
+        assertTrue(
+            early
+                .getStatus()
+                .getDescription()
+                .contains("unexpired certificates issued by the previous CA remain"),
+            early.getMessage());
         awaitNoLiveOldCertificates(nodes, Duration.ofSeconds(150));
         rotate(nodes, RotationPhase.ROTATION_PHASE_RETIRE);
         awaitEveryMember(nodes, List.of(newCa), newCa, List.of("ca.crt"), "retire");
-        assertSucceeds(Cli.as(nodes.daemon, "renew", "all", "--dir", newClient.toString())); // its two minutes are up
+        assertSucceeds(
+            Cli.as(
+                nodes.daemon,
+                "renew",
+                "all",
+                "--dir",
+                newClient.toString())); // its two minutes are up
         talk(cluster, "retire", List.of(newClient));
 
-        assertTrue(probe.rounds().stream().allMatch(EtcdProbe.Round::succeeded), "every write and read succeeded: " + probe.summary());
+        assertTrue(
+            probe.rounds().stream().allMatch(EtcdProbe.Round::succeeded),
+            "every write and read succeeded: " + probe.summary());
         System.out.println("EtcdRotationIT probe: " + probe.summary());
       }
       for (EtcdCluster.Member member : cluster.members()) {
         List<String> refusals =
             Files.readAllLines(member.log()).stream()
-                .filter(l -> l.contains("rejected connection") && (l.contains("certificate") || l.contains("authority")))
+                .filter(
+                    l ->
+                        l.contains("rejected connection")
+                            && (l.contains("certificate") || l.contains("authority")))
                 .toList();
         assertEquals(List.of(), refusals, member.name() + " refused no certificate");
       }
       for (int i = 0; i < 3; i++) {
-        assertFalse(nodes.agents.get(i).log().contains("failed"), "no renewal or hook failed:\n" + nodes.agents.get(i).log());
+        assertFalse(
+            nodes.agents.get(i).log().contains("failed"),
+            "no renewal or hook failed:\n" + nodes.agents.get(i).log());
       }
     }
   }
 
   private static CaStatus rotate(AgentsOnEtcd nodes, RotationPhase phase) {
-    return nodes.daemon.operator().ca().rotateCa(RotateCaRequest.newBuilder().setTrustDomain(ETCD).setPhase(phase).build());
+    return nodes
+        .daemon
+        .operator()
+        .ca()
+        .rotateCa(RotateCaRequest.newBuilder().setTrustDomain(ETCD).setPhase(phase).build());
   }
 
   private static CaGeneration generation(CaStatus status, CaState state) {
-    return status.getGenerationsList().stream().filter(g -> g.getState() == state).findFirst().orElseThrow();
+    return status.getGenerationsList().stream()
+        .filter(g -> g.getState() == state)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Cli.Result controlPlane(AgentsOnEtcd nodes, String node, Path out) {
-    return Cli.as(nodes.daemon, "control-plane", "--node", node, "--advertise-address", "127.0.0.1", "--out", out.toString());
+    return Cli.as(
+        nodes.daemon,
+        "control-plane",
+        "--node",
+        node,
+        "--advertise-address",
+        "127.0.0.1",
+        "--out",
+        out.toString());
   }
 
   /**
@@ -130,18 +181,29 @@ class EtcdRotationIT {
    * {@code signer}, and the member was restarted (and healthy again) after those files changed.
    */
   private static void awaitEveryMember(
-      AgentsOnEtcd nodes, List<X509Certificate> bundle, X509Certificate signer, List<String> files, String step)
+      AgentsOnEtcd nodes,
+      List<X509Certificate> bundle,
+      X509Certificate signer,
+      List<String> files,
+      String step)
       throws Exception {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
     for (int i = 0; i < 3; i++) {
       while (!settled(nodes, i, bundle, signer, files)) {
-        assertTrue(Instant.now().isBefore(deadline), step + ": etcd-" + (i + 1) + " not settled" + nodes.agentLogs() + nodes.cluster.logs());
+        assertTrue(
+            Instant.now().isBefore(deadline),
+            step + ": etcd-" + (i + 1) + " not settled" + nodes.agentLogs() + nodes.cluster.logs());
         Thread.sleep(250);
       }
     }
   }
 
-  private static boolean settled(AgentsOnEtcd nodes, int member, List<X509Certificate> bundle, X509Certificate signer, List<String> files)
+  private static boolean settled(
+      AgentsOnEtcd nodes,
+      int member,
+      List<X509Certificate> bundle,
+      X509Certificate signer,
+      List<String> files)
       throws Exception {
     if (!Certificates.read(nodes.pki(member, "ca.crt")).equals(bundle)) {
       return false;
@@ -158,17 +220,24 @@ class EtcdRotationIT {
     String name = nodes.cluster.member(member).name();
     Instant since = changed;
     return nodes.cluster.restartEvents().stream()
-        .anyMatch(r -> r.member().equals(name) && r.what().equals("healthy") && r.at().isAfter(since));
+        .anyMatch(
+            r -> r.member().equals(name) && r.what().equals("healthy") && r.at().isAfter(since));
   }
 
   private static boolean issuedBy(Path certificate, X509Certificate ca) throws Exception {
     return Certificates.issuedBy(Certificates.read(certificate), List.of(ca));
   }
 
-  private static void awaitNoLiveOldCertificates(AgentsOnEtcd nodes, Duration timeout) throws Exception {
+  private static void awaitNoLiveOldCertificates(AgentsOnEtcd nodes, Duration timeout)
+      throws Exception {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
-      CaStatus status = nodes.daemon.operator().ca().getCaStatus(GetCaStatusRequest.newBuilder().setTrustDomain(ETCD).build());
+      CaStatus status =
+          nodes
+              .daemon
+              .operator()
+              .ca()
+              .getCaStatus(GetCaStatusRequest.newBuilder().setTrustDomain(ETCD).build());
       long live = generation(status, CaState.CA_STATE_PREVIOUS).getLiveCertificates();
       if (live == 0) {
         return;
@@ -179,23 +248,48 @@ class EtcdRotationIT {
   }
 
   /**
-   * Every client writes a key through every member, and every client reads it back through the
-   * same member: each client uses its apiserver-etcd-client certificate and trusts its own
-   * etcd/ca.crt. Then every member is healthy and the member list is complete.
+   * Every client writes a key through every member, and every client reads it back through the same
+   * member: each client uses its apiserver-etcd-client certificate and trusts its own etcd/ca.crt.
+   * Then every member is healthy and the member list is complete.
    */
   private static void talk(EtcdCluster cluster, String step, List<Path> clients) throws Exception {
     for (Path client : clients) {
-      Instant notAfter = Certificates.read(client.resolve("pki/apiserver-etcd-client.crt")).get(0).getNotAfter().toInstant();
-      assertTrue(notAfter.isAfter(Instant.now().plusSeconds(15)), step + ": the certificate of " + client.getFileName() + " is valid");
+      Instant notAfter =
+          Certificates.read(client.resolve("pki/apiserver-etcd-client.crt"))
+              .get(0)
+              .getNotAfter()
+              .toInstant();
+      assertTrue(
+          notAfter.isAfter(Instant.now().plusSeconds(15)),
+          step + ": the certificate of " + client.getFileName() + " is valid");
     }
     for (EtcdCluster.Member member : cluster.members()) {
       for (Path writer : clients) {
         String key = "/rotation/" + step + "/" + member.name() + "/" + writer.getFileName();
-        Tools.Run put = etcdctl(writer, member.clientUrl(), "put", key, "from-" + writer.getFileName());
-        assertEquals(0, put.exitCode(), step + ": " + writer.getFileName() + " writes through " + member.name() + ": " + put.output());
+        Tools.Run put =
+            etcdctl(writer, member.clientUrl(), "put", key, "from-" + writer.getFileName());
+        assertEquals(
+            0,
+            put.exitCode(),
+            step
+                + ": "
+                + writer.getFileName()
+                + " writes through "
+                + member.name()
+                + ": "
+                + put.output());
         for (Path reader : clients) {
           Tools.Run get = etcdctl(reader, member.clientUrl(), "get", key, "--print-value-only");
-          assertEquals(0, get.exitCode(), step + ": " + reader.getFileName() + " reads through " + member.name() + ": " + get.output());
+          assertEquals(
+              0,
+              get.exitCode(),
+              step
+                  + ": "
+                  + reader.getFileName()
+                  + " reads through "
+                  + member.name()
+                  + ": "
+                  + get.output());
           assertEquals("from-" + writer.getFileName(), get.output().strip());
         }
       }
@@ -203,7 +297,10 @@ class EtcdRotationIT {
     Path client = clients.get(clients.size() - 1);
     Tools.Run health = etcdctl(client, cluster.endpoints(), "endpoint", "health");
     assertEquals(0, health.exitCode(), step + ": " + health.output());
-    assertEquals(3, health.output().lines().filter(l -> l.contains("is healthy")).count(), step + ": " + health.output());
+    assertEquals(
+        3,
+        health.output().lines().filter(l -> l.contains("is healthy")).count(),
+        step + ": " + health.output());
     Tools.Run list = etcdctl(client, cluster.endpoints(), "member", "list");
     List<String> names = new ArrayList<>();
     for (String name : List.of("etcd-1", "etcd-2", "etcd-3")) {
@@ -217,7 +314,11 @@ class EtcdRotationIT {
   private static Tools.Run etcdctl(Path client, String endpoints, String... args) throws Exception {
     Path pki = client.resolve("pki");
     return EtcdCluster.etcdctl(
-        pki.resolve("etcd/ca.crt"), pki.resolve("apiserver-etcd-client.crt"), pki.resolve("apiserver-etcd-client.key"), endpoints, args);
+        pki.resolve("etcd/ca.crt"),
+        pki.resolve("apiserver-etcd-client.crt"),
+        pki.resolve("apiserver-etcd-client.key"),
+        endpoints,
+        args);
   }
 
   private static void assertSucceeds(Cli.Result result) {

@@ -28,21 +28,31 @@ class HooksTest {
     Hooks hooks = new Hooks(configured, Duration.ofSeconds(10), directory, log::add);
 
     List<Hooks.Run> runs =
-        hooks.runFor(List.of(directory.resolve("pki/etcd/peer.crt"), directory.resolve("pki/etcd/server.crt"), directory.resolve("pki/etcd/server.key")));
+        hooks.runFor(
+            List.of(
+                directory.resolve("pki/etcd/peer.crt"),
+                directory.resolve("pki/etcd/server.crt"),
+                directory.resolve("pki/etcd/server.key")));
 
     assertEquals(1, runs.size(), log.toString());
     assertTrue(runs.get(0).succeeded());
     assertEquals(
-        List.of(directory.resolve("pki/etcd/server.crt") + " " + directory.resolve("pki/etcd/peer.crt")),
+        List.of(
+            directory.resolve("pki/etcd/server.crt")
+                + " "
+                + directory.resolve("pki/etcd/peer.crt")),
         Files.readAllLines(directory.resolve("restarts.log")));
     assertFalse(Files.exists(directory.resolve("kubelet.log")), "kubelet.conf was not written");
-    assertTrue(log.get(0).startsWith("hook for pki/etcd/server.crt, pki/etcd/peer.crt (echo"), log.toString());
+    assertTrue(
+        log.get(0).startsWith("hook for pki/etcd/server.crt, pki/etcd/peer.crt (echo"),
+        log.toString());
     assertTrue(log.get(0).contains(") succeeded after "), log.toString());
   }
 
   @Test
   void aFailingHookIsReportedWithItsExitStatus() {
-    Hooks hooks = new Hooks(Map.of("ca.crt", "exit 3"), Duration.ofSeconds(10), directory, log::add);
+    Hooks hooks =
+        new Hooks(Map.of("ca.crt", "exit 3"), Duration.ofSeconds(10), directory, log::add);
 
     List<Hooks.Run> runs = hooks.runFor(List.of(directory.resolve("ca.crt")));
 
@@ -54,18 +64,28 @@ class HooksTest {
   void aHookStillRunningAtTheTimeoutIsKilledWithItsChildren() throws Exception {
     Path pid = directory.resolve("child.pid");
     Hooks hooks =
-        new Hooks(Map.of("ca.crt", "sleep 60 & echo $! > child.pid; wait"), Duration.ofSeconds(1), directory, log::add);
+        new Hooks(
+            Map.of("ca.crt", "sleep 60 & echo $! > child.pid; wait"),
+            Duration.ofSeconds(1),
+            directory,
+            log::add);
 
     long started = System.nanoTime();
     List<Hooks.Run> runs = hooks.runFor(List.of(directory.resolve("ca.crt")));
 
-    assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "did not wait for the sleep");
+    assertTrue(
+        System.nanoTime() - started < Duration.ofSeconds(10).toNanos(),
+        "did not wait for the sleep");
     assertFalse(runs.get(0).succeeded());
     assertTrue(log.get(0).contains("still running after 1 s: killed"), log.toString());
     long child = Long.parseLong(Files.readString(pid).strip());
-    for (int i = 0; i < 50 && ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false); i++) {
+    for (int i = 0;
+        i < 50 && ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false);
+        i++) {
       Thread.sleep(100);
     }
-    assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the hook's child was killed too");
+    assertFalse(
+        ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false),
+        "the hook's child was killed too");
   }
 }

@@ -35,16 +35,30 @@ import org.junit.jupiter.api.io.TempDir;
 class ControlPlaneIT {
   static final Set<String> KUBEADM_FILES =
       Set.of(
-          "pki/ca.crt", "pki/front-proxy-ca.crt", "pki/etcd/ca.crt",
-          "pki/apiserver.crt", "pki/apiserver.key",
-          "pki/apiserver-kubelet-client.crt", "pki/apiserver-kubelet-client.key",
-          "pki/front-proxy-client.crt", "pki/front-proxy-client.key",
-          "pki/etcd/server.crt", "pki/etcd/server.key",
-          "pki/etcd/peer.crt", "pki/etcd/peer.key",
-          "pki/etcd/healthcheck-client.crt", "pki/etcd/healthcheck-client.key",
-          "pki/apiserver-etcd-client.crt", "pki/apiserver-etcd-client.key",
-          "admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf",
-          ".signet/manifest.yaml", ".signet/lock");
+          "pki/ca.crt",
+          "pki/front-proxy-ca.crt",
+          "pki/etcd/ca.crt",
+          "pki/apiserver.crt",
+          "pki/apiserver.key",
+          "pki/apiserver-kubelet-client.crt",
+          "pki/apiserver-kubelet-client.key",
+          "pki/front-proxy-client.crt",
+          "pki/front-proxy-client.key",
+          "pki/etcd/server.crt",
+          "pki/etcd/server.key",
+          "pki/etcd/peer.crt",
+          "pki/etcd/peer.key",
+          "pki/etcd/healthcheck-client.crt",
+          "pki/etcd/healthcheck-client.key",
+          "pki/apiserver-etcd-client.crt",
+          "pki/apiserver-etcd-client.key",
+          "admin.conf",
+          "super-admin.conf",
+          "controller-manager.conf",
+          "scheduler.conf",
+          "kubelet.conf",
+          ".signet/manifest.yaml",
+          ".signet/lock");
 
   static TestDaemon daemon;
   @TempDir Path temp;
@@ -64,8 +78,16 @@ class ControlPlaneIT {
   static Cli.Result controlPlane(Path out, String... more) {
     List<String> args =
         new ArrayList<>(
-            List.of("control-plane", "--node", "cp-1", "--advertise-address", "127.0.0.1",
-                "--control-plane-endpoint", "127.0.0.1:16443", "--out", out.toString()));
+            List.of(
+                "control-plane",
+                "--node",
+                "cp-1",
+                "--advertise-address",
+                "127.0.0.1",
+                "--control-plane-endpoint",
+                "127.0.0.1:16443",
+                "--out",
+                out.toString()));
     args.addAll(List.of(more));
     return Cli.as(daemon, args.toArray(new String[0]));
   }
@@ -84,13 +106,17 @@ class ControlPlaneIT {
       boolean secret = file.endsWith(".key") || file.endsWith(".conf");
       assertEquals(secret ? "rw-------" : "rw-r--r--", mode, file);
       if (!file.endsWith(".key")) {
-        assertFalse(Files.readString(out.resolve(file)).contains("PRIVATE KEY") && file.endsWith(".crt"), file);
+        assertFalse(
+            Files.readString(out.resolve(file)).contains("PRIVATE KEY") && file.endsWith(".crt"),
+            file);
       }
     }
-    assertEquals(issuedBefore + 12, daemon.ledger().count("state = 'ISSUED'"), "12 certificates issued");
+    assertEquals(
+        issuedBefore + 12, daemon.ledger().count("state = 'ISSUED'"), "12 certificates issued");
     assertTrue(result.out().contains("12 certificates issued, 0 kept"), result.out());
     // one line per file written
-    assertEquals(22, result.out().lines().filter(l -> l.startsWith("  wrote ")).count(), result.out());
+    assertEquals(
+        22, result.out().lines().filter(l -> l.startsWith("  wrote ")).count(), result.out());
 
     List<X509Certificate> ca = Certificates.read(out.resolve("pki/ca.crt"));
     List<X509Certificate> etcdCa = Certificates.read(out.resolve("pki/etcd/ca.crt"));
@@ -105,7 +131,15 @@ class ControlPlaneIT {
     X509Certificate apiserver = Certificates.read(out.resolve("pki/apiserver.crt")).get(0);
     assertEquals("kube-apiserver", Certificates.commonName(apiserver));
     Set<String> sans = sans(apiserver);
-    assertTrue(sans.containsAll(Set.of("cp-1", "kubernetes", "kubernetes.default.svc.cluster.local", "10.96.0.1", "127.0.0.1")), sans.toString());
+    assertTrue(
+        sans.containsAll(
+            Set.of(
+                "cp-1",
+                "kubernetes",
+                "kubernetes.default.svc.cluster.local",
+                "10.96.0.1",
+                "127.0.0.1")),
+        sans.toString());
 
     Map<String, String> servers =
         Map.of(
@@ -131,7 +165,10 @@ class ControlPlaneIT {
       assertEquals(users.get(file), Certificates.commonName(client), file);
       assertTrue(Certificates.matches(client, Certificates.readKey(embedded.keyPem())), file);
       assertTrue(Certificates.issuedBy(List.of(client), ca), file);
-      assertTrue(Files.readString(out.resolve(file)).contains("current-context: " + users.get(file) + "@kubernetes"), file);
+      assertTrue(
+          Files.readString(out.resolve(file))
+              .contains("current-context: " + users.get(file) + "@kubernetes"),
+          file);
     }
   }
 
@@ -145,8 +182,12 @@ class ControlPlaneIT {
     Cli.Result again = controlPlane(out);
 
     assertEquals(0, again.exitCode(), again.toString());
-    assertTrue(again.out().contains("0 certificates issued, 12 kept, 0 files written"), again.out());
-    assertEquals(12, again.out().lines().filter(l -> l.startsWith("  kept ") && l.contains(", kept")).count(), again.out());
+    assertTrue(
+        again.out().contains("0 certificates issued, 12 kept, 0 files written"), again.out());
+    assertEquals(
+        12,
+        again.out().lines().filter(l -> l.startsWith("  kept ") && l.contains(", kept")).count(),
+        again.out());
     assertEquals(issued, daemon.ledger().count("state = 'ISSUED'"), "nothing issued on a re-run");
     assertContentsEqual(before, contents(out));
 
@@ -158,8 +199,11 @@ class ControlPlaneIT {
     Map<String, byte[]> after = contents(out);
     for (String key : List.of("pki/apiserver.key", "pki/etcd/peer.key", "admin.conf")) {
       assertFalse(java.util.Arrays.equals(before.get(key), after.get(key)), key + " replaced");
-      assertArrayEquals(before.get(key), Files.readAllBytes(out.resolve(key + ".bak")), key + " backed up");
-      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(key + ".bak"))));
+      assertArrayEquals(
+          before.get(key), Files.readAllBytes(out.resolve(key + ".bak")), key + " backed up");
+      assertEquals(
+          "rw-------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(key + ".bak"))));
     }
     assertArrayEquals(before.get("pki/ca.crt"), after.get("pki/ca.crt"), "CA files unchanged");
 
@@ -171,29 +215,49 @@ class ControlPlaneIT {
   }
 
   @Test
-  void anotherEndpointRenewsTheApiserverAndRewritesKubeconfigsKeepingTheirCredentials() throws Exception {
+  void anotherEndpointRenewsTheApiserverAndRewritesKubeconfigsKeepingTheirCredentials()
+      throws Exception {
     Path out = temp.resolve("endpoint");
     assertEquals(0, controlPlane(out).exitCode());
     byte[] adminBefore = Files.readAllBytes(out.resolve("admin.conf"));
     byte[] schedulerBefore = Files.readAllBytes(out.resolve("scheduler.conf"));
-    Kubeconfig.Embedded credentialBefore = (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
+    Kubeconfig.Embedded credentialBefore =
+        (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
 
     Cli.Result moved =
-        Cli.as(daemon, "control-plane", "--node", "cp-1", "--advertise-address", "127.0.0.1",
-            "--control-plane-endpoint", "[::1]:16443", "--out", out.toString());
+        Cli.as(
+            daemon,
+            "control-plane",
+            "--node",
+            "cp-1",
+            "--advertise-address",
+            "127.0.0.1",
+            "--control-plane-endpoint",
+            "[::1]:16443",
+            "--out",
+            out.toString());
 
     assertEquals(0, moved.exitCode(), moved.toString());
     assertTrue(moved.out().contains("1 certificate issued, 11 kept"), moved.out());
-    assertTrue(sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0)).contains("0:0:0:0:0:0:0:1"));
+    assertTrue(
+        sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0))
+            .contains("0:0:0:0:0:0:0:1"));
     for (String file : List.of("admin.conf", "super-admin.conf", "kubelet.conf")) {
       Kubeconfig.Contents contents = Kubeconfig.read(out.resolve(file));
       assertEquals("https://[::1]:16443", contents.server(), file);
     }
-    Kubeconfig.Embedded credentialAfter = (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
-    assertArrayEquals(credentialBefore.certificatePem(), credentialAfter.certificatePem(), "the same certificate");
+    Kubeconfig.Embedded credentialAfter =
+        (Kubeconfig.Embedded) Kubeconfig.read(out.resolve("admin.conf")).credential();
+    assertArrayEquals(
+        credentialBefore.certificatePem(),
+        credentialAfter.certificatePem(),
+        "the same certificate");
     assertArrayEquals(credentialBefore.keyPem(), credentialAfter.keyPem(), "and the same key");
     assertArrayEquals(adminBefore, Files.readAllBytes(out.resolve("admin.conf.bak")));
-    assertArrayEquals(schedulerBefore, Files.readAllBytes(out.resolve("scheduler.conf")), "the local endpoint did not move");
+    assertArrayEquals(
+        schedulerBefore,
+        Files.readAllBytes(out.resolve("scheduler.conf")),
+        "the local endpoint did not move");
   }
 
   @Test
@@ -207,7 +271,9 @@ class ControlPlaneIT {
     assertEquals(0, result.exitCode(), result.toString());
     assertTrue(result.out().contains("1 certificate issued, 11 kept"), result.out());
     assertTrue(result.out().contains("the request changed"), result.out());
-    assertTrue(sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0)).containsAll(Set.of("api.example.test", "192.0.2.10")));
+    assertTrue(
+        sans(Certificates.read(out.resolve("pki/apiserver.crt")).get(0))
+            .containsAll(Set.of("api.example.test", "192.0.2.10")));
     assertEquals(etcdBefore, Certificates.read(out.resolve("pki/etcd/server.crt")).get(0));
     assertTrue(Files.readString(out.resolve(".signet/manifest.yaml")).contains("api.example.test"));
   }
@@ -218,32 +284,51 @@ class ControlPlaneIT {
     assertEquals(0, controlPlane(out).exitCode());
 
     // the apiserver (first) is refused, so the changed etcd request is never issued
-    Cli.Result failed = controlPlane(out, "--apiserver-extra-san", "not_a_name!", "--etcd-extra-san", "etcd.example.test");
+    Cli.Result failed =
+        controlPlane(
+            out, "--apiserver-extra-san", "not_a_name!", "--etcd-extra-san", "etcd.example.test");
     assertEquals(5, failed.exitCode(), failed.toString());
-    assertFalse(Files.readString(out.resolve(".signet/manifest.yaml")).contains("etcd.example.test"), "not recorded");
+    assertFalse(
+        Files.readString(out.resolve(".signet/manifest.yaml")).contains("etcd.example.test"),
+        "not recorded");
 
     Cli.Result fixed = controlPlane(out, "--etcd-extra-san", "etcd.example.test");
 
     assertEquals(0, fixed.exitCode(), fixed.toString());
-    assertTrue(fixed.out().contains("2 certificates issued, 10 kept"), "etcd server and peer: " + fixed.out());
-    assertTrue(sans(Certificates.read(out.resolve("pki/etcd/server.crt")).get(0)).contains("etcd.example.test"));
-    assertTrue(sans(Certificates.read(out.resolve("pki/etcd/peer.crt")).get(0)).contains("etcd.example.test"));
+    assertTrue(
+        fixed.out().contains("2 certificates issued, 10 kept"),
+        "etcd server and peer: " + fixed.out());
+    assertTrue(
+        sans(Certificates.read(out.resolve("pki/etcd/server.crt")).get(0))
+            .contains("etcd.example.test"));
+    assertTrue(
+        sans(Certificates.read(out.resolve("pki/etcd/peer.crt")).get(0))
+            .contains("etcd.example.test"));
   }
 
   @Test
   void aKeyOpenToOthersOrATamperedCertificateIsReplaced() throws Exception {
     Path out = temp.resolve("tampered");
     assertEquals(0, controlPlane(out).exitCode());
-    Files.setPosixFilePermissions(out.resolve("pki/apiserver.key"), PosixFilePermissions.fromString("rw-r--r--"));
-    Files.copy(out.resolve("pki/apiserver-etcd-client.crt"), out.resolve("pki/front-proxy-client.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(
+        out.resolve("pki/apiserver.key"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.copy(
+        out.resolve("pki/apiserver-etcd-client.crt"),
+        out.resolve("pki/front-proxy-client.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
     Cli.Result result = controlPlane(out);
 
     assertEquals(0, result.exitCode(), result.toString());
     assertTrue(result.out().contains("2 certificates issued, 10 kept"), result.out());
     assertTrue(result.out().contains("apiserver.key is open to others"), result.out());
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("pki/apiserver.key"))));
-    assertTrue(Certificates.pairMatches(out.resolve("pki/front-proxy-client.crt"), out.resolve("pki/front-proxy-client.key")));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(out.resolve("pki/apiserver.key"))));
+    assertTrue(
+        Certificates.pairMatches(
+            out.resolve("pki/front-proxy-client.crt"), out.resolve("pki/front-proxy-client.key")));
   }
 
   @Test
@@ -253,31 +338,59 @@ class ControlPlaneIT {
     Cli.Result result = controlPlane(out, "--layout", "flat", "--key-algorithm", "rsa-2048");
 
     assertEquals(0, result.exitCode(), result.toString());
-    Set<String> expected = new TreeSet<>(Set.of("ca.crt", "etcd-ca.crt", "front-proxy-ca.crt", ".signet/manifest.yaml", ".signet/lock"));
+    Set<String> expected =
+        new TreeSet<>(
+            Set.of(
+                "ca.crt",
+                "etcd-ca.crt",
+                "front-proxy-ca.crt",
+                ".signet/manifest.yaml",
+                ".signet/lock"));
     for (String pair :
-        List.of("apiserver", "apiserver-kubelet-client", "apiserver-etcd-client", "front-proxy-client", "etcdserver",
-            "admin", "controller-manager", "scheduler", "kubelet", "kube-proxy")) {
+        List.of(
+            "apiserver",
+            "apiserver-kubelet-client",
+            "apiserver-etcd-client",
+            "front-proxy-client",
+            "etcdserver",
+            "admin",
+            "controller-manager",
+            "scheduler",
+            "kubelet",
+            "kube-proxy")) {
       expected.add(pair + ".crt");
       expected.add(pair + ".key");
-      assertTrue(Files.readString(out.resolve(pair + ".key")).startsWith("-----BEGIN RSA PRIVATE KEY-----"), pair);
+      assertTrue(
+          Files.readString(out.resolve(pair + ".key"))
+              .startsWith("-----BEGIN RSA PRIVATE KEY-----"),
+          pair);
     }
     assertEquals(expected, files(out));
-    assertEquals("system:node:cp-1", Certificates.commonName(Certificates.read(out.resolve("kubelet.crt")).get(0)));
-    assertTrue(Certificates.issuedBy(Certificates.read(out.resolve("etcdserver.crt")), Certificates.read(out.resolve("etcd-ca.crt"))));
+    assertEquals(
+        "system:node:cp-1",
+        Certificates.commonName(Certificates.read(out.resolve("kubelet.crt")).get(0)));
+    assertTrue(
+        Certificates.issuedBy(
+            Certificates.read(out.resolve("etcdserver.crt")),
+            Certificates.read(out.resolve("etcd-ca.crt"))));
   }
 
   static void assertPair(Path out, String base, List<X509Certificate> ca) throws Exception {
     List<X509Certificate> chain = Certificates.read(out.resolve(base + ".crt"));
     assertEquals(1, chain.size(), base + ".crt holds the leaf only (root CAs are in the CA files)");
     assertTrue(Certificates.issuedBy(chain, ca), base + " issued by its CA");
-    assertTrue(Certificates.pairMatches(out.resolve(base + ".crt"), out.resolve(base + ".key")), base + " key matches");
+    assertTrue(
+        Certificates.pairMatches(out.resolve(base + ".crt"), out.resolve(base + ".key")),
+        base + " key matches");
     String key = Files.readString(out.resolve(base + ".key"));
     assertTrue(key.startsWith("-----BEGIN EC PRIVATE KEY-----"), base + ".key is SEC1 PEM");
   }
 
   static Set<String> files(Path root) throws Exception {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
+      return walk.filter(Files::isRegularFile)
+          .map(p -> root.relativize(p).toString())
+          .collect(Collectors.toCollection(TreeSet::new));
     }
   }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every failure a user meets says what happened and what to do, with its documented exit code,
- * no stack trace, and nothing issued when the request could not be completed.
+ * Every failure a user meets says what happened and what to do, with its documented exit code, no
+ * stack trace, and nothing issued when the request could not be completed.
  */
 class ErrorsIT {
   static TestDaemon daemon;
@@ -38,7 +38,10 @@ class ErrorsIT {
   }
 
   private Cli.Result etcdMember(Path out, List<String> connection, String node) {
-    List<String> args = new ArrayList<>(List.of("etcd-member", "--node", node, "--address", "127.0.0.1", "--out", out.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "etcd-member", "--node", node, "--address", "127.0.0.1", "--out", out.toString()));
     args.addAll(connection);
     return Cli.run(args.toArray(new String[0]));
   }
@@ -59,9 +62,12 @@ class ErrorsIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    Cli.Result result = etcdMember(temp.resolve("out"), Cli.connection(daemon, "127.0.0.1:" + closedPort), "etcd-1");
+    Cli.Result result =
+        etcdMember(
+            temp.resolve("out"), Cli.connection(daemon, "127.0.0.1:" + closedPort), "etcd-1");
 
-    assertFailure(result, 4, "cannot reach signetd at 127.0.0.1:" + closedPort, "Is signetd running");
+    assertFailure(
+        result, 4, "cannot reach signetd at 127.0.0.1:" + closedPort, "Is signetd running");
   }
 
   @Test
@@ -74,7 +80,12 @@ class ErrorsIT {
 
     Cli.Result result = etcdMember(temp.resolve("other"), connection, "etcd-tls");
 
-    assertFailure(result, 4, "TLS handshake with signetd", "signetd's certificate is not signed by the CA in --ca-bundle", "operator/ca.crt");
+    assertFailure(
+        result,
+        4,
+        "TLS handshake with signetd",
+        "signetd's certificate is not signed by the CA in --ca-bundle",
+        "operator/ca.crt");
   }
 
   @Test
@@ -84,12 +95,20 @@ class ErrorsIT {
     List<String> connection = new ArrayList<>(Cli.connection(daemon));
     // a clientAuth certificate of the etcd CA: not a Signet API credential
     connection.addAll(
-        List.of("--cert", out.resolve("pki/etcd/healthcheck-client.crt").toString(),
-            "--key", out.resolve("pki/etcd/healthcheck-client.key").toString()));
+        List.of(
+            "--cert",
+            out.resolve("pki/etcd/healthcheck-client.crt").toString(),
+            "--key",
+            out.resolve("pki/etcd/healthcheck-client.key").toString()));
 
     Cli.Result result = etcdMember(temp.resolve("again"), connection, "etcd-c");
 
-    assertFailure(result, 4, "TLS handshake with signetd", "signetd refused this caller's credential", "cluster credentials");
+    assertFailure(
+        result,
+        4,
+        "TLS handshake with signetd",
+        "signetd refused this caller's credential",
+        "cluster credentials");
   }
 
   @Test
@@ -117,29 +136,48 @@ class ErrorsIT {
   void unreadableCredentialFilesAreExitCode3() throws Exception {
     List<String> missingKey = new ArrayList<>(Cli.connection(daemon));
     missingKey.addAll(List.of("--key", temp.resolve("nowhere.key").toString()));
-    assertFailure(etcdMember(temp.resolve("a"), missingKey, "etcd-k"), 3, "cannot read --key", "no such file");
+    assertFailure(
+        etcdMember(temp.resolve("a"), missingKey, "etcd-k"),
+        3,
+        "cannot read --key",
+        "no such file");
 
-    Path garbage = Files.writeString(temp.resolve("garbage.key"), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+    Path garbage =
+        Files.writeString(
+            temp.resolve("garbage.key"),
+            "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
     List<String> garbageKey = new ArrayList<>(Cli.connection(daemon));
     garbageKey.addAll(List.of("--key", garbage.toString()));
     Cli.Result result = etcdMember(temp.resolve("b"), garbageKey, "etcd-k");
     assertFailure(result, 3, "cannot read --key " + garbage);
 
-    Cli.Result noConfig = Cli.run("check-expiration", "--dir", temp.resolve("missing-dir").toString());
+    Cli.Result noConfig =
+        Cli.run("check-expiration", "--dir", temp.resolve("missing-dir").toString());
     assertFailure(noConfig, 2, "is not a directory");
 
-    Path badConfig = Files.writeString(temp.resolve("signet.yaml"), "server: 127.0.0.1:1\ncertficate: x.crt\n");
-    Cli.Result typo = Cli.run("admin", "--control-plane-endpoint", "127.0.0.1", "--out", temp.resolve("c/admin.conf").toString(), "--config", badConfig.toString());
+    Path badConfig =
+        Files.writeString(temp.resolve("signet.yaml"), "server: 127.0.0.1:1\ncertficate: x.crt\n");
+    Cli.Result typo =
+        Cli.run(
+            "admin",
+            "--control-plane-endpoint",
+            "127.0.0.1",
+            "--out",
+            temp.resolve("c/admin.conf").toString(),
+            "--config",
+            badConfig.toString());
     assertFailure(typo, 3, "unknown key 'certficate'");
   }
 
   @Test
   void usageErrorsAreExitCode2() {
-    Cli.Result result = Cli.run("control-plane", "--advertise-address", "127.0.0.1", "--out", temp.toString());
+    Cli.Result result =
+        Cli.run("control-plane", "--advertise-address", "127.0.0.1", "--out", temp.toString());
     assertEquals(2, result.exitCode(), result.toString());
     assertTrue(result.err().contains("Missing required option: '--node=NAME'"), result.err());
 
-    Cli.Result algorithm = Cli.run("admin", "--key-algorithm", "dsa", "--control-plane-endpoint", "x", "--out", "y");
+    Cli.Result algorithm =
+        Cli.run("admin", "--key-algorithm", "dsa", "--control-plane-endpoint", "x", "--out", "y");
     assertEquals(2, algorithm.exitCode(), algorithm.toString());
     assertTrue(algorithm.err().contains("unknown key algorithm 'dsa'"), algorithm.err());
   }

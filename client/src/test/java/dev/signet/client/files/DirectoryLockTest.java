@@ -31,10 +31,14 @@ class DirectoryLockTest {
     Process other =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), DirectoryLockTest.class.getName(), root.toString())
+                "-cp",
+                System.getProperty("java.class.path"),
+                DirectoryLockTest.class.getName(),
+                root.toString())
             .redirectErrorStream(true)
             .start();
-    BufferedReader output = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader output =
+        new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
     assertEquals("locked", output.readLine());
     List<String> waited = new ArrayList<>();
 
@@ -42,7 +46,14 @@ class DirectoryLockTest {
     try (DirectoryLock lock = DirectoryLock.acquire(root, waited::add)) {
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       assertTrue(millis > 500, "waited for the other process: " + millis + " ms");
-      assertEquals(List.of("waiting for another signet process writing into " + root + " (it holds " + root.resolve(".signet/lock") + ")"), waited);
+      assertEquals(
+          List.of(
+              "waiting for another signet process writing into "
+                  + root
+                  + " (it holds "
+                  + root.resolve(".signet/lock")
+                  + ")"),
+          waited);
     }
     assertTrue(other.waitFor(10, TimeUnit.SECONDS));
     try (DirectoryLock again = DirectoryLock.acquire(root, waited::add)) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -22,9 +23,13 @@ class KubeconfigTest {
     byte[] ca = SelfSigned.create("kubernetes").certificatePem();
 
     byte[] rendered =
-        Kubeconfig.render("https://[::1]:6443", ca, "kubernetes-admin", new Kubeconfig.Embedded(credential.certificatePem(), credential.keyPem()));
+        Kubeconfig.render(
+            "https://[::1]:6443",
+            ca,
+            "kubernetes-admin",
+            new Kubeconfig.Embedded(credential.certificatePem(), credential.keyPem()));
 
-    String text = new String(rendered);
+    String text = new String(rendered, StandardCharsets.UTF_8);
     Base64.Encoder base64 = Base64.getEncoder();
     assertEquals(
         String.join(
@@ -63,24 +68,35 @@ class KubeconfigTest {
   @Test
   void userNamesWithColonsAndReferencedFilesStayReadable() throws Exception {
     byte[] rendered =
-        Kubeconfig.render("https://127.0.0.1:6443", new byte[] {'x'}, "system:node:worker-1",
+        Kubeconfig.render(
+            "https://127.0.0.1:6443",
+            new byte[] {'x'},
+            "system:node:worker-1",
             new Kubeconfig.Referenced("pki/kubelet.crt", "pki/kubelet.key"));
     Path file = Files.write(directory.resolve("kubelet.conf"), rendered);
 
     Kubeconfig.Contents contents = Kubeconfig.read(file);
 
     assertEquals("system:node:worker-1", contents.user());
-    assertEquals(new Kubeconfig.Referenced("pki/kubelet.crt", "pki/kubelet.key"), contents.credential());
+    assertEquals(
+        new Kubeconfig.Referenced("pki/kubelet.crt", "pki/kubelet.key"), contents.credential());
     assertEquals(directory.resolve("pki/kubelet.crt"), Kubeconfig.resolve(file, "pki/kubelet.crt"));
-    assertTrue(new String(rendered).contains("current-context: system:node:worker-1@kubernetes"));
+    assertTrue(
+        new String(rendered, StandardCharsets.UTF_8)
+            .contains("current-context: system:node:worker-1@kubernetes"));
   }
 
   @Test
   void somethingElseIsAnIOExceptionThatQuotesNothing() throws Exception {
-    Path notYaml = Files.writeString(directory.resolve("a.conf"), "users: [unclosed\nclient-key-data: c2VjcmV0");
+    Path notYaml =
+        Files.writeString(
+            directory.resolve("a.conf"), "users: [unclosed\nclient-key-data: c2VjcmV0");
     IOException e = assertThrows(IOException.class, () -> Kubeconfig.read(notYaml));
     assertTrue(!e.getMessage().contains("c2VjcmV0"), e.getMessage());
-    Path noUser = Files.writeString(directory.resolve("b.conf"), "apiVersion: v1\nclusters:\n- name: k\n  cluster: {server: x}\n");
+    Path noUser =
+        Files.writeString(
+            directory.resolve("b.conf"),
+            "apiVersion: v1\nclusters:\n- name: k\n  cluster: {server: x}\n");
     assertThrows(IOException.class, () -> Kubeconfig.read(noUser));
   }
 }

@@ -23,36 +23,73 @@ class ManifestTest {
 
   private static final Credential APISERVER =
       Credential.pair(
-          "apiserver", Kind.APISERVER,
-          new Parameters("cp-1", "10.0.0.10", "k8s.example.com:6443", "10.96.0.0/12", "cluster.local",
-              List.of("api.example.com", "192.0.2.1"), List.of()),
-          KeyAlgorithm.ECDSA_P384, "pki/apiserver.crt", "pki/apiserver.key");
+          "apiserver",
+          Kind.APISERVER,
+          new Parameters(
+              "cp-1",
+              "10.0.0.10",
+              "k8s.example.com:6443",
+              "10.96.0.0/12",
+              "cluster.local",
+              List.of("api.example.com", "192.0.2.1"),
+              List.of()),
+          KeyAlgorithm.ECDSA_P384,
+          "pki/apiserver.crt",
+          "pki/apiserver.key");
   private static final Credential KUBELET =
-      Credential.pair("kubelet", Kind.KUBELET_CLIENT, Parameters.node("w-1"), KeyAlgorithm.RSA_2048, "kubelet.crt", "kubelet.key")
+      Credential.pair(
+              "kubelet",
+              Kind.KUBELET_CLIENT,
+              Parameters.node("w-1"),
+              KeyAlgorithm.RSA_2048,
+              "kubelet.crt",
+              "kubelet.key")
           .withKubeconfig("kubelet.conf", "https://[::1]:6443");
   private static final Credential ADMIN =
-      Credential.kubeconfig("admin.conf", Kind.ADMIN, Parameters.NONE, KeyAlgorithm.ECDSA_P256, "admin.conf", "https://127.0.0.1:6443");
+      Credential.kubeconfig(
+          "admin.conf",
+          Kind.ADMIN,
+          Parameters.NONE,
+          KeyAlgorithm.ECDSA_P256,
+          "admin.conf",
+          "https://127.0.0.1:6443");
 
   @Test
   void writesAndReadsBackEveryField() throws Exception {
     Manifest manifest =
-        new Manifest(Map.of(TrustDomain.TRUST_DOMAIN_KUBERNETES, "pki/ca.crt", TrustDomain.TRUST_DOMAIN_ETCD, "pki/etcd/ca.crt"),
+        new Manifest(
+            Map.of(
+                TrustDomain.TRUST_DOMAIN_KUBERNETES,
+                "pki/ca.crt",
+                TrustDomain.TRUST_DOMAIN_ETCD,
+                "pki/etcd/ca.crt"),
             List.of(APISERVER, KUBELET, ADMIN));
 
     manifest.write(root);
 
     assertEquals(manifest, Manifest.load(root).orElseThrow());
-    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(Manifest.file(root))));
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(Manifest.file(root))));
     String text = Files.readString(Manifest.file(root));
-    assertTrue(text.contains("profile: apiserver") && text.contains("controlPlaneEndpoint: k8s.example.com:6443"), text);
+    assertTrue(
+        text.contains("profile: apiserver")
+            && text.contains("controlPlaneEndpoint: k8s.example.com:6443"),
+        text);
   }
 
   @Test
   void aLaterRunReplacesByNameAndKeepsTheRest() {
-    Manifest first = Manifest.empty().merge(Map.of(TrustDomain.TRUST_DOMAIN_KUBERNETES, "pki/ca.crt"), List.of(APISERVER, ADMIN));
+    Manifest first =
+        Manifest.empty()
+            .merge(
+                Map.of(TrustDomain.TRUST_DOMAIN_KUBERNETES, "pki/ca.crt"),
+                List.of(APISERVER, ADMIN));
     Credential changed = APISERVER.withKeyAlgorithm(KeyAlgorithm.RSA_4096);
 
-    Manifest second = first.merge(Map.of(TrustDomain.TRUST_DOMAIN_ETCD, "pki/etcd/ca.crt"), List.of(changed, KUBELET));
+    Manifest second =
+        first.merge(
+            Map.of(TrustDomain.TRUST_DOMAIN_ETCD, "pki/etcd/ca.crt"), List.of(changed, KUBELET));
 
     assertEquals(List.of(changed, ADMIN, KUBELET), second.credentials());
     assertEquals(2, second.caFiles().size());
@@ -62,7 +99,9 @@ class ManifestTest {
   void noManifestIsEmptyAndABrokenOneIsAnError() throws Exception {
     assertTrue(Manifest.load(root).isEmpty());
     Files.createDirectories(Manifest.file(root).getParent());
-    Files.writeString(Manifest.file(root), "version: 1\ncertificates:\n- name: x\n  profile: no-such-profile\n  keyAlgorithm: ecdsa-p256\n");
+    Files.writeString(
+        Manifest.file(root),
+        "version: 1\ncertificates:\n- name: x\n  profile: no-such-profile\n  keyAlgorithm: ecdsa-p256\n");
     IOException e = assertThrows(IOException.class, () -> Manifest.load(root));
     assertTrue(e.getMessage().contains("unknown profile 'no-such-profile'"), e.getMessage());
     Files.writeString(Manifest.file(root), "version: 7\n");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -36,44 +37,69 @@ class SafeFilesTest {
   }
 
   @ParameterizedTest(name = "crash after {0}")
-  @ValueSource(strings = {"key staged", "certificate staged", "backups written", "key replaced", "certificate replaced"})
+  @ValueSource(
+      strings = {
+        "key staged",
+        "certificate staged",
+        "backups written",
+        "key replaced",
+        "certificate replaced"
+      })
   void aCrashAtAnyStepIsRepairedToTheOldOrTheNewPair(String step) throws Exception {
     Path certificate = directory.resolve("apiserver.crt");
     Path key = directory.resolve("apiserver.key");
     SelfSigned old = SelfSigned.create("old");
     SelfSigned fresh = SelfSigned.create("new");
-    SafeFiles.replacePair(certificate, old.certificatePem(), key, old.keyPem(), SafeFiles.NO_CHECKPOINTS);
+    SafeFiles.replacePair(
+        certificate, old.certificatePem(), key, old.keyPem(), SafeFiles.NO_CHECKPOINTS);
 
     assertThrows(
         Crash.class,
-        () -> SafeFiles.replacePair(certificate, fresh.certificatePem(), key, fresh.keyPem(), reached -> {
-          if (reached.equals(step)) {
-            throw new Crash(reached);
-          }
-        }));
+        () ->
+            SafeFiles.replacePair(
+                certificate,
+                fresh.certificatePem(),
+                key,
+                fresh.keyPem(),
+                reached -> {
+                  if (reached.equals(step)) {
+                    throw new Crash(reached);
+                  }
+                }));
 
     // What a reader sees right after the crash: whole files, old or new.
     byte[] liveCertificate = Files.readAllBytes(certificate);
     byte[] liveKey = Files.readAllBytes(key);
-    assertTrue(Arrays.equals(liveCertificate, old.certificatePem()) || Arrays.equals(liveCertificate, fresh.certificatePem()));
+    assertTrue(
+        Arrays.equals(liveCertificate, old.certificatePem())
+            || Arrays.equals(liveCertificate, fresh.certificatePem()));
     assertTrue(Arrays.equals(liveKey, old.keyPem()) || Arrays.equals(liveKey, fresh.keyPem()));
     if (!Certificates.pairMatches(certificate, key)) {
       assertEquals("key replaced", step, "the only instant a pair can mismatch");
-      assertTrue(Certificates.pairMatches(SafeFiles.staged(certificate), key), "and then the staged certificate repairs it");
+      assertTrue(
+          Certificates.pairMatches(SafeFiles.staged(certificate), key),
+          "and then the staged certificate repairs it");
     }
 
     List<String> done = SafeFiles.recover(certificate, key);
 
     assertTrue(Certificates.pairMatches(certificate, key), "consistent after recovery: " + done);
     boolean expectNew = !step.equals("key staged");
-    assertArrayEquals(expectNew ? fresh.certificatePem() : old.certificatePem(), Files.readAllBytes(certificate), done.toString());
-    assertEquals(Set.of("apiserver.crt", "apiserver.key", "apiserver.crt.bak", "apiserver.key.bak").stream()
+    assertArrayEquals(
+        expectNew ? fresh.certificatePem() : old.certificatePem(),
+        Files.readAllBytes(certificate),
+        done.toString());
+    assertEquals(
+        Set.of("apiserver.crt", "apiserver.key", "apiserver.crt.bak", "apiserver.key.bak").stream()
             .filter(f -> !f.endsWith(".bak") || !step.equals("key staged"))
             .collect(Collectors.toCollection(TreeSet::new)),
-        files(), "nothing staged or temporary is left");
+        files(),
+        "nothing staged or temporary is left");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
-    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(certificate)));
-    assertTrue(SafeFiles.recover(certificate, key).isEmpty(), "a second recovery has nothing to do");
+    assertEquals(
+        "rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(certificate)));
+    assertTrue(
+        SafeFiles.recover(certificate, key).isEmpty(), "a second recovery has nothing to do");
   }
 
   @Test
@@ -82,16 +108,23 @@ class SafeFilesTest {
     Path key = directory.resolve("peer.key");
     SelfSigned first = SelfSigned.create("first");
     SelfSigned second = SelfSigned.create("second");
-    SafeFiles.replacePair(certificate, first.certificatePem(), key, first.keyPem(), SafeFiles.NO_CHECKPOINTS);
+    SafeFiles.replacePair(
+        certificate, first.certificatePem(), key, first.keyPem(), SafeFiles.NO_CHECKPOINTS);
     assertEquals(Set.of("peer.crt", "peer.key"), files(), "no backup of nothing");
 
-    SafeFiles.replacePair(certificate, second.certificatePem(), key, second.keyPem(), SafeFiles.NO_CHECKPOINTS);
+    SafeFiles.replacePair(
+        certificate, second.certificatePem(), key, second.keyPem(), SafeFiles.NO_CHECKPOINTS);
 
     assertArrayEquals(second.keyPem(), Files.readAllBytes(key));
     assertArrayEquals(first.keyPem(), Files.readAllBytes(SafeFiles.backup(key)));
     assertArrayEquals(first.certificatePem(), Files.readAllBytes(SafeFiles.backup(certificate)));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(SafeFiles.backup(key))));
-    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(SafeFiles.backup(certificate))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(SafeFiles.backup(key))));
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(SafeFiles.backup(certificate))));
   }
 
   @Test
@@ -99,7 +132,8 @@ class SafeFilesTest {
     Path certificate = directory.resolve("admin.crt");
     Path key = directory.resolve("admin.key");
     SelfSigned current = SelfSigned.create("current");
-    SafeFiles.replacePair(certificate, current.certificatePem(), key, current.keyPem(), SafeFiles.NO_CHECKPOINTS);
+    SafeFiles.replacePair(
+        certificate, current.certificatePem(), key, current.keyPem(), SafeFiles.NO_CHECKPOINTS);
     Files.writeString(directory.resolve(".admin.key.new.tmp-0a1b2c3d4e5f"), "half a key");
     Files.writeString(directory.resolve(".admin.crt.tmp-0a1b2c3d4e5f"), "half a certificate");
     Files.write(SafeFiles.staged(certificate), SelfSigned.create("stray").certificatePem());
@@ -108,24 +142,32 @@ class SafeFilesTest {
 
     assertEquals(3, done.size(), done.toString());
     assertEquals(Set.of("admin.crt", "admin.key"), files());
-    assertArrayEquals(current.certificatePem(), Files.readAllBytes(certificate), "the live pair is untouched");
+    assertArrayEquals(
+        current.certificatePem(), Files.readAllBytes(certificate), "the live pair is untouched");
   }
 
   @Test
   void aSingleFileIsReplacedWithABackup() throws Exception {
     Path kubeconfig = directory.resolve("admin.conf");
-    SafeFiles.replace(kubeconfig, "first".getBytes(), dev.signet.common.AtomicFiles.SECRET);
-    SafeFiles.replace(kubeconfig, "second".getBytes(), dev.signet.common.AtomicFiles.SECRET);
+    SafeFiles.replace(
+        kubeconfig, "first".getBytes(StandardCharsets.UTF_8), dev.signet.common.AtomicFiles.SECRET);
+    SafeFiles.replace(
+        kubeconfig,
+        "second".getBytes(StandardCharsets.UTF_8),
+        dev.signet.common.AtomicFiles.SECRET);
 
     assertEquals("second", Files.readString(kubeconfig));
     assertEquals("first", Files.readString(SafeFiles.backup(kubeconfig)));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(SafeFiles.backup(kubeconfig))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(SafeFiles.backup(kubeconfig))));
     assertFalse(files().stream().anyMatch(f -> f.contains(".tmp-")));
   }
 
   private Set<String> files() throws IOException {
     try (Stream<Path> list = Files.list(directory)) {
-      return list.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+      return list.map(p -> p.getFileName().toString())
+          .collect(Collectors.toCollection(TreeSet::new));
     }
   }
 }

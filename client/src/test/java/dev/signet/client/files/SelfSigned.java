@@ -24,10 +24,16 @@ record SelfSigned(KeyPair keys, byte[] certificatePem, byte[] keyPem) {
       X500Name name = new X500Name("CN=" + commonName);
       byte[] der =
           new JcaX509v3CertificateBuilder(
-                  name, BigInteger.valueOf(System.nanoTime()), Date.from(notBefore), Date.from(notBefore.plus(lifetime)), name, keys.getPublic())
+                  name,
+                  BigInteger.valueOf(System.nanoTime()),
+                  Date.from(notBefore),
+                  Date.from(notBefore.plus(lifetime)),
+                  name,
+                  keys.getPublic())
               .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()))
               .getEncoded();
-      return new SelfSigned(keys, Pem.certificate(der).getBytes(StandardCharsets.US_ASCII), Pem.privateKey(keys));
+      return new SelfSigned(
+          keys, Pem.certificate(der).getBytes(StandardCharsets.US_ASCII), Pem.privateKey(keys));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

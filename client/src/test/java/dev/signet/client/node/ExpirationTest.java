@@ -16,7 +16,8 @@ class ExpirationTest {
         List.of(
             new Expiration.Row("admin.conf", Instant.parse("2027-01-02T15:04:05Z"), "ca", false),
             new Expiration.Row("apiserver", null, "ca", true),
-            new Expiration.Row("etcd-server", Instant.parse("2026-01-01T00:00:00Z"), "etcd-ca", false)),
+            new Expiration.Row(
+                "etcd-server", Instant.parse("2026-01-01T00:00:00Z"), "etcd-ca", false)),
         List.of(new Expiration.Row("ca", Instant.parse("2035-06-30T15:04:05Z"), "", false)),
         NOW);
   }
@@ -41,9 +42,18 @@ class ExpirationTest {
   @Test
   void theJsonIsKubeadmsCertificateExpirationInfo() {
     String json = Expiration.json(report());
-    assertTrue(json.startsWith("{\n  \"kind\": \"CertificateExpirationInfo\",\n  \"apiVersion\": \"output.kubeadm.k8s.io/v1alpha3\""), json);
-    assertTrue(json.contains("\"name\": \"admin.conf\",\n      \"expirationDate\": \"2027-01-02T15:04:05Z\",\n      \"residualTimeSeconds\": 31536000"), json);
-    assertTrue(json.contains("\"name\": \"apiserver\",\n      \"expirationDate\": \"0001-01-01T00:00:00Z\""), json);
+    assertTrue(
+        json.startsWith(
+            "{\n  \"kind\": \"CertificateExpirationInfo\",\n  \"apiVersion\": \"output.kubeadm.k8s.io/v1alpha3\""),
+        json);
+    assertTrue(
+        json.contains(
+            "\"name\": \"admin.conf\",\n      \"expirationDate\": \"2027-01-02T15:04:05Z\",\n      \"residualTimeSeconds\": 31536000"),
+        json);
+    assertTrue(
+        json.contains(
+            "\"name\": \"apiserver\",\n      \"expirationDate\": \"0001-01-01T00:00:00Z\""),
+        json);
     assertTrue(json.contains("\"residualTimeSeconds\": -140645"), json);
     assertTrue(json.contains("\"externallyManaged\": true"), "CAs are external: " + json);
   }

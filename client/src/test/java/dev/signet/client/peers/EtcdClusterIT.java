@@ -34,11 +34,29 @@ class EtcdClusterIT {
   static void startCluster() throws Exception {
     daemon = TestDaemon.start("etcd-cluster", new DaemonConfig());
     controlPlane = temp.resolve("cp");
-    assertSucceeds(Cli.as(daemon, "control-plane", "--node", "etcd-1", "--advertise-address", "127.0.0.1", "--out", controlPlane.toString()));
+    assertSucceeds(
+        Cli.as(
+            daemon,
+            "control-plane",
+            "--node",
+            "etcd-1",
+            "--advertise-address",
+            "127.0.0.1",
+            "--out",
+            controlPlane.toString()));
     List<Path> pki = new ArrayList<>(List.of(controlPlane.resolve("pki/etcd")));
     for (String node : List.of("etcd-2", "etcd-3")) {
       Path out = temp.resolve(node);
-      assertSucceeds(Cli.as(daemon, "etcd-member", "--node", node, "--address", "127.0.0.1", "--out", out.toString()));
+      assertSucceeds(
+          Cli.as(
+              daemon,
+              "etcd-member",
+              "--node",
+              node,
+              "--address",
+              "127.0.0.1",
+              "--out",
+              out.toString()));
       pki.add(out.resolve("pki/etcd"));
     }
     cluster = EtcdCluster.start(temp.resolve("etcd"), pki);
@@ -56,22 +74,37 @@ class EtcdClusterIT {
 
   @Test
   void theApiserverEtcdClientPutsAndGetsAKey() throws Exception {
-    Tools.Run put = etcdctl("apiserver-etcd-client", cluster.member(0).clientUrl(), "put", "/signet/test", "written-through-member-1");
+    Tools.Run put =
+        etcdctl(
+            "apiserver-etcd-client",
+            cluster.member(0).clientUrl(),
+            "put",
+            "/signet/test",
+            "written-through-member-1");
     assertEquals(0, put.exitCode(), put.output());
     assertTrue(put.output().contains("OK"), put.output());
 
-    Tools.Run get = etcdctl("apiserver-etcd-client", cluster.member(2).clientUrl(), "get", "/signet/test", "--print-value-only");
+    Tools.Run get =
+        etcdctl(
+            "apiserver-etcd-client",
+            cluster.member(2).clientUrl(),
+            "get",
+            "/signet/test",
+            "--print-value-only");
     assertEquals(0, get.exitCode(), get.output());
     assertEquals("written-through-member-1", get.output().strip(), "replicated to member 3");
   }
 
   @Test
   void theHealthcheckClientSeesThreeHealthyMembers() throws Exception {
-    Tools.Run health = etcdctl("etcd/healthcheck-client", cluster.endpoints(), "endpoint", "health");
+    Tools.Run health =
+        etcdctl("etcd/healthcheck-client", cluster.endpoints(), "endpoint", "health");
     assertEquals(0, health.exitCode(), health.output());
-    assertEquals(3, health.output().lines().filter(l -> l.contains("is healthy")).count(), health.output());
+    assertEquals(
+        3, health.output().lines().filter(l -> l.contains("is healthy")).count(), health.output());
 
-    Tools.Run list = etcdctl("etcd/healthcheck-client", cluster.member(1).clientUrl(), "member", "list");
+    Tools.Run list =
+        etcdctl("etcd/healthcheck-client", cluster.member(1).clientUrl(), "member", "list");
     assertEquals(0, list.exitCode(), list.output());
     for (String name : List.of("etcd-1", "etcd-2", "etcd-3")) {
       assertTrue(list.output().contains(", " + name + ", "), list.output());
@@ -83,21 +116,31 @@ class EtcdClusterIT {
     Path log = cluster.member(0).log();
     long before = Files.size(log);
 
-    Tools.Run refused = etcdctl("apiserver-kubelet-client", cluster.member(0).clientUrl(), "get", "/signet/test");
+    Tools.Run refused =
+        etcdctl("apiserver-kubelet-client", cluster.member(0).clientUrl(), "get", "/signet/test");
 
     assertNotEquals(0, refused.exitCode(), refused.output());
     // etcdctl only sees its retries time out; the member says why it closed the connection.
     String logged = Files.readString(log).substring((int) before);
     assertTrue(
-        logged.contains("rejected connection") && logged.contains("certificate signed by unknown authority"),
+        logged.contains("rejected connection")
+            && logged.contains("certificate signed by unknown authority"),
         "etcd-1 refused the kubernetes-CA client certificate at TLS:\n" + logged);
   }
 
-  /** etcdctl with the etcd CA and the client credential {@code pki/NAME.{crt,key}} of member 1's node. */
-  private static Tools.Run etcdctl(String credential, String endpoints, String... args) throws Exception {
+  /**
+   * etcdctl with the etcd CA and the client credential {@code pki/NAME.{crt,key}} of member 1's
+   * node.
+   */
+  private static Tools.Run etcdctl(String credential, String endpoints, String... args)
+      throws Exception {
     Path pki = controlPlane.resolve("pki");
     return EtcdCluster.etcdctl(
-        pki.resolve("etcd/ca.crt"), pki.resolve(credential + ".crt"), pki.resolve(credential + ".key"), endpoints, args);
+        pki.resolve("etcd/ca.crt"),
+        pki.resolve(credential + ".crt"),
+        pki.resolve(credential + ".key"),
+        endpoints,
+        args);
   }
 
   private static void assertSucceeds(Cli.Result result) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Revocation judged by a real etcd member (Debian's etcd-server) started with {@code
  * --client-crl-file} on the file {@code signet crl fetch} writes: once a client certificate is
  * revoked ({@code signet revoke}) and the CRL fetched again, etcd refuses it at the handshake and
- * keeps accepting an unrevoked one. etcd rereads the file on each connection, so no restart is needed.
+ * keeps accepting an unrevoked one. etcd rereads the file on each connection, so no restart is
+ * needed.
  */
 class EtcdCrlIT {
   private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(30);
@@ -41,10 +42,20 @@ class EtcdCrlIT {
   static void startMember() throws Exception {
     daemon = TestDaemon.start("etcd-crl", new DaemonConfig());
     Path controlPlane = temp.resolve("cp");
-    assertSucceeds(Cli.as(daemon, "control-plane", "--node", "etcd-1", "--advertise-address", "127.0.0.1", "--out", controlPlane.toString()));
+    assertSucceeds(
+        Cli.as(
+            daemon,
+            "control-plane",
+            "--node",
+            "etcd-1",
+            "--advertise-address",
+            "127.0.0.1",
+            "--out",
+            controlPlane.toString()));
     pki = controlPlane.resolve("pki");
     crl = pki.resolve("etcd/crl.pem");
-    assertSucceeds(Cli.as(daemon, "crl", "fetch", "--trust-domain", "etcd", "--out", crl.toString()));
+    assertSucceeds(
+        Cli.as(daemon, "crl", "fetch", "--trust-domain", "etcd", "--out", crl.toString()));
 
     int[] ports = Tools.freePorts(2);
     clientUrl = "https://127.0.0.1:" + ports[0];
@@ -53,24 +64,41 @@ class EtcdCrlIT {
     List<String> command =
         List.of(
             "/usr/bin/etcd",
-            "--name", "etcd-1",
-            "--data-dir", temp.resolve("data").toString(),
-            "--listen-client-urls", clientUrl,
-            "--advertise-client-urls", clientUrl,
-            "--listen-peer-urls", peerUrl,
-            "--initial-advertise-peer-urls", peerUrl,
-            "--initial-cluster", "etcd-1=" + peerUrl,
-            "--cert-file", etcd.resolve("server.crt").toString(),
-            "--key-file", etcd.resolve("server.key").toString(),
-            "--peer-cert-file", etcd.resolve("peer.crt").toString(),
-            "--peer-key-file", etcd.resolve("peer.key").toString(),
-            "--trusted-ca-file", etcd.resolve("ca.crt").toString(),
-            "--peer-trusted-ca-file", etcd.resolve("ca.crt").toString(),
+            "--name",
+            "etcd-1",
+            "--data-dir",
+            temp.resolve("data").toString(),
+            "--listen-client-urls",
+            clientUrl,
+            "--advertise-client-urls",
+            clientUrl,
+            "--listen-peer-urls",
+            peerUrl,
+            "--initial-advertise-peer-urls",
+            peerUrl,
+            "--initial-cluster",
+            "etcd-1=" + peerUrl,
+            "--cert-file",
+            etcd.resolve("server.crt").toString(),
+            "--key-file",
+            etcd.resolve("server.key").toString(),
+            "--peer-cert-file",
+            etcd.resolve("peer.crt").toString(),
+            "--peer-key-file",
+            etcd.resolve("peer.key").toString(),
+            "--trusted-ca-file",
+            etcd.resolve("ca.crt").toString(),
+            "--peer-trusted-ca-file",
+            etcd.resolve("ca.crt").toString(),
             "--client-cert-auth",
             "--peer-client-cert-auth",
-            "--client-crl-file", crl.toString());
+            "--client-crl-file",
+            crl.toString());
     member =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(temp.resolve("etcd.log").toFile()).start();
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(temp.resolve("etcd.log").toFile())
+            .start();
     awaitHealthy();
   }
 
@@ -92,17 +120,29 @@ class EtcdCrlIT {
     assertTrue(emptyCrl.output().contains("No Revoked Certificates"), emptyCrl.output());
 
     Path revokedCertificate = pki.resolve("etcd/healthcheck-client.crt");
-    String serial = openssl("x509", "-in", revokedCertificate.toString(), "-noout", "-serial").output().strip().replace("serial=", "");
-    Cli.Result revoked = Cli.as(daemon, "revoke", serial, "--reason", "key-compromise", "--wait-for-crl");
+    String serial =
+        openssl("x509", "-in", revokedCertificate.toString(), "-noout", "-serial")
+            .output()
+            .strip()
+            .replace("serial=", "");
+    Cli.Result revoked =
+        Cli.as(daemon, "revoke", serial, "--reason", "key-compromise", "--wait-for-crl");
     assertSucceeds(revoked);
     assertTrue(revoked.out().contains("KEY_COMPROMISE"), revoked.toString());
-    Cli.Result fetched = Cli.as(daemon, "crl", "fetch", "--trust-domain", "etcd", "--out", crl.toString());
+    Cli.Result fetched =
+        Cli.as(daemon, "crl", "fetch", "--trust-domain", "etcd", "--out", crl.toString());
     assertSucceeds(fetched);
     assertTrue(fetched.out().contains("of the etcd CA (generation 1)"), fetched.toString());
 
     // OpenSSL, with the CRL, agrees before etcd is asked.
     Tools.Run crlCheck =
-        openssl("verify", "-crl_check", "-CAfile", pki.resolve("etcd/ca.crt").toString(), "-CRLfile", crl.toString(),
+        openssl(
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            pki.resolve("etcd/ca.crt").toString(),
+            "-CRLfile",
+            crl.toString(),
             revokedCertificate.toString());
     assertNotEquals(0, crlCheck.exitCode(), crlCheck.output());
     assertTrue(crlCheck.output().contains("certificate revoked"), crlCheck.output());
@@ -111,9 +151,12 @@ class EtcdCrlIT {
     Tools.Run refused = etcdctl("etcd/healthcheck-client", "get", "/signet/crl");
     assertNotEquals(0, refused.exitCode(), refused.output());
     String logged = Files.readString(temp.resolve("etcd.log")).substring((int) logBefore);
-    assertTrue(logged.contains("rejected connection") && logged.contains("revoked"), "etcd says why it refused:\n" + logged);
+    assertTrue(
+        logged.contains("rejected connection") && logged.contains("revoked"),
+        "etcd says why it refused:\n" + logged);
 
-    Tools.Run accepted = etcdctl("apiserver-etcd-client", "get", "/signet/crl", "--print-value-only");
+    Tools.Run accepted =
+        etcdctl("apiserver-etcd-client", "get", "/signet/crl", "--print-value-only");
     assertEquals(0, accepted.exitCode(), accepted.output());
     assertEquals("before", accepted.output().strip());
   }
@@ -128,7 +171,11 @@ class EtcdCrlIT {
 
   private static Tools.Run etcdctl(String credential, String... args) throws Exception {
     return EtcdCluster.etcdctl(
-        pki.resolve("etcd/ca.crt"), pki.resolve(credential + ".crt"), pki.resolve(credential + ".key"), clientUrl, args);
+        pki.resolve("etcd/ca.crt"),
+        pki.resolve(credential + ".crt"),
+        pki.resolve(credential + ".key"),
+        clientUrl,
+        args);
   }
 
   private static Tools.Run openssl(String... args) throws Exception {
@@ -142,7 +189,8 @@ class EtcdCrlIT {
     Tools.Run last = null;
     while (Instant.now().isBefore(deadline)) {
       if (!member.isAlive()) {
-        throw new IllegalStateException("etcd exited:\n" + Files.readString(temp.resolve("etcd.log")));
+        throw new IllegalStateException(
+            "etcd exited:\n" + Files.readString(temp.resolve("etcd.log")));
       }
       last = etcdctl("etcd/healthcheck-client", "endpoint", "health");
       if (last.exitCode() == 0) {
@@ -151,7 +199,10 @@ class EtcdCrlIT {
       Thread.sleep(300);
     }
     throw new IllegalStateException(
-        "etcd not healthy within " + HEALTHY_WITHIN + ": " + (last == null ? "" : last.output())
+        "etcd not healthy within "
+            + HEALTHY_WITHIN
+            + ": "
+            + (last == null ? "" : last.output())
             + Files.readString(temp.resolve("etcd.log")));
   }
 

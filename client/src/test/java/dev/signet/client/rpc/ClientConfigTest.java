@@ -22,8 +22,14 @@ class ClientConfigTest {
     Path file =
         Files.writeString(
             directory.resolve("signet.yaml"),
-            "# Connection settings for the signet CLI, written by signetd init.\n"
-                + "server: \"127.0.0.1:7443\"\ncaBundle: ca.crt\ncertificate: operator.crt\nkey: /abs/operator.key\ntimeout: 5s\n");
+            """
+            # Connection settings for the signet CLI, written by signetd init.
+            server: "127.0.0.1:7443"
+            caBundle: ca.crt
+            certificate: operator.crt
+            key: /abs/operator.key
+            timeout: 5s
+            """);
 
     ClientConfig config = ClientConfig.load(file);
 
@@ -37,21 +43,31 @@ class ClientConfigTest {
   @Test
   void mistakesAreConfigurationErrorsThatNameTheKey() throws Exception {
     SignetException typo =
-        assertThrows(SignetException.class, () -> ClientConfig.load(Files.writeString(directory.resolve("a.yaml"), "sever: x:1\n")));
+        assertThrows(
+            SignetException.class,
+            () ->
+                ClientConfig.load(Files.writeString(directory.resolve("a.yaml"), "sever: x:1\n")));
     assertEquals(ExitCode.CONFIG, typo.exitCode());
     assertTrue(typo.getMessage().contains("unknown key 'sever'"), typo.getMessage());
 
-    SignetException missing = assertThrows(SignetException.class, () -> ClientConfig.load(directory.resolve("none.yaml")));
+    SignetException missing =
+        assertThrows(
+            SignetException.class, () -> ClientConfig.load(directory.resolve("none.yaml")));
     assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
 
     SignetException list =
-        assertThrows(SignetException.class, () -> ClientConfig.load(Files.writeString(directory.resolve("b.yaml"), "key: [a, b]\n")));
+        assertThrows(
+            SignetException.class,
+            () ->
+                ClientConfig.load(Files.writeString(directory.resolve("b.yaml"), "key: [a, b]\n")));
     assertTrue(list.getMessage().contains("'key' must be a string"), list.getMessage());
   }
 
   @Test
   void theDefaultFileIsSignetConfigElseTheOneInHome() throws Exception {
-    assertEquals(Optional.of(Path.of("/etc/signet.yaml")), ClientConfig.defaultFile(Map.of("SIGNET_CONFIG", "/etc/signet.yaml"), directory));
+    assertEquals(
+        Optional.of(Path.of("/etc/signet.yaml")),
+        ClientConfig.defaultFile(Map.of("SIGNET_CONFIG", "/etc/signet.yaml"), directory));
     assertEquals(Optional.empty(), ClientConfig.defaultFile(Map.of(), directory));
     Path inHome = directory.resolve(".config/signet/signet.yaml");
     Files.createDirectories(inHome.getParent());
@@ -64,8 +80,13 @@ class ClientConfigTest {
     assertEquals(new ServerAddress("127.0.0.1", 7443), ServerAddress.parse("127.0.0.1:7443"));
     assertEquals(new ServerAddress("::1", 7443), ServerAddress.parse("[::1]:7443"));
     assertEquals("[::1]:7443", ServerAddress.parse("[::1]:7443").toString());
-    assertEquals(new ServerAddress("signet.example.com", 443), ServerAddress.parse("signet.example.com:443"));
-    for (String bad : new String[] {"localhost", "::1:7443", "host:0", "host:70000", ":7443", "[::1]7443", "host:x"}) {
+    assertEquals(
+        new ServerAddress("signet.example.com", 443),
+        ServerAddress.parse("signet.example.com:443"));
+    for (String bad :
+        new String[] {
+          "localhost", "::1:7443", "host:0", "host:70000", ":7443", "[::1]7443", "host:x"
+        }) {
       assertThrows(IllegalArgumentException.class, () -> ServerAddress.parse(bad), bad);
     }
   }

@@ -29,12 +29,17 @@ public final class AgentProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // small and quick to start: several agents share the test machine with etcd and signetd
-    command.addAll(List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.signet.client.Signet", "agent"));
+    command.addAll(
+        List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), "dev.signet.client.Signet", "agent"));
     command.addAll(List.of(args));
     Files.createDirectories(log.toAbsolutePath().getParent());
     Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     return new AgentProcess(process, log);
   }
 
@@ -65,7 +70,8 @@ public final class AgentProcess implements AutoCloseable {
         }
       }
       if (!process.isAlive()) {
-        throw new AssertionError("the agent exited (" + process.exitValue() + ") before " + what + ":\n" + tail());
+        throw new AssertionError(
+            "the agent exited (" + process.exitValue() + ") before " + what + ":\n" + tail());
       }
       Thread.sleep(200);
     }

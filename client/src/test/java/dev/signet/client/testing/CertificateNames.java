@@ -13,6 +13,8 @@ public final class CertificateNames {
   /** Its subject alternative names (DNS names and IP addresses), as text; none when it has none. */
   public static Set<String> sans(X509Certificate certificate) throws Exception {
     Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-    return names == null ? Set.of() : names.stream().map(n -> String.valueOf(n.get(1))).collect(Collectors.toSet());
+    return names == null
+        ? Set.of()
+        : names.stream().map(n -> String.valueOf(n.get(1))).collect(Collectors.toSet());
   }
 }

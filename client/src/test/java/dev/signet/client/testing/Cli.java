@@ -33,7 +33,8 @@ public final class Cli {
 
   /**
    * Runs a command with the operator credential of {@code daemon}: its client configuration (as
-   * signetd init wrote it) and, since that names port 0 in tests, the real port on the command line.
+   * signetd init wrote it) and, since that names port 0 in tests, the real port on the command
+   * line.
    */
   public static Result as(TestDaemon daemon, String... args) {
     return run(withConnection(daemon, args));
@@ -43,7 +44,8 @@ public final class Cli {
    * Runs a command in a child JVM started through {@code wrapper} (such as {@code faketime -f
    * -400d}, which a JVM already running cannot be put under).
    */
-  public static Result inChildJvm(List<String> wrapper, String... args) throws IOException, InterruptedException {
+  public static Result inChildJvm(List<String> wrapper, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Signet.class.getName()));
@@ -75,10 +77,11 @@ public final class Cli {
 
   /**
    * Writes a client configuration {@code file} for the credential in {@code credential} (a
-   * directory holding client.crt and client.key, as {@link TestDaemon#credential} makes) and
-   * {@code daemon}'s real port, followed by {@code moreLines} (an agent section).
+   * directory holding client.crt and client.key, as {@link TestDaemon#credential} makes) and {@code
+   * daemon}'s real port, followed by {@code moreLines} (an agent section).
    */
-  public static Path clientConfig(TestDaemon daemon, Path credential, Path file, String... moreLines) throws IOException {
+  public static Path clientConfig(
+      TestDaemon daemon, Path credential, Path file, String... moreLines) throws IOException {
     List<String> lines = new ArrayList<>();
     lines.add("server: \"127.0.0.1:" + daemon.port() + "\"");
     lines.add("caBundle: " + daemon.operatorDirectory().resolve("ca.crt"));
@@ -94,7 +97,9 @@ public final class Cli {
     return connection(daemon.operatorDirectory(), server);
   }
 
-  /** The client configuration signetd init wrote into {@code operator}, with this server address. */
+  /**
+   * The client configuration signetd init wrote into {@code operator}, with this server address.
+   */
   public static List<String> connection(Path operator, String server) {
     return List.of("--config", operator.resolve("signet.yaml").toString(), "--server", server);
   }

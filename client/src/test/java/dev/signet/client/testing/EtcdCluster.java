@@ -20,17 +20,24 @@ import java.util.stream.IntStream;
  * out.
  *
  * <p>Each member runs under a small supervisor script that starts etcd again whenever it exits, as
- * its systemd unit would; {@code restart-etcd-N.sh} restarts it as {@code systemctl restart}
- * would, which is what an agent's hook calls. Restarts take a cluster-wide lock and return only
- * once the member answers a health check again, so that only one member is ever down and the
- * cluster keeps its quorum; each is logged in {@link #restarts()}. The supervisors are children of
- * the test JVM and etcd of its supervisor, so every process is reaped.
+ * its systemd unit would; {@code restart-etcd-N.sh} restarts it as {@code systemctl restart} would,
+ * which is what an agent's hook calls. Restarts take a cluster-wide lock and return only once the
+ * member answers a health check again, so that only one member is ever down and the cluster keeps
+ * its quorum; each is logged in {@link #restarts()}. The supervisors are children of the test JVM
+ * and etcd of its supervisor, so every process is reaped.
  */
 public final class EtcdCluster implements AutoCloseable {
   private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(60);
 
   /** One member: its name, its certificate directory, its URLs and its files. */
-  public record Member(String name, Path pki, String clientUrl, String peerUrl, Path restartScript, Path log, Path pidFile) {
+  public record Member(
+      String name,
+      Path pki,
+      String clientUrl,
+      String peerUrl,
+      Path restartScript,
+      Path log,
+      Path pidFile) {
     /** The command an agent's hook runs to restart this member. */
     public String restartCommand() {
       return "sh " + restartScript;
@@ -93,29 +100,50 @@ public final class EtcdCluster implements AutoCloseable {
         String.join(
             " ",
             "/usr/bin/etcd",
-            "--name", member.name(),
-            "--data-dir", quote(work.resolve("data-" + member.name())),
-            "--listen-client-urls", member.clientUrl(),
-            "--advertise-client-urls", member.clientUrl(),
-            "--listen-peer-urls", member.peerUrl(),
-            "--initial-advertise-peer-urls", member.peerUrl(),
-            "--initial-cluster", initialCluster,
-            "--initial-cluster-state", "new",
-            "--initial-cluster-token", "signet-test",
+            "--name",
+            member.name(),
+            "--data-dir",
+            quote(work.resolve("data-" + member.name())),
+            "--listen-client-urls",
+            member.clientUrl(),
+            "--advertise-client-urls",
+            member.clientUrl(),
+            "--listen-peer-urls",
+            member.peerUrl(),
+            "--initial-advertise-peer-urls",
+            member.peerUrl(),
+            "--initial-cluster",
+            initialCluster,
+            "--initial-cluster-state",
+            "new",
+            "--initial-cluster-token",
+            "signet-test",
             // a busy two-core test machine: do not call elections at the first late heartbeat
-            "--heartbeat-interval", "200",
-            "--election-timeout", "2000",
-            "--cert-file", quote(pki.resolve("server.crt")),
-            "--key-file", quote(pki.resolve("server.key")),
-            "--peer-cert-file", quote(pki.resolve("peer.crt")),
-            "--peer-key-file", quote(pki.resolve("peer.key")),
-            "--trusted-ca-file", quote(pki.resolve("ca.crt")),
-            "--peer-trusted-ca-file", quote(pki.resolve("ca.crt")),
+            "--heartbeat-interval",
+            "200",
+            "--election-timeout",
+            "2000",
+            "--cert-file",
+            quote(pki.resolve("server.crt")),
+            "--key-file",
+            quote(pki.resolve("server.key")),
+            "--peer-cert-file",
+            quote(pki.resolve("peer.crt")),
+            "--peer-key-file",
+            quote(pki.resolve("peer.key")),
+            "--trusted-ca-file",
+            quote(pki.resolve("ca.crt")),
+            "--peer-trusted-ca-file",
+            quote(pki.resolve("ca.crt")),
             "--client-cert-auth",
             "--peer-client-cert-auth");
     script(
         work.resolve("supervise-" + member.name() + ".sh"),
-        "# Runs " + member.name() + " and starts it again whenever it exits, until " + member.name() + ".stop exists.",
+        "# Runs "
+            + member.name()
+            + " and starts it again whenever it exits, until "
+            + member.name()
+            + ".stop exists.",
         "while [ ! -e " + quote(work.resolve(member.name() + ".stop")) + " ]; do",
         "  " + etcd + " </dev/null &",
         "  echo $! > " + quote(member.pidFile()),
@@ -125,7 +153,9 @@ public final class EtcdCluster implements AutoCloseable {
         "rm -f " + quote(member.pidFile()));
     script(
         member.restartScript(),
-        "# Restarts " + member.name() + " as systemctl restart would: one member at a time (a cluster-wide",
+        "# Restarts "
+            + member.name()
+            + " as systemctl restart would: one member at a time (a cluster-wide",
         "# lock), done once it answers a health check again.",
         "set -u",
         "exec 9>>" + quote(work.resolve("restart.lock")),
@@ -134,13 +164,25 @@ public final class EtcdCluster implements AutoCloseable {
         "echo \"$(date +%s.%N) " + member.name() + " stopping\" >> " + quote(restarts()),
         "kill -TERM \"$old\"",
         "i=0",
-        "while [ \"$(cat " + quote(member.pidFile()) + " 2>/dev/null)\" = \"$old\" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
+        "while [ \"$(cat "
+            + quote(member.pidFile())
+            + " 2>/dev/null)\" = \"$old\" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
         "i=0",
-        "until ETCDCTL_API=3 /usr/bin/etcdctl --endpoints " + member.clientUrl() + " --cacert " + quote(pki(member, "ca.crt"))
-            + " --cert " + quote(pki(member, "healthcheck-client.crt")) + " --key " + quote(pki(member, "healthcheck-client.key"))
+        "until ETCDCTL_API=3 /usr/bin/etcdctl --endpoints "
+            + member.clientUrl()
+            + " --cacert "
+            + quote(pki(member, "ca.crt"))
+            + " --cert "
+            + quote(pki(member, "healthcheck-client.crt"))
+            + " --key "
+            + quote(pki(member, "healthcheck-client.key"))
             + " --dial-timeout 2s --command-timeout 2s endpoint health >/dev/null 2>&1; do",
         "  i=$((i+1))",
-        "  if [ $i -gt 150 ]; then echo \"$(date +%s.%N) " + member.name() + " unhealthy\" >> " + quote(restarts()) + "; exit 1; fi",
+        "  if [ $i -gt 150 ]; then echo \"$(date +%s.%N) "
+            + member.name()
+            + " unhealthy\" >> "
+            + quote(restarts())
+            + "; exit 1; fi",
         "  sleep 0.2",
         "done",
         "echo \"$(date +%s.%N) " + member.name() + " healthy\" >> " + quote(restarts()));
@@ -184,9 +226,13 @@ public final class EtcdCluster implements AutoCloseable {
     }
     List<Restart> events = new ArrayList<>();
     for (String line : Files.readAllLines(restarts())) {
-      String[] parts = line.split(" ");
-      String[] time = parts[0].split("\\.");
-      events.add(new Restart(Instant.ofEpochSecond(Long.parseLong(time[0]), Long.parseLong(time[1])), parts[1], parts[2]));
+      String[] parts = line.split(" ", -1);
+      String[] time = parts[0].split("\\.", -1);
+      events.add(
+          new Restart(
+              Instant.ofEpochSecond(Long.parseLong(time[0]), Long.parseLong(time[1])),
+              parts[1],
+              parts[2]));
     }
     return events;
   }
@@ -199,18 +245,28 @@ public final class EtcdCluster implements AutoCloseable {
     return Long.parseLong(Files.readString(member.pidFile()).strip());
   }
 
-  /** etcdctl against {@code endpoints} with a client credential (certificate and key files) and the CA file to trust. */
-  public static Tools.Run etcdctl(Path ca, Path certificate, Path key, String endpoints, String... args) throws Exception {
+  /**
+   * etcdctl against {@code endpoints} with a client credential (certificate and key files) and the
+   * CA file to trust.
+   */
+  public static Tools.Run etcdctl(
+      Path ca, Path certificate, Path key, String endpoints, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(
             List.of(
                 "/usr/bin/etcdctl",
-                "--endpoints", endpoints,
-                "--cacert", ca.toString(),
-                "--cert", certificate.toString(),
-                "--key", key.toString(),
-                "--dial-timeout", "3s",
-                "--command-timeout", "5s"));
+                "--endpoints",
+                endpoints,
+                "--cacert",
+                ca.toString(),
+                "--cert",
+                certificate.toString(),
+                "--key",
+                key.toString(),
+                "--dial-timeout",
+                "3s",
+                "--command-timeout",
+                "5s"));
     command.addAll(List.of(args));
     return Tools.run(command, Map.of("ETCDCTL_API", "3"));
   }
@@ -218,7 +274,12 @@ public final class EtcdCluster implements AutoCloseable {
   /** etcdctl with member {@code index}'s own healthcheck-client credential and CA file. */
   public Tools.Run healthcheck(int index, String endpoints, String... args) throws Exception {
     Path pki = member(index).pki();
-    return etcdctl(pki.resolve("ca.crt"), pki.resolve("healthcheck-client.crt"), pki.resolve("healthcheck-client.key"), endpoints, args);
+    return etcdctl(
+        pki.resolve("ca.crt"),
+        pki.resolve("healthcheck-client.crt"),
+        pki.resolve("healthcheck-client.key"),
+        endpoints,
+        args);
   }
 
   /** Waits until the three members answer health checks. */
@@ -237,7 +298,12 @@ public final class EtcdCluster implements AutoCloseable {
       }
       Thread.sleep(300);
     }
-    throw new IllegalStateException("etcd not healthy within " + HEALTHY_WITHIN + ": " + (last == null ? "" : last.output()) + logs());
+    throw new IllegalStateException(
+        "etcd not healthy within "
+            + HEALTHY_WITHIN
+            + ": "
+            + (last == null ? "" : last.output())
+            + logs());
   }
 
   /** The last lines of each member's log, for failure messages. */
@@ -246,7 +312,9 @@ public final class EtcdCluster implements AutoCloseable {
     for (Member member : members) {
       if (Files.exists(member.log())) {
         List<String> lines = Files.readAllLines(member.log());
-        logs.append("\n--- ").append(member.name()).append(":\n")
+        logs.append("\n--- ")
+            .append(member.name())
+            .append(":\n")
             .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
       }
     }

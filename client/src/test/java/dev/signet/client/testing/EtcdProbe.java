@@ -43,8 +43,21 @@ public final class EtcdProbe implements AutoCloseable {
       String key = "/probe/" + number;
       String value = "round-" + number;
       List<String> problems = new ArrayList<>();
-      boolean put = attempt(problems, run -> run.exitCode() == 0 && run.output().contains("OK"), "put", key, value);
-      boolean get = put && attempt(problems, run -> run.exitCode() == 0 && run.output().strip().equals(value), "get", key, "--print-value-only");
+      boolean put =
+          attempt(
+              problems,
+              run -> run.exitCode() == 0 && run.output().contains("OK"),
+              "put",
+              key,
+              value);
+      boolean get =
+          put
+              && attempt(
+                  problems,
+                  run -> run.exitCode() == 0 && run.output().strip().equals(value),
+                  "get",
+                  key,
+                  "--print-value-only");
       rounds.add(new Round(number, put && get, !problems.isEmpty(), String.join("; ", problems)));
       try {
         Thread.sleep(interval.toMillis());
@@ -88,8 +101,15 @@ public final class EtcdProbe implements AutoCloseable {
   public String summary() {
     List<Round> all = rounds();
     List<Round> retried = all.stream().filter(Round::retried).toList();
-    return all.size() + " rounds, " + all.stream().filter(r -> !r.succeeded()).count() + " failed, " + retried.size()
-        + " needed a retry" + (retried.isEmpty() ? "" : ": " + retried.stream().map(r -> "#" + r.number() + " " + r.problem()).toList());
+    return all.size()
+        + " rounds, "
+        + all.stream().filter(r -> !r.succeeded()).count()
+        + " failed, "
+        + retried.size()
+        + " needed a retry"
+        + (retried.isEmpty()
+            ? ""
+            : ": " + retried.stream().map(r -> "#" + r.number() + " " + r.problem()).toList());
   }
 
   /** Stops after the round in progress. */

@@ -28,14 +28,20 @@ public final class Renewals {
     assertNotEquals(previous.getSerialNumber(), renewed.getSerialNumber(), file.toString());
     List<byte[]> all = certificate.all();
     for (byte[] earlier : all.subList(0, all.size() - 1)) {
-      assertNotEquals(leaf(earlier).getPublicKey(), renewed.getPublicKey(), "a new key pair for " + file);
+      assertNotEquals(
+          leaf(earlier).getPublicKey(), renewed.getPublicKey(), "a new key pair for " + file);
     }
-    assertEquals(previous.getSubjectX500Principal(), renewed.getSubjectX500Principal(), file.toString());
+    assertEquals(
+        previous.getSubjectX500Principal(), renewed.getSubjectX500Principal(), file.toString());
     assertEquals(CertificateNames.sans(previous), CertificateNames.sans(renewed), file.toString());
     assertTrue(Certificates.pairMatches(file, key), "the renewed pair matches: " + file);
-    assertArrayEquals(certificate.previous(), Files.readAllBytes(file.resolveSibling(file.getFileName() + ".bak")),
+    assertArrayEquals(
+        certificate.previous(),
+        Files.readAllBytes(file.resolveSibling(file.getFileName() + ".bak")),
         "the previous certificate kept: " + file);
-    assertTrue(Certificates.matches(previous, Certificates.readKey(key.resolveSibling(key.getFileName() + ".bak"))),
+    assertTrue(
+        Certificates.matches(
+            previous, Certificates.readKey(key.resolveSibling(key.getFileName() + ".bak"))),
         "with its key: " + key);
   }
 

@@ -24,7 +24,8 @@ public final class Tools {
     return run(command, Map.of());
   }
 
-  public static Run run(List<String> command, Map<String, String> environment) throws IOException, InterruptedException {
+  public static Run run(List<String> command, Map<String, String> environment)
+      throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);
     Process process = builder.start();
@@ -61,7 +62,8 @@ public final class Tools {
    */
   public static Run kubectl(Path kubectl, Path kubeconfig, Path home, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
+    List<String> command =
+        new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
     return run(command, Map.of("HOME", home.toString(), "KUBECONFIG", ""));
   }
@@ -72,7 +74,17 @@ public final class Tools {
    */
   public static String jsonpath(Path kubectl, Path kubeconfig, Path home, String path)
       throws IOException, InterruptedException {
-    Run run = kubectl(kubectl, kubeconfig, home, "config", "view", "--raw", "--flatten", "-o", "jsonpath=" + path);
+    Run run =
+        kubectl(
+            kubectl,
+            kubeconfig,
+            home,
+            "config",
+            "view",
+            "--raw",
+            "--flatten",
+            "-o",
+            "jsonpath=" + path);
     if (run.exitCode() != 0) {
       throw new IOException("kubectl config view failed on " + kubeconfig + ": " + run.output());
     }
@@ -93,7 +105,10 @@ public final class Tools {
               .map(directory -> Path.of(directory, "kubectl"))
               .filter(Files::isExecutable)
               .findFirst()
-              .orElseThrow(() -> new IOException("no kubectl: install Debian's kubernetes-client (bin/test does this as root)"));
+              .orElseThrow(
+                  () ->
+                      new IOException(
+                          "no kubectl: install Debian's kubernetes-client (bin/test does this as root)"));
     }
     Path real = found.toRealPath();
     Path preferred = real.resolveSibling("kubectl.1.33");
@@ -103,7 +118,9 @@ public final class Tools {
     try (Stream<Path> siblings = Files.list(real.getParent())) {
       return siblings
           .filter(p -> p.getFileName().toString().matches("kubectl\\.1\\.\\d+"))
-          .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(10))))
+          .max(
+              Comparator.comparingInt(
+                  p -> Integer.parseInt(p.getFileName().toString().substring(10))))
           .orElse(real);
     }
   }

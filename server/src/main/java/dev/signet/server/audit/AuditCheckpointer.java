@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -30,13 +31,18 @@ public final class AuditCheckpointer implements AutoCloseable {
   private final String keyId;
   private final Clock clock;
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "signet-audit-checkpoint");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "signet-audit-checkpoint");
+            thread.setDaemon(true);
+            return thread;
+          });
 
-  public AuditCheckpointer(AuditCheckpoints checkpoints, CaKey key, X509Certificate certificate, Clock clock) {
+  /** The periodic checkpoints; null until {@link #start}. */
+  private ScheduledFuture<?> periodic;
+
+  public AuditCheckpointer(
+      AuditCheckpoints checkpoints, CaKey key, X509Certificate certificate, Clock clock) {
     this.checkpoints = checkpoints;
     this.key = key;
     this.keyId = X509.hex(X509.subjectKeyIdentifier(certificate));
@@ -44,17 +50,18 @@ public final class AuditCheckpointer implements AutoCloseable {
   }
 
   public void start(Duration interval) {
-    scheduler.scheduleWithFixedDelay(
-        () -> {
-          try {
-            checkpoint();
-          } catch (LedgerException | SigningException | RuntimeException e) {
-            LOG.warning("cannot sign an audit checkpoint: " + e.getMessage());
-          }
-        },
-        interval.toMillis(),
-        interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    periodic =
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              try {
+                checkpoint();
+              } catch (LedgerException | SigningException | RuntimeException e) {
+                LOG.warning("cannot sign an audit checkpoint: " + e.getMessage());
+              }
+            },
+            interval.toMillis(),
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /** Signs a checkpoint of the current head, unless the newest checkpoint already covers it. */
@@ -66,7 +73,12 @@ public final class AuditCheckpointer implements AutoCloseable {
     }
     Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     AuditCheckpoints.Checkpoint checkpoint =
-        new AuditCheckpoints.Checkpoint(head.seq(), head.hash(), at, keyId, key.sign(AuditCheckpoints.Checkpoint.signedBytes(head.seq(), head.hash(), at)));
+        new AuditCheckpoints.Checkpoint(
+            head.seq(),
+            head.hash(),
+            at,
+            keyId,
+            key.sign(AuditCheckpoints.Checkpoint.signedBytes(head.seq(), head.hash(), at)));
     if (checkpoints.store(checkpoint)) {
       LOG.info(() -> "signed audit checkpoint at event " + head.seq());
       return checkpoint;
@@ -76,6 +88,9 @@ public final class AuditCheckpointer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (periodic != null) {
+      periodic.cancel(false);
+    }
     scheduler.shutdownNow();
   }
 }

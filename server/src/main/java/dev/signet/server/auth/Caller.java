@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An authenticated caller: derived once from its Signet API client certificate, or, for a new
- * node, from the bootstrap token it spent. Decisions use these decoded values, never DN strings.
+ * An authenticated caller: derived once from its Signet API client certificate, or, for a new node,
+ * from the bootstrap token it spent. Decisions use these decoded values, never DN strings.
  *
  * @param name the certificate's CN (or {@code bootstrap-token:<id>}), recorded in the ledger
  * @param organizations the certificate's O values, from which the role is mapped
@@ -38,18 +38,23 @@ public record Caller(
   }
 
   /** A caller authenticated by a Signet API client certificate. */
-  public static Caller withCredential(String name, List<String> organizations, Optional<Role> role, String serial) {
+  public static Caller withCredential(
+      String name, List<String> organizations, Optional<Role> role, String serial) {
     return new Caller(name, organizations, role, serial, Optional.empty());
   }
 
-  /** signetd acting on its own behalf (init issuing the daemon's and the first operator's credentials). */
+  /**
+   * signetd acting on its own behalf (init issuing the daemon's and the first operator's
+   * credentials).
+   */
   public static Caller internal(String name) {
     return new Caller(name, List.of(), Optional.of(Role.CA_ADMIN), "", Optional.empty());
   }
 
   /** A new node that spent a bootstrap token. */
   public static Caller joining(TokenGrant grant) {
-    return new Caller("bootstrap-token:" + grant.tokenId(), List.of(), Optional.empty(), "", Optional.of(grant));
+    return new Caller(
+        "bootstrap-token:" + grant.tokenId(), List.of(), Optional.empty(), "", Optional.of(grant));
   }
 
   public boolean has(Role wanted) {

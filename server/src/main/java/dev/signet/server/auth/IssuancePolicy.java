@@ -10,15 +10,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Who may ask for which certificate, judged on the typed request (node names, addresses, names)
- * and never on DN strings. The method table has already let the caller's role call the RPC;
- * this is the second gate, per request:
+ * Who may ask for which certificate, judged on the typed request (node names, addresses, names) and
+ * never on DN strings. The method table has already let the caller's role call the RPC; this is the
+ * second gate, per request:
  *
  * <ul>
  *   <li>ca-admin: anything;
  *   <li>provisioner: control-plane and node certificates (not super-admin, the break-glass
- *       system:masters credential), for node names, addresses and DNS names inside its
- *       configured constraints;
+ *       system:masters credential), for node names, addresses and DNS names inside its configured
+ *       constraints;
  *   <li>node: its own kubelet client and serving certificates only, the latter for addresses
  *       registered for it;
  *   <li>auditor and callers without a role: nothing;
@@ -55,12 +55,14 @@ public final class IssuancePolicy {
       case CA_ADMIN -> Optional.empty();
       case PROVISIONER -> provisioner(caller, profile, parameters);
       case NODE -> node(caller, profile, parameters);
-      case AUDITOR -> deny("ROLE_NOT_ALLOWED", "auditor " + caller.name() + " may not request certificates");
+      case AUDITOR ->
+          deny("ROLE_NOT_ALLOWED", "auditor " + caller.name() + " may not request certificates");
     };
   }
 
   /** A caller may always have its own credential again: same name, same organization. */
-  private static boolean renewsItsOwnCredential(Caller caller, Profile profile, ProfileParameters parameters) {
+  private static boolean renewsItsOwnCredential(
+      Caller caller, Profile profile, ProfileParameters parameters) {
     return profile == Profile.SIGNET_API_CLIENT
         && parameters instanceof ProfileParameters.SignetClient credential
         && credential.identity().equals(caller.name())
@@ -68,7 +70,8 @@ public final class IssuancePolicy {
   }
 
   /** Empty when {@code caller} may create a bootstrap token for this node and addresses. */
-  public Optional<Denial> checkBootstrapToken(Caller caller, String nodeName, List<String> addresses) {
+  public Optional<Denial> checkBootstrapToken(
+      Caller caller, String nodeName, List<String> addresses) {
     if (caller.has(Role.CA_ADMIN)) {
       return Optional.empty();
     }
@@ -78,11 +81,14 @@ public final class IssuancePolicy {
     return withinConstraints(caller, nodeName, addresses);
   }
 
-  private Optional<Denial> provisioner(Caller caller, Profile profile, ProfileParameters parameters) {
+  private Optional<Denial> provisioner(
+      Caller caller, Profile profile, ProfileParameters parameters) {
     if (profile == Profile.SUPER_ADMIN) {
       return deny(
           "PROFILE_NOT_ALLOWED",
-          "provisioner " + caller.name() + " may not request super-admin (system:masters) certificates;"
+          "provisioner "
+              + caller.name()
+              + " may not request super-admin (system:masters) certificates;"
               + " only a ca-admin may");
     }
     return withinConstraints(caller, parameters.nodeName(), parameters.chosenNames());
@@ -100,19 +106,25 @@ public final class IssuancePolicy {
       problem = constraints.nameProblem(name);
     }
     return problem.flatMap(
-        why -> deny("OUTSIDE_CONSTRAINTS", "provisioner " + caller.name() + " may not request this: " + why));
+        why ->
+            deny(
+                "OUTSIDE_CONSTRAINTS",
+                "provisioner " + caller.name() + " may not request this: " + why));
   }
 
   private Optional<Denial> node(Caller caller, Profile profile, ProfileParameters parameters)
       throws LedgerException {
     Optional<String> own = caller.nodeName();
     if (own.isEmpty()) {
-      return deny("NOT_A_NODE", caller.name() + " has the node role but is not named system:node:<name>");
+      return deny(
+          "NOT_A_NODE", caller.name() + " has the node role but is not named system:node:<name>");
     }
     if (profile != Profile.KUBELET_CLIENT && profile != Profile.KUBELET_SERVING) {
       return deny(
           "PROFILE_NOT_ALLOWED",
-          "node " + own.get() + " may request only its own kubelet client and serving certificates, not "
+          "node "
+              + own.get()
+              + " may request only its own kubelet client and serving certificates, not "
               + profile.id());
     }
     if (!parameters.nodeName().equals(own.get())) {
@@ -126,8 +138,12 @@ public final class IssuancePolicy {
         if (!Names.isAmong(address, registered)) {
           return deny(
               "ADDRESS_NOT_REGISTERED",
-              "node " + own.get() + " may not request a certificate for " + address
-                  + "; its registered addresses are " + registered);
+              "node "
+                  + own.get()
+                  + " may not request a certificate for "
+                  + address
+                  + "; its registered addresses are "
+                  + registered);
         }
       }
     }
@@ -138,7 +154,8 @@ public final class IssuancePolicy {
    * A node spending a bootstrap token: its node credential, and its kubelet certificates for the
    * token's node name and addresses.
    */
-  private static Optional<Denial> joining(Caller.TokenGrant grant, Profile profile, ProfileParameters parameters) {
+  private static Optional<Denial> joining(
+      Caller.TokenGrant grant, Profile profile, ProfileParameters parameters) {
     String node = grant.nodeName();
     boolean allowed =
         switch (profile) {
@@ -148,12 +165,19 @@ public final class IssuancePolicy {
           case KUBELET_CLIENT -> parameters.nodeName().equals(node);
           case KUBELET_SERVING ->
               parameters.nodeName().equals(node)
-                  && parameters.chosenNames().stream().allMatch(name -> Names.isAmong(name, grant.addresses()));
+                  && parameters.chosenNames().stream()
+                      .allMatch(name -> Names.isAmong(name, grant.addresses()));
           default -> false;
         };
     return allowed
         ? Optional.empty()
-        : deny("TOKEN_SCOPE", "bootstrap token " + grant.tokenId() + " admits node " + node + " and its addresses only");
+        : deny(
+            "TOKEN_SCOPE",
+            "bootstrap token "
+                + grant.tokenId()
+                + " admits node "
+                + node
+                + " and its addresses only");
   }
 
   private static Optional<Denial> deny(String rule, String message) {

@@ -8,10 +8,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * What one provisioner may ask for: node names matching one of its patterns ({@code *} any run
- * of characters, {@code ?} one), IP addresses inside one of its CIDRs, DNS names under one of its
- * suffixes. An empty list leaves that dimension open; configure all three to confine a
- * provisioner fully.
+ * What one provisioner may ask for: node names matching one of its patterns ({@code *} any run of
+ * characters, {@code ?} one), IP addresses inside one of its CIDRs, DNS names under one of its
+ * suffixes. An empty list leaves that dimension open; configure all three to confine a provisioner
+ * fully.
  */
 public final class ProvisionerConstraints {
   /** No constraint at all: a provisioner without an entry in the configuration. */
@@ -58,7 +58,8 @@ public final class ProvisionerConstraints {
 
   private static Pattern glob(String pattern) {
     StringBuilder regex = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
       switch (c) {
         case '*' -> regex.append(".*");
         case '?' -> regex.append('.');
@@ -86,7 +87,8 @@ public final class ProvisionerConstraints {
       if (prefix < 0 || prefix > bits) {
         throw new IllegalArgumentException("'" + text + "': prefix length out of range");
       }
-      return new Cidr(new BigInteger(1, address.getAddress()).shiftRight(bits - prefix), prefix, bits, text);
+      return new Cidr(
+          new BigInteger(1, address.getAddress()).shiftRight(bits - prefix), prefix, bits, text);
     }
 
     boolean contains(InetAddress address) {

@@ -10,7 +10,9 @@ import java.util.Optional;
  * organizations map to more than one role gets none rather than the strongest.
  */
 public final class RoleMapping {
-  /** The organizations Signet writes into the credentials it issues, unless configured otherwise. */
+  /**
+   * The organizations Signet writes into the credentials it issues, unless configured otherwise.
+   */
   public static final RoleMapping DEFAULT =
       new RoleMapping(
           Map.of(

@@ -48,19 +48,26 @@ public final class CaCertificates {
   public static X509Certificate crossSigned(
       X509Certificate subject, IssuingCa issuer, BigInteger serial, Instant now, Duration backdate)
       throws SigningException {
-    SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(subject.getPublicKey().getEncoded());
+    SubjectPublicKeyInfo key =
+        SubjectPublicKeyInfo.getInstance(subject.getPublicKey().getEncoded());
     Instant notBefore = now.minus(backdate).truncatedTo(ChronoUnit.SECONDS);
-    Instant notAfter = subject.getNotAfter().toInstant().isBefore(issuer.notAfter())
-        ? subject.getNotAfter().toInstant()
-        : issuer.notAfter();
+    Instant notAfter =
+        subject.getNotAfter().toInstant().isBefore(issuer.notAfter())
+            ? subject.getNotAfter().toInstant()
+            : issuer.notAfter();
     ExtensionsGenerator extensions = new ExtensionsGenerator();
     try {
       extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       extensions.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-      extensions.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(X509.keyIdentifier(key)));
+          Extension.keyUsage,
+          true,
+          new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
       extensions.addExtension(
-          Extension.authorityKeyIdentifier, false, new org.bouncycastle.asn1.x509.AuthorityKeyIdentifier(issuer.subjectKeyId()));
+          Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(X509.keyIdentifier(key)));
+      extensions.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
+          new org.bouncycastle.asn1.x509.AuthorityKeyIdentifier(issuer.subjectKeyId()));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
@@ -76,7 +83,8 @@ public final class CaCertificates {
     TBSCertificate toBeSigned = tbs.generateTBSCertificate();
     byte[] signature = issuer.key().sign(X509.der(toBeSigned));
     if (!issuer.verifies(X509.der(toBeSigned), signature)) {
-      throw SigningException.tokenFailure("the token returned a cross-signature that does not verify", null);
+      throw SigningException.tokenFailure(
+          "the token returned a cross-signature that does not verify", null);
     }
     return X509.assemble(toBeSigned, issuer.signatureAlgorithm(), signature);
   }

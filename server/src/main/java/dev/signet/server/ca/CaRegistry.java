@@ -20,9 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
 /**
- * The CAs of the running daemon, by trust domain: for each, the generation that signs (active)
- * and, during a rotation, the ones components must still or already trust. Loaded from the token
- * at start-up and reloaded when a rotation changes the generations (by this daemon or another
+ * The CAs of the running daemon, by trust domain: for each, the generation that signs (active) and,
+ * during a rotation, the ones components must still or already trust. Loaded from the token at
+ * start-up and reloaded when a rotation changes the generations (by this daemon or another
  * replica); readers always see one consistent snapshot.
  */
 public final class CaRegistry {
@@ -48,8 +48,8 @@ public final class CaRegistry {
   }
 
   /**
-   * Opens the CA keys the configuration and the recorded rotations name. Domains that share a
-   * key share one {@link IssuingCa}.
+   * Opens the CA keys the configuration and the recorded rotations name. Domains that share a key
+   * share one {@link IssuingCa}.
    *
    * @throws TokenException if a key or its certificate is missing (run init)
    */
@@ -61,7 +61,9 @@ public final class CaRegistry {
       TokenHealth health,
       List<CaGenerations.Generation> recorded)
       throws TokenException {
-    Loader loader = new Loader(token, cas, new Semaphore(maxConcurrentSignatures, true), maxSigningWait, health);
+    Loader loader =
+        new Loader(
+            token, cas, new Semaphore(maxConcurrentSignatures, true), maxSigningWait, health);
     return new CaRegistry(loader, loader.snapshot(recorded));
   }
 
@@ -79,9 +81,9 @@ public final class CaRegistry {
   }
 
   /**
-   * The CA certificates from the one that signs a new leaf up to its trust anchor: the active
-   * CA's own; or, when it was cross-signed, the cross certificate and its issuer, so that a
-   * client that trusts only the previous CA can still build a path.
+   * The CA certificates from the one that signs a new leaf up to its trust anchor: the active CA's
+   * own; or, when it was cross-signed, the cross certificate and its issuer, so that a client that
+   * trusts only the previous CA can still build a path.
    */
   public List<X509Certificate> chain(TrustDomain domain) {
     Generation active = active(domain);
@@ -96,11 +98,15 @@ public final class CaRegistry {
     return chain;
   }
 
-  /** The trust anchors a member of {@code domain} should trust: active first, then the others not retired. */
+  /**
+   * The trust anchors a member of {@code domain} should trust: active first, then the others not
+   * retired.
+   */
   public List<X509Certificate> bundle(TrustDomain domain) {
     List<X509Certificate> bundle = new ArrayList<>(List.of(issuer(domain).certificate()));
     for (Generation generation : byDomain.get(domain)) {
-      if (generation.state() != CaGenerations.State.ACTIVE && generation.state() != CaGenerations.State.RETIRED) {
+      if (generation.state() != CaGenerations.State.ACTIVE
+          && generation.state() != CaGenerations.State.RETIRED) {
         bundle.add(generation.ca().certificate());
       }
     }
@@ -154,7 +160,11 @@ public final class CaRegistry {
     Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
     cas.forEach(
         (domain, ca) ->
-            byDomain.put(domain, List.of(new Generation(1, ca.label(), CaGenerations.State.ACTIVE, ca, Optional.empty()))));
+            byDomain.put(
+                domain,
+                List.of(
+                    new Generation(
+                        1, ca.label(), CaGenerations.State.ACTIVE, ca, Optional.empty()))));
     return byDomain;
   }
 
@@ -167,7 +177,12 @@ public final class CaRegistry {
     private final TokenHealth health;
     private final Map<String, IssuingCa> byLabel = new ConcurrentHashMap<>();
 
-    Loader(Pkcs11Token token, SignetdConfig.Cas cas, Semaphore signingSlots, Duration maxSigningWait, TokenHealth health) {
+    Loader(
+        Pkcs11Token token,
+        SignetdConfig.Cas cas,
+        Semaphore signingSlots,
+        Duration maxSigningWait,
+        TokenHealth health) {
       this.token = token;
       this.cas = cas;
       this.signingSlots = signingSlots;
@@ -175,7 +190,8 @@ public final class CaRegistry {
       this.health = health;
     }
 
-    Map<TrustDomain, List<Generation>> snapshot(List<CaGenerations.Generation> recorded) throws TokenException {
+    Map<TrustDomain, List<Generation>> snapshot(List<CaGenerations.Generation> recorded)
+        throws TokenException {
       Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
       for (TrustDomain domain : TrustDomain.values()) {
         List<Generation> generations = new ArrayList<>();
@@ -192,7 +208,9 @@ public final class CaRegistry {
         }
         if (generations.isEmpty()) {
           String label = cas.key(domain).object().orElseThrow();
-          generations.add(new Generation(1, label, CaGenerations.State.ACTIVE, open(label, domain), Optional.empty()));
+          generations.add(
+              new Generation(
+                  1, label, CaGenerations.State.ACTIVE, open(label, domain), Optional.empty()));
         }
         byDomain.put(domain, List.copyOf(generations));
       }
@@ -210,17 +228,29 @@ public final class CaRegistry {
               .orElseThrow(
                   () ->
                       new TokenException(
-                          "the token has no CA key with certificate labelled '" + label + "' (cas."
-                              + domain.configKey() + "); run 'signetd init' to create the CAs",
+                          "the token has no CA key with certificate labelled '"
+                              + label
+                              + "' (cas."
+                              + domain.configKey()
+                              + "); run 'signetd init' to create the CAs",
                           null));
       KeyAlgorithm algorithm =
           KeyAlgorithm.of(key.certificate().getPublicKey())
-              .orElseThrow(() -> new TokenException("CA '" + label + "' has a key of no supported kind", null));
+              .orElseThrow(
+                  () ->
+                      new TokenException(
+                          "CA '" + label + "' has a key of no supported kind", null));
       IssuingCa ca =
           new IssuingCa(
               label,
               key.certificate(),
-              new TokenCaKey(key.privateKey(), token.provider(), algorithm, signingSlots, maxSigningWait, health));
+              new TokenCaKey(
+                  key.privateKey(),
+                  token.provider(),
+                  algorithm,
+                  signingSlots,
+                  maxSigningWait,
+                  health));
       byLabel.put(label, ca);
       return ca;
     }

@@ -25,17 +25,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
  * Rotation of a cluster CA without downtime: prepare (a new key in the token and a new CA
- * certificate, trusted from then on alongside the old), activate (the new CA signs, the old
- * stays trusted), retire (the old CA leaves the bundles once nothing it issued is alive, or when
- * forced). Each step is one audited transaction in the ledger, checked against concurrent steps
- * of other replicas, and every replica adopts it within the refresh interval. Until retire, each
- * step can be undone ({@code rollback}).
+ * certificate, trusted from then on alongside the old), activate (the new CA signs, the old stays
+ * trusted), retire (the old CA leaves the bundles once nothing it issued is alive, or when forced).
+ * Each step is one audited transaction in the ledger, checked against concurrent steps of other
+ * replicas, and every replica adopts it within the refresh interval. Until retire, each step can be
+ * undone ({@code rollback}).
  */
 public final class CaRotation implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(CaRotation.class.getName());
@@ -56,12 +57,16 @@ public final class CaRotation implements AutoCloseable {
   private final SecureRandom random;
   private final Consumer<IssuingCa> publishCrl;
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "signet-ca-rotation");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "signet-ca-rotation");
+            thread.setDaemon(true);
+            return thread;
+          });
   private volatile List<Generation> adopted = List.of();
+
+  /** The periodic refresh; null until {@link #start}. */
+  private ScheduledFuture<?> periodic;
 
   public CaRotation(
       Pkcs11Token token,
@@ -80,43 +85,56 @@ public final class CaRotation implements AutoCloseable {
     this.publishCrl = publishCrl;
   }
 
-  /** Adopts the recorded generations now, then checks for other replicas' steps every {@code interval}. */
+  /**
+   * Adopts the recorded generations now, then checks for other replicas' steps every {@code
+   * interval}.
+   */
   public void start(Duration interval) throws LedgerException, TokenException {
     adopt(store.all());
-    scheduler.scheduleWithFixedDelay(
-        () -> {
-          try {
-            List<Generation> recorded = store.all();
-            if (!CaGenerations.same(recorded, adopted)) {
-              adopt(recorded);
-              LOG.info("adopted a CA rotation step made by another replica");
-            }
-          } catch (LedgerException | TokenException | RuntimeException e) {
-            LOG.warning("cannot refresh CA generations: " + e.getMessage());
-          }
-        },
-        interval.toMillis(),
-        interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    periodic =
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              try {
+                List<Generation> recorded = store.all();
+                if (!CaGenerations.same(recorded, adopted)) {
+                  adopt(recorded);
+                  LOG.info("adopted a CA rotation step made by another replica");
+                }
+              } catch (LedgerException | TokenException | RuntimeException e) {
+                LOG.warning("cannot refresh CA generations: " + e.getMessage());
+              }
+            },
+            interval.toMillis(),
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /** Takes one rotation step for {@code domain}; returns the domain's generations after it. */
   public List<CaRegistry.Generation> rotate(
-      Caller caller, TrustDomain domain, Phase phase, boolean crossSign, boolean force) throws IssuanceException {
+      Caller caller, TrustDomain domain, Phase phase, boolean crossSign, boolean force)
+      throws IssuanceException {
     if (domain == TrustDomain.SIGNET_API) {
-      throw precondition("the signet-api CA authenticates Signet's own callers and is not rotated online");
+      throw precondition(
+          "the signet-api CA authenticates Signet's own callers and is not rotated online");
     }
     String baseLabel = config.cas().key(domain).object().orElseThrow();
     for (TrustDomain other : TrustDomain.values()) {
       if (other != domain && config.cas().key(other).object().orElseThrow().equals(baseLabel)) {
-        throw precondition("the " + domain.caCommonName() + " CA key is shared with " + other.caCommonName()
-            + "; a shared CA cannot be rotated one domain at a time");
+        throw precondition(
+            "the "
+                + domain.caCommonName()
+                + " CA key is shared with "
+                + other.caCommonName()
+                + "; a shared CA cannot be rotated one domain at a time");
       }
     }
     try {
       List<Generation> current = store.all().stream().filter(g -> g.domain() == domain).toList();
       if (current.isEmpty()) {
-        current = List.of(new Generation(domain, 1, baseLabel, State.ACTIVE, Optional.empty(), Instant.EPOCH));
+        current =
+            List.of(
+                new Generation(
+                    domain, 1, baseLabel, State.ACTIVE, Optional.empty(), Instant.EPOCH));
       }
       Instant now = clock.instant();
       List<Generation> next =
@@ -127,98 +145,167 @@ public final class CaRotation implements AutoCloseable {
             case ROLLBACK -> rollback(current, now);
           };
       AuditEvent event =
-          new AuditEvent(now, caller.name(), caller.role().map(Role::id).orElse(""), "ca-rotate", "", "",
-              AuditEvent.Decision.APPROVED, "CA_" + phase.name(),
-              domain.caCommonName() + ": " + describe(next) + (force ? " (forced)" : "") + (crossSign ? " (cross-signed)" : ""),
-              "", "", "");
+          new AuditEvent(
+              now,
+              caller.name(),
+              caller.role().map(Role::id).orElse(""),
+              "ca-rotate",
+              "",
+              "",
+              AuditEvent.Decision.APPROVED,
+              "CA_" + phase.name(),
+              domain.caCommonName()
+                  + ": "
+                  + describe(next)
+                  + (force ? " (forced)" : "")
+                  + (crossSign ? " (cross-signed)" : ""),
+              "",
+              "",
+              "");
       if (!store.replace(domain, storedForm(store, domain), next, event)) {
-        throw new IssuanceException.Conflict("CONCURRENT_ROTATION", "another rotation step of " + domain.caCommonName()
-            + " happened meanwhile; check the status and try again");
+        throw new IssuanceException.Conflict(
+            "CONCURRENT_ROTATION",
+            "another rotation step of "
+                + domain.caCommonName()
+                + " happened meanwhile; check the status and try again");
       }
       adopt(store.all());
       registry.generations(domain).stream()
           .filter(g -> g.state() != State.RETIRED)
           .forEach(g -> publishCrl.accept(g.ca()));
-      LOG.info(() -> "CA rotation of " + domain.caCommonName() + ": " + phase + " by " + caller.name() + " -> " + describe(next));
+      LOG.info(
+          () ->
+              "CA rotation of "
+                  + domain.caCommonName()
+                  + ": "
+                  + phase
+                  + " by "
+                  + caller.name()
+                  + " -> "
+                  + describe(next));
       return registry.generations(domain);
     } catch (LedgerException e) {
-      throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing changed", e);
+      throw new IssuanceException.Unavailable(
+          "LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing changed", e);
     } catch (TokenException | SigningException e) {
-      throw new IssuanceException.Unavailable("TOKEN_UNAVAILABLE", "the token could not make the new CA: " + e.getMessage(), e);
+      throw new IssuanceException.Unavailable(
+          "TOKEN_UNAVAILABLE", "the token could not make the new CA: " + e.getMessage(), e);
     }
   }
 
   /** The domain's generations as stored (empty before its first rotation). */
-  private static List<Generation> storedForm(CaGenerations store, TrustDomain domain) throws LedgerException {
+  private static List<Generation> storedForm(CaGenerations store, TrustDomain domain)
+      throws LedgerException {
     return store.all().stream().filter(g -> g.domain() == domain).toList();
   }
 
   private List<Generation> prepare(
-      TrustDomain domain, List<Generation> current, String baseLabel, boolean crossSign, Instant now)
+      TrustDomain domain,
+      List<Generation> current,
+      String baseLabel,
+      boolean crossSign,
+      Instant now)
       throws IssuanceException, TokenException, SigningException {
     if (current.stream().anyMatch(g -> g.state() == State.PREPARED)) {
-      throw precondition("a new " + domain.caCommonName() + " CA is already prepared; activate it or roll back");
+      throw precondition(
+          "a new " + domain.caCommonName() + " CA is already prepared; activate it or roll back");
     }
     if (current.stream().anyMatch(g -> g.state() == State.PREVIOUS)) {
-      throw precondition("retire the previous " + domain.caCommonName() + " CA before preparing another");
+      throw precondition(
+          "retire the previous " + domain.caCommonName() + " CA before preparing another");
     }
     int number = current.stream().mapToInt(Generation::number).max().orElse(1) + 1;
     String label = baseLabel + ".g" + number;
     KeyAlgorithm algorithm = config.cas().algorithm();
     new CaSetup(token, clock, random)
-        .ensure(Map.of(label, CaSetup.KeySpec.ca(domain.caCommonName())), algorithm, config.cas().validity(),
+        .ensure(
+            Map.of(label, CaSetup.KeySpec.ca(domain.caCommonName())),
+            algorithm,
+            config.cas().validity(),
             config.issuance().backdate());
     Optional<byte[]> cross = Optional.empty();
     if (crossSign) {
-      var created = token.findKey(label).orElseThrow(() -> new TokenException("the new CA key vanished", null));
-      cross = Optional.of(X509.encoded(CaCertificates.crossSigned(
-          created.certificate(), registry.issuer(domain), new SerialNumbers(random).next(), now, config.issuance().backdate())));
+      var created =
+          token
+              .findKey(label)
+              .orElseThrow(() -> new TokenException("the new CA key vanished", null));
+      cross =
+          Optional.of(
+              X509.encoded(
+                  CaCertificates.crossSigned(
+                      created.certificate(),
+                      registry.issuer(domain),
+                      new SerialNumbers(random).next(),
+                      now,
+                      config.issuance().backdate())));
     }
     List<Generation> next = new ArrayList<>(current);
     next.add(new Generation(domain, number, label, State.PREPARED, cross, now));
     return next;
   }
 
-  private static List<Generation> activate(List<Generation> current, Instant now) throws IssuanceException {
+  private static List<Generation> activate(List<Generation> current, Instant now)
+      throws IssuanceException {
     if (current.stream().noneMatch(g -> g.state() == State.PREPARED)) {
       throw precondition("no prepared CA to activate; run the prepare phase first");
     }
     return current.stream()
-        .map(g -> switch (g.state()) {
-          case PREPARED -> with(g, State.ACTIVE, now);
-          case ACTIVE -> with(g, State.PREVIOUS, now);
-          default -> g;
-        })
+        .map(
+            g ->
+                switch (g.state()) {
+                  case PREPARED -> with(g, State.ACTIVE, now);
+                  case ACTIVE -> with(g, State.PREVIOUS, now);
+                  default -> g;
+                })
         .toList();
   }
 
   private List<Generation> retire(List<Generation> current, boolean force, Instant now)
       throws IssuanceException, LedgerException {
     Generation previous =
-        current.stream().filter(g -> g.state() == State.PREVIOUS).findFirst()
+        current.stream()
+            .filter(g -> g.state() == State.PREVIOUS)
+            .findFirst()
             .orElseThrow(() -> precondition("no previous CA to retire; activate a new one first"));
     IssuingCa old = registry.byKeyId(keyIdOf(previous)).orElseThrow();
     long live = store.liveCertificates(old.keyId(), now);
     if (live > 0 && !force) {
-      throw precondition(live + " unexpired certificates issued by the previous CA remain; wait until agents have"
-          + " re-issued them under the new CA, or retire with force");
+      throw precondition(
+          live
+              + " unexpired certificates issued by the previous CA remain; wait until agents have"
+              + " re-issued them under the new CA, or retire with force");
     }
-    return current.stream().map(g -> g == previous ? with(g, State.RETIRED, now) : g).toList();
+    // Within a domain a generation is known by its number (the ledger's key), here and in rollback.
+    return current.stream()
+        .map(g -> g.number() == previous.number() ? with(g, State.RETIRED, now) : g)
+        .toList();
   }
 
-  private static List<Generation> rollback(List<Generation> current, Instant now) throws IssuanceException {
-    Optional<Generation> previous = current.stream().filter(g -> g.state() == State.PREVIOUS).findFirst();
-    Optional<Generation> active = current.stream().filter(g -> g.state() == State.ACTIVE).findFirst();
-    if (previous.isPresent() && active.isPresent() && active.get().number() > previous.get().number()) {
+  private static List<Generation> rollback(List<Generation> current, Instant now)
+      throws IssuanceException {
+    Optional<Generation> previous =
+        current.stream().filter(g -> g.state() == State.PREVIOUS).findFirst();
+    Optional<Generation> active =
+        current.stream().filter(g -> g.state() == State.ACTIVE).findFirst();
+    if (previous.isPresent()
+        && active.isPresent()
+        && active.get().number() > previous.get().number()) {
       // undo activate: the old CA signs again, the new one is only trusted
       return current.stream()
-          .map(g -> g == active.get() ? with(g, State.PREPARED, now) : g == previous.get() ? with(g, State.ACTIVE, now) : g)
+          .map(
+              g ->
+                  g.number() == active.get().number()
+                      ? with(g, State.PREPARED, now)
+                      : g.number() == previous.get().number() ? with(g, State.ACTIVE, now) : g)
           .toList();
     }
-    Optional<Generation> prepared = current.stream().filter(g -> g.state() == State.PREPARED).findFirst();
+    Optional<Generation> prepared =
+        current.stream().filter(g -> g.state() == State.PREPARED).findFirst();
     if (prepared.isPresent()) {
       // undo prepare: the new CA leaves the bundles; its key stays in the token under its label
-      return current.stream().map(g -> g == prepared.get() ? with(g, State.RETIRED, now) : g).toList();
+      return current.stream()
+          .map(g -> g.number() == prepared.get().number() ? with(g, State.RETIRED, now) : g)
+          .toList();
     }
     throw precondition("nothing to roll back: a retire is final");
   }
@@ -251,6 +338,9 @@ public final class CaRotation implements AutoCloseable {
 
   @Override
   public void close() {
+    if (periodic != null) {
+      periodic.cancel(false);
+    }
     scheduler.shutdownNow();
   }
 }

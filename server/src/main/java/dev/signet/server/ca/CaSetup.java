@@ -24,10 +24,10 @@ import java.util.logging.Logger;
  *
  * <p>A batch of new CAs is first built under temporary labels ({@code signet-pending:<batch>:
  * <label>}): key pair, self-signature, certificate. Then a marker object {@code
- * signet-commit:<batch>} is created: that single, atomic object creation is the commit point.
- * Only then are the objects given their final labels. On every run, leftovers of an earlier run
- * are settled first: a batch without its marker is destroyed (it never committed), a batch with
- * its marker is finished (it did). Nothing is ever half there: no orphan key, no key without its
+ * signet-commit:<batch>} is created: that single, atomic object creation is the commit point. Only
+ * then are the objects given their final labels. On every run, leftovers of an earlier run are
+ * settled first: a batch without its marker is destroyed (it never committed), a batch with its
+ * marker is finished (it did). Nothing is ever half there: no orphan key, no key without its
  * certificate, no CA without its siblings (spire#5497 is the cautionary tale).
  */
 public final class CaSetup {
@@ -65,8 +65,8 @@ public final class CaSetup {
   }
 
   /**
-   * Makes sure a key with its certificate exists under each label of {@code wanted}, creating
-   * the missing ones as one batch with keys of {@code algorithm}.
+   * Makes sure a key with its certificate exists under each label of {@code wanted}, creating the
+   * missing ones as one batch with keys of {@code algorithm}.
    */
   public Result ensure(
       Map<String, KeySpec> wanted, KeyAlgorithm algorithm, Duration validity, Duration backdate)
@@ -106,7 +106,8 @@ public final class CaSetup {
       for (Map.Entry<String, KeySpec> ca : missing.entrySet()) {
         String pending = PENDING_PREFIX + batch + ":" + ca.getKey();
         Pkcs11Token.GeneratedKeyPair pair = token.generateKeyPair(pending, algorithm);
-        List<Long> handles = new ArrayList<>(List.of(pair.publicKeyHandle(), pair.privateKeyHandle()));
+        List<Long> handles =
+            new ArrayList<>(List.of(pair.publicKeyHandle(), pair.privateKeyHandle()));
         objectsByLabel.put(ca.getKey(), handles);
         X509Certificate certificate =
             CaCertificates.selfSigned(
@@ -148,7 +149,8 @@ public final class CaSetup {
         try {
           token.destroy(handle);
         } catch (TokenException e) {
-          LOG.severe("could not remove a half-made CA object; the next init will: " + e.getMessage());
+          LOG.severe(
+              "could not remove a half-made CA object; the next init will: " + e.getMessage());
         }
       }
     }

@@ -24,7 +24,8 @@ public final class IssuingCa {
     this.key = key;
     this.subjectKeyId = X509.subjectKeyIdentifier(certificate);
     this.verificationKey =
-        Signatures.verificationKey(SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()));
+        Signatures.verificationKey(
+            SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()));
     this.signatureAlgorithm = X509.signatureAlgorithm(key.algorithm());
   }
 

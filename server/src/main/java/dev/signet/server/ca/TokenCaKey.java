@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Concurrent signatures are capped by a semaphore shared by all keys of the token: SunPKCS11
  * pools at most a few idle sessions, and real HSMs allow few sessions, so unbounded parallelism
- * only buys session churn and queueing inside the device. A caller that waits longer than
- * {@code maxWait} gets a "busy" failure instead of an unbounded delay.
+ * only buys session churn and queueing inside the device. A caller that waits longer than {@code
+ * maxWait} gets a "busy" failure instead of an unbounded delay.
  *
  * <p>Security: holds the provider's handle to the key, never its value.
  */
@@ -51,7 +51,8 @@ public final class TokenCaKey implements CaKey {
   @Override
   public byte[] sign(byte[] data) throws SigningException {
     if (!health.healthy()) {
-      throw SigningException.tokenFailure("the token failed earlier: " + health.failure().get(), null);
+      throw SigningException.tokenFailure(
+          "the token failed earlier: " + health.failure().get(), null);
     }
     try {
       if (!signingSlots.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -36,7 +36,11 @@ public final class AuditCommand {
   static final class Verify implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml")
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        paramLabel = "FILE",
+        description = "signetd.yaml")
     Path configFile;
 
     @Override
@@ -45,14 +49,22 @@ public final class AuditCommand {
       PrintWriter out = spec.commandLine().getOut();
       try (Components components = Components.openToRead(config)) {
         AuditVerifier.Report report =
-            AuditVerifier.verify(components.database, Optional.of(components.auditKey().checkpointKey()));
+            AuditVerifier.verify(
+                components.database, Optional.of(components.auditKey().checkpointKey()));
         if (report.intact()) {
-          out.println("audit trail intact: " + report.events() + " events, " + report.checkpoints()
-              + " signed checkpoints verified");
+          out.println(
+              "audit trail intact: "
+                  + report.events()
+                  + " events, "
+                  + report.checkpoints()
+                  + " signed checkpoints verified");
           return 0;
         }
-        out.println("audit trail BROKEN at event " + report.problem().get().seq() + ": "
-            + report.problem().get().description());
+        out.println(
+            "audit trail BROKEN at event "
+                + report.problem().get().seq()
+                + ": "
+                + report.problem().get().description());
         return EXIT_BROKEN;
       } finally {
         out.flush();

@@ -63,13 +63,23 @@ public final class CaCommand {
     @Parameters(paramLabel = "CA", description = "kubernetes, etcd or front-proxy.")
     String ca;
 
-    @Option(names = "--phase", required = true, paramLabel = "PHASE", description = "prepare, activate, retire or rollback.")
+    @Option(
+        names = "--phase",
+        required = true,
+        paramLabel = "PHASE",
+        description = "prepare, activate, retire or rollback.")
     String phase;
 
-    @Option(names = "--cross-sign", description = "With prepare: also cross-sign the new CA with the current one, for clients that trust only the old.")
+    @Option(
+        names = "--cross-sign",
+        description =
+            "With prepare: also cross-sign the new CA with the current one, for clients that trust only the old.")
     boolean crossSign;
 
-    @Option(names = "--force", description = "With retire: retire although certificates the old CA issued are still unexpired.")
+    @Option(
+        names = "--force",
+        description =
+            "With retire: retire although certificates the old CA issued are still unexpired.")
     boolean force;
 
     @Mixin RunningDaemon daemon;
@@ -79,17 +89,28 @@ public final class CaCommand {
       TrustDomain domain = choose(spec, "CA", ca, DOMAINS);
       RotationPhase rotation = choose(spec, "--phase", phase, PHASES);
       RotateCaRequest request =
-          RotateCaRequest.newBuilder().setTrustDomain(domain).setPhase(rotation).setCrossSign(crossSign).setForce(force).build();
-      CaStatus status = daemon.call("ca rotate " + ca + " --phase " + phase, call -> call.withDeadline(CaGrpc.newBlockingStub(call.channel())).rotateCa(request));
+          RotateCaRequest.newBuilder()
+              .setTrustDomain(domain)
+              .setPhase(rotation)
+              .setCrossSign(crossSign)
+              .setForce(force)
+              .build();
+      CaStatus status =
+          daemon.call(
+              "ca rotate " + ca + " --phase " + phase,
+              call -> call.withDeadline(CaGrpc.newBlockingStub(call.channel())).rotateCa(request));
       PrintWriter out = spec.commandLine().getOut();
       out.println(ca + " CA: " + phase + " done");
-      print(out, ca, status);
+      print(out, status);
       return 0;
     }
   }
 
   /** {@code signetd ca status CA}. */
-  @Command(name = "status", description = "Show a CA's generations and their rotation states.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "status",
+      description = "Show a CA's generations and their rotation states.",
+      mixinStandardHelpOptions = true)
   static final class Status implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -102,8 +123,12 @@ public final class CaCommand {
     public Integer call() throws Exception {
       TrustDomain domain = choose(spec, "CA", ca, DOMAINS);
       GetCaStatusRequest request = GetCaStatusRequest.newBuilder().setTrustDomain(domain).build();
-      CaStatus status = daemon.call("ca status " + ca, call -> call.withDeadline(CaGrpc.newBlockingStub(call.channel())).getCaStatus(request));
-      print(spec.commandLine().getOut(), ca, status);
+      CaStatus status =
+          daemon.call(
+              "ca status " + ca,
+              call ->
+                  call.withDeadline(CaGrpc.newBlockingStub(call.channel())).getCaStatus(request));
+      print(spec.commandLine().getOut(), status);
       return 0;
     }
   }
@@ -112,13 +137,20 @@ public final class CaCommand {
     T chosen = choices.get(value.toLowerCase(Locale.ROOT));
     if (chosen == null) {
       throw new ParameterException(
-          spec.commandLine(), what + ": '" + value + "' is none of " + String.join(", ", choices.keySet().stream().sorted().toList()));
+          spec.commandLine(),
+          what
+              + ": '"
+              + value
+              + "' is none of "
+              + String.join(", ", choices.keySet().stream().sorted().toList()));
     }
     return chosen;
   }
 
-  private static void print(PrintWriter out, String ca, CaStatus status) {
-    out.printf("%-4s %-10s %-21s %-21s %6s  %s%n", "GEN", "STATE", "NOT AFTER", "CHANGED", "LIVE", "KEY LABEL / SUBJECT");
+  private static void print(PrintWriter out, CaStatus status) {
+    out.printf(
+        "%-4s %-10s %-21s %-21s %6s  %s%n",
+        "GEN", "STATE", "NOT AFTER", "CHANGED", "LIVE", "KEY LABEL / SUBJECT");
     for (CaGeneration generation : status.getGenerationsList()) {
       X509Certificate certificate = X509.parse(generation.getCertificateDer().toByteArray());
       out.printf(
@@ -130,7 +162,9 @@ public final class CaCommand {
           generation.getLiveCertificates(),
           generation.getKeyLabel(),
           certificate.getSubjectX500Principal().getName(),
-          generation.getCrossCertificateDer().isEmpty() ? "" : " (cross-signed by its predecessor)");
+          generation.getCrossCertificateDer().isEmpty()
+              ? ""
+              : " (cross-signed by its predecessor)");
     }
     out.flush();
   }

@@ -1,51 +1,51 @@
 package dev.signet.server.cli;
 
-import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.TokenHealth;
-import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.issuance.Issuer;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
-import dev.signet.server.enrollment.Enrollment;
-import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.ca.CaKey;
+import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.TokenCaKey;
+import dev.signet.server.ca.TokenHealth;
+import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.issuance.Issuer;
 import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.keystore.pkcs11.Pkcs11Token;
+import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
-import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
-import dev.signet.server.ledger.jdbc.JdbcCrls;
-import dev.signet.server.x509.Signatures;
-import dev.signet.server.x509.X509;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.Ledger;
+import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
+import dev.signet.server.ledger.jdbc.AuditVerifier;
+import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
 import dev.signet.server.ledger.jdbc.JdbcAuditLog;
 import dev.signet.server.ledger.jdbc.JdbcBootstrapTokens;
-import dev.signet.server.ledger.jdbc.JdbcNodes;
-import dev.signet.server.ledger.LedgerException;
-import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
+import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
+import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.x509.SerialNumbers;
+import dev.signet.server.x509.Signatures;
+import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.Semaphore;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
- * The daemon's parts, wired by hand in the order a request meets them and closed in reverse:
- * token, ledger, CAs, issuer. Shared by {@code init} and {@code serve}.
+ * The daemon's parts, wired by hand in the order a request meets them and closed in reverse: token,
+ * ledger, CAs, issuer. Shared by {@code init} and {@code serve}.
  */
 final class Components implements AutoCloseable {
   final SignetdConfig config;
@@ -85,7 +85,8 @@ final class Components implements AutoCloseable {
   }
 
   /** As {@link #open}, for reading beside a running daemon (see {@link Database#openToRead}). */
-  static Components openToRead(SignetdConfig config) throws TokenException, LedgerException, IOException {
+  static Components openToRead(SignetdConfig config)
+      throws TokenException, LedgerException, IOException {
     return open(config, Database::openToRead);
   }
 
@@ -129,7 +130,8 @@ final class Components implements AutoCloseable {
   record AuditKey(CaKey key, X509Certificate certificate) {
     AuditVerifier.CheckpointKey checkpointKey() {
       return new AuditVerifier.CheckpointKey(
-          Signatures.verificationKey(SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())),
+          Signatures.verificationKey(
+              SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())),
           X509.signatureAlgorithm(key.algorithm()).getAlgorithm());
     }
   }
@@ -140,13 +142,23 @@ final class Components implements AutoCloseable {
         token
             .findKey(uri.object().orElseThrow())
             .orElseThrow(
-                () -> new TokenException("the token has no audit key " + uri + "; run 'signetd init' to create it", null));
+                () ->
+                    new TokenException(
+                        "the token has no audit key " + uri + "; run 'signetd init' to create it",
+                        null));
     KeyAlgorithm algorithm =
         KeyAlgorithm.of(found.certificate().getPublicKey())
-            .orElseThrow(() -> new TokenException("the audit key " + uri + " is of no supported kind", null));
+            .orElseThrow(
+                () ->
+                    new TokenException("the audit key " + uri + " is of no supported kind", null));
     return new AuditKey(
         new TokenCaKey(
-            found.privateKey(), token.provider(), algorithm, new Semaphore(1), Duration.ofSeconds(10), tokenHealth),
+            found.privateKey(),
+            token.provider(),
+            algorithm,
+            new Semaphore(1),
+            Duration.ofSeconds(10),
+            tokenHealth),
         found.certificate());
   }
 
@@ -173,7 +185,8 @@ final class Components implements AutoCloseable {
         nodes,
         audit,
         roles,
-        new Enrollment.Settings(config.enrollment().defaultTokenTtl(), config.enrollment().maxTokenTtl()),
+        new Enrollment.Settings(
+            config.enrollment().defaultTokenTtl(), config.enrollment().maxTokenTtl()),
         clock,
         random);
   }

@@ -52,12 +52,17 @@ import picocli.CommandLine.Spec;
 public final class InitCommand implements Callable<Integer> {
   /** Who issues the credentials init makes, in the ledger and the audit trail. */
   static final Caller INIT_CALLER = Caller.internal("signetd-init");
+
   /** The serving and operator credentials are replaced when they expire within this. */
   private static final Duration RENEW_CREDENTIALS_WITHIN = Duration.ofDays(30);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description = "signetd.yaml")
   Path configFile;
 
   @Option(
@@ -81,7 +86,11 @@ public final class InitCommand implements Callable<Integer> {
                   config.issuance().backdate());
       result.settled().forEach(line -> out.println("recovered interrupted init: " + line));
       result.existing().forEach(label -> out.println("key " + label + ": exists, kept"));
-      result.created().forEach(label -> out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
+      result
+          .created()
+          .forEach(
+              label ->
+                  out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
       CaRegistry cas = components.cas();
       Issuer issuer = components.issuer(cas);
@@ -93,15 +102,18 @@ public final class InitCommand implements Callable<Integer> {
   }
 
   /**
-   * One CA per distinct configured key label, named after the first domain that uses it, and
-   * the audit key, which signs checkpoints of the audit trail and is no CA.
+   * One CA per distinct configured key label, named after the first domain that uses it, and the
+   * audit key, which signs checkpoints of the audit trail and is no CA.
    */
   private static Map<String, CaSetup.KeySpec> wantedKeys(SignetdConfig config) {
     Map<String, CaSetup.KeySpec> wanted = new LinkedHashMap<>();
     for (TrustDomain domain : TrustDomain.values()) {
-      wanted.putIfAbsent(config.cas().key(domain).object().orElseThrow(), CaSetup.KeySpec.ca(domain.caCommonName()));
+      wanted.putIfAbsent(
+          config.cas().key(domain).object().orElseThrow(),
+          CaSetup.KeySpec.ca(domain.caCommonName()));
     }
-    wanted.putIfAbsent(config.audit().key().object().orElseThrow(), new CaSetup.KeySpec("signet-audit", false));
+    wanted.putIfAbsent(
+        config.audit().key().object().orElseThrow(), new CaSetup.KeySpec("signet-audit", false));
     return wanted;
   }
 
@@ -116,9 +128,17 @@ public final class InitCommand implements Callable<Integer> {
         X509Certificate current = X509.parse(chain.get(0));
         boolean ours = verifiesUnder(current, signetApiCa);
         boolean fresh =
-            current.getNotAfter().toInstant().isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN));
+            current
+                .getNotAfter()
+                .toInstant()
+                .isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN));
         if (ours && fresh) {
-          out.println("serving credential " + certificateFile + ": valid until " + current.getNotAfter().toInstant() + ", kept");
+          out.println(
+              "serving credential "
+                  + certificateFile
+                  + ": valid until "
+                  + current.getNotAfter().toInstant()
+                  + ", kept");
           return;
         }
       }
@@ -135,8 +155,12 @@ public final class InitCommand implements Callable<Integer> {
     writeKey(config.tls().key(), keys);
     AtomicFiles.write(certificateFile, chainPem(issued), AtomicFiles.PUBLIC);
     out.println(
-        "serving credential " + certificateFile + ": issued for " + config.tls().serverNames()
-            + ", valid until " + issued.certificate().getNotAfter().toInstant());
+        "serving credential "
+            + certificateFile
+            + ": issued for "
+            + config.tls().serverNames()
+            + ", valid until "
+            + issued.certificate().getNotAfter().toInstant());
   }
 
   /**
@@ -146,7 +170,8 @@ public final class InitCommand implements Callable<Integer> {
    * is the one way to get one without another. The replaced files stay as .bak.
    */
   private void ensureOperatorCredential(
-      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out) throws Exception {
+      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out)
+      throws Exception {
     Path directory = config.tls().operatorDirectory();
     Path certificate = directory.resolve("operator.crt");
     Path key = directory.resolve("operator.key");
@@ -163,7 +188,8 @@ public final class InitCommand implements Callable<Integer> {
       if (current != null) {
         // the replacement keeps the operator's name, as the audit trail knows it
         List<String> names =
-            X509.attributeValues(X500Name.getInstance(current.getSubjectX500Principal().getEncoded()), BCStyle.CN);
+            X509.attributeValues(
+                X500Name.getInstance(current.getSubjectX500Principal().getEncoded()), BCStyle.CN);
         name = names.size() == 1 ? names.get(0) : name;
       }
       backUp(certificate, AtomicFiles.PUBLIC);
@@ -173,7 +199,10 @@ public final class InitCommand implements Callable<Integer> {
       String was =
           current == null
               ? "an unreadable one"
-              : (notAfter.isAfter(components.clock.instant()) ? "one expiring at " : "one expired at ") + notAfter;
+              : (notAfter.isAfter(components.clock.instant())
+                      ? "one expiring at "
+                      : "one expired at ")
+                  + notAfter;
       replaced = "; it replaces " + was + ", kept as operator.crt.bak and operator.key.bak";
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
@@ -187,7 +216,10 @@ public final class InitCommand implements Callable<Integer> {
                 Csrs.create(keys, name, organization),
                 ""));
     writeKey(key, keys);
-    AtomicFiles.write(certificate, Pem.certificate(X509.encoded(issued.certificate())).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+    AtomicFiles.write(
+        certificate,
+        Pem.certificate(X509.encoded(issued.certificate())).getBytes(StandardCharsets.US_ASCII),
+        AtomicFiles.PUBLIC);
     AtomicFiles.write(
         directory.resolve("ca.crt"),
         Pem.certificates(cas.bundle(TrustDomain.SIGNET_API).stream().map(X509::encoded).toList())
@@ -198,9 +230,15 @@ public final class InitCommand implements Callable<Integer> {
       AtomicFiles.write(settings, clientConfig(config), AtomicFiles.PUBLIC);
     }
     out.println(
-        "operator credential " + certificate + ": issued to " + name + " (ca-admin), valid until "
-            + issued.certificate().getNotAfter().toInstant() + replaced
-            + "; client settings in " + settings);
+        "operator credential "
+            + certificate
+            + ": issued to "
+            + name
+            + " (ca-admin), valid until "
+            + issued.certificate().getNotAfter().toInstant()
+            + replaced
+            + "; client settings in "
+            + settings);
   }
 
   /** Copies {@code file} to {@code file.bak}, one generation, with {@code mode}. */

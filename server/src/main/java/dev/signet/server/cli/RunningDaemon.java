@@ -25,27 +25,42 @@ import picocli.CommandLine.Option;
 
 /**
  * How the {@code signetd} commands that act on a running daemon ({@code ca rotate}, {@code ca
- * status}) reach it: its own API over mutual TLS, with the operator credential {@code signetd
- * init} wrote (or another ca-admin credential), at the address of its configuration. The daemon
- * holds the token session and the ledger, so these commands ask it rather than open them.
+ * status}) reach it: its own API over mutual TLS, with the operator credential {@code signetd init}
+ * wrote (or another ca-admin credential), at the address of its configuration. The daemon holds the
+ * token session and the ledger, so these commands ask it rather than open them.
  */
 public final class RunningDaemon {
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml of the running daemon.")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description = "signetd.yaml of the running daemon.")
   Path configFile;
 
   @Option(
       names = "--server",
       paramLabel = "HOST:PORT",
-      description = "The daemon's address. Default: listen of the configuration (a wildcard host becomes its first tls.serverNames).")
+      description =
+          "The daemon's address. Default: listen of the configuration (a wildcard host becomes its first tls.serverNames).")
   String server;
 
-  @Option(names = "--cert", paramLabel = "FILE", description = "A ca-admin credential. Default: operator.crt in tls.operatorDirectory.")
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description = "A ca-admin credential. Default: operator.crt in tls.operatorDirectory.")
   Path certificate;
 
-  @Option(names = "--key", paramLabel = "FILE", description = "The key of --cert. Default: operator.key in tls.operatorDirectory.")
+  @Option(
+      names = "--key",
+      paramLabel = "FILE",
+      description = "The key of --cert. Default: operator.key in tls.operatorDirectory.")
   Path key;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s", description = "Deadline of the call. Default: 60s.")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      description = "Deadline of the call. Default: 60s.")
   String timeout;
 
   /** A call the daemon refused or could not answer, with what it said. */
@@ -77,7 +92,8 @@ public final class RunningDaemon {
       port = -1;
     }
     if (host.isEmpty() || port < 1 || port > 65535) {
-      throw new ConfigException("the daemon's address '" + address + "' is not HOST:PORT; give --server HOST:PORT");
+      throw new ConfigException(
+          "the daemon's address '" + address + "' is not HOST:PORT; give --server HOST:PORT");
     }
     Duration deadline;
     try {
@@ -96,14 +112,18 @@ public final class RunningDaemon {
       return call.apply(new Call(channel, deadline));
     } catch (StatusRuntimeException e) {
       Status status = e.getStatus();
-      String said = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+      String said =
+          status.getDescription() == null ? status.getCode().toString() : status.getDescription();
       boolean refused =
           switch (status.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNKNOWN, INTERNAL -> false;
             default -> true;
           };
       throw new CallFailed(
-          (refused ? "signetd refused " + what + ": " : "signetd at " + address + " did not answer " + what + ": ") + said,
+          (refused
+                  ? "signetd refused " + what + ": "
+                  : "signetd at " + address + " did not answer " + what + ": ")
+              + said,
           refused);
     } finally {
       channel.shutdownNow();
@@ -130,14 +150,18 @@ public final class RunningDaemon {
   }
 
   /**
-   * A mutual-TLS channel to signetd: the daemon verified with {@code caBundle} (the signet-api
-   * CA), this caller with {@code certificate} and {@code key}; a null certificate means none (the
+   * A mutual-TLS channel to signetd: the daemon verified with {@code caBundle} (the signet-api CA),
+   * this caller with {@code certificate} and {@code key}; a null certificate means none (the
    * enrollment port).
    */
-  public static ManagedChannel channel(String host, int port, Path caBundle, Path certificate, Path key) throws IOException {
+  public static ManagedChannel channel(
+      String host, int port, Path caBundle, Path certificate, Path key) throws IOException {
     SslContextBuilder tls =
         GrpcSslContexts.forClient()
-            .trustManager(Pem.readCertificates(Files.readString(caBundle)).stream().map(X509::parse).toArray(X509Certificate[]::new))
+            .trustManager(
+                Pem.readCertificates(Files.readString(caBundle)).stream()
+                    .map(X509::parse)
+                    .toArray(X509Certificate[]::new))
             .protocols("TLSv1.3", "TLSv1.2");
     if (certificate != null) {
       byte[] pem = Files.readAllBytes(key);
@@ -149,7 +173,9 @@ public final class RunningDaemon {
       }
       tls.keyManager(
           privateKey,
-          Pem.readCertificates(Files.readString(certificate)).stream().map(X509::parse).toArray(X509Certificate[]::new));
+          Pem.readCertificates(Files.readString(certificate)).stream()
+              .map(X509::parse)
+              .toArray(X509Certificate[]::new));
     }
     return NettyChannelBuilder.forAddress(host, port).sslContext(tls.build()).build();
   }

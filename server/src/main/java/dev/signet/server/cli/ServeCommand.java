@@ -1,6 +1,7 @@
 package dev.signet.server.cli;
 
 import dev.signet.common.Pem;
+import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaRotation;
 import dev.signet.server.ca.IssuingCa;
@@ -8,14 +9,12 @@ import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.grpc.SignetServer;
-import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.Issuer;
-import dev.signet.server.revocation.CrlPublisher;
-import dev.signet.server.revocation.RevokedCredentials;
-import dev.signet.server.revocation.Revocations;
-import java.time.Duration;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.revocation.CrlPublisher;
+import dev.signet.server.revocation.Revocations;
+import dev.signet.server.revocation.RevokedCredentials;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,6 +23,7 @@ import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -45,17 +45,25 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true)
 public final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+
   /** EX_TEMPFAIL: the token failed; a restart against a working token recovers. */
   static final int EXIT_TOKEN_FAILED = 75;
+
   private static final Duration RECONCILE_PERIOD = Duration.ofSeconds(30);
+
   /** How soon a credential revoked through another replica is refused here. */
   private static final Duration REVOKED_CREDENTIALS_REFRESH = Duration.ofSeconds(2);
+
   /** How soon a CA rotation step made through another replica is adopted here. */
   private static final Duration ROTATION_REFRESH = Duration.ofSeconds(2);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "signetd.yaml")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description = "signetd.yaml")
   java.nio.file.Path configFile;
 
   @Override
@@ -86,9 +94,14 @@ public final class ServeCommand implements Callable<Integer> {
                       config.revocation().crlValidity(),
                       config.issuance().backdate()),
                   components.clock);
-          RevokedCredentials revokedCredentials = new RevokedCredentials(components.ledger, cas, components.clock);
+          RevokedCredentials revokedCredentials =
+              new RevokedCredentials(components.ledger, cas, components.clock);
           AuditCheckpointer checkpointer =
-              new AuditCheckpointer(components.checkpoints, auditKey.key(), auditKey.certificate(), components.clock);
+              new AuditCheckpointer(
+                  components.checkpoints,
+                  auditKey.key(),
+                  auditKey.certificate(),
+                  components.clock);
           IntentReconciler reconciler =
               new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
           CaRotation rotation =
@@ -116,7 +129,13 @@ public final class ServeCommand implements Callable<Integer> {
                 issuer,
                 cas,
                 components.enrollment(issuer),
-                new Revocations(components.ledger, components.audit, cas, crls, revokedCredentials, components.clock),
+                new Revocations(
+                    components.ledger,
+                    components.audit,
+                    cas,
+                    crls,
+                    revokedCredentials,
+                    components.clock),
                 crls,
                 revokedCredentials,
                 components.database,
@@ -142,8 +161,15 @@ public final class ServeCommand implements Callable<Integer> {
                       },
                       "signet-shutdown"));
           PrintWriter out = spec.commandLine().getOut();
-          server.enrollmentPort()
-              .ifPresent(port -> out.println("signetd enrollment on " + config.enrollment().listen().get().host() + ":" + port));
+          server
+              .enrollmentPort()
+              .ifPresent(
+                  port ->
+                      out.println(
+                          "signetd enrollment on "
+                              + config.enrollment().listen().get().host()
+                              + ":"
+                              + port));
           out.println("signetd ready on " + config.listen().host() + ":" + server.port());
           out.flush();
           stop.await();
@@ -157,21 +183,23 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * How old an intent must be before a replica may settle it as crashed: no live daemon still
-   * works on it by then (a call lasts at most maxCallDuration; a ledger write waits at most 30 s).
+   * How old an intent must be before a replica may settle it as crashed: no live daemon still works
+   * on it by then (a call lasts at most maxCallDuration; a ledger write waits at most 30 s).
    */
   private static Duration reconcileWindow(SignetdConfig config) {
     return config.limits().maxCallDuration().multipliedBy(2).plusSeconds(30);
   }
 
-  private static List<X509Certificate> servingChain(SignetdConfig config, X509Certificate signetApiCa)
-      throws ConfigException, IOException {
+  private static List<X509Certificate> servingChain(
+      SignetdConfig config, X509Certificate signetApiCa) throws ConfigException, IOException {
     List<byte[]> ders;
     try {
       ders = Pem.readCertificates(Files.readString(config.tls().certificate()));
     } catch (NoSuchFileException e) {
       throw new ConfigException(
-          "the serving certificate " + config.tls().certificate() + " does not exist; run 'signetd init'");
+          "the serving certificate "
+              + config.tls().certificate()
+              + " does not exist; run 'signetd init'");
     }
     if (ders.isEmpty()) {
       throw new ConfigException(config.tls().certificate() + " holds no certificate");
@@ -192,7 +220,8 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       return Pem.readPrivateKey(Files.readAllBytes(config.tls().key()));
     } catch (NoSuchFileException e) {
-      throw new ConfigException("the serving key " + config.tls().key() + " does not exist; run 'signetd init'");
+      throw new ConfigException(
+          "the serving key " + config.tls().key() + " does not exist; run 'signetd init'");
     }
   }
 }

@@ -22,8 +22,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads signetd.yaml into a {@link SignetdConfig}, failing on the first wrong or unknown key with
- * a message that names it. Relative paths are taken from the file's own directory, so that a
+ * Reads signetd.yaml into a {@link SignetdConfig}, failing on the first wrong or unknown key with a
+ * message that names it. Relative paths are taken from the file's own directory, so that a
  * configuration directory can be moved as a whole.
  */
 public final class ConfigLoader {
@@ -48,7 +48,19 @@ public final class ConfigLoader {
     SignetdConfig.Limits limits = limits(root.child("limits"));
     root.rejectUnknownKeys();
     return new SignetdConfig(
-        absolute, listen, tls, hsm, cas, ledger, issuance, cluster, authorization, enrollment, audit, revocation, limits);
+        absolute,
+        listen,
+        tls,
+        hsm,
+        cas,
+        ledger,
+        issuance,
+        cluster,
+        authorization,
+        enrollment,
+        audit,
+        revocation,
+        limits);
   }
 
   private static Map<String, Object> readYaml(Path file) throws ConfigException {
@@ -107,7 +119,10 @@ public final class ConfigLoader {
     for (String name : tls.serverNames()) {
       if (!Names.isIpAddress(name) && !Names.isDnsName(name)) {
         throw new ConfigException(
-            node.keyPath("serverNames") + ": '" + name + "' is neither a DNS name nor an IP address");
+            node.keyPath("serverNames")
+                + ": '"
+                + name
+                + "' is neither a DNS name nor an IP address");
       }
     }
     node.rejectUnknownKeys();
@@ -116,9 +131,11 @@ public final class ConfigLoader {
 
   private static SignetdConfig.Hsm hsm(ConfigNode node) throws ConfigException {
     Path library = node.path("library", "/usr/lib/softhsm/libsofthsm2.so");
-    Pkcs11Uri token = node.parsed("token", Pkcs11Uri::parse).orElse(Pkcs11Uri.parse("pkcs11:token=signet"));
+    Pkcs11Uri token =
+        node.parsed("token", Pkcs11Uri::parse).orElse(Pkcs11Uri.parse("pkcs11:token=signet"));
     if (token.object().isPresent()) {
-      throw new ConfigException(node.keyPath("token") + " names a token, not an object: drop 'object='");
+      throw new ConfigException(
+          node.keyPath("token") + " names a token, not an object: drop 'object='");
     }
     String pinReference =
         node.requiredString(
@@ -137,9 +154,11 @@ public final class ConfigLoader {
   }
 
   private static SignetdConfig.Cas cas(ConfigNode node, Pkcs11Uri token) throws ConfigException {
-    KeyAlgorithm algorithm = node.parsed("algorithm", KeyAlgorithm::parse).orElse(KeyAlgorithm.ECDSA_P256);
+    KeyAlgorithm algorithm =
+        node.parsed("algorithm", KeyAlgorithm::parse).orElse(KeyAlgorithm.ECDSA_P256);
     Duration validity =
-        node.duration("validity", Duration.ofDays(3650), Duration.ofDays(1), Duration.ofDays(36500));
+        node.duration(
+            "validity", Duration.ofDays(3650), Duration.ofDays(1), Duration.ofDays(36500));
     Map<TrustDomain, Pkcs11Uri> keys = new EnumMap<>(TrustDomain.class);
     for (TrustDomain domain : TrustDomain.values()) {
       Pkcs11Uri key =
@@ -147,11 +166,16 @@ public final class ConfigLoader {
               .orElse(token.withObject(domain.defaultKeyLabel()));
       if (key.object().isEmpty()) {
         throw new ConfigException(
-            node.keyPath(domain.configKey()) + " must name the key object, e.g. " + token.withObject(domain.defaultKeyLabel()));
+            node.keyPath(domain.configKey())
+                + " must name the key object, e.g. "
+                + token.withObject(domain.defaultKeyLabel()));
       }
       if (!key.sameToken(token)) {
         throw new ConfigException(
-            node.keyPath(domain.configKey()) + " is on another token than hsm.token (" + token + ")");
+            node.keyPath(domain.configKey())
+                + " is on another token than hsm.token ("
+                + token
+                + ")");
       }
       keys.put(domain, key);
     }
@@ -164,12 +188,14 @@ public final class ConfigLoader {
     if (url.startsWith("jdbc:sqlite:")) {
       String file = url.substring("jdbc:sqlite:".length());
       if (file.isEmpty() || file.startsWith(":memory:") || file.contains("mode=memory")) {
-        throw new ConfigException(node.keyPath("url") + " must name a file: the ledger has to survive restarts");
+        throw new ConfigException(
+            node.keyPath("url") + " must name a file: the ledger has to survive restarts");
       }
       url = "jdbc:sqlite:" + node.baseDirectory().resolve(file).normalize();
     } else if (!url.startsWith("jdbc:postgresql:")) {
       throw new ConfigException(
-          node.keyPath("url") + " must be jdbc:sqlite:FILE (embedded) or jdbc:postgresql://... (replicas)");
+          node.keyPath("url")
+              + " must be jdbc:sqlite:FILE (embedded) or jdbc:postgresql://... (replicas)");
     }
     var user = node.optionalString("user");
     var password = node.optionalString("password");
@@ -183,18 +209,26 @@ public final class ConfigLoader {
     }
     Duration durabilityCheck =
         node.duration(
-            "durabilityCheckInterval", SignetdConfig.Ledger.DEFAULT_DURABILITY_CHECK, Duration.ofMillis(100), Duration.ofDays(1));
+            "durabilityCheckInterval",
+            SignetdConfig.Ledger.DEFAULT_DURABILITY_CHECK,
+            Duration.ofMillis(100),
+            Duration.ofDays(1));
     node.rejectUnknownKeys();
-    return new SignetdConfig.Ledger(url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
+    return new SignetdConfig.Ledger(
+        url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
   }
 
   private static SignetdConfig.Issuance issuance(ConfigNode node) throws ConfigException {
     SignetdConfig.Issuance issuance =
         new SignetdConfig.Issuance(
-            node.duration("validity", Duration.ofDays(365), Duration.ofMinutes(1), Duration.ofDays(3650)),
+            node.duration(
+                "validity", Duration.ofDays(365), Duration.ofMinutes(1), Duration.ofDays(3650)),
             node.duration("backdate", Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1)),
             node.duration(
-                "apiCredentialValidity", Duration.ofDays(365), Duration.ofMinutes(1), Duration.ofDays(3650)));
+                "apiCredentialValidity",
+                Duration.ofDays(365),
+                Duration.ofMinutes(1),
+                Duration.ofDays(3650)));
     node.rejectUnknownKeys();
     return issuance;
   }
@@ -202,7 +236,8 @@ public final class ConfigLoader {
   private static SignetdConfig.Cluster cluster(ConfigNode node) throws ConfigException {
     String dnsDomain = node.string("dnsDomain", "cluster.local");
     if (!Names.isDnsName(dnsDomain)) {
-      throw new ConfigException(node.keyPath("dnsDomain") + ": '" + dnsDomain + "' is not a DNS name");
+      throw new ConfigException(
+          node.keyPath("dnsDomain") + ": '" + dnsDomain + "' is not a DNS name");
     }
     String serviceCidr = node.string("serviceCidr", "10.96.0.0/12");
     try {
@@ -218,8 +253,13 @@ public final class ConfigLoader {
     ConfigNode rolesNode = node.child("roles");
     Map<String, Role> roles = new java.util.LinkedHashMap<>();
     for (String organization : rolesNode.keys()) {
-      roles.put(organization, rolesNode.parsed(organization, Role::fromId).orElseThrow(
-          () -> new ConfigException(rolesNode.keyPath(organization) + " must name a role")));
+      roles.put(
+          organization,
+          rolesNode
+              .parsed(organization, Role::fromId)
+              .orElseThrow(
+                  () ->
+                      new ConfigException(rolesNode.keyPath(organization) + " must name a role")));
     }
     if (roles.isEmpty()) {
       roles.putAll(RoleMapping.DEFAULT.asMap());
@@ -227,7 +267,9 @@ public final class ConfigLoader {
     for (Role role : Role.values()) {
       if (!roles.containsValue(role)) {
         throw new ConfigException(
-            node.keyPath("roles") + " gives no organization the role " + role.id()
+            node.keyPath("roles")
+                + " gives no organization the role "
+                + role.id()
                 + "; Signet issues credentials of every role");
       }
     }
@@ -240,7 +282,9 @@ public final class ConfigLoader {
         provisioners.put(
             name,
             new ProvisionerConstraints(
-                constraints.strings("nodeNames"), constraints.strings("addresses"), constraints.strings("dnsSuffixes")));
+                constraints.strings("nodeNames"),
+                constraints.strings("addresses"),
+                constraints.strings("dnsSuffixes")));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(provisionersNode.keyPath(name) + ": " + e.getMessage());
       }
@@ -254,30 +298,46 @@ public final class ConfigLoader {
   private static SignetdConfig.Enrollment enrollment(ConfigNode node) throws ConfigException {
     String listenText = node.string("listen", "127.0.0.1:7444");
     java.util.Optional<SignetdConfig.Listen> listen =
-        listenText.equals("off") ? java.util.Optional.empty() : java.util.Optional.of(listen(listenText, node.keyPath("listen")));
-    Duration maxTtl = node.duration("maxTokenTtl", Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofHours(24));
-    Duration defaultTtl = node.duration("defaultTokenTtl", Duration.ofHours(1), Duration.ofMinutes(1), maxTtl);
+        listenText.equals("off")
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(listen(listenText, node.keyPath("listen")));
+    Duration maxTtl =
+        node.duration(
+            "maxTokenTtl", Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofHours(24));
+    Duration defaultTtl =
+        node.duration("defaultTokenTtl", Duration.ofHours(1), Duration.ofMinutes(1), maxTtl);
     int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
     node.rejectUnknownKeys();
     return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
   }
 
-  private static SignetdConfig.Audit audit(ConfigNode node, Pkcs11Uri token) throws ConfigException {
+  private static SignetdConfig.Audit audit(ConfigNode node, Pkcs11Uri token)
+      throws ConfigException {
     Pkcs11Uri key = node.parsed("key", Pkcs11Uri::parse).orElse(token.withObject("signet-audit"));
     if (key.object().isEmpty() || !key.sameToken(token)) {
-      throw new ConfigException(node.keyPath("key") + " must name an object on hsm.token, e.g. " + token.withObject("signet-audit"));
+      throw new ConfigException(
+          node.keyPath("key")
+              + " must name an object on hsm.token, e.g. "
+              + token.withObject("signet-audit"));
     }
-    Duration interval = node.duration("checkpointInterval", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
+    Duration interval =
+        node.duration(
+            "checkpointInterval", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
     node.rejectUnknownKeys();
     return new SignetdConfig.Audit(key, interval);
   }
 
   private static SignetdConfig.Revocation revocation(ConfigNode node) throws ConfigException {
-    Duration refresh = node.duration("crlRefreshInterval", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
-    Duration validity = node.duration("crlValidity", Duration.ofHours(24), Duration.ofSeconds(2), Duration.ofDays(30));
+    Duration refresh =
+        node.duration(
+            "crlRefreshInterval", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
+    Duration validity =
+        node.duration(
+            "crlValidity", Duration.ofHours(24), Duration.ofSeconds(2), Duration.ofDays(30));
     if (validity.compareTo(refresh) <= 0) {
       throw new ConfigException(
-          node.keyPath("crlValidity") + " must be longer than crlRefreshInterval, or CRLs expire before renewal");
+          node.keyPath("crlValidity")
+              + " must be longer than crlRefreshInterval, or CRLs expire before renewal");
     }
     node.rejectUnknownKeys();
     return new SignetdConfig.Revocation(refresh, validity);
@@ -290,9 +350,21 @@ public final class ConfigLoader {
             node.integer("maxMetadataBytes", 8 * 1024, 1024, 64 * 1024),
             node.integer("maxConcurrentCalls", 64, 1, 4096),
             node.integer("maxCallsPerConnection", 32, 1, 1024),
-            node.duration("maxCallDuration", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofMinutes(10)),
-            node.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(2)),
-            node.duration("maxConnectionIdle", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24)));
+            node.duration(
+                "maxCallDuration",
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10)),
+            node.duration(
+                "handshakeTimeout",
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(2)),
+            node.duration(
+                "maxConnectionIdle",
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(10),
+                Duration.ofHours(24)));
     node.rejectUnknownKeys();
     return limits;
   }

@@ -14,9 +14,9 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * One mapping of the YAML configuration, read key by key. It remembers which keys were read so
- * that {@link #rejectUnknownKeys()} can refuse a typo instead of silently ignoring it, and every
- * error names the full key path ({@code hsm.pin}, {@code limits.maxCallDuration}).
+ * One mapping of the YAML configuration, read key by key. It remembers which keys were read so that
+ * {@link #rejectUnknownKeys()} can refuse a typo instead of silently ignoring it, and every error
+ * names the full key path ({@code hsm.pin}, {@code limits.maxCallDuration}).
  */
 final class ConfigNode {
   private final String path;

@@ -40,8 +40,8 @@ public record SignetdConfig(
   }
 
   /**
-   * The daemon's serving credential, issued by the signet-api CA at init, and the names it
-   * carries; {@code operatorDirectory} is where init writes the first operator credential.
+   * The daemon's serving credential, issued by the signet-api CA at init, and the names it carries;
+   * {@code operatorDirectory} is where init writes the first operator credential.
    */
   public record Tls(Path certificate, Path key, List<String> serverNames, Path operatorDirectory) {}
 
@@ -69,7 +69,10 @@ public record SignetdConfig(
    * durabilityCheckInterval}, since they can be changed while it runs.
    */
   public record Ledger(
-      String url, Optional<String> user, Optional<SecretSource> password, Duration durabilityCheckInterval) {
+      String url,
+      Optional<String> user,
+      Optional<SecretSource> password,
+      Duration durabilityCheckInterval) {
     public static final Duration DEFAULT_DURABILITY_CHECK = Duration.ofSeconds(10);
 
     public Ledger(String url, Optional<String> user, Optional<SecretSource> password) {
@@ -91,12 +94,15 @@ public record SignetdConfig(
       Map<String, Role> roles, Map<String, ProvisionerConstraints> provisioners) {}
 
   /**
-   * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated
-   * TLS; empty {@code listen} turns it off. Its calls are bounded apart from the API's, so that
+   * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated TLS;
+   * empty {@code listen} turns it off. Its calls are bounded apart from the API's, so that
    * unauthenticated join attempts cannot crowd out authenticated callers.
    */
   public record Enrollment(
-      Optional<Listen> listen, Duration defaultTokenTtl, Duration maxTokenTtl, int maxConcurrentCalls) {}
+      Optional<Listen> listen,
+      Duration defaultTokenTtl,
+      Duration maxTokenTtl,
+      int maxConcurrentCalls) {}
 
   /** The audit key in the token, which signs checkpoints of the audit chain, and how often. */
   public record Audit(Pkcs11Uri key, Duration checkpointInterval) {}

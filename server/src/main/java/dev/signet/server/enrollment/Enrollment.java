@@ -33,13 +33,13 @@ import java.util.regex.Pattern;
 
 /**
  * How callers get Signet API credentials: a ca-admin issues them directly; a new node spends a
- * single-use bootstrap token, created for it by a provisioner or a ca-admin, and receives its
- * node credential (and its kubelet certificates) in one call.
+ * single-use bootstrap token, created for it by a provisioner or a ca-admin, and receives its node
+ * credential (and its kubelet certificates) in one call.
  *
- * <p>Security: a token is {@code <id>.<secret>}, with 160 random bits of secret; only the
- * secret's SHA-256 is stored, compared in constant time, and neither the token nor its secret is
- * ever logged or audited (the id is). Bad tokens all get the same answer. A token is spent by
- * one conditional update, so of many concurrent uses exactly one succeeds.
+ * <p>Security: a token is {@code <id>.<secret>}, with 160 random bits of secret; only the secret's
+ * SHA-256 is stored, compared in constant time, and neither the token nor its secret is ever logged
+ * or audited (the id is). Bad tokens all get the same answer. A token is spent by one conditional
+ * update, so of many concurrent uses exactly one succeeds.
  */
 public final class Enrollment {
   private static final Logger LOG = Logger.getLogger(Enrollment.class.getName());
@@ -48,6 +48,7 @@ public final class Enrollment {
   private static final int SECRET_LENGTH = 32;
   private static final Pattern TOKEN =
       Pattern.compile("([a-z2-7]{" + ID_LENGTH + "})\\.([a-z2-7]{" + SECRET_LENGTH + "})");
+
   /** Said for every unusable token, whatever the cause, so that it helps no one guess. */
   private static final String BAD_TOKEN = "the bootstrap token is invalid, expired or already used";
 
@@ -64,7 +65,9 @@ public final class Enrollment {
 
   /** What a joining node receives. */
   public record Joined(
-      Issuer.Issued credential, Optional<Issuer.Issued> kubeletClient, Optional<Issuer.Issued> kubeletServing) {}
+      Issuer.Issued credential,
+      Optional<Issuer.Issued> kubeletClient,
+      Optional<Issuer.Issued> kubeletServing) {}
 
   /** What a joining node sends. */
   public record JoinRequest(
@@ -112,20 +115,30 @@ public final class Enrollment {
   }
 
   /**
-   * Issues a Signet API credential with {@code role} (the method table admits only ca-admins).
-   * For the node role the name must be {@code system:node:<node>}, and {@code nodeAddresses}
-   * become the node's registered addresses.
+   * Issues a Signet API credential with {@code role} (the method table admits only ca-admins). For
+   * the node role the name must be {@code system:node:<node>}, and {@code nodeAddresses} become the
+   * node's registered addresses.
    */
   public Issuer.Issued issueApiCredential(
-      Caller caller, Role role, String name, List<String> nodeAddresses, byte[] csr, String requestId)
+      Caller caller,
+      Role role,
+      String name,
+      List<String> nodeAddresses,
+      byte[] csr,
+      String requestId)
       throws IssuanceException {
     if (role == Role.NODE) {
       if (!name.startsWith(Caller.NODE_PREFIX)) {
-        throw refused(caller, "credential", name, "INVALID_PARAMETERS",
+        throw refused(
+            caller,
+            "credential",
+            name,
+            "INVALID_PARAMETERS",
             new IssuanceException.InvalidRequest(
                 "INVALID_PARAMETERS", "name must be system:node:<node name> for the node role"));
       }
-      validateNode(caller, "credential", name.substring(Caller.NODE_PREFIX.length()), nodeAddresses);
+      validateNode(
+          caller, "credential", name.substring(Caller.NODE_PREFIX.length()), nodeAddresses);
     }
     Issuer.Issued issued =
         issuer.issue(
@@ -145,10 +158,15 @@ public final class Enrollment {
    * Issues {@code caller} a new credential like the one it calls with: same name, same role, the
    * key of {@code csr}. For a node, its registered addresses stay as they are.
    */
-  public Issuer.Issued renewApiCredential(Caller caller, byte[] csr, String requestId) throws IssuanceException {
+  public Issuer.Issued renewApiCredential(Caller caller, byte[] csr, String requestId)
+      throws IssuanceException {
     Role role =
-        caller.role()
-            .orElseThrow(() -> new IssuanceException.PermissionDenied("NO_ROLE", caller.name() + " carries no Signet role"));
+        caller
+            .role()
+            .orElseThrow(
+                () ->
+                    new IssuanceException.PermissionDenied(
+                        "NO_ROLE", caller.name() + " carries no Signet role"));
     return issuer.issue(
         caller,
         new Issuer.Request(
@@ -165,13 +183,23 @@ public final class Enrollment {
     validateNode(caller, "create-token", nodeName, addresses);
     Duration ttl = requestedTtl.orElse(settings.defaultTtl());
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(settings.maxTtl()) > 0) {
-      throw refused(caller, "create-token", nodeName, "INVALID_TTL",
+      throw refused(
+          caller,
+          "create-token",
+          nodeName,
+          "INVALID_TTL",
           new IssuanceException.InvalidRequest(
-              "INVALID_TTL", "ttl must be more than 0 and at most " + Durations.humanShort(settings.maxTtl())));
+              "INVALID_TTL",
+              "ttl must be more than 0 and at most " + Durations.humanShort(settings.maxTtl())));
     }
-    Optional<IssuancePolicy.Denial> denial = policy.checkBootstrapToken(caller, nodeName, addresses);
+    Optional<IssuancePolicy.Denial> denial =
+        policy.checkBootstrapToken(caller, nodeName, addresses);
     if (denial.isPresent()) {
-      throw refused(caller, "create-token", nodeName, denial.get().rule(),
+      throw refused(
+          caller,
+          "create-token",
+          nodeName,
+          denial.get().rule(),
           new IssuanceException.PermissionDenied(denial.get().rule(), denial.get().message()));
     }
     String id = randomText(ID_LENGTH);
@@ -181,14 +209,29 @@ public final class Enrollment {
     try {
       tokens.create(
           new BootstrapTokens.Token(
-              id, sha256(secret), nodeName, addresses, caller.name(), now, expiresAt, Optional.empty()));
-      audit.record(event(caller, "create-token", nodeName, Decision.APPROVED, "TOKEN_CREATED",
-          "bootstrap token for " + addresses + ", valid until " + expiresAt, id));
+              id,
+              sha256(secret),
+              nodeName,
+              addresses,
+              caller.name(),
+              now,
+              expiresAt,
+              Optional.empty()));
+      audit.record(
+          event(
+              caller,
+              "create-token",
+              nodeName,
+              Decision.APPROVED,
+              "TOKEN_CREATED",
+              "bootstrap token for " + addresses + ", valid until " + expiresAt,
+              id));
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; no token was created", e);
     }
-    LOG.info(() -> "bootstrap token " + id + " created by " + caller.name() + " for node " + nodeName);
+    LOG.info(
+        () -> "bootstrap token " + id + " created by " + caller.name() + " for node " + nodeName);
     return new CreatedToken(id + "." + secret, id, expiresAt);
   }
 
@@ -201,7 +244,8 @@ public final class Enrollment {
     Caller anonymous = Caller.withCredential("unauthenticated", List.of(), Optional.empty(), "");
     var match = TOKEN.matcher(request.token());
     if (!match.matches()) {
-      throw refused(anonymous, "join", request.nodeName(), "TOKEN_MALFORMED", badToken("TOKEN_MALFORMED"));
+      throw refused(
+          anonymous, "join", request.nodeName(), "TOKEN_MALFORMED", badToken("TOKEN_MALFORMED"));
     }
     String id = match.group(1);
     Caller holder = Caller.withCredential("bootstrap-token:" + id, List.of(), Optional.empty(), "");
@@ -209,7 +253,8 @@ public final class Enrollment {
     try {
       token = tokens.find(id).orElse(null);
     } catch (LedgerException e) {
-      throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
+      throw new IssuanceException.Unavailable(
+          "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
     }
     if (token == null) {
       throw refusedToken(holder, request, id, "TOKEN_UNKNOWN");
@@ -225,21 +270,38 @@ public final class Enrollment {
     }
     Caller joining = Caller.joining(new Caller.TokenGrant(id, token.nodeName(), token.addresses()));
     if (!request.nodeName().equals(token.nodeName())) {
-      throw refused(joining, "join", request.nodeName(), "TOKEN_OTHER_NODE",
+      throw refused(
+          joining,
+          "join",
+          request.nodeName(),
+          "TOKEN_OTHER_NODE",
           new IssuanceException.PermissionDenied(
-              "TOKEN_OTHER_NODE", "this bootstrap token admits another node, not " + request.nodeName()));
+              "TOKEN_OTHER_NODE",
+              "this bootstrap token admits another node, not " + request.nodeName()));
     }
     for (String address : request.addresses()) {
       if (!token.addresses().contains(address)) {
-        throw refused(joining, "join", request.nodeName(), "TOKEN_OTHER_ADDRESS",
+        throw refused(
+            joining,
+            "join",
+            request.nodeName(),
+            "TOKEN_OTHER_ADDRESS",
             new IssuanceException.PermissionDenied(
                 "TOKEN_OTHER_ADDRESS",
-                "address " + address + " is not among those the bootstrap token admits " + token.addresses()));
+                "address "
+                    + address
+                    + " is not among those the bootstrap token admits "
+                    + token.addresses()));
       }
     }
     if (request.addresses().isEmpty()) {
-      throw refused(joining, "join", request.nodeName(), "INVALID_PARAMETERS",
-          new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "addresses: at least one is required"));
+      throw refused(
+          joining,
+          "join",
+          request.nodeName(),
+          "INVALID_PARAMETERS",
+          new IssuanceException.InvalidRequest(
+              "INVALID_PARAMETERS", "addresses: at least one is required"));
     }
     try {
       issuer.checkCsr(request.credentialCsr(), Profile.SIGNET_API_CLIENT);
@@ -257,7 +319,8 @@ public final class Enrollment {
     try {
       spentNow = tokens.consume(id, Caller.NODE_PREFIX + token.nodeName(), now);
     } catch (LedgerException e) {
-      throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
+      throw new IssuanceException.Unavailable(
+          "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
     }
     List<Issuer.Request> requests = joinRequests(request, token.nodeName());
     if (!spentNow) {
@@ -269,14 +332,22 @@ public final class Enrollment {
             issuer.issue(joining, requests.get(0)),
             optionalIssue(joining, requests.get(1)),
             optionalIssue(joining, requests.get(2)));
-    write(event(joining, "join", token.nodeName(), Decision.APPROVED, "JOINED",
-        "node credential issued for " + request.addresses(), id));
+    write(
+        event(
+            joining,
+            "join",
+            token.nodeName(),
+            Decision.APPROVED,
+            "JOINED",
+            "node credential issued for " + request.addresses(),
+            id));
     LOG.info(() -> "node " + token.nodeName() + " joined with bootstrap token " + id);
     return joined;
   }
 
   /** The token was spent before: only an identical earlier join can be answered again. */
-  private Joined replay(Caller joining, JoinRequest request, List<Issuer.Request> requests, String id)
+  private Joined replay(
+      Caller joining, JoinRequest request, List<Issuer.Request> requests, String id)
       throws IssuanceException {
     Optional<Issuer.Issued> credential = issuer.replay(joining, requests.get(0));
     if (credential.isEmpty()) {
@@ -287,8 +358,15 @@ public final class Enrollment {
             credential.get(),
             requests.get(1) == null ? Optional.empty() : issuer.replay(joining, requests.get(1)),
             requests.get(2) == null ? Optional.empty() : issuer.replay(joining, requests.get(2)));
-    write(event(joining, "join", request.nodeName(), Decision.APPROVED, "JOIN_REPLAYED",
-        "answered a repeated join with the certificates issued before", id));
+    write(
+        event(
+            joining,
+            "join",
+            request.nodeName(),
+            Decision.APPROVED,
+            "JOIN_REPLAYED",
+            "answered a repeated join with the certificates issued before",
+            id));
     return joined;
   }
 
@@ -300,26 +378,37 @@ public final class Enrollment {
     Issuer.Request credential =
         new Issuer.Request(
             Profile.SIGNET_API_CLIENT,
-            new ProfileParameters.SignetClient(Caller.NODE_PREFIX + nodeName, roles.organizationFor(Role.NODE)),
+            new ProfileParameters.SignetClient(
+                Caller.NODE_PREFIX + nodeName, roles.organizationFor(Role.NODE)),
             request.credentialCsr(),
             "join-credential");
     Issuer.Request kubeletClient =
-        request.kubeletClientCsr()
-            .map(csr -> new Issuer.Request(
-                Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(nodeName), csr, "join-kubelet-client"))
+        request
+            .kubeletClientCsr()
+            .map(
+                csr ->
+                    new Issuer.Request(
+                        Profile.KUBELET_CLIENT,
+                        new ProfileParameters.KubeletClient(nodeName),
+                        csr,
+                        "join-kubelet-client"))
             .orElse(null);
     Issuer.Request kubeletServing =
-        request.kubeletServingCsr()
-            .map(csr -> new Issuer.Request(
-                Profile.KUBELET_SERVING,
-                new ProfileParameters.KubeletServing(nodeName, request.addresses()),
-                csr,
-                "join-kubelet-serving"))
+        request
+            .kubeletServingCsr()
+            .map(
+                csr ->
+                    new Issuer.Request(
+                        Profile.KUBELET_SERVING,
+                        new ProfileParameters.KubeletServing(nodeName, request.addresses()),
+                        csr,
+                        "join-kubelet-serving"))
             .orElse(null);
     return java.util.Arrays.asList(credential, kubeletClient, kubeletServing);
   }
 
-  private Optional<Issuer.Issued> optionalIssue(Caller caller, Issuer.Request request) throws IssuanceException {
+  private Optional<Issuer.Issued> optionalIssue(Caller caller, Issuer.Request request)
+      throws IssuanceException {
     return request == null ? Optional.empty() : Optional.of(issuer.issue(caller, request));
   }
 
@@ -328,24 +417,42 @@ public final class Enrollment {
       throws IssuanceException {
     try {
       Profiles.content(
-          Profile.KUBELET_SERVING, new ProfileParameters.KubeletServing(nodeName, addresses), ClusterDefaults.KUBEADM);
+          Profile.KUBELET_SERVING,
+          new ProfileParameters.KubeletServing(nodeName, addresses),
+          ClusterDefaults.KUBEADM);
     } catch (InvalidParametersException e) {
-      throw refused(caller, action, nodeName, "INVALID_PARAMETERS",
+      throw refused(
+          caller,
+          action,
+          nodeName,
+          "INVALID_PARAMETERS",
           new IssuanceException.InvalidRequest("INVALID_PARAMETERS", e.getMessage()));
     }
   }
 
-  private void register(String nodeName, List<String> addresses, String by) throws IssuanceException {
+  private void register(String nodeName, List<String> addresses, String by)
+      throws IssuanceException {
     try {
       nodes.register(new Nodes.Node(nodeName, addresses, by, clock.instant()));
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
-          "LEDGER_UNAVAILABLE", "the ledger is unavailable; the node's addresses were not registered", e);
+          "LEDGER_UNAVAILABLE",
+          "the ledger is unavailable; the node's addresses were not registered",
+          e);
     }
   }
 
-  private IssuanceException refusedToken(Caller holder, JoinRequest request, String id, String reason) {
-    write(event(holder, "join", request.nodeName(), Decision.REJECTED, reason, "bootstrap token refused", id));
+  private IssuanceException refusedToken(
+      Caller holder, JoinRequest request, String id, String reason) {
+    write(
+        event(
+            holder,
+            "join",
+            request.nodeName(),
+            Decision.REJECTED,
+            reason,
+            "bootstrap token refused",
+            id));
     return badToken(reason);
   }
 
@@ -355,14 +462,28 @@ public final class Enrollment {
 
   private IssuanceException refused(
       Caller caller, String action, String nodeName, String reason, IssuanceException e) {
-    Decision decision = e instanceof IssuanceException.PermissionDenied ? Decision.DENIED : Decision.REJECTED;
-    write(event(caller, action, nodeName, decision, reason, e.getMessage(),
-        caller.grant().map(Caller.TokenGrant::tokenId).orElse("")));
+    Decision decision =
+        e instanceof IssuanceException.PermissionDenied ? Decision.DENIED : Decision.REJECTED;
+    write(
+        event(
+            caller,
+            action,
+            nodeName,
+            decision,
+            reason,
+            e.getMessage(),
+            caller.grant().map(Caller.TokenGrant::tokenId).orElse("")));
     return e;
   }
 
   private AuditEvent event(
-      Caller caller, String action, String nodeName, Decision decision, String reason, String detail, String tokenId) {
+      Caller caller,
+      String action,
+      String nodeName,
+      Decision decision,
+      String reason,
+      String detail,
+      String tokenId) {
     return new AuditEvent(
         clock.instant(),
         caller.name(),
@@ -382,7 +503,8 @@ public final class Enrollment {
     try {
       audit.record(event);
     } catch (LedgerException e) {
-      LOG.warning("could not audit " + event.action() + " " + event.reason() + ": " + e.getMessage());
+      LOG.warning(
+          "could not audit " + event.action() + " " + event.reason() + ": " + e.getMessage());
     }
   }
 
@@ -397,7 +519,9 @@ public final class Enrollment {
   private static String sha256(String secret) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(secret.getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -21,7 +21,10 @@ final class AuditService extends AuditGrpc.AuditImplBase {
   private final AuditCheckpointer checkpointer;
   private final AuditVerifier.CheckpointKey checkpointKey;
 
-  AuditService(Database database, AuditCheckpointer checkpointer, AuditVerifier.CheckpointKey checkpointKey) {
+  AuditService(
+      Database database,
+      AuditCheckpointer checkpointer,
+      AuditVerifier.CheckpointKey checkpointKey) {
     this.database = database;
     this.checkpointer = checkpointer;
     this.checkpointKey = checkpointKey;
@@ -29,37 +32,48 @@ final class AuditService extends AuditGrpc.AuditImplBase {
 
   @Override
   public void verifyAudit(VerifyAuditRequest request, StreamObserver<VerifyAuditResponse> out) {
-    Calls.answer(out, "VerifyAudit", () -> {
-      AuditVerifier.Report report;
-      try {
-        report = AuditVerifier.verify(database, Optional.of(checkpointKey));
-      } catch (LedgerException e) {
-        throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
-      }
-      VerifyAuditResponse.Builder response =
-          VerifyAuditResponse.newBuilder()
-              .setIntact(report.intact())
-              .setEvents(report.events())
-              .setCheckpoints(report.checkpoints());
-      report.problem().ifPresent(problem -> response.setBrokenAt(problem.seq()).setProblem(problem.description()));
-      return response.build();
-    });
+    Calls.answer(
+        out,
+        "VerifyAudit",
+        () -> {
+          AuditVerifier.Report report;
+          try {
+            report = AuditVerifier.verify(database, Optional.of(checkpointKey));
+          } catch (LedgerException e) {
+            throw new IssuanceException.Unavailable(
+                "LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
+          }
+          VerifyAuditResponse.Builder response =
+              VerifyAuditResponse.newBuilder()
+                  .setIntact(report.intact())
+                  .setEvents(report.events())
+                  .setCheckpoints(report.checkpoints());
+          report
+              .problem()
+              .ifPresent(
+                  problem -> response.setBrokenAt(problem.seq()).setProblem(problem.description()));
+          return response.build();
+        });
   }
 
   @Override
   public void createCheckpoint(CreateCheckpointRequest request, StreamObserver<Checkpoint> out) {
-    Calls.answer(out, "CreateCheckpoint", () -> {
-      AuditCheckpoints.Checkpoint checkpoint;
-      try {
-        checkpoint = checkpointer.checkpoint();
-      } catch (LedgerException | SigningException e) {
-        throw new IssuanceException.Unavailable("CHECKPOINT_UNAVAILABLE", "no checkpoint can be signed right now", e);
-      }
-      return Checkpoint.newBuilder()
-          .setSeq(checkpoint.seq())
-          .setHash(checkpoint.hash())
-          .setAt(Protos.timestamp(checkpoint.at()))
-          .build();
-    });
+    Calls.answer(
+        out,
+        "CreateCheckpoint",
+        () -> {
+          AuditCheckpoints.Checkpoint checkpoint;
+          try {
+            checkpoint = checkpointer.checkpoint();
+          } catch (LedgerException | SigningException e) {
+            throw new IssuanceException.Unavailable(
+                "CHECKPOINT_UNAVAILABLE", "no checkpoint can be signed right now", e);
+          }
+          return Checkpoint.newBuilder()
+              .setSeq(checkpoint.seq())
+              .setHash(checkpoint.hash())
+              .setAt(Protos.timestamp(checkpoint.at()))
+              .build();
+        });
   }
 }

@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Refuses, before the request is read, a call whose credential has been revoked (checked per
- * call, so that a revocation bites on open connections too) or whose role may not use the
- * method; audits each refusal.
+ * Refuses, before the request is read, a call whose credential has been revoked (checked per call,
+ * so that a revocation bites on open connections too) or whose role may not use the method; audits
+ * each refusal.
  */
 final class AuthorizationInterceptor implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(AuthorizationInterceptor.class.getName());
@@ -29,7 +29,8 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   private final AuditLog audit;
   private final Clock clock;
 
-  AuthorizationInterceptor(MethodAccess access, RevokedCredentials revoked, AuditLog audit, Clock clock) {
+  AuthorizationInterceptor(
+      MethodAccess access, RevokedCredentials revoked, AuditLog audit, Clock clock) {
     this.access = access;
     this.revoked = revoked;
     this.audit = audit;
@@ -40,31 +41,68 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Caller caller = CallerInterceptor.current();
-    String method = call.getMethodDescriptor().getBareMethodName();
     if (revoked.isRevoked(caller.serial())) {
-      String why = "the credential of " + caller.name() + " (serial " + caller.serial() + ") has been revoked";
-      refuse(call, caller, AuditEvent.Decision.REJECTED, "CREDENTIAL_REVOKED", why, Status.UNAUTHENTICATED);
+      String why =
+          "the credential of "
+              + caller.name()
+              + " (serial "
+              + caller.serial()
+              + ") has been revoked";
+      refuse(
+          call,
+          caller,
+          AuditEvent.Decision.REJECTED,
+          "CREDENTIAL_REVOKED",
+          why,
+          Status.UNAUTHENTICATED);
       return new ServerCall.Listener<>() {};
     }
     Optional<String> denial = access.denial(call.getMethodDescriptor().getFullMethodName(), caller);
     if (denial.isPresent()) {
-      refuse(call, caller, AuditEvent.Decision.DENIED, "ROLE_NOT_ALLOWED", denial.get(), Status.PERMISSION_DENIED);
+      refuse(
+          call,
+          caller,
+          AuditEvent.Decision.DENIED,
+          "ROLE_NOT_ALLOWED",
+          denial.get(),
+          Status.PERMISSION_DENIED);
       return new ServerCall.Listener<>() {};
     }
     return next.startCall(call, headers);
   }
 
   private void refuse(
-      ServerCall<?, ?> call, Caller caller, AuditEvent.Decision decision, String reason, String why, Status status) {
+      ServerCall<?, ?> call,
+      Caller caller,
+      AuditEvent.Decision decision,
+      String reason,
+      String why,
+      Status status) {
     String method = call.getMethodDescriptor().getBareMethodName();
     LOG.info("refused " + method + ": " + why);
     try {
       audit.record(
           new AuditEvent(
-              clock.instant(), caller.name(), caller.role().map(Role::id).orElse(""), method, "", "",
-              decision, reason, why, caller.serial(), "", ""));
+              clock.instant(),
+              caller.name(),
+              caller.role().map(Role::id).orElse(""),
+              method,
+              "",
+              "",
+              decision,
+              reason,
+              why,
+              caller.serial(),
+              "",
+              ""));
     } catch (LedgerException e) {
-      LOG.warning("could not audit the refusal of " + method + " to " + caller.name() + ": " + e.getMessage());
+      LOG.warning(
+          "could not audit the refusal of "
+              + method
+              + " to "
+              + caller.name()
+              + ": "
+              + e.getMessage());
     }
     call.close(status.withDescription(why), new Metadata());
   }

@@ -9,8 +9,8 @@ import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 
 /**
- * The {@code signet.v1.Bootstrap} service, alone on the enrollment port: new nodes, which have
- * no credential yet, spend a bootstrap token here.
+ * The {@code signet.v1.Bootstrap} service, alone on the enrollment port: new nodes, which have no
+ * credential yet, spend a bootstrap token here.
  */
 final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
   private final Enrollment enrollment;
@@ -21,21 +21,29 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
-    Calls.answer(out, "Join", () -> {
-      Enrollment.Joined joined =
-          enrollment.join(
-              new Enrollment.JoinRequest(
-                  request.getToken(),
-                  request.getNodeName(),
-                  request.getAddressesList(),
-                  request.getCredentialCsrDer().toByteArray(),
-                  optional(request.getKubeletClientCsrDer()),
-                  optional(request.getKubeletServingCsrDer())));
-      JoinResponse.Builder response = JoinResponse.newBuilder().setCredential(Protos.response(joined.credential()));
-      joined.kubeletClient().ifPresent(issued -> response.setKubeletClient(Protos.response(issued)));
-      joined.kubeletServing().ifPresent(issued -> response.setKubeletServing(Protos.response(issued)));
-      return response.build();
-    });
+    Calls.answer(
+        out,
+        "Join",
+        () -> {
+          Enrollment.Joined joined =
+              enrollment.join(
+                  new Enrollment.JoinRequest(
+                      request.getToken(),
+                      request.getNodeName(),
+                      request.getAddressesList(),
+                      request.getCredentialCsrDer().toByteArray(),
+                      optional(request.getKubeletClientCsrDer()),
+                      optional(request.getKubeletServingCsrDer())));
+          JoinResponse.Builder response =
+              JoinResponse.newBuilder().setCredential(Protos.response(joined.credential()));
+          joined
+              .kubeletClient()
+              .ifPresent(issued -> response.setKubeletClient(Protos.response(issued)));
+          joined
+              .kubeletServing()
+              .ifPresent(issued -> response.setKubeletServing(Protos.response(issued)));
+          return response.build();
+        });
   }
 
   private static Optional<byte[]> optional(ByteString bytes) {

@@ -34,38 +34,54 @@ final class CaService extends CaGrpc.CaImplBase {
 
   @Override
   public void rotateCa(RotateCaRequest request, StreamObserver<CaStatus> out) {
-    Calls.answer(out, "RotateCa", () -> {
-      TrustDomain domain = domain(request.getTrustDomain());
-      CaRotation.Phase phase =
-          switch (request.getPhase()) {
-            case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
-            case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
-            case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
-            case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
-            default -> throw new IssuanceException.InvalidRequest(
-                "INVALID_PARAMETERS", "phase is required: prepare, activate, retire or rollback");
-          };
-      return status(domain, rotation.rotate(
-          CallerInterceptor.current(), domain, phase, request.getCrossSign(), request.getForce()));
-    });
+    Calls.answer(
+        out,
+        "RotateCa",
+        () -> {
+          TrustDomain domain = domain(request.getTrustDomain());
+          CaRotation.Phase phase =
+              switch (request.getPhase()) {
+                case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
+                case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
+                case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
+                case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
+                default ->
+                    throw new IssuanceException.InvalidRequest(
+                        "INVALID_PARAMETERS",
+                        "phase is required: prepare, activate, retire or rollback");
+              };
+          return status(
+              domain,
+              rotation.rotate(
+                  CallerInterceptor.current(),
+                  domain,
+                  phase,
+                  request.getCrossSign(),
+                  request.getForce()));
+        });
   }
 
   @Override
   public void getCaStatus(GetCaStatusRequest request, StreamObserver<CaStatus> out) {
-    Calls.answer(out, "GetCaStatus", () -> {
-      TrustDomain domain = domain(request.getTrustDomain());
-      return status(domain, cas.generations(domain));
-    });
+    Calls.answer(
+        out,
+        "GetCaStatus",
+        () -> {
+          TrustDomain domain = domain(request.getTrustDomain());
+          return status(domain, cas.generations(domain));
+        });
   }
 
-  private CaStatus status(TrustDomain domain, List<CaRegistry.Generation> list) throws IssuanceException {
+  private CaStatus status(TrustDomain domain, List<CaRegistry.Generation> list)
+      throws IssuanceException {
     CaStatus.Builder status = CaStatus.newBuilder().setTrustDomain(Protos.trustDomain(domain));
     for (CaRegistry.Generation generation : list) {
       long live;
       try {
         live = generations.liveCertificates(generation.ca().keyId(), clock.instant());
       } catch (LedgerException e) {
-        throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
+        throw new IssuanceException.Unavailable(
+            "LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
       }
       CaGeneration.Builder proto =
           CaGeneration.newBuilder()
@@ -74,7 +90,10 @@ final class CaService extends CaGrpc.CaImplBase {
               .setState(CaState.valueOf("CA_STATE_" + generation.state().name()))
               .setCertificateDer(ByteString.copyFrom(X509.encoded(generation.ca().certificate())))
               .setLiveCertificates(live);
-      generation.crossCertificate().ifPresent(cross -> proto.setCrossCertificateDer(ByteString.copyFrom(X509.encoded(cross))));
+      generation
+          .crossCertificate()
+          .ifPresent(
+              cross -> proto.setCrossCertificateDer(ByteString.copyFrom(X509.encoded(cross))));
       status.addGenerations(proto);
     }
     return status.build();
@@ -82,6 +101,9 @@ final class CaService extends CaGrpc.CaImplBase {
 
   private static TrustDomain domain(dev.signet.api.v1.TrustDomain value) throws IssuanceException {
     return Protos.trustDomain(value)
-        .orElseThrow(() -> new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "trust_domain is required"));
+        .orElseThrow(
+            () ->
+                new IssuanceException.InvalidRequest(
+                    "INVALID_PARAMETERS", "trust_domain is required"));
   }
 }

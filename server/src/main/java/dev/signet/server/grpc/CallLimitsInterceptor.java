@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Bounds every call: at most {@code maxConcurrentCalls} in flight (more get RESOURCE_EXHAUSTED at
- * once rather than a growing queue), and a deadline of at most {@code maxCallDuration} whatever
- * the client asked for, so that a call without a deadline cannot hold resources forever.
+ * once rather than a growing queue), and a deadline of at most {@code maxCallDuration} whatever the
+ * client asked for, so that a call without a deadline cannot hold resources forever.
  */
 final class CallLimitsInterceptor implements ServerInterceptor {
   private final Semaphore inFlight;
@@ -26,7 +26,8 @@ final class CallLimitsInterceptor implements ServerInterceptor {
   private final Duration maxCallDuration;
   private final ScheduledExecutorService timer;
 
-  CallLimitsInterceptor(int maxConcurrentCalls, Duration maxCallDuration, ScheduledExecutorService timer) {
+  CallLimitsInterceptor(
+      int maxConcurrentCalls, Duration maxCallDuration, ScheduledExecutorService timer) {
     this.inFlight = new Semaphore(maxConcurrentCalls);
     this.maxConcurrentCalls = maxConcurrentCalls;
     this.maxCallDuration = maxCallDuration;
@@ -45,7 +46,8 @@ final class CallLimitsInterceptor implements ServerInterceptor {
     }
     AtomicBoolean released = new AtomicBoolean();
     Context.CancellableContext context =
-        Context.current().withDeadlineAfter(maxCallDuration.toMillis(), TimeUnit.MILLISECONDS, timer);
+        Context.current()
+            .withDeadlineAfter(maxCallDuration.toMillis(), TimeUnit.MILLISECONDS, timer);
     Runnable release =
         () -> {
           if (released.compareAndSet(false, true)) {

@@ -20,9 +20,9 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
- * Turns the verified TLS client certificate into a {@link Caller} for the rest of the call. The
- * TLS layer has already checked the chain against the signet-api CA; here only decoded CN and O
- * values are taken, never a DN string.
+ * Turns the verified TLS client certificate into a {@link Caller} for the rest of the call. The TLS
+ * layer has already checked the chain against the signet-api CA; here only decoded CN and O values
+ * are taken, never a DN string.
  */
 final class CallerInterceptor implements ServerInterceptor {
   static final Context.Key<Caller> CALLER = Context.key("signet-caller");
@@ -40,7 +40,8 @@ final class CallerInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    X509Certificate certificate = peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    X509Certificate certificate =
+        peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     if (certificate == null) {
       call.close(
           Status.UNAUTHENTICATED.withDescription(

@@ -12,8 +12,8 @@ import java.util.logging.Logger;
 
 /**
  * How every unary RPC of Signet answers: run the body if the deadline still allows, send its
- * result, or turn its failure into the status {@link StatusMapper} chooses. Unexpected faults
- * reach the caller as INTERNAL with an incident id; the stack trace stays in the daemon's log.
+ * result, or turn its failure into the status {@link StatusMapper} chooses. Unexpected faults reach
+ * the caller as INTERNAL with an incident id; the stack trace stays in the daemon's log.
  */
 final class Calls {
   private static final Logger LOG = Logger.getLogger(Calls.class.getName());
@@ -30,17 +30,25 @@ final class Calls {
     try {
       Deadline deadline = Context.current().getDeadline();
       if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= 0) {
-        out.onError(Status.DEADLINE_EXCEEDED.withDescription("the deadline passed before " + rpc + " started").asRuntimeException());
+        out.onError(
+            Status.DEADLINE_EXCEEDED
+                .withDescription("the deadline passed before " + rpc + " started")
+                .asRuntimeException());
         return;
       }
       T result = body.run();
       out.onNext(result);
       out.onCompleted();
     } catch (IssuanceException e) {
-      boolean fault = e instanceof IssuanceException.Unavailable || e instanceof IssuanceException.Internal;
+      boolean fault =
+          e instanceof IssuanceException.Unavailable || e instanceof IssuanceException.Internal;
       LOG.log(
           fault ? Level.WARNING : Level.INFO,
-          rpc + " refused: " + e.reason() + ": " + e.getMessage()
+          rpc
+              + " refused: "
+              + e.reason()
+              + ": "
+              + e.getMessage()
               + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
       out.onError(StatusMapper.toStatus(e).asRuntimeException());
     } catch (RuntimeException e) {

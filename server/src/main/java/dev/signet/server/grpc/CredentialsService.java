@@ -25,51 +25,71 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void issueApiCredential(
       IssueApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
-    Calls.answer(out, "IssueApiCredential", () -> {
-      Role role = Protos.role(request.getRole())
-          .orElseThrow(() -> new IssuanceException.InvalidRequest(
-              "INVALID_PARAMETERS", "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE or ROLE_AUDITOR"));
-      return IssueApiCredentialResponse.newBuilder()
-          .setCredential(
-              Protos.response(
-                  enrollment.issueApiCredential(
-                      CallerInterceptor.current(),
-                      role,
-                      request.getName(),
-                      request.getNodeAddressesList(),
-                      request.getCsrDer().toByteArray(),
-                      request.getRequestId())))
-          .build();
-    });
+    Calls.answer(
+        out,
+        "IssueApiCredential",
+        () -> {
+          Role role =
+              Protos.role(request.getRole())
+                  .orElseThrow(
+                      () ->
+                          new IssuanceException.InvalidRequest(
+                              "INVALID_PARAMETERS",
+                              "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE or ROLE_AUDITOR"));
+          return IssueApiCredentialResponse.newBuilder()
+              .setCredential(
+                  Protos.response(
+                      enrollment.issueApiCredential(
+                          CallerInterceptor.current(),
+                          role,
+                          request.getName(),
+                          request.getNodeAddressesList(),
+                          request.getCsrDer().toByteArray(),
+                          request.getRequestId())))
+              .build();
+        });
   }
 
   @Override
-  public void renewApiCredential(RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
-    Calls.answer(out, "RenewApiCredential", () ->
-        IssueApiCredentialResponse.newBuilder()
-            .setCredential(
-                Protos.response(
-                    enrollment.renewApiCredential(
-                        CallerInterceptor.current(), request.getCsrDer().toByteArray(), request.getRequestId())))
-            .build());
+  public void renewApiCredential(
+      RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    Calls.answer(
+        out,
+        "RenewApiCredential",
+        () ->
+            IssueApiCredentialResponse.newBuilder()
+                .setCredential(
+                    Protos.response(
+                        enrollment.renewApiCredential(
+                            CallerInterceptor.current(),
+                            request.getCsrDer().toByteArray(),
+                            request.getRequestId())))
+                .build());
   }
 
   @Override
   public void createBootstrapToken(
       CreateBootstrapTokenRequest request, StreamObserver<CreateBootstrapTokenResponse> out) {
-    Calls.answer(out, "CreateBootstrapToken", () -> {
-      Optional<Duration> ttl =
-          request.hasTtl()
-              ? Optional.of(Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()))
-              : Optional.empty();
-      Enrollment.CreatedToken token =
-          enrollment.createBootstrapToken(
-              CallerInterceptor.current(), request.getNodeName(), request.getAddressesList(), ttl);
-      return CreateBootstrapTokenResponse.newBuilder()
-          .setToken(token.token())
-          .setTokenId(token.id())
-          .setExpiresAt(Timestamp.newBuilder().setSeconds(token.expiresAt().getEpochSecond()))
-          .build();
-    });
+    Calls.answer(
+        out,
+        "CreateBootstrapToken",
+        () -> {
+          Optional<Duration> ttl = Optional.empty();
+          if (request.hasTtl()) {
+            com.google.protobuf.Duration requested = request.getTtl();
+            ttl = Optional.of(Duration.ofSeconds(requested.getSeconds(), requested.getNanos()));
+          }
+          Enrollment.CreatedToken token =
+              enrollment.createBootstrapToken(
+                  CallerInterceptor.current(),
+                  request.getNodeName(),
+                  request.getAddressesList(),
+                  ttl);
+          return CreateBootstrapTokenResponse.newBuilder()
+              .setToken(token.token())
+              .setTokenId(token.id())
+              .setExpiresAt(Timestamp.newBuilder().setSeconds(token.expiresAt().getEpochSecond()))
+              .build();
+        });
   }
 }

@@ -41,7 +41,8 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
   }
 
   @Override
-  public void issueApiserver(IssueApiserverRequest r, StreamObserver<IssueCertificateResponse> out) {
+  public void issueApiserver(
+      IssueApiserverRequest r, StreamObserver<IssueCertificateResponse> out) {
     issue(
         out,
         Profile.APISERVER,
@@ -69,13 +70,15 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
   }
 
   @Override
-  public void issueEtcdServer(IssueEtcdServerRequest r, StreamObserver<IssueCertificateResponse> out) {
+  public void issueEtcdServer(
+      IssueEtcdServerRequest r, StreamObserver<IssueCertificateResponse> out) {
     issue(
         out,
         Profile.ETCD_SERVER,
         r.getCsrDer(),
         r.getRequestId(),
-        new ProfileParameters.EtcdMember(r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
+        new ProfileParameters.EtcdMember(
+            r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
   }
 
   @Override
@@ -85,7 +88,8 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
         Profile.ETCD_PEER,
         r.getCsrDer(),
         r.getRequestId(),
-        new ProfileParameters.EtcdMember(r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
+        new ProfileParameters.EtcdMember(
+            r.getNodeName(), r.getAdvertiseAddress(), r.getExtraSansList()));
   }
 
   @Override
@@ -106,7 +110,8 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
   }
 
   @Override
-  public void issueSuperAdmin(IssueSuperAdminRequest r, StreamObserver<IssueCertificateResponse> out) {
+  public void issueSuperAdmin(
+      IssueSuperAdminRequest r, StreamObserver<IssueCertificateResponse> out) {
     issue(out, Profile.SUPER_ADMIN, r.getCsrDer(), r.getRequestId(), none());
   }
 
@@ -117,12 +122,14 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
   }
 
   @Override
-  public void issueScheduler(IssueSchedulerRequest r, StreamObserver<IssueCertificateResponse> out) {
+  public void issueScheduler(
+      IssueSchedulerRequest r, StreamObserver<IssueCertificateResponse> out) {
     issue(out, Profile.SCHEDULER, r.getCsrDer(), r.getRequestId(), none());
   }
 
   @Override
-  public void issueKubeProxy(IssueKubeProxyRequest r, StreamObserver<IssueCertificateResponse> out) {
+  public void issueKubeProxy(
+      IssueKubeProxyRequest r, StreamObserver<IssueCertificateResponse> out) {
     issue(out, Profile.KUBE_PROXY, r.getCsrDer(), r.getRequestId(), none());
   }
 

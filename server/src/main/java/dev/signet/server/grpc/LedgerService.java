@@ -41,85 +41,114 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
 
   @Override
   public void revoke(RevokeRequest request, StreamObserver<RevokeResponse> out) {
-    Calls.answer(out, "Revoke", () -> {
-      Revocations.Revoked revoked =
-          revocations.revoke(
-              CallerInterceptor.current(), request.getSerial(), request.getReasonValue(), request.getWaitForCrl());
-      return RevokeResponse.newBuilder()
-          .setCertificate(Protos.record(revoked.record()))
-          .setCrlNumber(revoked.crlNumber())
-          .build();
-    });
+    Calls.answer(
+        out,
+        "Revoke",
+        () -> {
+          Revocations.Revoked revoked =
+              revocations.revoke(
+                  CallerInterceptor.current(),
+                  request.getSerial(),
+                  request.getReasonValue(),
+                  request.getWaitForCrl());
+          return RevokeResponse.newBuilder()
+              .setCertificate(Protos.record(revoked.record()))
+              .setCrlNumber(revoked.crlNumber())
+              .build();
+        });
   }
 
   @Override
-  public void listCertificates(ListCertificatesRequest request, StreamObserver<ListCertificatesResponse> out) {
-    Calls.answer(out, "ListCertificates", () -> {
-      int size = request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
-      Ledger.Filter filter =
-          new Ledger.Filter(
-              text(request.getNodeName()),
-              request.getProfile() == dev.signet.api.v1.Profile.PROFILE_UNSPECIFIED
-                  ? Optional.empty()
-                  : Optional.of(profile(request.getProfile())),
-              request.hasExpiringBefore()
-                  ? Optional.of(Instant.ofEpochSecond(request.getExpiringBefore().getSeconds()))
-                  : Optional.empty(),
-              request.getIncludeRevoked(),
-              pageKey(request.getPageToken()));
-      List<dev.signet.server.ledger.CertificateRecord> page = revocations.list(filter, size);
-      ListCertificatesResponse.Builder response = ListCertificatesResponse.newBuilder();
-      page.forEach(record -> response.addCertificates(Protos.record(record)));
-      if (page.size() == size) {
-        var last = page.get(page.size() - 1);
-        response.setNextPageToken(token(last.notAfter(), last.serial()));
-      }
-      return response.build();
-    });
+  public void listCertificates(
+      ListCertificatesRequest request, StreamObserver<ListCertificatesResponse> out) {
+    Calls.answer(
+        out,
+        "ListCertificates",
+        () -> {
+          int size =
+              request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
+          Ledger.Filter filter =
+              new Ledger.Filter(
+                  text(request.getNodeName()),
+                  request.getProfile() == dev.signet.api.v1.Profile.PROFILE_UNSPECIFIED
+                      ? Optional.empty()
+                      : Optional.of(profile(request.getProfile())),
+                  request.hasExpiringBefore()
+                      ? Optional.of(Instant.ofEpochSecond(request.getExpiringBefore().getSeconds()))
+                      : Optional.empty(),
+                  request.getIncludeRevoked(),
+                  pageKey(request.getPageToken()));
+          List<dev.signet.server.ledger.CertificateRecord> page = revocations.list(filter, size);
+          ListCertificatesResponse.Builder response = ListCertificatesResponse.newBuilder();
+          page.forEach(record -> response.addCertificates(Protos.record(record)));
+          if (page.size() == size) {
+            var last = page.get(page.size() - 1);
+            response.setNextPageToken(token(last.notAfter(), last.serial()));
+          }
+          return response.build();
+        });
   }
 
   @Override
   public void getCertificate(GetCertificateRequest request, StreamObserver<CertificateRecord> out) {
-    Calls.answer(out, "GetCertificate", () -> Protos.record(revocations.get(CallerInterceptor.current(), request.getSerial())));
+    Calls.answer(
+        out,
+        "GetCertificate",
+        () -> Protos.record(revocations.get(CallerInterceptor.current(), request.getSerial())));
   }
 
   @Override
   public void getCrl(GetCrlRequest request, StreamObserver<GetCrlResponse> out) {
-    Calls.answer(out, "GetCrl", () -> {
-      TrustDomain domain =
-          Protos.trustDomain(request.getTrustDomain())
-              .orElseThrow(() -> new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "trust_domain is required"));
-      if (request.getGeneration() < 0) {
-        throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "generation must be 0 (the active CA) or a generation number");
-      }
-      Optional<CrlPublisher.Served> served;
-      try {
-        served = crls.current(domain, request.getGeneration());
-      } catch (LedgerException | SigningException e) {
-        throw new IssuanceException.Unavailable("CRL_UNAVAILABLE", "no CRL can be served right now; retry", e);
-      }
-      Crls.Crl crl =
-          served
-              .orElseThrow(() -> new IssuanceException.NotFound(
-                  "NO_SUCH_CA",
-                  "generation " + request.getGeneration() + " of the " + domain.configKey()
-                      + " CA is retired or unknown; GetCaStatus lists the generations"))
-              .crl();
-      return GetCrlResponse.newBuilder()
-          .setCrlDer(ByteString.copyFrom(crl.der()))
-          .setNumber(crl.number())
-          .setThisUpdate(Protos.timestamp(crl.thisUpdate()))
-          .setNextUpdate(Protos.timestamp(crl.nextUpdate()))
-          .setGeneration(served.get().generation())
-          .build();
-    });
+    Calls.answer(
+        out,
+        "GetCrl",
+        () -> {
+          TrustDomain domain =
+              Protos.trustDomain(request.getTrustDomain())
+                  .orElseThrow(
+                      () ->
+                          new IssuanceException.InvalidRequest(
+                              "INVALID_PARAMETERS", "trust_domain is required"));
+          if (request.getGeneration() < 0) {
+            throw new IssuanceException.InvalidRequest(
+                "INVALID_PARAMETERS",
+                "generation must be 0 (the active CA) or a generation number");
+          }
+          Optional<CrlPublisher.Served> served;
+          try {
+            served = crls.current(domain, request.getGeneration());
+          } catch (LedgerException | SigningException e) {
+            throw new IssuanceException.Unavailable(
+                "CRL_UNAVAILABLE", "no CRL can be served right now; retry", e);
+          }
+          Crls.Crl crl =
+              served
+                  .orElseThrow(
+                      () ->
+                          new IssuanceException.NotFound(
+                              "NO_SUCH_CA",
+                              "generation "
+                                  + request.getGeneration()
+                                  + " of the "
+                                  + domain.configKey()
+                                  + " CA is retired or unknown; GetCaStatus lists the generations"))
+                  .crl();
+          return GetCrlResponse.newBuilder()
+              .setCrlDer(ByteString.copyFrom(crl.der()))
+              .setNumber(crl.number())
+              .setThisUpdate(Protos.timestamp(crl.thisUpdate()))
+              .setNextUpdate(Protos.timestamp(crl.nextUpdate()))
+              .setGeneration(served.get().generation())
+              .build();
+        });
   }
 
   private static Profile profile(dev.signet.api.v1.Profile profile) throws IssuanceException {
     try {
       return Profile.valueOf(profile.name().substring("PROFILE_".length()));
     } catch (IllegalArgumentException e) {
-      throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", "unknown profile " + profile);
+      throw new IssuanceException.InvalidRequest(
+          "INVALID_PARAMETERS", "unknown profile " + profile);
     }
   }
 
@@ -129,8 +158,10 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
 
   /** Page tokens are opaque to callers: the last record's expiry and serial, base64. */
   private static String token(Instant notAfter, String serial) {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((notAfter.toEpochMilli() + ":" + serial).getBytes(StandardCharsets.US_ASCII));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(
+            (notAfter.toEpochMilli() + ":" + serial).getBytes(StandardCharsets.US_ASCII));
   }
 
   private static Optional<Ledger.PageKey> pageKey(String token) throws IssuanceException {
@@ -141,9 +172,12 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
       String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.US_ASCII);
       int colon = text.indexOf(':');
       return Optional.of(
-          new Ledger.PageKey(Instant.ofEpochMilli(Long.parseLong(text.substring(0, colon))), text.substring(colon + 1)));
+          new Ledger.PageKey(
+              Instant.ofEpochMilli(Long.parseLong(text.substring(0, colon))),
+              text.substring(colon + 1)));
     } catch (RuntimeException e) {
-      throw new IssuanceException.InvalidRequest("INVALID_PAGE_TOKEN", "page_token is not one this service returned");
+      throw new IssuanceException.InvalidRequest(
+          "INVALID_PAGE_TOKEN", "page_token is not one this service returned");
     }
   }
 }

@@ -58,12 +58,18 @@ final class Protos {
             .setSubject(record.subject())
             .setNotBefore(timestamp(record.notBefore()))
             .setNotAfter(timestamp(record.notAfter()))
-            .setState(dev.signet.api.v1.CertificateState.valueOf("CERTIFICATE_STATE_" + record.state().name()))
+            .setState(
+                dev.signet.api.v1.CertificateState.valueOf(
+                    "CERTIFICATE_STATE_" + record.state().name()))
             .setCaller(record.caller())
             .setRequestId(record.requestId());
-    record.revocation().ifPresent(revocation -> proto
-        .setRevokedAt(timestamp(revocation.at()))
-        .setRevocationReasonValue(revocation.reasonCode()));
+    record
+        .revocation()
+        .ifPresent(
+            revocation ->
+                proto
+                    .setRevokedAt(timestamp(revocation.at()))
+                    .setRevocationReasonValue(revocation.reasonCode()));
     if (record.state() == CertificateRecord.State.ISSUED) {
       record.certificateDer().ifPresent(der -> proto.setCertificateDer(ByteString.copyFrom(der)));
     }
@@ -90,6 +96,9 @@ final class Protos {
   }
 
   static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
   }
 }

@@ -11,18 +11,18 @@ import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaRotation;
-import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.Issuer;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.jdbc.AuditVerifier;
 import dev.signet.server.ledger.jdbc.Database;
-import dev.signet.server.revocation.CrlPublisher;
-import dev.signet.server.revocation.RevokedCredentials;
-import dev.signet.server.revocation.Revocations;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.revocation.CrlPublisher;
+import dev.signet.server.revocation.Revocations;
+import dev.signet.server.revocation.RevokedCredentials;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -85,7 +85,10 @@ public final class SignetServer implements AutoCloseable {
   private final HealthStatusManager health;
 
   private SignetServer(
-      List<Server> servers, List<ExecutorService> executors, ScheduledExecutorService timer, HealthStatusManager health) {
+      List<Server> servers,
+      List<ExecutorService> executors,
+      ScheduledExecutorService timer,
+      HealthStatusManager health) {
     this.servers = servers;
     this.executors = executors;
     this.timer = timer;
@@ -93,23 +96,25 @@ public final class SignetServer implements AutoCloseable {
   }
 
   /**
-   * Starts the API server and, unless turned off, the enrollment server. Both present the
-   * daemon's serving credential (issued by the signet-api CA); only the API server asks for
-   * client certificates, and only the enrollment server serves Bootstrap.Join.
+   * Starts the API server and, unless turned off, the enrollment server. Both present the daemon's
+   * serving credential (issued by the signet-api CA); only the API server asks for client
+   * certificates, and only the enrollment server serves Bootstrap.Join.
    */
   public static SignetServer start(
       SignetdConfig config, Parts parts, PrivateKey servingKey, List<X509Certificate> servingChain)
       throws IOException {
     SignetdConfig.Limits limits = config.limits();
     X509Certificate[] chain = servingChain.toArray(new X509Certificate[0]);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(threads("signet-deadline"));
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(threads("signet-deadline"));
     HealthStatusManager health = new HealthStatusManager();
     List<Server> servers = new ArrayList<>();
     List<ExecutorService> executors = new ArrayList<>();
     try {
       SslContext mutualTls =
           GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
-              .trustManager(parts.cas().bundle(TrustDomain.SIGNET_API).toArray(new X509Certificate[0]))
+              .trustManager(
+                  parts.cas().bundle(TrustDomain.SIGNET_API).toArray(new X509Certificate[0]))
               .clientAuth(ClientAuth.REQUIRE)
               .protocols("TLSv1.3", "TLSv1.2")
               .build();
@@ -117,29 +122,50 @@ public final class SignetServer implements AutoCloseable {
           new CallLimitsInterceptor(limits.maxConcurrentCalls(), limits.maxCallDuration(), timer);
       CallerInterceptor callers = new CallerInterceptor(parts.roles());
       AuthorizationInterceptor authorization =
-          new AuthorizationInterceptor(methodAccess(), parts.revokedCredentials(), parts.audit(), parts.clock());
-      ExecutorService apiExecutor = Executors.newFixedThreadPool(limits.maxConcurrentCalls(), threads("signet-rpc"));
+          new AuthorizationInterceptor(
+              methodAccess(), parts.revokedCredentials(), parts.audit(), parts.clock());
+      ExecutorService apiExecutor =
+          Executors.newFixedThreadPool(limits.maxConcurrentCalls(), threads("signet-rpc"));
       executors.add(apiExecutor);
       servers.add(
           builder(config.listen(), limits, mutualTls, apiExecutor)
-              .addService(intercepted(new IssuanceService(parts.issuer(), parts.cas()).bindService(), callLimits, callers, authorization))
-              .addService(intercepted(new CredentialsService(parts.enrollment()).bindService(), callLimits, callers, authorization))
               .addService(
                   intercepted(
-                      new LedgerService(parts.revocations(), parts.crls()).bindService(), callLimits, callers, authorization))
-              .addService(
-                  intercepted(
-                      new AuditService(parts.database(), parts.checkpointer(), parts.checkpointKey()).bindService(),
+                      new IssuanceService(parts.issuer(), parts.cas()).bindService(),
                       callLimits,
                       callers,
                       authorization))
               .addService(
                   intercepted(
-                      new CaService(parts.rotation(), parts.cas(), parts.generations(), parts.clock()).bindService(),
+                      new CredentialsService(parts.enrollment()).bindService(),
                       callLimits,
                       callers,
                       authorization))
-              .addService(intercepted(health.getHealthService().bindService(), callLimits, callers, authorization))
+              .addService(
+                  intercepted(
+                      new LedgerService(parts.revocations(), parts.crls()).bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
+              .addService(
+                  intercepted(
+                      new AuditService(
+                              parts.database(), parts.checkpointer(), parts.checkpointKey())
+                          .bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
+              .addService(
+                  intercepted(
+                      new CaService(
+                              parts.rotation(), parts.cas(), parts.generations(), parts.clock())
+                          .bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
+              .addService(
+                  intercepted(
+                      health.getHealthService().bindService(), callLimits, callers, authorization))
               .build()
               .start());
       if (config.enrollment().listen().isPresent()) {
@@ -149,14 +175,16 @@ public final class SignetServer implements AutoCloseable {
                 .clientAuth(ClientAuth.NONE)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .build();
-        ExecutorService enrollmentExecutor = Executors.newFixedThreadPool(enrollmentCalls, threads("signet-join"));
+        ExecutorService enrollmentExecutor =
+            Executors.newFixedThreadPool(enrollmentCalls, threads("signet-join"));
         executors.add(enrollmentExecutor);
         servers.add(
             builder(config.enrollment().listen().get(), limits, serverTls, enrollmentExecutor)
                 .addService(
                     intercepted(
                         new BootstrapService(parts.enrollment()).bindService(),
-                        new CallLimitsInterceptor(enrollmentCalls, limits.maxCallDuration(), timer)))
+                        new CallLimitsInterceptor(
+                            enrollmentCalls, limits.maxCallDuration(), timer)))
                 .build()
                 .start());
       }
@@ -168,18 +196,28 @@ public final class SignetServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(IssuanceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    parts.tokenHealth().onFailure(
-        reason -> {
-          health.setStatus("", ServingStatus.NOT_SERVING);
-          health.setStatus(IssuanceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
-        });
-    LOG.info("signetd API on " + servers.get(0).getListenSockets() + " (mutual TLS)"
-        + (servers.size() > 1 ? ", enrollment on " + servers.get(1).getListenSockets() + " (server TLS)" : ""));
+    parts
+        .tokenHealth()
+        .onFailure(
+            reason -> {
+              health.setStatus("", ServingStatus.NOT_SERVING);
+              health.setStatus(IssuanceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+            });
+    LOG.info(
+        "signetd API on "
+            + servers.get(0).getListenSockets()
+            + " (mutual TLS)"
+            + (servers.size() > 1
+                ? ", enrollment on " + servers.get(1).getListenSockets() + " (server TLS)"
+                : ""));
     return new SignetServer(servers, executors, timer, health);
   }
 
   private static NettyServerBuilder builder(
-      SignetdConfig.Listen listen, SignetdConfig.Limits limits, SslContext tls, ExecutorService executor) {
+      SignetdConfig.Listen listen,
+      SignetdConfig.Limits limits,
+      SslContext tls,
+      ExecutorService executor) {
     return NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
         .sslContext(tls)
         .executor(executor)
@@ -262,7 +300,9 @@ public final class SignetServer implements AutoCloseable {
 
   /** The enrollment server's port, when it runs. */
   public java.util.Optional<Integer> enrollmentPort() {
-    return servers.size() > 1 ? java.util.Optional.of(port(servers.get(1))) : java.util.Optional.empty();
+    return servers.size() > 1
+        ? java.util.Optional.of(port(servers.get(1)))
+        : java.util.Optional.empty();
   }
 
   private static int port(Server server) {

@@ -41,6 +41,8 @@ final class StatusMapper {
 
   static Status internal(String incident) {
     return Status.INTERNAL.withDescription(
-        "internal error in signetd; nothing was issued. Incident " + incident + " in the daemon's log");
+        "internal error in signetd; nothing was issued. Incident "
+            + incident
+            + " in the daemon's log");
   }
 }

@@ -30,13 +30,13 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 
 /**
- * Builds the to-be-signed part of a leaf certificate from the profile's content, the node's
- * public key and the issuing CA. Pure: same inputs, same bytes.
+ * Builds the to-be-signed part of a leaf certificate from the profile's content, the node's public
+ * key and the issuing CA. Pure: same inputs, same bytes.
  *
  * <p>Fields, after {@code kubernetes-profiles.md}: subject O then CN; KeyUsage critical with
- * digitalSignature, plus keyEncipherment only for RSA keys (RFC 5480 forbids it for EC keys);
- * EKU exactly the profile's; BasicConstraints critical CA:FALSE; SKI of the leaf key; AKI = the
- * CA's SKI; SANs when the profile has names; the signature algorithm of the CA key.
+ * digitalSignature, plus keyEncipherment only for RSA keys (RFC 5480 forbids it for EC keys); EKU
+ * exactly the profile's; BasicConstraints critical CA:FALSE; SKI of the leaf key; AKI = the CA's
+ * SKI; SANs when the profile has names; the signature algorithm of the CA key.
  */
 final class CertificateAssembler {
   private CertificateAssembler() {}
@@ -76,13 +76,16 @@ final class CertificateAssembler {
       IssuingCa ca) {
     ExtensionsGenerator extensions = new ExtensionsGenerator();
     try {
-      int keyUsage = KeyUsage.digitalSignature | (keyAlgorithm.isRsa() ? KeyUsage.keyEncipherment : 0);
+      int keyUsage =
+          KeyUsage.digitalSignature | (keyAlgorithm.isRsa() ? KeyUsage.keyEncipherment : 0);
       extensions.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
       extensions.addExtension(
           Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes(content.profile())));
       extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       extensions.addExtension(
-          Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(X509.keyIdentifier(publicKey)));
+          Extension.subjectKeyIdentifier,
+          false,
+          new SubjectKeyIdentifier(X509.keyIdentifier(publicKey)));
       extensions.addExtension(
           Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyId()));
       if (content.hasSubjectAltNames()) {

@@ -33,10 +33,10 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.TBSCertificate;
 
 /**
- * Checks a to-be-signed certificate against the profile before the CA key touches it (BR
- * 4.3.1.2's lint-before-sign). It reads the encoded TBS back, independently of how it was built,
- * so a bug in the assembler shows up here as a refusal rather than as a bad certificate in the
- * world. A non-empty result means Signet is wrong, not the caller.
+ * Checks a to-be-signed certificate against the profile before the CA key touches it (BR 4.3.1.2's
+ * lint-before-sign). It reads the encoded TBS back, independently of how it was built, so a bug in
+ * the assembler shows up here as a refusal rather than as a bad certificate in the world. A
+ * non-empty result means Signet is wrong, not the caller.
  *
  * <p>Rules are those of the zlint RFC 5280 lints that apply to these profiles, plus the profile's
  * own (names, usages, validity bounds).
@@ -93,7 +93,8 @@ final class CertificateLinter {
     lintKeyUsage(extensions.getExtension(Extension.keyUsage), keyAlgorithm, problems);
     lintExtendedKeyUsage(extensions.getExtension(Extension.extendedKeyUsage), content, problems);
     lintKeyIdentifiers(extensions, ca, problems);
-    lintSubjectAltNames(extensions.getExtension(Extension.subjectAlternativeName), content, problems);
+    lintSubjectAltNames(
+        extensions.getExtension(Extension.subjectAlternativeName), content, problems);
     return problems;
   }
 
@@ -112,7 +113,8 @@ final class CertificateLinter {
     }
   }
 
-  private static void lintSubject(X500Name subject, CertificateContent content, List<String> problems) {
+  private static void lintSubject(
+      X500Name subject, CertificateContent content, List<String> problems) {
     for (RDN rdn : subject.getRDNs()) {
       if (rdn.isMultiValued()) {
         problems.add("subject has a multi-valued RDN");
@@ -140,7 +142,8 @@ final class CertificateLinter {
     }
   }
 
-  private static void lintKeyUsage(Extension extension, KeyAlgorithm keyAlgorithm, List<String> problems) {
+  private static void lintKeyUsage(
+      Extension extension, KeyAlgorithm keyAlgorithm, List<String> problems) {
     if (extension == null || !extension.isCritical()) {
       problems.add("keyUsage must be present and critical");
       return;
@@ -156,10 +159,14 @@ final class CertificateLinter {
       problems.add("keyEncipherment must be set for RSA keys and only for them (RFC 5480)");
     }
     int allowed = KeyUsage.digitalSignature | KeyUsage.keyEncipherment;
-    for (int bit : new int[] {
-      KeyUsage.nonRepudiation, KeyUsage.dataEncipherment, KeyUsage.keyAgreement,
-      KeyUsage.encipherOnly, KeyUsage.decipherOnly
-    }) {
+    for (int bit :
+        new int[] {
+          KeyUsage.nonRepudiation,
+          KeyUsage.dataEncipherment,
+          KeyUsage.keyAgreement,
+          KeyUsage.encipherOnly,
+          KeyUsage.decipherOnly
+        }) {
       if ((bit & allowed) == 0 && usage.hasUsages(bit)) {
         problems.add("keyUsage has a bit the profiles never grant");
       }
@@ -178,21 +185,25 @@ final class CertificateLinter {
     List<KeyPurposeId> actual =
         Arrays.asList(ExtendedKeyUsage.getInstance(extension.getParsedValue()).getUsages());
     List<KeyPurposeId> expected = Arrays.asList(CertificateAssembler.purposes(content.profile()));
-    if (!new HashSet<>(actual).equals(new HashSet<>(expected)) || actual.size() != expected.size()) {
+    if (!new HashSet<>(actual).equals(new HashSet<>(expected))
+        || actual.size() != expected.size()) {
       problems.add("extendedKeyUsage differs from the profile's " + content.extendedKeyUsages());
     }
   }
 
-  private static void lintKeyIdentifiers(Extensions extensions, IssuingCa ca, List<String> problems) {
+  private static void lintKeyIdentifiers(
+      Extensions extensions, IssuingCa ca, List<String> problems) {
     Extension ski = extensions.getExtension(Extension.subjectKeyIdentifier);
-    if (ski == null || SubjectKeyIdentifier.getInstance(ski.getParsedValue()).getKeyIdentifier().length == 0) {
+    if (ski == null
+        || SubjectKeyIdentifier.getInstance(ski.getParsedValue()).getKeyIdentifier().length == 0) {
       problems.add("subjectKeyIdentifier missing");
     }
     Extension aki = extensions.getExtension(Extension.authorityKeyIdentifier);
     if (aki == null) {
       problems.add("authorityKeyIdentifier missing");
     } else {
-      byte[] keyId = AuthorityKeyIdentifier.getInstance(aki.getParsedValue()).getKeyIdentifier();
+      byte[] keyId =
+          AuthorityKeyIdentifier.getInstance(aki.getParsedValue()).getKeyIdentifierOctets();
       if (keyId == null || !Arrays.equals(keyId, ca.subjectKeyId())) {
         problems.add("authorityKeyIdentifier is not the CA's subjectKeyIdentifier");
       }
@@ -236,7 +247,9 @@ final class CertificateLinter {
             }
           }
         }
-        default -> problems.add("a subjectAltName of type " + name.getTagNo() + " (only DNS and IP allowed)");
+        default ->
+            problems.add(
+                "a subjectAltName of type " + name.getTagNo() + " (only DNS and IP allowed)");
       }
     }
     if (!dnsNames.equals(content.dnsNames()) || !ipAddresses.equals(content.ipAddresses())) {

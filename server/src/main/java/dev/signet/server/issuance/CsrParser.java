@@ -2,13 +2,14 @@ package dev.signet.server.issuance;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.profile.Profile;
+import dev.signet.server.x509.Signatures;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
@@ -27,7 +28,6 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
-import dev.signet.server.x509.Signatures;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
@@ -60,7 +60,8 @@ public final class CsrParser {
   private static final BigInteger SMALL_PRIMES = smallPrimesProduct(752);
 
   /** A CSR that passed every check: its public key and what it was. */
-  public record ValidatedCsr(SubjectPublicKeyInfo publicKey, KeyAlgorithm keyAlgorithm, byte[] sha256) {}
+  public record ValidatedCsr(
+      SubjectPublicKeyInfo publicKey, KeyAlgorithm keyAlgorithm, byte[] sha256) {}
 
   /**
    * Validates {@code der} for a certificate of {@code profile}.
@@ -69,11 +70,13 @@ public final class CsrParser {
    */
   public ValidatedCsr parse(byte[] der, Profile profile) throws IssuanceException.InvalidRequest {
     if (der.length == 0) {
-      throw invalid("CSR_MISSING", "csr_der is required: a DER-encoded PKCS#10 certificate signing request");
+      throw invalid(
+          "CSR_MISSING", "csr_der is required: a DER-encoded PKCS#10 certificate signing request");
     }
     if (der.length > MAX_CSR_BYTES) {
       throw invalid(
-          "CSR_TOO_LARGE", "csr_der is " + der.length + " bytes; at most " + MAX_CSR_BYTES + " are accepted");
+          "CSR_TOO_LARGE",
+          "csr_der is " + der.length + " bytes; at most " + MAX_CSR_BYTES + " are accepted");
     }
     PKCS10CertificationRequest csr = parseDer(der);
     if (!Signatures.supported(csr.getSignatureAlgorithm().getAlgorithm())) {
@@ -101,7 +104,8 @@ public final class CsrParser {
     return new ValidatedCsr(csr.getSubjectPublicKeyInfo(), algorithm, sha256(der));
   }
 
-  private static PKCS10CertificationRequest parseDer(byte[] der) throws IssuanceException.InvalidRequest {
+  private static PKCS10CertificationRequest parseDer(byte[] der)
+      throws IssuanceException.InvalidRequest {
     if (new String(der, 0, Math.min(der.length, 11), java.nio.charset.StandardCharsets.US_ASCII)
         .equals("-----BEGIN ")) {
       throw invalid(
@@ -120,7 +124,8 @@ public final class CsrParser {
       }
       return new PKCS10CertificationRequest(request);
     } catch (IOException | RuntimeException e) {
-      throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request: " + parseProblem(e));
+      throw invalid(
+          "CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request: " + parseProblem(e));
     }
   }
 
@@ -159,7 +164,8 @@ public final class CsrParser {
     } catch (IOException e) {
       throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request");
     }
-    if (!Signatures.verify(key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
+    if (!Signatures.verify(
+        key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
       throw invalid(
           "CSR_SIGNATURE_INVALID",
           "the CSR's signature does not verify under its own public key, so it does not prove"
@@ -176,7 +182,9 @@ public final class CsrParser {
         return Optional.empty();
       }
       int bits = rsa.get().getModulus().bitLength();
-      return Arrays.stream(KeyAlgorithm.values()).filter(a -> a.isRsa() && a.bits() == bits).findFirst();
+      return Arrays.stream(KeyAlgorithm.values())
+          .filter(a -> a.isRsa() && a.bits() == bits)
+          .findFirst();
     }
     if (type.equals(X9ObjectIdentifiers.id_ecPublicKey)
         && info.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve) {
@@ -187,9 +195,11 @@ public final class CsrParser {
     return Optional.empty();
   }
 
-  private static Optional<org.bouncycastle.asn1.pkcs.RSAPublicKey> rsaKey(SubjectPublicKeyInfo info) {
+  private static Optional<org.bouncycastle.asn1.pkcs.RSAPublicKey> rsaKey(
+      SubjectPublicKeyInfo info) {
     try {
-      return Optional.of(org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(info.parsePublicKey()));
+      return Optional.of(
+          org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(info.parsePublicKey()));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -203,7 +213,9 @@ public final class CsrParser {
       if (!attribute.getAttrType().equals(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
         throw invalid(
             "CSR_ATTRIBUTE",
-            "the CSR carries attribute " + attribute.getAttrType() + "; only extensionRequest is accepted");
+            "the CSR carries attribute "
+                + attribute.getAttrType()
+                + "; only extensionRequest is accepted");
       }
       if (seenExtensionRequest || attribute.getAttrValues().size() != 1) {
         throw invalid("CSR_ATTRIBUTE", "the CSR carries more than one extensionRequest");
@@ -217,7 +229,9 @@ public final class CsrParser {
         throw invalid(
             "CSR_EXTENSIONS",
             "the CSR's extension request is malformed"
-                + (String.valueOf(e.getMessage()).contains("repeated") ? ": an extension appears twice" : ""));
+                + (String.valueOf(e.getMessage()).contains("repeated")
+                    ? ": an extension appears twice"
+                    : ""));
       }
       for (ASN1ObjectIdentifier oid : extensions.getExtensionOIDs()) {
         checkExtension(extensions.getExtension(oid), profile);
@@ -243,7 +257,8 @@ public final class CsrParser {
               "CSR_ASKS_CA", "the CSR asks for keyCertSign or cRLSign, which only CAs have");
         }
       } else if (oid.equals(Extension.extendedKeyUsage)) {
-        for (KeyPurposeId purpose : org.bouncycastle.asn1.x509.ExtendedKeyUsage.getInstance(value).getUsages()) {
+        for (KeyPurposeId purpose :
+            org.bouncycastle.asn1.x509.ExtendedKeyUsage.getInstance(value).getUsages()) {
           boolean granted =
               profile.usage().extendedKeyUsages().stream()
                   .anyMatch(usage -> PURPOSES.get(usage).equals(purpose));
@@ -272,16 +287,18 @@ public final class CsrParser {
   /**
    * Refuses RSA moduli with a small prime factor (2 included) and moduli whose primes are close
    * enough for Fermat factorisation to find them in 100 steps (Boulder's goodkey checks; both are
-   * cheap). Runs on the encoded key, before decoding, which would refuse some of these keys
-   * itself but under a vaguer reason.
+   * cheap). Runs on the encoded key, before decoding, which would refuse some of these keys itself
+   * but under a vaguer reason.
    */
-  private static void checkRsaModulus(SubjectPublicKeyInfo info) throws IssuanceException.InvalidRequest {
+  private static void checkRsaModulus(SubjectPublicKeyInfo info)
+      throws IssuanceException.InvalidRequest {
     if (!info.getAlgorithm().getAlgorithm().equals(PKCSObjectIdentifiers.rsaEncryption)) {
       return;
     }
     BigInteger modulus =
         rsaKey(info)
-            .orElseThrow(() -> invalid("KEY_MALFORMED", "the CSR's RSA public key cannot be decoded"))
+            .orElseThrow(
+                () -> invalid("KEY_MALFORMED", "the CSR's RSA public key cannot be decoded"))
             .getModulus();
     if (modulus.signum() <= 0 || !modulus.gcd(SMALL_PRIMES).equals(BigInteger.ONE)) {
       throw invalid("KEY_WEAK", "the CSR's RSA modulus has a small prime factor");
@@ -294,7 +311,8 @@ public final class CsrParser {
       BigInteger b2 = a.multiply(a).subtract(modulus);
       BigInteger b = b2.sqrt();
       if (b.multiply(b).equals(b2)) {
-        throw invalid("KEY_WEAK", "the CSR's RSA modulus can be factored (its primes are too close)");
+        throw invalid(
+            "KEY_WEAK", "the CSR's RSA modulus can be factored (its primes are too close)");
       }
     }
   }
@@ -303,7 +321,12 @@ public final class CsrParser {
     ASN1ObjectIdentifier algorithm = info.getAlgorithm().getAlgorithm();
     if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
       return rsaKey(info)
-          .map(rsa -> "RSA with " + rsa.getModulus().bitLength() + " bits and exponent " + rsa.getPublicExponent())
+          .map(
+              rsa ->
+                  "RSA with "
+                      + rsa.getModulus().bitLength()
+                      + " bits and exponent "
+                      + rsa.getPublicExponent())
           .orElse("an undecodable RSA key");
     }
     if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
@@ -344,5 +367,4 @@ public final class CsrParser {
   private static IssuanceException.InvalidRequest invalid(String reason, String message) {
     return new IssuanceException.InvalidRequest(reason, message);
   }
-
 }

@@ -3,8 +3,8 @@ package dev.signet.server.issuance;
 /**
  * Why a request got no certificate. Each subclass maps to one gRPC status (in {@code
  * grpc.StatusMapper}, the only place that knows about gRPC). The message is safe to show the
- * caller: it says what was wrong with the request, never how Signet is built inside;
- * {@link #reason()} is the stable code that audit entries and metrics use.
+ * caller: it says what was wrong with the request, never how Signet is built inside; {@link
+ * #reason()} is the stable code that audit entries and metrics use.
  */
 public abstract sealed class IssuanceException extends Exception
     permits IssuanceException.InvalidRequest,

@@ -47,8 +47,8 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
  * The issuance pipeline, free of any transport. In order: validate the typed inputs into the
  * profile's content; validate the CSR (proof of possession, key policy); answer a retried request
  * id from the ledger; build the to-be-signed certificate; lint it; record the intent durably; sign
- * in the token; verify the signature with the CA's public key; record the certificate durably;
- * only then return it. A failure at any step returns nothing.
+ * in the token; verify the signature with the CA's public key; record the certificate durably; only
+ * then return it. A failure at any step returns nothing.
  */
 public final class Issuer {
   private static final Logger LOG = Logger.getLogger(Issuer.class.getName());
@@ -75,7 +75,10 @@ public final class Issuer {
 
   /** Lifetimes and the cluster model the profiles need. */
   public record Settings(
-      ClusterDefaults cluster, Duration validity, Duration apiCredentialValidity, Duration backdate) {}
+      ClusterDefaults cluster,
+      Duration validity,
+      Duration apiCredentialValidity,
+      Duration backdate) {}
 
   private final CaRegistry cas;
   private final Ledger ledger;
@@ -126,8 +129,8 @@ public final class Issuer {
   }
 
   /**
-   * The certificate issued earlier to {@code caller} for this exact request (same request id,
-   * same content, same CSR), if there is one; never signs.
+   * The certificate issued earlier to {@code caller} for this exact request (same request id, same
+   * content, same CSR), if there is one; never signs.
    */
   public Optional<Issued> replay(Caller caller, Request request) throws IssuanceException {
     CertificateContent content;
@@ -139,7 +142,10 @@ public final class Issuer {
     IssuingCa ca = cas.issuer(request.profile().trustDomain());
     try {
       return earlierAnswer(
-          caller.name(), requestId(request.requestId()), requestHash(content, request.csrDer()), ca);
+          caller.name(),
+          requestId(request.requestId()),
+          requestHash(content, request.csrDer()),
+          ca);
     } catch (IssuanceException.Conflict differentRequest) {
       return Optional.empty();
     }
@@ -180,10 +186,20 @@ public final class Issuer {
       BigInteger serial = serials.next();
       TBSCertificate tbs =
           CertificateAssembler.toBeSigned(
-              content, csr.publicKey(), csr.keyAlgorithm(), ca, serial, validity.notBefore(), validity.notAfter());
-      List<String> problems = CertificateLinter.lint(tbs, content, csr.keyAlgorithm(), ca, maxValidity);
+              content,
+              csr.publicKey(),
+              csr.keyAlgorithm(),
+              ca,
+              serial,
+              validity.notBefore(),
+              validity.notAfter());
+      List<String> problems =
+          CertificateLinter.lint(tbs, content, csr.keyAlgorithm(), ca, maxValidity);
       if (!problems.isEmpty()) {
-        throw internal("LINT_FAILED", "certificate for " + content.profile().id() + " failed lint: " + problems, null);
+        throw internal(
+            "LINT_FAILED",
+            "certificate for " + content.profile().id() + " failed lint: " + problems,
+            null);
       }
       byte[] tbsDer = X509.der(tbs);
       String serialHex = X509.serialHex(serial);
@@ -203,7 +219,14 @@ public final class Issuer {
                 validity.notAfter(),
                 tbsDer,
                 now),
-            event(caller, request, Decision.SIGNING, "INTENT", "recorded before signing", serialHex, requestId));
+            event(
+                caller,
+                request,
+                Decision.SIGNING,
+                "INTENT",
+                "recorded before signing",
+                serialHex,
+                requestId));
       } catch (LedgerException.DuplicateSerial collision) {
         if (attempt < SERIAL_ATTEMPTS) {
           continue;
@@ -225,7 +248,14 @@ public final class Issuer {
             serialHex,
             X509.encoded(certificate),
             clock.instant(),
-            event(caller, request, Decision.APPROVED, "ISSUED", "certificate issued", serialHex, requestId));
+            event(
+                caller,
+                request,
+                Decision.APPROVED,
+                "ISSUED",
+                "certificate issued",
+                serialHex,
+                requestId));
       } catch (LedgerException e) {
         throw ledgerUnavailable(e);
       }
@@ -285,12 +315,16 @@ public final class Issuer {
     Decision decision;
     if (e instanceof IssuanceException.PermissionDenied) {
       decision = Decision.DENIED;
-    } else if (e instanceof IssuanceException.InvalidRequest || e instanceof IssuanceException.Conflict) {
+    } else if (e instanceof IssuanceException.InvalidRequest
+        || e instanceof IssuanceException.Conflict) {
       decision = Decision.REJECTED;
     } else {
       decision = Decision.FAILED;
     }
-    String detail = e instanceof IssuanceException.Internal internal ? "incident " + internal.incident() : e.getMessage();
+    String detail =
+        e instanceof IssuanceException.Internal internal
+            ? "incident " + internal.incident()
+            : e.getMessage();
     write(event(caller, request, decision, e.reason(), detail, "", request.requestId()));
   }
 
@@ -298,7 +332,15 @@ public final class Issuer {
     try {
       audit.record(event);
     } catch (LedgerException e) {
-      LOG.warning("could not audit " + event.decision() + " " + event.reason() + " for " + event.caller() + ": " + e.getMessage());
+      LOG.warning(
+          "could not audit "
+              + event.decision()
+              + " "
+              + event.reason()
+              + " for "
+              + event.caller()
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -317,7 +359,8 @@ public final class Issuer {
     }
     if (!ca.verifies(tbsDer, signature)) {
       abandon(ca, serial, "the token returned a signature that does not verify");
-      throw internal("SIGNATURE_INVALID", "token signature for serial " + serial + " does not verify", null);
+      throw internal(
+          "SIGNATURE_INVALID", "token signature for serial " + serial + " does not verify", null);
     }
     AlgorithmIdentifier algorithm = tbs.getSignature();
     return X509.assemble(tbs, algorithm, signature);
@@ -347,7 +390,9 @@ public final class Issuer {
     if (!Arrays.equals(record.requestHash(), requestHash)) {
       throw new IssuanceException.Conflict(
           "REQUEST_ID_REUSED",
-          "request_id '" + requestId + "' was already used for a different request; choose a new one");
+          "request_id '"
+              + requestId
+              + "' was already used for a different request; choose a new one");
     }
     if (record.state() != CertificateRecord.State.ISSUED || record.certificateDer().isEmpty()) {
       throw inProgress(requestId);
@@ -358,9 +403,14 @@ public final class Issuer {
   }
 
   private Issued answer(
-      X509Certificate certificate, IssuingCa ca, Profile profile, String requestId, boolean replayed) {
+      X509Certificate certificate,
+      IssuingCa ca,
+      Profile profile,
+      String requestId,
+      boolean replayed) {
     TrustDomain domain = profile.trustDomain();
-    List<X509Certificate> chain = ca == cas.issuer(domain) ? cas.chain(domain) : List.of(ca.certificate());
+    List<X509Certificate> chain =
+        ca == cas.issuer(domain) ? cas.chain(domain) : List.of(ca.certificate());
     return new Issued(certificate, chain, cas.bundle(domain), profile, domain, requestId, replayed);
   }
 
@@ -374,8 +424,13 @@ public final class Issuer {
     if (now.isBefore(ca.notBefore()) || !now.isBefore(ca.notAfter())) {
       throw new IssuanceException.CaNotValid(
           "CA_NOT_VALID",
-          "the " + profile.trustDomain().caCommonName() + " CA is not valid now (valid "
-              + ca.notBefore() + " to " + ca.notAfter() + ")");
+          "the "
+              + profile.trustDomain().caCommonName()
+              + " CA is not valid now (valid "
+              + ca.notBefore()
+              + " to "
+              + ca.notAfter()
+              + ")");
     }
     Instant notBefore = now.minus(settings.backdate()).truncatedTo(ChronoUnit.SECONDS);
     if (notBefore.isBefore(ca.notBefore())) {
@@ -444,7 +499,9 @@ public final class Issuer {
   private static IssuanceException inProgress(String requestId) {
     return new IssuanceException.Unavailable(
         "REQUEST_IN_PROGRESS",
-        "request_id '" + requestId + "' is still being processed or its outcome is not known yet;"
+        "request_id '"
+            + requestId
+            + "' is still being processed or its outcome is not known yet;"
             + " retry shortly with the same id",
         null);
   }

@@ -8,11 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A PKCS#11 URI (RFC 7512) naming a token or an object in it, such as
- * {@code pkcs11:token=signet;object=kubernetes-ca}. Signet reads the token-matching attributes
- * ({@code token}, {@code serial}, {@code manufacturer}, {@code model}) and {@code object}. It
- * takes no query attributes: the PIN comes from {@code hsm.pin} (a file or an environment
- * variable) and never from a URI, where it would end up in configuration files and logs.
+ * A PKCS#11 URI (RFC 7512) naming a token or an object in it, such as {@code
+ * pkcs11:token=signet;object=kubernetes-ca}. Signet reads the token-matching attributes ({@code
+ * token}, {@code serial}, {@code manufacturer}, {@code model}) and {@code object}. It takes no
+ * query attributes: the PIN comes from {@code hsm.pin} (a file or an environment variable) and
+ * never from a URI, where it would end up in configuration files and logs.
  */
 public final class Pkcs11Uri {
   private static final Set<String> PATH_ATTRIBUTES =
@@ -62,7 +62,9 @@ public final class Pkcs11Uri {
             "pin-value is not accepted: give the PIN through hsm.pin (file: or env:)");
       }
       throw new IllegalArgumentException(
-          "query attribute '" + name + "' is not supported: give the PIN through hsm.pin and"
+          "query attribute '"
+              + name
+              + "' is not supported: give the PIN through hsm.pin and"
               + " the module through hsm.library");
     }
     if (!path.containsKey("token") && !path.containsKey("serial")) {
@@ -94,8 +96,8 @@ public final class Pkcs11Uri {
   }
 
   /**
-   * Whether a token with these identifying fields is the one this URI names. Fields the URI
-   * leaves out match anything.
+   * Whether a token with these identifying fields is the one this URI names. Fields the URI leaves
+   * out match anything.
    */
   public boolean matchesToken(String label, String serial, String manufacturer, String model) {
     return matches("token", label)
@@ -115,8 +117,9 @@ public final class Pkcs11Uri {
   }
 
   private static String[] split(String text, char separator) {
-    return text.isEmpty() ? new String[0] : text.split(java.util.regex.Pattern.quote(
-        String.valueOf(separator)), -1);
+    return text.isEmpty()
+        ? new String[0]
+        : text.split(java.util.regex.Pattern.quote(String.valueOf(separator)), -1);
   }
 
   private static String decode(String value) {
@@ -127,9 +130,12 @@ public final class Pkcs11Uri {
         if (i + 2 >= value.length()
             || Character.digit(value.charAt(i + 1), 16) < 0
             || Character.digit(value.charAt(i + 2), 16) < 0) {
-          throw new IllegalArgumentException("'%' must be followed by two hex digits in '" + value + "'");
+          throw new IllegalArgumentException(
+              "'%' must be followed by two hex digits in '" + value + "'");
         }
-        bytes.write(Character.digit(value.charAt(i + 1), 16) * 16 + Character.digit(value.charAt(i + 2), 16));
+        bytes.write(
+            Character.digit(value.charAt(i + 1), 16) * 16
+                + Character.digit(value.charAt(i + 2), 16));
         i += 2;
       } else {
         bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
@@ -142,7 +148,9 @@ public final class Pkcs11Uri {
     StringBuilder out = new StringBuilder();
     for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
           || "-._~:[]@!$'()*+,".indexOf(c) >= 0) {
         out.append(c);
       } else {
@@ -167,7 +175,10 @@ public final class Pkcs11Uri {
     StringBuilder out = new StringBuilder("pkcs11:");
     String separator = "";
     for (Map.Entry<String, String> attribute : path.entrySet()) {
-      out.append(separator).append(attribute.getKey()).append('=').append(encode(attribute.getValue()));
+      out.append(separator)
+          .append(attribute.getKey())
+          .append('=')
+          .append(encode(attribute.getValue()));
       separator = ";";
     }
     return out.toString();

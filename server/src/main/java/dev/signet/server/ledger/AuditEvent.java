@@ -3,10 +3,10 @@ package dev.signet.server.ledger;
 import java.time.Instant;
 
 /**
- * One decision Signet made, for the audit trail: who asked (the caller and its role), for what
- * (the action, profile and node), what was decided and why (a stable reason code and a
- * human-readable detail), and what it concerned (serial, request id, bootstrap token id).
- * Never a secret: no PIN, key, token secret or CSR.
+ * One decision Signet made, for the audit trail: who asked (the caller and its role), for what (the
+ * action, profile and node), what was decided and why (a stable reason code and a human-readable
+ * detail), and what it concerned (serial, request id, bootstrap token id). Never a secret: no PIN,
+ * key, token secret or CSR.
  */
 public record AuditEvent(
     Instant at,

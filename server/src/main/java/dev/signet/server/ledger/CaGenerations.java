@@ -18,7 +18,12 @@ public interface CaGenerations {
 
   /** One generation: its key in the token and its state. */
   record Generation(
-      TrustDomain domain, int number, String keyLabel, State state, Optional<byte[]> crossCertificate, Instant changedAt) {}
+      TrustDomain domain,
+      int number,
+      String keyLabel,
+      State state,
+      Optional<byte[]> crossCertificate,
+      Instant changedAt) {}
 
   /** Whether two lists hold the same generations (cross certificates compared by content). */
   static boolean same(List<Generation> a, List<Generation> b) {
@@ -28,7 +33,9 @@ public interface CaGenerations {
     for (int i = 0; i < a.size(); i++) {
       Generation x = a.get(i);
       Generation y = b.get(i);
-      if (x.domain() != y.domain() || x.number() != y.number() || !x.keyLabel().equals(y.keyLabel())
+      if (x.domain() != y.domain()
+          || x.number() != y.number()
+          || !x.keyLabel().equals(y.keyLabel())
           || x.state() != y.state()
           || !Arrays.equals(x.crossCertificate().orElse(null), y.crossCertificate().orElse(null))) {
         return false;
@@ -42,10 +49,11 @@ public interface CaGenerations {
 
   /**
    * Replaces a domain's generations with {@code generations} and appends {@code event}, in one
-   * transaction, provided the domain's recorded generations are still {@code expected}
-   * (optimistic concurrency between replicas). Returns false, changing nothing, otherwise.
+   * transaction, provided the domain's recorded generations are still {@code expected} (optimistic
+   * concurrency between replicas). Returns false, changing nothing, otherwise.
    */
-  boolean replace(TrustDomain domain, List<Generation> expected, List<Generation> generations, AuditEvent event)
+  boolean replace(
+      TrustDomain domain, List<Generation> expected, List<Generation> generations, AuditEvent event)
       throws LedgerException;
 
   /** Unexpired, unrevoked certificates an issuer key signed: what keeps its CA from retiring. */

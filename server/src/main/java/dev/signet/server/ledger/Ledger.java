@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The durable record of every certificate Signet signs. Each method returns only after its write
- * is durable, which is what lets the issuer promise that no certificate leaves the daemon without
- * a record, and no signature happens without a prior record of the intent.
+ * The durable record of every certificate Signet signs. Each method returns only after its write is
+ * durable, which is what lets the issuer promise that no certificate leaves the daemon without a
+ * record, and no signature happens without a prior record of the intent.
  */
 public interface Ledger extends AutoCloseable {
 
@@ -54,10 +54,11 @@ public interface Ledger extends AutoCloseable {
   List<CertificateRecord> list(Filter filter, int limit) throws LedgerException;
 
   /**
-   * Revokes a certificate (ISSUED or POSSIBLY_ISSUED) with its audit event in one transaction;
-   * a certificate revoked before keeps its first revocation. Returns the record as it now is.
+   * Revokes a certificate (ISSUED or POSSIBLY_ISSUED) with its audit event in one transaction; a
+   * certificate revoked before keeps its first revocation. Returns the record as it now is.
    */
-  CertificateRecord revoke(String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+  CertificateRecord revoke(
+      String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
       throws LedgerException;
 
   /** The CRL entries of an issuer: revoked certificates that have not expired by {@code now}. */
@@ -69,12 +70,12 @@ public interface Ledger extends AutoCloseable {
    * revoked, so that a certificate signed but never recorded is on the CRL, its serial is never
    * reused, and its request id is free for a retry. Each is audited. Returns their serials.
    */
-  List<String> reconcileIntents(Instant olderThan, Instant now, Function<String, AuditEvent> auditFor)
-      throws LedgerException;
+  List<String> reconcileIntents(
+      Instant olderThan, Instant now, Function<String, AuditEvent> auditFor) throws LedgerException;
 
   /**
-   * Records an intent and its audit event ({@code SIGNING}) in one transaction, durably, before
-   * the token signs.
+   * Records an intent and its audit event ({@code SIGNING}) in one transaction, durably, before the
+   * token signs.
    *
    * @throws LedgerException.DuplicateSerial if the serial is taken for this issuer
    * @throws LedgerException.DuplicateRequest if the caller has a live request under this id

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * The rules for names that end up in certificates. Names are checked, never normalised: the name
- * signed must be exactly the name asked for, so {@code Worker-1}, {@code worker-1.} and
- * {@code *.example.com} are errors rather than quietly rewritten.
+ * signed must be exactly the name asked for, so {@code Worker-1}, {@code worker-1.} and {@code
+ * *.example.com} are errors rather than quietly rewritten.
  */
 public final class Names {
   /** One DNS label: lowercase letters and digits, inner hyphens, 1 to 63 characters. */
@@ -18,9 +18,9 @@ public final class Names {
   private Names() {}
 
   /**
-   * A DNS name as Kubernetes writes node names and service names (an RFC 1123 subdomain): labels
-   * of lowercase letters, digits and inner hyphens, joined by single dots, at most 253
-   * characters, no trailing dot, and not an IP address in disguise.
+   * A DNS name as Kubernetes writes node names and service names (an RFC 1123 subdomain): labels of
+   * lowercase letters, digits and inner hyphens, joined by single dots, at most 253 characters, no
+   * trailing dot, and not an IP address in disguise.
    */
   public static boolean isDnsName(String name) {
     if (name.isEmpty() || name.length() > 253 || isIpAddress(name)) {
@@ -73,9 +73,9 @@ public final class Names {
 
   /**
    * An IPv4 address in dotted-quad form or an IPv6 address; never resolved through DNS. Forms a
-   * certificate cannot carry as written are refused rather than rewritten: IPv6 zone ids
-   * ({@code fe80::1%eth0}) and IPv4-mapped IPv6 ({@code ::ffff:10.0.0.1}, which would become the
-   * IPv4 address).
+   * certificate cannot carry as written are refused rather than rewritten: IPv6 zone ids ({@code
+   * fe80::1%eth0}) and IPv4-mapped IPv6 ({@code ::ffff:10.0.0.1}, which would become the IPv4
+   * address).
    */
   public static boolean isIpAddress(String text) {
     if (text.contains("%") || !InetAddresses.isInetAddress(text)) {
@@ -94,7 +94,8 @@ public final class Names {
       return names.contains(name);
     }
     InetAddress address = InetAddresses.forString(name);
-    return names.stream().anyMatch(other -> isIpAddress(other) && InetAddresses.forString(other).equals(address));
+    return names.stream()
+        .anyMatch(other -> isIpAddress(other) && InetAddresses.forString(other).equals(address));
   }
 
   /** Parses an IP literal (never a DNS lookup). */
@@ -107,8 +108,8 @@ public final class Names {
 
   /**
    * The first usable address of a CIDR such as {@code 10.96.0.0/12} (10.96.0.1): the ClusterIP of
-   * the {@code kubernetes} service. For a dual-stack list ({@code v4,v6}) the first CIDR counts,
-   * as in kubeadm.
+   * the {@code kubernetes} service. For a dual-stack list ({@code v4,v6}) the first CIDR counts, as
+   * in kubeadm.
    */
   public static InetAddress firstAddressOf(String cidrList) {
     String cidr = cidrList.split(",", -1)[0].trim();
@@ -131,7 +132,8 @@ public final class Names {
     BigInteger value = new BigInteger(1, network.getAddress());
     BigInteger hostMask = BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE);
     if (!value.and(hostMask).equals(BigInteger.ZERO)) {
-      throw new IllegalArgumentException("'" + cidr + "' has host bits set; did you mean the network address?");
+      throw new IllegalArgumentException(
+          "'" + cidr + "' has host bits set; did you mean the network address?");
     }
     byte[] first = value.add(BigInteger.ONE).toByteArray();
     byte[] address = new byte[bits / 8];

@@ -1,13 +1,15 @@
 package dev.signet.server.profile;
 
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * The certificate kinds Signet issues: one per Kubernetes component (the table of
- * {@code kubernetes-profiles.md}) and two for Signet's own API. Each fixes its trust domain,
- * extended key usages and subject; what varies per request comes in {@link ProfileParameters}.
+ * The certificate kinds Signet issues: one per Kubernetes component (the table of {@code
+ * kubernetes-profiles.md}) and two for Signet's own API. Each fixes its trust domain, extended key
+ * usages and subject; what varies per request comes in {@link ProfileParameters}.
  */
 public enum Profile {
   APISERVER(TrustDomain.KUBERNETES, Usage.SERVER, "kube-apiserver"),
@@ -32,14 +34,14 @@ public enum Profile {
 
   /** The extended key usages a profile grants, exactly (RFC 5280 §4.2.1.12). */
   public enum Usage {
-    SERVER(Set.of(ExtendedKeyUsage.SERVER_AUTH)),
-    CLIENT(Set.of(ExtendedKeyUsage.CLIENT_AUTH)),
+    SERVER(ImmutableSet.of(ExtendedKeyUsage.SERVER_AUTH)),
+    CLIENT(ImmutableSet.of(ExtendedKeyUsage.CLIENT_AUTH)),
     /** etcd members use one certificate to serve and to dial their peers. */
-    SERVER_AND_CLIENT(Set.of(ExtendedKeyUsage.SERVER_AUTH, ExtendedKeyUsage.CLIENT_AUTH));
+    SERVER_AND_CLIENT(ImmutableSet.of(ExtendedKeyUsage.SERVER_AUTH, ExtendedKeyUsage.CLIENT_AUTH));
 
-    private final Set<ExtendedKeyUsage> usages;
+    private final ImmutableSet<ExtendedKeyUsage> usages;
 
-    Usage(Set<ExtendedKeyUsage> usages) {
+    Usage(ImmutableSet<ExtendedKeyUsage> usages) {
       this.usages = usages;
     }
 
@@ -66,13 +68,13 @@ public enum Profile {
   private final TrustDomain trustDomain;
   private final Usage usage;
   private final String fixedCommonName;
-  private final List<String> organizations;
+  private final ImmutableList<String> organizations;
 
   Profile(TrustDomain trustDomain, Usage usage, String fixedCommonName, String... organizations) {
     this.trustDomain = trustDomain;
     this.usage = usage;
     this.fixedCommonName = fixedCommonName;
-    this.organizations = List.of(organizations);
+    this.organizations = ImmutableList.copyOf(organizations);
   }
 
   public TrustDomain trustDomain() {

@@ -14,9 +14,9 @@ public sealed interface ProfileParameters {
   }
 
   /**
-   * The DNS names and IP addresses the caller chose for the certificate, besides the node name
-   * (not the names the profile always adds, such as kubernetes.default or 127.0.0.1): what a
-   * constrained caller must be allowed to name.
+   * The DNS names and IP addresses the caller chose for the certificate, besides the node name (not
+   * the names the profile always adds, such as kubernetes.default or 127.0.0.1): what a constrained
+   * caller must be allowed to name.
    */
   default List<String> chosenNames() {
     return List.of();

@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns a profile and its typed parameters into {@link CertificateContent}. Pure: no I/O, no
- * clock, no randomness, so every rule of {@code kubernetes-profiles.md} can be tested directly.
+ * Turns a profile and its typed parameters into {@link CertificateContent}. Pure: no I/O, no clock,
+ * no randomness, so every rule of {@code kubernetes-profiles.md} can be tested directly.
  */
 public final class Profiles {
   private static final String NODE_PREFIX = "system:node:";
+
   /** RFC 5280's ub-common-name; strict verifiers refuse longer CNs. */
   private static final int MAX_COMMON_NAME = 64;
 
@@ -137,7 +138,8 @@ public final class Profiles {
   }
 
   /** A CN made of a node name, within the bound every X.509 verifier accepts. */
-  private static String commonName(String nodeName, String prefix) throws InvalidParametersException {
+  private static String commonName(String nodeName, String prefix)
+      throws InvalidParametersException {
     if (prefix.length() + nodeName.length() > MAX_COMMON_NAME) {
       throw new InvalidParametersException(
           "node_name is "
@@ -201,7 +203,8 @@ public final class Profiles {
         return;
       }
     }
-    throw invalid("control_plane_endpoint", endpoint, "expected HOST or HOST:PORT with a port 1-65535");
+    throw invalid(
+        "control_plane_endpoint", endpoint, "expected HOST or HOST:PORT with a port 1-65535");
   }
 
   /** A CN or O of a Signet API credential: printable, short, no DN syntax tricks needed. */
@@ -216,13 +219,15 @@ public final class Profiles {
   }
 
   private static InvalidParametersException invalid(String field, String value, String why) {
-    return new InvalidParametersException(field + " '" + printable(value) + "' is not allowed: " + why);
+    return new InvalidParametersException(
+        field + " '" + printable(value) + "' is not allowed: " + why);
   }
 
   /** Caller input echoed in messages, with control characters made visible and length bounded. */
   private static String printable(String value) {
     StringBuilder out = new StringBuilder();
-    for (char c : value.toCharArray()) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
       out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : c);
       if (out.length() > 80) {
         return out.append("...").toString();

@@ -2,8 +2,8 @@ package dev.signet.server.profile;
 
 /**
  * A set of parties that trust one CA: what a component's {@code ca.crt} holds. Each domain is
- * backed by one CA key in the token, which configuration may share between domains (the
- * single-CA cluster of small installations).
+ * backed by one CA key in the token, which configuration may share between domains (the single-CA
+ * cluster of small installations).
  */
 public enum TrustDomain {
   /** {@code pki/ca.crt}: kube-apiserver, kubelets, every kubeconfig. */

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,13 +37,14 @@ import org.bouncycastle.operator.ContentSigner;
 
 /**
  * Publishes each CA's CRL, signed in the token: numbered, with thisUpdate and nextUpdate, one entry
- * per revoked certificate that has not expired (expired ones leave the list, which keeps it
- * small), each with its RFC 5280 reason code. A CRL is made again shortly after a revocation
- * (revocations close together share one) and whenever the newest is older than the refresh
- * interval, so that nextUpdate never passes.
+ * per revoked certificate that has not expired (expired ones leave the list, which keeps it small),
+ * each with its RFC 5280 reason code. A CRL is made again shortly after a revocation (revocations
+ * close together share one) and whenever the newest is older than the refresh interval, so that
+ * nextUpdate never passes.
  */
 public final class CrlPublisher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(CrlPublisher.class.getName());
+
   /** Revocations within this window share one new CRL. */
   private static final Duration COALESCE = Duration.ofMillis(200);
 
@@ -55,12 +57,16 @@ public final class CrlPublisher implements AutoCloseable {
   private final Settings settings;
   private final Clock clock;
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "signet-crl");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "signet-crl");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
+
+  /** The periodic refresh; null until {@link #start}. */
+  private ScheduledFuture<?> periodic;
 
   public CrlPublisher(CaRegistry cas, Ledger ledger, Crls crls, Settings settings, Clock clock) {
     this.cas = cas;
@@ -73,7 +79,8 @@ public final class CrlPublisher implements AutoCloseable {
   /** Starts the periodic refresh; publishes at once for every CA without a fresh CRL. */
   public void start() {
     long period = Math.max(1_000, settings.refreshInterval().toMillis() / 4);
-    scheduler.scheduleWithFixedDelay(this::refreshStale, 0, period, TimeUnit.MILLISECONDS);
+    periodic =
+        scheduler.scheduleWithFixedDelay(this::refreshStale, 0, period, TimeUnit.MILLISECONDS);
   }
 
   /** A CRL as served: which generation of its domain's CA signed it. */
@@ -83,26 +90,31 @@ public final class CrlPublisher implements AutoCloseable {
    * The newest CRL of a generation of a domain's CA (0: the one that signs now), made now if there
    * is none yet; empty when that generation is retired or unknown.
    */
-  public Optional<Served> current(TrustDomain domain, int generation) throws LedgerException, SigningException {
+  public Optional<Served> current(TrustDomain domain, int generation)
+      throws LedgerException, SigningException {
     Optional<CaRegistry.Generation> found = cas.inUse(domain, generation);
     if (found.isEmpty()) {
       return Optional.empty();
     }
     IssuingCa ca = found.get().ca();
     var latest = crls.latest(ca.keyId());
-    return Optional.of(new Served(found.get().number(), latest.isPresent() ? latest.get() : publish(ca)));
+    return Optional.of(
+        new Served(found.get().number(), latest.isPresent() ? latest.get() : publish(ca)));
   }
 
   /** Publishes a new CRL of {@code ca} soon; calls close together are served by one CRL. */
   public void publishSoon(IssuingCa ca) {
     if (pending.add(ca.keyId())) {
-      scheduler.schedule(
-          () -> {
-            pending.remove(ca.keyId());
-            publishLogged(ca);
-          },
-          COALESCE.toMillis(),
-          TimeUnit.MILLISECONDS);
+      // Fire and forget: publishLogged logs its own failures (the periodic refresh retries), and
+      // close() drops what is still pending.
+      var unused =
+          scheduler.schedule(
+              () -> {
+                pending.remove(ca.keyId());
+                publishLogged(ca);
+              },
+              COALESCE.toMillis(),
+              TimeUnit.MILLISECONDS);
     }
   }
 
@@ -116,14 +128,20 @@ public final class CrlPublisher implements AutoCloseable {
       byte[] der = sign(ca, number, thisUpdate, nextUpdate, ledger.revokedEntries(ca.keyId(), now));
       Crls.Crl crl = new Crls.Crl(ca.keyId(), number, thisUpdate, nextUpdate, der);
       if (crls.store(crl)) {
-        LOG.info(() -> "published CRL " + number + " of " + ca.certificate().getSubjectX500Principal());
+        LOG.info(
+            () -> "published CRL " + number + " of " + ca.certificate().getSubjectX500Principal());
         return crl;
       }
       // another replica published this number first; number the next one after it
     }
   }
 
-  private byte[] sign(IssuingCa ca, long number, Instant thisUpdate, Instant nextUpdate, List<Ledger.RevokedEntry> entries)
+  private byte[] sign(
+      IssuingCa ca,
+      long number,
+      Instant thisUpdate,
+      Instant nextUpdate,
+      List<Ledger.RevokedEntry> entries)
       throws SigningException {
     X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.subject(), Date.from(thisUpdate));
     builder.setNextUpdate(Date.from(nextUpdate));
@@ -132,11 +150,13 @@ public final class CrlPublisher implements AutoCloseable {
       if (entry.reasonCode() == 0) {
         builder.addCRLEntry(new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), null);
       } else {
-        builder.addCRLEntry(new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), entry.reasonCode());
+        builder.addCRLEntry(
+            new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), entry.reasonCode());
       }
     }
     try {
-      builder.addExtension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyId()));
+      builder.addExtension(
+          Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyId()));
       builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(number)));
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode a CRL extension", e);
@@ -150,7 +170,8 @@ public final class CrlPublisher implements AutoCloseable {
     }
     byte[] tbs = X509.der(crl.toASN1Structure().getTBSCertList());
     if (!ca.verifies(tbs, crl.toASN1Structure().getSignature().getOctets())) {
-      throw SigningException.tokenFailure("the token returned a CRL signature that does not verify", null);
+      throw SigningException.tokenFailure(
+          "the token returned a CRL signature that does not verify", null);
     }
     return X509.der(crl.toASN1Structure());
   }
@@ -173,12 +194,20 @@ public final class CrlPublisher implements AutoCloseable {
     try {
       publish(ca);
     } catch (LedgerException | SigningException | RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot publish the CRL of " + ca.label() + "; the periodic refresh will retry: " + e.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "cannot publish the CRL of "
+              + ca.label()
+              + "; the periodic refresh will retry: "
+              + e.getMessage());
     }
   }
 
   @Override
   public void close() {
+    if (periodic != null) {
+      periodic.cancel(false);
+    }
     scheduler.shutdownNow();
   }
 

@@ -10,14 +10,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The revoked Signet API credentials, checked on every call (TLS checks a client certificate
- * once per connection; this check makes a revocation bite on open connections too). Kept in
- * memory: a revocation made by this daemon counts at once, one made by another replica within
- * the refresh interval.
+ * The revoked Signet API credentials, checked on every call (TLS checks a client certificate once
+ * per connection; this check makes a revocation bite on open connections too). Kept in memory: a
+ * revocation made by this daemon counts at once, one made by another replica within the refresh
+ * interval.
  */
 public final class RevokedCredentials implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RevokedCredentials.class.getName());
@@ -27,11 +28,15 @@ public final class RevokedCredentials implements AutoCloseable {
   private final Clock clock;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "signet-revoked-credentials");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "signet-revoked-credentials");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /** The periodic refresh; null until {@link #start}. */
+  private ScheduledFuture<?> periodic;
 
   public RevokedCredentials(Ledger ledger, CaRegistry cas, Clock clock) {
     this.ledger = ledger;
@@ -42,17 +47,18 @@ public final class RevokedCredentials implements AutoCloseable {
   /** Loads the revoked credentials now, then refreshes them every {@code interval}. */
   public void start(Duration interval) throws LedgerException {
     reload();
-    scheduler.scheduleWithFixedDelay(
-        () -> {
-          try {
-            reload();
-          } catch (LedgerException e) {
-            LOG.warning("cannot refresh revoked credentials: " + e.getMessage());
-          }
-        },
-        interval.toMillis(),
-        interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    periodic =
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              try {
+                reload();
+              } catch (LedgerException e) {
+                LOG.warning("cannot refresh revoked credentials: " + e.getMessage());
+              }
+            },
+            interval.toMillis(),
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   public boolean isRevoked(String serial) {
@@ -73,6 +79,9 @@ public final class RevokedCredentials implements AutoCloseable {
 
   @Override
   public void close() {
+    if (periodic != null) {
+      periodic.cancel(false);
+    }
     scheduler.shutdownNow();
   }
 }

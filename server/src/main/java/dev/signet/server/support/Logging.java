@@ -7,8 +7,8 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * One line per event on standard error, UTC timestamps: what a systemd journal or a container
- * log wants. An operator's own {@code -Djava.util.logging.config.file} takes precedence.
+ * One line per event on standard error, UTC timestamps: what a systemd journal or a container log
+ * wants. An operator's own {@code -Djava.util.logging.config.file} takes precedence.
  */
 public final class Logging {
   private Logging() {}
@@ -38,9 +38,9 @@ public final class Logging {
   }
 
   /**
-   * The JDK's log manager closes every handler from a shutdown hook of its own, racing the
-   * daemon's graceful stop, whose last lines would then be lost. The console handler flushes
-   * each record, so there is nothing to close: keep the handlers to the end.
+   * The JDK's log manager closes every handler from a shutdown hook of its own, racing the daemon's
+   * graceful stop, whose last lines would then be lost. The console handler flushes each record, so
+   * there is nothing to close: keep the handlers to the end.
    */
   public static final class KeepHandlersAtExit extends LogManager {
     private boolean configured;

@@ -18,20 +18,26 @@ import org.bouncycastle.crypto.signers.RSADigestSigner;
 import org.bouncycastle.crypto.util.PublicKeyFactory;
 
 /**
- * Signature checks with BouncyCastle's low-level API. The JCA route costs a provider lookup and
- * a key conversion per call, more than the verification itself, and the issuance pipeline
- * verifies two signatures per certificate (the CSR's, and the token's before release).
+ * Signature checks with BouncyCastle's low-level API. The JCA route costs a provider lookup and a
+ * key conversion per call, more than the verification itself, and the issuance pipeline verifies
+ * two signatures per certificate (the CSR's, and the token's before release).
  */
 public final class Signatures {
   /** The signature algorithms Signet verifies: ECDSA and RSA PKCS#1 v1.5 with SHA-2. */
   private static final Map<ASN1ObjectIdentifier, Supplier<Signer>> VERIFIERS =
       Map.of(
-          X9ObjectIdentifiers.ecdsa_with_SHA256, () -> new DSADigestSigner(new ECDSASigner(), new SHA256Digest()),
-          X9ObjectIdentifiers.ecdsa_with_SHA384, () -> new DSADigestSigner(new ECDSASigner(), new SHA384Digest()),
-          X9ObjectIdentifiers.ecdsa_with_SHA512, () -> new DSADigestSigner(new ECDSASigner(), new SHA512Digest()),
-          PKCSObjectIdentifiers.sha256WithRSAEncryption, () -> new RSADigestSigner(new SHA256Digest()),
-          PKCSObjectIdentifiers.sha384WithRSAEncryption, () -> new RSADigestSigner(new SHA384Digest()),
-          PKCSObjectIdentifiers.sha512WithRSAEncryption, () -> new RSADigestSigner(new SHA512Digest()));
+          X9ObjectIdentifiers.ecdsa_with_SHA256,
+              () -> new DSADigestSigner(new ECDSASigner(), new SHA256Digest()),
+          X9ObjectIdentifiers.ecdsa_with_SHA384,
+              () -> new DSADigestSigner(new ECDSASigner(), new SHA384Digest()),
+          X9ObjectIdentifiers.ecdsa_with_SHA512,
+              () -> new DSADigestSigner(new ECDSASigner(), new SHA512Digest()),
+          PKCSObjectIdentifiers.sha256WithRSAEncryption,
+              () -> new RSADigestSigner(new SHA256Digest()),
+          PKCSObjectIdentifiers.sha384WithRSAEncryption,
+              () -> new RSADigestSigner(new SHA384Digest()),
+          PKCSObjectIdentifiers.sha512WithRSAEncryption,
+              () -> new RSADigestSigner(new SHA512Digest()));
 
   private Signatures() {}
 
@@ -55,11 +61,14 @@ public final class Signatures {
   }
 
   /**
-   * Whether {@code signature}, in its X.509 encoding (DER for ECDSA, PKCS#1 v1.5 for RSA), is
-   * valid over {@code data} under {@code key}. False for an algorithm Signet does not verify.
+   * Whether {@code signature}, in its X.509 encoding (DER for ECDSA, PKCS#1 v1.5 for RSA), is valid
+   * over {@code data} under {@code key}. False for an algorithm Signet does not verify.
    */
   public static boolean verify(
-      AsymmetricKeyParameter key, ASN1ObjectIdentifier signatureAlgorithm, byte[] data, byte[] signature) {
+      AsymmetricKeyParameter key,
+      ASN1ObjectIdentifier signatureAlgorithm,
+      byte[] data,
+      byte[] signature) {
     Supplier<Signer> verifier = VERIFIERS.get(signatureAlgorithm);
     if (verifier == null) {
       return false;

@@ -14,14 +14,14 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.Locale;
 import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.Extension;
@@ -110,7 +110,9 @@ public final class X509 {
     byte[] extension = certificate.getExtensionValue(Extension.subjectKeyIdentifier.getId());
     if (extension == null) {
       throw new IllegalArgumentException(
-          "certificate " + certificate.getSubjectX500Principal() + " has no subject key identifier");
+          "certificate "
+              + certificate.getSubjectX500Principal()
+              + " has no subject key identifier");
     }
     return SubjectKeyIdentifier.getInstance(
             org.bouncycastle.asn1.ASN1OctetString.getInstance(extension).getOctets())
@@ -118,8 +120,8 @@ public final class X509 {
   }
 
   /**
-   * The decoded values of attribute {@code type} in a name, in order (multi-valued RDNs
-   * included). Decoded, not escaped: a CN {@code a,O=b} stays one value with a comma in it.
+   * The decoded values of attribute {@code type} in a name, in order (multi-valued RDNs included).
+   * Decoded, not escaped: a CN {@code a,O=b} stays one value with a comma in it.
    */
   public static java.util.List<String> attributeValues(X500Name name, ASN1ObjectIdentifier type) {
     java.util.List<String> values = new java.util.ArrayList<>();

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.signet.api.v1.CreateBootstrapTokenRequest;
 import dev.signet.api.v1.CreateCheckpointRequest;
+import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCaStatusRequest;
 import dev.signet.api.v1.GetCertificateRequest;
 import dev.signet.api.v1.GetCrlRequest;
-import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
@@ -78,17 +78,17 @@ class AuthorizationIT {
             "authz",
             new DaemonConfig()
                 .extra(
-                    String.join(
-                        "\n",
-                        "authorization:",
-                        "  provisioners:",
-                        "    edge-provisioner:",
-                        "      nodeNames: [\"edge-*\"]",
-                        "      addresses: [\"198.51.100.0/24\"]",
-                        "      dnsSuffixes: [\"edge.example.test\"]")));
+                    """
+                    authorization:
+                      provisioners:
+                        edge-provisioner:
+                          nodeNames: ["edge-*"]
+                          addresses: ["198.51.100.0/24"]
+                          dnsSuffixes: ["edge.example.test"]"""));
     clients.put(Role.ROLE_CA_ADMIN, daemon.operator());
     clients.put(Role.ROLE_PROVISIONER, daemon.connectAs(Role.ROLE_PROVISIONER, "ops-provisioner"));
-    clients.put(Role.ROLE_NODE, daemon.connectAs(Role.ROLE_NODE, "system:node:" + NODE, NODE_DNS, NODE_IP));
+    clients.put(
+        Role.ROLE_NODE, daemon.connectAs(Role.ROLE_NODE, "system:node:" + NODE, NODE_DNS, NODE_IP));
     clients.put(Role.ROLE_AUDITOR, daemon.connectAs(Role.ROLE_AUDITOR, "auditor-1"));
     edgeProvisioner = daemon.connectAs(Role.ROLE_PROVISIONER, "edge-provisioner");
   }
@@ -106,68 +106,205 @@ class AuthorizationIT {
 
   private static final Set<Role> ALL =
       EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE, Role.ROLE_AUDITOR);
-  private static final Set<Role> PROVISIONING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER);
-  private static final Set<Role> KUBELET = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE);
+  private static final Set<Role> PROVISIONING =
+      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER);
+  private static final Set<Role> KUBELET =
+      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE);
   private static final Set<Role> ADMIN = EnumSet.of(Role.ROLE_CA_ADMIN);
   private static final Set<Role> AUDITING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_AUDITOR);
   private static final String UNKNOWN_SERIAL = "7f00000000000000000000000000dead";
 
   /** Every RPC of the API with a well-formed request about worker-1, and who may make it. */
+  // The calls are stateless lambdas, and nothing modifies the role sets.
+  @SuppressWarnings("ImmutableEnumChecker")
   enum Rpc {
-    ISSUE_APISERVER(PROVISIONING, c -> c.issuance().issueApiserver(IssueApiserverRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName(NODE).setAdvertiseAddress(NODE_IP).build())),
-    ISSUE_APISERVER_KUBELET_CLIENT(PROVISIONING, c -> c.issuance().issueApiserverKubeletClient(
-        IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_FRONT_PROXY_CLIENT(PROVISIONING, c -> c.issuance().issueFrontProxyClient(
-        IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_ETCD_SERVER(PROVISIONING, c -> c.issuance().issueEtcdServer(IssueEtcdServerRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName(NODE).setAdvertiseAddress(NODE_IP).build())),
-    ISSUE_ETCD_PEER(PROVISIONING, c -> c.issuance().issueEtcdPeer(IssueEtcdPeerRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName(NODE).setAdvertiseAddress(NODE_IP).build())),
-    ISSUE_ETCD_HEALTHCHECK_CLIENT(PROVISIONING, c -> c.issuance().issueEtcdHealthcheckClient(
-        IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_APISERVER_ETCD_CLIENT(PROVISIONING, c -> c.issuance().issueApiserverEtcdClient(
-        IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_ADMIN(PROVISIONING, c -> c.issuance().issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_SUPER_ADMIN(ADMIN, c -> c.issuance().issueSuperAdmin(
-        IssueSuperAdminRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_CONTROLLER_MANAGER(PROVISIONING, c -> c.issuance().issueControllerManager(
-        IssueControllerManagerRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_SCHEDULER(PROVISIONING, c -> c.issuance().issueScheduler(
-        IssueSchedulerRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_KUBE_PROXY(PROVISIONING, c -> c.issuance().issueKubeProxy(
-        IssueKubeProxyRequest.newBuilder().setCsrDer(csr()).build())),
-    ISSUE_KUBELET_CLIENT(KUBELET, c -> c.issuance().issueKubeletClient(
-        IssueKubeletClientRequest.newBuilder().setCsrDer(csr()).setNodeName(NODE).build())),
-    ISSUE_KUBELET_SERVING(KUBELET, c -> c.issuance().issueKubeletServing(IssueKubeletServingRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName(NODE).addAddresses(NODE_DNS).addAddresses(NODE_IP).build())),
+    ISSUE_APISERVER(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueApiserver(
+                    IssueApiserverRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .setAdvertiseAddress(NODE_IP)
+                        .build())),
+    ISSUE_APISERVER_KUBELET_CLIENT(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueApiserverKubeletClient(
+                    IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_FRONT_PROXY_CLIENT(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueFrontProxyClient(
+                    IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_ETCD_SERVER(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueEtcdServer(
+                    IssueEtcdServerRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .setAdvertiseAddress(NODE_IP)
+                        .build())),
+    ISSUE_ETCD_PEER(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueEtcdPeer(
+                    IssueEtcdPeerRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .setAdvertiseAddress(NODE_IP)
+                        .build())),
+    ISSUE_ETCD_HEALTHCHECK_CLIENT(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueEtcdHealthcheckClient(
+                    IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_APISERVER_ETCD_CLIENT(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueApiserverEtcdClient(
+                    IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_ADMIN(
+        PROVISIONING,
+        c -> c.issuance().issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_SUPER_ADMIN(
+        ADMIN,
+        c ->
+            c.issuance()
+                .issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_CONTROLLER_MANAGER(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueControllerManager(
+                    IssueControllerManagerRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_SCHEDULER(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_KUBE_PROXY(
+        PROVISIONING,
+        c ->
+            c.issuance()
+                .issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_KUBELET_CLIENT(
+        KUBELET,
+        c ->
+            c.issuance()
+                .issueKubeletClient(
+                    IssueKubeletClientRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .build())),
+    ISSUE_KUBELET_SERVING(
+        KUBELET,
+        c ->
+            c.issuance()
+                .issueKubeletServing(
+                    IssueKubeletServingRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .addAddresses(NODE_DNS)
+                        .addAddresses(NODE_IP)
+                        .build())),
     GET_CA_BUNDLES(ALL, c -> c.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance())),
-    ISSUE_API_CREDENTIAL(ADMIN, c -> c.credentials().issueApiCredential(IssueApiCredentialRequest.newBuilder()
-        .setCsrDer(csr()).setRole(Role.ROLE_AUDITOR).setName("auditor-" + System.nanoTime()).build())),
-    CREATE_BOOTSTRAP_TOKEN(PROVISIONING, c -> c.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("worker-9").addAddresses("192.0.2.99").build())),
-    RENEW_API_CREDENTIAL(ALL, c -> c.credentials().renewApiCredential(
-        RenewApiCredentialRequest.newBuilder().setCsrDer(csr()).build())),
+    ISSUE_API_CREDENTIAL(
+        ADMIN,
+        c ->
+            c.credentials()
+                .issueApiCredential(
+                    IssueApiCredentialRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setRole(Role.ROLE_AUDITOR)
+                        .setName("auditor-" + System.nanoTime())
+                        .build())),
+    CREATE_BOOTSTRAP_TOKEN(
+        PROVISIONING,
+        c ->
+            c.credentials()
+                .createBootstrapToken(
+                    CreateBootstrapTokenRequest.newBuilder()
+                        .setNodeName("worker-9")
+                        .addAddresses("192.0.2.99")
+                        .build())),
+    RENEW_API_CREDENTIAL(
+        ALL,
+        c ->
+            c.credentials()
+                .renewApiCredential(
+                    RenewApiCredentialRequest.newBuilder().setCsrDer(csr()).build())),
     // Allowed callers get past authorization to the lookup of a serial that does not exist.
-    REVOKE(EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_NODE), Status.Code.NOT_FOUND, c -> c.ledger().revoke(
-        RevokeRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
-    LIST_CERTIFICATES(AUDITING, c -> c.ledger().listCertificates(ListCertificatesRequest.newBuilder().setPageSize(1).build())),
-    GET_CERTIFICATE(AUDITING, Status.Code.NOT_FOUND, c -> c.ledger().getCertificate(
-        GetCertificateRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
-    GET_CRL(ALL, c -> c.ledger().getCrl(GetCrlRequest.newBuilder().setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES).build())),
+    REVOKE(
+        EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_NODE),
+        Status.Code.NOT_FOUND,
+        c -> c.ledger().revoke(RevokeRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
+    LIST_CERTIFICATES(
+        AUDITING,
+        c ->
+            c.ledger()
+                .listCertificates(ListCertificatesRequest.newBuilder().setPageSize(1).build())),
+    GET_CERTIFICATE(
+        AUDITING,
+        Status.Code.NOT_FOUND,
+        c ->
+            c.ledger()
+                .getCertificate(
+                    GetCertificateRequest.newBuilder().setSerial(UNKNOWN_SERIAL).build())),
+    GET_CRL(
+        ALL,
+        c ->
+            c.ledger()
+                .getCrl(
+                    GetCrlRequest.newBuilder()
+                        .setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES)
+                        .build())),
     VERIFY_AUDIT(AUDITING, c -> c.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance())),
-    CREATE_CHECKPOINT(AUDITING, c -> c.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance())),
-    // Allowed callers get past authorization to the rule that the signet-api CA is not rotated online.
-    ROTATE_CA(ADMIN, Status.Code.FAILED_PRECONDITION, c -> c.ca().rotateCa(RotateCaRequest.newBuilder()
-        .setTrustDomain(TrustDomain.TRUST_DOMAIN_SIGNET_API).setPhase(RotationPhase.ROTATION_PHASE_PREPARE).build())),
-    GET_CA_STATUS(ALL, c -> c.ca().getCaStatus(
-        GetCaStatusRequest.newBuilder().setTrustDomain(TrustDomain.TRUST_DOMAIN_ETCD).build())),
-    HEALTH_CHECK(ALL, c -> HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance()));
+    CREATE_CHECKPOINT(
+        AUDITING, c -> c.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance())),
+    // Allowed callers get past authorization to the rule that the signet-api CA is not rotated
+    // online.
+    ROTATE_CA(
+        ADMIN,
+        Status.Code.FAILED_PRECONDITION,
+        c ->
+            c.ca()
+                .rotateCa(
+                    RotateCaRequest.newBuilder()
+                        .setTrustDomain(TrustDomain.TRUST_DOMAIN_SIGNET_API)
+                        .setPhase(RotationPhase.ROTATION_PHASE_PREPARE)
+                        .build())),
+    GET_CA_STATUS(
+        ALL,
+        c ->
+            c.ca()
+                .getCaStatus(
+                    GetCaStatusRequest.newBuilder()
+                        .setTrustDomain(TrustDomain.TRUST_DOMAIN_ETCD)
+                        .build())),
+    HEALTH_CHECK(
+        ALL,
+        c ->
+            HealthGrpc.newBlockingStub(c.channel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()));
 
     final Set<Role> allowed;
-    /** What an allowed caller gets: OK, or the refusal of a later check that only allowed callers reach. */
+
+    /**
+     * What an allowed caller gets: OK, or the refusal of a later check that only allowed callers
+     * reach.
+     */
     final Status.Code whenAllowed;
+
     final Consumer<ApiClient> call;
 
     Rpc(Set<Role> allowed, Consumer<ApiClient> call) {
@@ -189,71 +326,185 @@ class AuthorizationIT {
       if (rpc.allowed.contains(role) && rpc.whenAllowed == Status.Code.OK) {
         rpc.call.accept(client);
       } else if (rpc.allowed.contains(role)) {
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> rpc.call.accept(client));
-        assertEquals(rpc.whenAllowed, refused.getStatus().getCode(), rpc + " for " + role + ": " + refused.getMessage());
+        StatusRuntimeException refused =
+            assertThrows(StatusRuntimeException.class, () -> rpc.call.accept(client));
+        assertEquals(
+            rpc.whenAllowed,
+            refused.getStatus().getCode(),
+            rpc + " for " + role + ": " + refused.getMessage());
       } else {
         int deniedBefore = daemon.ledger().auditCount("decision = 'DENIED'");
         int issuedBefore = daemon.ledger().count("state = 'ISSUED'");
-        StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () -> rpc.call.accept(client),
-            rpc + " must be denied to " + role);
-        assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode(), rpc + " for " + role + ": " + denied.getMessage());
+        StatusRuntimeException denied =
+            assertThrows(
+                StatusRuntimeException.class,
+                () -> rpc.call.accept(client),
+                rpc + " must be denied to " + role);
+        assertEquals(
+            Status.Code.PERMISSION_DENIED,
+            denied.getStatus().getCode(),
+            rpc + " for " + role + ": " + denied.getMessage());
         assertEquals(issuedBefore, daemon.ledger().count("state = 'ISSUED'"), "nothing signed");
-        assertEquals(deniedBefore + 1, daemon.ledger().auditCount("decision = 'DENIED'"), "the denial is audited");
+        assertEquals(
+            deniedBefore + 1,
+            daemon.ledger().auditCount("decision = 'DENIED'"),
+            "the denial is audited");
       }
     }
   }
 
   @Test
   void aNodeMayNotAskForAnotherNode() throws Exception {
-    StatusRuntimeException denied = assertDenied(() -> clients.get(Role.ROLE_NODE).issuance().issueKubeletClient(
-        IssueKubeletClientRequest.newBuilder().setCsrDer(csr()).setNodeName("worker-2").build()));
-    assertTrue(denied.getStatus().getDescription().contains("node worker-1 may not request certificates for worker-2"),
+    StatusRuntimeException denied =
+        assertDenied(
+            () ->
+                clients
+                    .get(Role.ROLE_NODE)
+                    .issuance()
+                    .issueKubeletClient(
+                        IssueKubeletClientRequest.newBuilder()
+                            .setCsrDer(csr())
+                            .setNodeName("worker-2")
+                            .build()));
+    assertTrue(
+        denied
+            .getStatus()
+            .getDescription()
+            .contains("node worker-1 may not request certificates for worker-2"),
         denied.getStatus().getDescription());
-    assertEquals(1, daemon.ledger().auditCount(
-        "caller = 'system:node:worker-1' AND node_name = 'worker-2' AND reason = 'OTHER_NODE'"),
+    assertEquals(
+        1,
+        daemon
+            .ledger()
+            .auditCount(
+                "caller = 'system:node:worker-1' AND node_name = 'worker-2' AND reason = 'OTHER_NODE'"),
         "audited with both identities");
   }
 
   @Test
   void aNodeMayNotAskForAnAddressNotRegisteredForIt() throws Exception {
-    StatusRuntimeException denied = assertDenied(() -> clients.get(Role.ROLE_NODE).issuance().issueKubeletServing(
-        IssueKubeletServingRequest.newBuilder().setCsrDer(csr()).setNodeName(NODE).addAddresses(NODE_DNS)
-            .addAddresses("192.0.2.250").build()));
-    assertTrue(denied.getStatus().getDescription().contains("192.0.2.250"), denied.getStatus().getDescription());
+    StatusRuntimeException denied =
+        assertDenied(
+            () ->
+                clients
+                    .get(Role.ROLE_NODE)
+                    .issuance()
+                    .issueKubeletServing(
+                        IssueKubeletServingRequest.newBuilder()
+                            .setCsrDer(csr())
+                            .setNodeName(NODE)
+                            .addAddresses(NODE_DNS)
+                            .addAddresses("192.0.2.250")
+                            .build()));
+    assertTrue(
+        denied.getStatus().getDescription().contains("192.0.2.250"),
+        denied.getStatus().getDescription());
   }
 
   @Test
   void aNodeMayNotAskForAControlPlaneCertificate() {
-    assertDenied(() -> clients.get(Role.ROLE_NODE).issuance().issueApiserver(IssueApiserverRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName(NODE).setAdvertiseAddress(NODE_IP).build()));
+    assertDenied(
+        () ->
+            clients
+                .get(Role.ROLE_NODE)
+                .issuance()
+                .issueApiserver(
+                    IssueApiserverRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName(NODE)
+                        .setAdvertiseAddress(NODE_IP)
+                        .build()));
   }
 
   @Test
   void aConstrainedProvisionerStaysInsideItsPatternsAndRanges() {
-    edgeProvisioner.issuance().issueKubeletServing(IssueKubeletServingRequest.newBuilder().setCsrDer(csr())
-        .setNodeName("edge-7").addAddresses("edge-7.edge.example.test").addAddresses("198.51.100.7").build());
+    edgeProvisioner
+        .issuance()
+        .issueKubeletServing(
+            IssueKubeletServingRequest.newBuilder()
+                .setCsrDer(csr())
+                .setNodeName("edge-7")
+                .addAddresses("edge-7.edge.example.test")
+                .addAddresses("198.51.100.7")
+                .build());
 
-    StatusRuntimeException outsidePattern = assertDenied(() -> edgeProvisioner.issuance().issueKubeletClient(
-        IssueKubeletClientRequest.newBuilder().setCsrDer(csr()).setNodeName("core-1").build()));
-    assertTrue(outsidePattern.getStatus().getDescription().contains("node name core-1 matches none of [edge-*]"),
+    StatusRuntimeException outsidePattern =
+        assertDenied(
+            () ->
+                edgeProvisioner
+                    .issuance()
+                    .issueKubeletClient(
+                        IssueKubeletClientRequest.newBuilder()
+                            .setCsrDer(csr())
+                            .setNodeName("core-1")
+                            .build()));
+    assertTrue(
+        outsidePattern
+            .getStatus()
+            .getDescription()
+            .contains("node name core-1 matches none of [edge-*]"),
         outsidePattern.getStatus().getDescription());
-    StatusRuntimeException outsideRange = assertDenied(() -> edgeProvisioner.issuance().issueEtcdServer(
-        IssueEtcdServerRequest.newBuilder().setCsrDer(csr()).setNodeName("edge-7").setAdvertiseAddress("10.0.0.7").build()));
-    assertTrue(outsideRange.getStatus().getDescription().contains("address 10.0.0.7 is in none of [198.51.100.0/24]"),
+    StatusRuntimeException outsideRange =
+        assertDenied(
+            () ->
+                edgeProvisioner
+                    .issuance()
+                    .issueEtcdServer(
+                        IssueEtcdServerRequest.newBuilder()
+                            .setCsrDer(csr())
+                            .setNodeName("edge-7")
+                            .setAdvertiseAddress("10.0.0.7")
+                            .build()));
+    assertTrue(
+        outsideRange
+            .getStatus()
+            .getDescription()
+            .contains("address 10.0.0.7 is in none of [198.51.100.0/24]"),
         outsideRange.getStatus().getDescription());
-    assertDenied(() -> edgeProvisioner.issuance().issueKubeletServing(IssueKubeletServingRequest.newBuilder()
-        .setCsrDer(csr()).setNodeName("edge-7").addAddresses("edge-7.core.example.test").build()));
-    assertDenied(() -> edgeProvisioner.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("core-9").addAddresses("198.51.100.9").build()));
-    edgeProvisioner.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("edge-9").addAddresses("198.51.100.9").build());
+    assertDenied(
+        () ->
+            edgeProvisioner
+                .issuance()
+                .issueKubeletServing(
+                    IssueKubeletServingRequest.newBuilder()
+                        .setCsrDer(csr())
+                        .setNodeName("edge-7")
+                        .addAddresses("edge-7.core.example.test")
+                        .build()));
+    assertDenied(
+        () ->
+            edgeProvisioner
+                .credentials()
+                .createBootstrapToken(
+                    CreateBootstrapTokenRequest.newBuilder()
+                        .setNodeName("core-9")
+                        .addAddresses("198.51.100.9")
+                        .build()));
+    edgeProvisioner
+        .credentials()
+        .createBootstrapToken(
+            CreateBootstrapTokenRequest.newBuilder()
+                .setNodeName("edge-9")
+                .addAddresses("198.51.100.9")
+                .build());
   }
 
   @Test
   void anAuditorCannotIssueAnything() {
-    StatusRuntimeException denied = assertDenied(() -> clients.get(Role.ROLE_AUDITOR).issuance().issueKubeletClient(
-        IssueKubeletClientRequest.newBuilder().setCsrDer(csr()).setNodeName(NODE).build()));
-    assertTrue(denied.getStatus().getDescription().contains("auditor"), denied.getStatus().getDescription());
+    StatusRuntimeException denied =
+        assertDenied(
+            () ->
+                clients
+                    .get(Role.ROLE_AUDITOR)
+                    .issuance()
+                    .issueKubeletClient(
+                        IssueKubeletClientRequest.newBuilder()
+                            .setCsrDer(csr())
+                            .setNodeName(NODE)
+                            .build()));
+    assertTrue(
+        denied.getStatus().getDescription().contains("auditor"),
+        denied.getStatus().getDescription());
   }
 
   private static StatusRuntimeException assertDenied(Runnable call) {

@@ -45,10 +45,15 @@ class CaSetupIT {
               }
             });
 
-    assertThrows(TokenException.class, () -> failing.ensure(wanted, KeyAlgorithm.ECDSA_P256, TEN_YEARS, Duration.ZERO));
+    assertThrows(
+        TokenException.class,
+        () -> failing.ensure(wanted, KeyAlgorithm.ECDSA_P256, TEN_YEARS, Duration.ZERO));
 
     List<String> labels = token.objectLabels();
-    assertTrue(labels.stream().noneMatch(l -> l.startsWith("signet-pending:") || l.startsWith("signet-commit:")), labels.toString());
+    assertTrue(
+        labels.stream()
+            .noneMatch(l -> l.startsWith("signet-pending:") || l.startsWith("signet-commit:")),
+        labels.toString());
     for (String label : wanted.keySet()) {
       assertEquals(0, count(labels, label), label + " must not exist after the failed batch");
     }
@@ -72,7 +77,10 @@ class CaSetupIT {
 
     assertEquals(List.of(), again.created());
     assertEquals(List.copyOf(wanted.keySet()), again.existing());
-    assertTrue(Arrays.equals(before, token.findKey("idempotent-kubernetes").orElseThrow().certificate().getEncoded()));
+    assertTrue(
+        Arrays.equals(
+            before,
+            token.findKey("idempotent-kubernetes").orElseThrow().certificate().getEncoded()));
     assertEachCaComplete(token.objectLabels(), wanted);
   }
 
@@ -82,12 +90,20 @@ class CaSetupIT {
     Path config = new DaemonConfig().writeTo(token);
 
     DaemonProcess.Result crashed =
-        DaemonProcess.run(token, List.of("-Dsignet.fault=init.after-pending-ca"), "init", "-c", config.toString());
+        DaemonProcess.run(
+            token,
+            List.of("-Dsignet.fault=init.after-pending-ca"),
+            "init",
+            "-c",
+            config.toString());
     assertEquals(137, crashed.exitCode(), crashed.stderr());
-    assertTrue(objectLabels(token).stream().anyMatch(l -> l.startsWith("signet-pending:")), "the crash left a pending CA");
+    assertTrue(
+        objectLabels(token).stream().anyMatch(l -> l.startsWith("signet-pending:")),
+        "the crash left a pending CA");
 
     DaemonProcess.Result recovered = DaemonProcess.init(token, config);
-    assertTrue(recovered.stdout().contains("removed uncommitted kubernetes-ca"), recovered.stdout());
+    assertTrue(
+        recovered.stdout().contains("removed uncommitted kubernetes-ca"), recovered.stdout());
     assertEachCaComplete(objectLabels(token), defaultCas());
   }
 
@@ -97,14 +113,18 @@ class CaSetupIT {
     Path config = new DaemonConfig().writeTo(token);
 
     DaemonProcess.Result crashed =
-        DaemonProcess.run(token, List.of("-Dsignet.fault=init.after-commit"), "init", "-c", config.toString());
+        DaemonProcess.run(
+            token, List.of("-Dsignet.fault=init.after-commit"), "init", "-c", config.toString());
     assertEquals(137, crashed.exitCode(), crashed.stderr());
-    assertTrue(objectLabels(token).stream().anyMatch(l -> l.startsWith("signet-commit:")), "the crash left a committed batch");
+    assertTrue(
+        objectLabels(token).stream().anyMatch(l -> l.startsWith("signet-commit:")),
+        "the crash left a committed batch");
 
     DaemonProcess.Result recovered = DaemonProcess.init(token, config);
     for (String label : defaultCas().keySet()) {
       assertTrue(recovered.stdout().contains("finished " + label), recovered.stdout());
-      assertTrue(recovered.stdout().contains("key " + label + ": exists, kept"), recovered.stdout());
+      assertTrue(
+          recovered.stdout().contains("key " + label + ": exists, kept"), recovered.stdout());
     }
     assertEachCaComplete(objectLabels(token), defaultCas());
   }
@@ -128,12 +148,14 @@ class CaSetupIT {
   }
 
   /** Each CA is exactly a public key, a private key and a certificate; no leftovers at all. */
-  private static void assertEachCaComplete(List<String> labels, Map<String, CaSetup.KeySpec> wanted) {
+  private static void assertEachCaComplete(
+      List<String> labels, Map<String, CaSetup.KeySpec> wanted) {
     for (String label : wanted.keySet()) {
       assertEquals(3, count(labels, label), label + " in " + labels);
     }
     assertTrue(
-        labels.stream().noneMatch(l -> l.startsWith("signet-pending:") || l.startsWith("signet-commit:")),
+        labels.stream()
+            .noneMatch(l -> l.startsWith("signet-pending:") || l.startsWith("signet-commit:")),
         "no pending objects or markers: " + labels);
   }
 

@@ -17,9 +17,9 @@ import sun.security.pkcs11.wrapper.PKCS11Constants;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
- * CA keys made by Signet cannot be read out of the token: the token marks them sensitive and
- * never extractable, refuses to return their secret value to any PKCS#11 caller, and the JCA key
- * Signet signs with has no encoding.
+ * CA keys made by Signet cannot be read out of the token: the token marks them sensitive and never
+ * extractable, refuses to return their secret value to any PKCS#11 caller, and the JCA key Signet
+ * signs with has no encoding.
  */
 class TokenKeysIT {
   /** PKCS#11 v2.40 return value; the JDK wrapper names few of them. */
@@ -31,22 +31,28 @@ class TokenKeysIT {
     Pkcs11Token token = InProcessToken.get();
     String label = "keys-" + algorithm.id();
     new CaSetup(token, Clock.systemUTC(), new SecureRandom())
-        .ensure(Map.of(label, CaSetup.KeySpec.ca("test-ca")), algorithm, Duration.ofDays(30), Duration.ZERO);
+        .ensure(
+            Map.of(label, CaSetup.KeySpec.ca("test-ca")),
+            algorithm,
+            Duration.ofDays(30),
+            Duration.ZERO);
 
-    assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_TOKEN));
-    assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_SENSITIVE));
-    assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_ALWAYS_SENSITIVE));
-    assertEquals(Boolean.FALSE, token.privateKeyAttribute(label, PKCS11Constants.CKA_EXTRACTABLE));
-    assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_NEVER_EXTRACTABLE));
-    assertEquals(Boolean.TRUE, token.privateKeyAttribute(label, PKCS11Constants.CKA_SIGN));
-    assertEquals(Boolean.FALSE, token.privateKeyAttribute(label, PKCS11Constants.CKA_DECRYPT));
-    assertEquals(Boolean.FALSE, token.privateKeyAttribute(label, PKCS11Constants.CKA_UNWRAP));
+    assertEquals(true, token.privateKeyAttribute(label, PKCS11Constants.CKA_TOKEN));
+    assertEquals(true, token.privateKeyAttribute(label, PKCS11Constants.CKA_SENSITIVE));
+    assertEquals(true, token.privateKeyAttribute(label, PKCS11Constants.CKA_ALWAYS_SENSITIVE));
+    assertEquals(false, token.privateKeyAttribute(label, PKCS11Constants.CKA_EXTRACTABLE));
+    assertEquals(true, token.privateKeyAttribute(label, PKCS11Constants.CKA_NEVER_EXTRACTABLE));
+    assertEquals(true, token.privateKeyAttribute(label, PKCS11Constants.CKA_SIGN));
+    assertEquals(false, token.privateKeyAttribute(label, PKCS11Constants.CKA_DECRYPT));
+    assertEquals(false, token.privateKeyAttribute(label, PKCS11Constants.CKA_UNWRAP));
 
-    long secret = algorithm.isEc() ? PKCS11Constants.CKA_VALUE : PKCS11Constants.CKA_PRIVATE_EXPONENT;
+    long secret =
+        algorithm.isEc() ? PKCS11Constants.CKA_VALUE : PKCS11Constants.CKA_PRIVATE_EXPONENT;
     PKCS11Exception refused =
         assertThrows(PKCS11Exception.class, () -> token.privateKeyAttribute(label, secret));
     assertEquals(CKR_ATTRIBUTE_SENSITIVE, refused.getErrorCode(), refused.getMessage());
 
-    assertNull(token.findKey(label).orElseThrow().privateKey().getEncoded(), "no encoding in the JVM");
+    assertNull(
+        token.findKey(label).orElseThrow().privateKey().getEncoded(), "no encoding in the JVM");
   }
 }

@@ -18,19 +18,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.Arguments;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Proves that {@link ConfigLoader} turns a minimal signetd.yaml into a complete configuration with
- * the documented defaults, resolves relative paths against the file's directory, and refuses
- * every wrong or unknown key with a message naming its full path, without echoing secrets.
+ * the documented defaults, resolves relative paths against the file's directory, and refuses every
+ * wrong or unknown key with a message naming its full path, without echoing secrets.
  */
 class ConfigLoaderTest {
   private static final String MINIMAL = "hsm:\n  pin: env:SIGNET_PIN\n";
@@ -71,16 +71,21 @@ class ConfigLoaderTest {
           domain.name());
     }
     assertEquals(
-        Pkcs11Uri.parse("pkcs11:token=signet;object=kubernetes-ca"), config.cas().key(TrustDomain.KUBERNETES));
+        Pkcs11Uri.parse("pkcs11:token=signet;object=kubernetes-ca"),
+        config.cas().key(TrustDomain.KUBERNETES));
   }
 
   @Test
   void caKeysFollowAConfiguredToken() throws Exception {
     SignetdConfig config =
-        load("hsm:\n  pin: env:P\n  token: pkcs11:token=prod%20hsm\ncas:\n  etcd: pkcs11:token=prod%20hsm;object=e\n");
+        load(
+            "hsm:\n  pin: env:P\n  token: pkcs11:token=prod%20hsm\ncas:\n  etcd: pkcs11:token=prod%20hsm;object=e\n");
 
-    assertEquals(Pkcs11Uri.parse("pkcs11:token=prod%20hsm;object=kubernetes-ca"), config.cas().key(TrustDomain.KUBERNETES));
-    assertEquals(Pkcs11Uri.parse("pkcs11:token=prod%20hsm;object=e"), config.cas().key(TrustDomain.ETCD));
+    assertEquals(
+        Pkcs11Uri.parse("pkcs11:token=prod%20hsm;object=kubernetes-ca"),
+        config.cas().key(TrustDomain.KUBERNETES));
+    assertEquals(
+        Pkcs11Uri.parse("pkcs11:token=prod%20hsm;object=e"), config.cas().key(TrustDomain.ETCD));
   }
 
   @Test
@@ -125,7 +130,8 @@ class ConfigLoaderTest {
 
   @Test
   void relativeSqliteFileIsTakenFromTheConfigurationDirectory() throws Exception {
-    SignetdConfig config = load(MINIMAL + "ledger:\n  url: jdbc:sqlite:data/../state/ledger.sqlite\n");
+    SignetdConfig config =
+        load(MINIMAL + "ledger:\n  url: jdbc:sqlite:data/../state/ledger.sqlite\n");
 
     assertEquals("jdbc:sqlite:" + directory.resolve("state/ledger.sqlite"), config.ledger().url());
   }
@@ -144,7 +150,8 @@ class ConfigLoaderTest {
         "cluster:\\n  dnsdomain: x.y                | cluster.dnsdomain"
       })
   void rejectsUnknownKeysAtAnyDepthNamingTheFullPath(String yaml, String keyPath) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + yaml.replace("\\n", "\n")));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load(MINIMAL + yaml.replace("\\n", "\n")));
 
     assertTrue(e.getMessage().contains(keyPath), e.getMessage());
   }
@@ -174,7 +181,8 @@ class ConfigLoaderTest {
   @ParameterizedTest
   @ValueSource(strings = {"correct-horse-battery", "918273", "'918273'"})
   void literalPinIsRefusedWithoutEchoingIt(String pin) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load("hsm:\n  pin: " + pin + "\n"));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load("hsm:\n  pin: " + pin + "\n"));
 
     assertTrue(e.getMessage().contains("hsm.pin"), e.getMessage());
     assertFalse(e.getMessage().contains(pin.replace("'", "")), e.getMessage());
@@ -185,7 +193,10 @@ class ConfigLoaderTest {
     ConfigException e =
         assertThrows(
             ConfigException.class,
-            () -> load(MINIMAL + "ledger:\n  url: jdbc:postgresql://db/signet\n  password: hunter2hunter2\n"));
+            () ->
+                load(
+                    MINIMAL
+                        + "ledger:\n  url: jdbc:postgresql://db/signet\n  password: hunter2hunter2\n"));
 
     assertTrue(e.getMessage().contains("ledger.password"), e.getMessage());
     assertFalse(e.getMessage().contains("hunter2hunter2"), e.getMessage());
@@ -215,7 +226,9 @@ class ConfigLoaderTest {
   @Test
   void caKeyWithoutAnObjectIsRefused() {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> load(MINIMAL + "cas:\n  frontProxy: pkcs11:token=signet\n"));
+        assertThrows(
+            ConfigException.class,
+            () -> load(MINIMAL + "cas:\n  frontProxy: pkcs11:token=signet\n"));
 
     assertTrue(e.getMessage().contains("cas.frontProxy"), e.getMessage());
   }
@@ -224,23 +237,35 @@ class ConfigLoaderTest {
   void hsmTokenNamingAnObjectIsRefused() {
     ConfigException e =
         assertThrows(
-            ConfigException.class, () -> load("hsm:\n  pin: env:P\n  token: pkcs11:token=signet;object=k\n"));
+            ConfigException.class,
+            () -> load("hsm:\n  pin: env:P\n  token: pkcs11:token=signet;object=k\n"));
 
     assertTrue(e.getMessage().contains("hsm.token"), e.getMessage());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"jdbc:sqlite::memory:", "jdbc:sqlite:", "jdbc:sqlite:file:ledger?mode=memory"})
+  @ValueSource(
+      strings = {"jdbc:sqlite::memory:", "jdbc:sqlite:", "jdbc:sqlite:file:ledger?mode=memory"})
   void inMemoryLedgerIsRefused(String url) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: '" + url + "'\n"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: '" + url + "'\n"));
 
     assertTrue(e.getMessage().contains("ledger.url"), e.getMessage());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"jdbc:mysql://db/signet", "jdbc:h2:./ledger", "ledger.db", "postgresql://db/signet"})
+  @ValueSource(
+      strings = {
+        "jdbc:mysql://db/signet",
+        "jdbc:h2:./ledger",
+        "ledger.db",
+        "postgresql://db/signet"
+      })
   void ledgerOtherThanSqliteOrPostgresqlIsRefused(String url) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: '" + url + "'\n"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: '" + url + "'\n"));
 
     assertTrue(e.getMessage().contains("ledger.url"), e.getMessage());
   }
@@ -262,7 +287,8 @@ class ConfigLoaderTest {
         "cas:\\n  algorithm: rsa-1024            | cas.algorithm"
       })
   void outOfRangeOrMalformedValuesAreRefusedNamingTheKey(String yaml, String keyPath) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + yaml.replace("\\n", "\n")));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load(MINIMAL + yaml.replace("\\n", "\n")));
 
     assertTrue(e.getMessage().contains(keyPath), e.getMessage());
   }
@@ -271,7 +297,8 @@ class ConfigLoaderTest {
   void maxConcurrentSignaturesOutOfRangeIsRefused() {
     ConfigException e =
         assertThrows(
-            ConfigException.class, () -> load("hsm:\n  pin: env:P\n  maxConcurrentSignatures: 0\n"));
+            ConfigException.class,
+            () -> load("hsm:\n  pin: env:P\n  maxConcurrentSignatures: 0\n"));
 
     assertTrue(e.getMessage().contains("hsm.maxConcurrentSignatures"), e.getMessage());
   }
@@ -286,9 +313,18 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000", "127.0.0.1:-1", ":7443"})
+  @ValueSource(
+      strings = {
+        "localhost",
+        "127.0.0.1:",
+        "127.0.0.1:http",
+        "127.0.0.1:70000",
+        "127.0.0.1:-1",
+        ":7443"
+      })
   void listenWithoutAValidPortIsRefused(String listen) {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + "listen: '" + listen + "'\n"));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load(MINIMAL + "listen: '" + listen + "'\n"));
 
     assertTrue(e.getMessage().contains("listen"), e.getMessage());
   }
@@ -297,7 +333,8 @@ class ConfigLoaderTest {
   @ValueSource(strings = {"10.96.0.1/12", "10.96.0.0", "10.96.0.0/0", "10.96.0.0/32", "example/12"})
   void invalidServiceCidrIsRefused(String cidr) {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> load(MINIMAL + "cluster:\n  serviceCidr: " + cidr + "\n"));
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "cluster:\n  serviceCidr: " + cidr + "\n"));
 
     assertTrue(e.getMessage().contains("cluster.serviceCidr"), e.getMessage());
   }
@@ -305,7 +342,8 @@ class ConfigLoaderTest {
   @Test
   void invalidDnsDomainIsRefused() {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> load(MINIMAL + "cluster:\n  dnsDomain: Cluster.Local\n"));
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "cluster:\n  dnsDomain: Cluster.Local\n"));
 
     assertTrue(e.getMessage().contains("cluster.dnsDomain"), e.getMessage());
   }
@@ -313,7 +351,9 @@ class ConfigLoaderTest {
   @Test
   void invalidTlsServerNameIsRefused() {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> load(MINIMAL + "tls:\n  serverNames: [localhost, '*.x.y']\n"));
+        assertThrows(
+            ConfigException.class,
+            () -> load(MINIMAL + "tls:\n  serverNames: [localhost, '*.x.y']\n"));
 
     assertTrue(e.getMessage().contains("tls.serverNames"), e.getMessage());
   }
@@ -321,7 +361,8 @@ class ConfigLoaderTest {
   @Test
   void duplicateKeysAreRefused() {
     assertThrows(ConfigException.class, () -> load("hsm:\n  pin: env:A\n  pin: env:B\n"));
-    assertThrows(ConfigException.class, () -> load(MINIMAL + "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n"));
+    assertThrows(
+        ConfigException.class, () -> load(MINIMAL + "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n"));
   }
 
   @Test
@@ -333,7 +374,8 @@ class ConfigLoaderTest {
 
   @Test
   void listWhereAValueBelongsIsRefused() {
-    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + "listen: [a, b]\n"));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> load(MINIMAL + "listen: [a, b]\n"));
 
     assertTrue(e.getMessage().contains("listen"), e.getMessage());
   }
@@ -362,7 +404,8 @@ class ConfigLoaderTest {
   @Test
   void missingFileIsAConfigError() {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> ConfigLoader.load(directory.resolve("absent.yaml")));
+        assertThrows(
+            ConfigException.class, () -> ConfigLoader.load(directory.resolve("absent.yaml")));
 
     assertTrue(e.getMessage().contains("absent.yaml"), e.getMessage());
   }
@@ -381,20 +424,21 @@ class ConfigLoaderTest {
   @Test
   void readsRoleMappingProvisionerConstraintsAndEnrollment() throws Exception {
     SignetdConfig config =
-        load(MINIMAL
-            + "authorization:\n"
-            + "  roles:\n"
-            + "    \"acme:admins\": ca-admin\n"
-            + "    \"acme:ci\": provisioner\n"
-            + "    \"acme:nodes\": node\n"
-            + "    \"acme:audit\": auditor\n"
-            + "  provisioners:\n"
-            + "    ci:\n"
-            + "      nodeNames: [\"ci-*\"]\n"
-            + "      addresses: [\"10.0.0.0/8\"]\n"
-            + "enrollment:\n"
-            + "  listen: \"off\"\n"
-            + "  defaultTokenTtl: 30m\n");
+        load(
+            MINIMAL
+                + "authorization:\n"
+                + "  roles:\n"
+                + "    \"acme:admins\": ca-admin\n"
+                + "    \"acme:ci\": provisioner\n"
+                + "    \"acme:nodes\": node\n"
+                + "    \"acme:audit\": auditor\n"
+                + "  provisioners:\n"
+                + "    ci:\n"
+                + "      nodeNames: [\"ci-*\"]\n"
+                + "      addresses: [\"10.0.0.0/8\"]\n"
+                + "enrollment:\n"
+                + "  listen: \"off\"\n"
+                + "  defaultTokenTtl: 30m\n");
 
     assertEquals(Role.PROVISIONER, config.authorization().roles().get("acme:ci"));
     ProvisionerConstraints ci = config.authorization().provisioners().get("ci");
@@ -408,9 +452,15 @@ class ConfigLoaderTest {
   static Stream<Arguments> wrongAuthorizationOrEnrollment() {
     return Stream.of(
         Arguments.of("authorization:\n  roles:\n    \"x\": root\n", "authorization.roles.x"),
-        Arguments.of("authorization:\n  roles:\n    \"x\": ca-admin\n", "gives no organization the role provisioner"),
-        Arguments.of("authorization:\n  provisioners:\n    ci:\n      addresses: [\"10.0.0.0\"]\n", "authorization.provisioners.ci"),
-        Arguments.of("authorization:\n  provisioners:\n    ci:\n      nodeName: [\"x\"]\n", "authorization.provisioners.ci.nodeName"),
+        Arguments.of(
+            "authorization:\n  roles:\n    \"x\": ca-admin\n",
+            "gives no organization the role provisioner"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      addresses: [\"10.0.0.0\"]\n",
+            "authorization.provisioners.ci"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      nodeName: [\"x\"]\n",
+            "authorization.provisioners.ci.nodeName"),
         Arguments.of("enrollment:\n  maxTokenTtl: 48h\n", "enrollment.maxTokenTtl"),
         Arguments.of("enrollment:\n  listen: \"7444\"\n", "enrollment.listen"));
   }
@@ -428,12 +478,15 @@ class ConfigLoaderTest {
     while (!Files.exists(root.resolve("docker-compose.yml"))) {
       root = root.getParent();
     }
-    String template = Files.readString(root.resolve("hsm-config/signetd.yaml.template")).replace("@TOKEN_LABEL@", "signet");
+    String template =
+        Files.readString(root.resolve("hsm-config/signetd.yaml.template"))
+            .replace("@TOKEN_LABEL@", "signet");
     assertEquals("jdbc:sqlite:" + directory.resolve("ledger.db"), load(template).ledger().url());
 
     SignetdConfig compose = ConfigLoader.load(root.resolve("hsm-config/compose/signetd.yaml"));
     assertEquals("jdbc:postgresql://postgres:5432/signet", compose.ledger().url());
-    assertEquals("file:/run/secrets/ledger-password", compose.ledger().password().orElseThrow().toString());
+    assertEquals(
+        "file:/run/secrets/ledger-password", compose.ledger().password().orElseThrow().toString());
     assertEquals("0.0.0.0", compose.listen().host());
     assertEquals(List.of("signetd", "localhost", "127.0.0.1"), compose.tls().serverNames());
   }

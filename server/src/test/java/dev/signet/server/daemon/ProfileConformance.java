@@ -87,7 +87,9 @@ abstract class ProfileConformance {
   @BeforeAll
   void startDaemon() throws Exception {
     work = Files.createTempDirectory("conformance-" + caAlgorithm().id());
-    daemon = TestDaemon.start("conf-" + caAlgorithm().id(), new DaemonConfig().algorithm(caAlgorithm().id()));
+    daemon =
+        TestDaemon.start(
+            "conf-" + caAlgorithm().id(), new DaemonConfig().algorithm(caAlgorithm().id()));
     client = daemon.operator();
   }
 
@@ -97,6 +99,8 @@ abstract class ProfileConformance {
   }
 
   /** One row of the profiles table: how to ask, and what must come back. */
+  // The requests are stateless lambdas and the lists are List.of: nothing here is mutable.
+  @SuppressWarnings("ImmutableEnumChecker")
   enum Row {
     APISERVER(
         (stub, csr) ->
@@ -109,74 +113,174 @@ abstract class ProfileConformance {
                     .addExtraSans("api.example.test")
                     .addExtraSans("198.51.100.7")
                     .build()),
-        Profile.PROFILE_APISERVER, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "kube-apiserver", List.of(),
-        List.of("cp-1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-            "kubernetes.default.svc.cluster.local", "cp.example.test", "api.example.test"),
+        Profile.PROFILE_APISERVER,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "kube-apiserver",
+        List.of(),
+        List.of(
+            "cp-1",
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local",
+            "cp.example.test",
+            "api.example.test"),
         List.of("10.96.0.1", "192.0.2.10", "198.51.100.7"),
         List.of(SERVER_AUTH)),
     APISERVER_KUBELET_CLIENT(
-        (stub, csr) -> stub.issueApiserverKubeletClient(IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_APISERVER_KUBELET_CLIENT, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "kube-apiserver-kubelet-client", List.of("kubeadm:cluster-admins"), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueApiserverKubeletClient(
+                IssueApiserverKubeletClientRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_APISERVER_KUBELET_CLIENT,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "kube-apiserver-kubelet-client",
+        List.of("kubeadm:cluster-admins"),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     FRONT_PROXY_CLIENT(
-        (stub, csr) -> stub.issueFrontProxyClient(IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_FRONT_PROXY_CLIENT, TrustDomain.TRUST_DOMAIN_FRONT_PROXY,
-        "front-proxy-client", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueFrontProxyClient(
+                IssueFrontProxyClientRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_FRONT_PROXY_CLIENT,
+        TrustDomain.TRUST_DOMAIN_FRONT_PROXY,
+        "front-proxy-client",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     ETCD_SERVER(
         (stub, csr) ->
             stub.issueEtcdServer(
                 IssueEtcdServerRequest.newBuilder()
-                    .setCsrDer(csr).setNodeName("etcd-1").setAdvertiseAddress("192.0.2.21").addExtraSans("etcd.example.test").build()),
-        Profile.PROFILE_ETCD_SERVER, TrustDomain.TRUST_DOMAIN_ETCD,
-        "etcd-1", List.of(), List.of("etcd-1", "localhost", "etcd.example.test"),
-        List.of("192.0.2.21", "127.0.0.1", "::1"), List.of(SERVER_AUTH, CLIENT_AUTH)),
+                    .setCsrDer(csr)
+                    .setNodeName("etcd-1")
+                    .setAdvertiseAddress("192.0.2.21")
+                    .addExtraSans("etcd.example.test")
+                    .build()),
+        Profile.PROFILE_ETCD_SERVER,
+        TrustDomain.TRUST_DOMAIN_ETCD,
+        "etcd-1",
+        List.of(),
+        List.of("etcd-1", "localhost", "etcd.example.test"),
+        List.of("192.0.2.21", "127.0.0.1", "::1"),
+        List.of(SERVER_AUTH, CLIENT_AUTH)),
     ETCD_PEER(
         (stub, csr) ->
             stub.issueEtcdPeer(
-                IssueEtcdPeerRequest.newBuilder().setCsrDer(csr).setNodeName("etcd-2").setAdvertiseAddress("192.0.2.22").build()),
-        Profile.PROFILE_ETCD_PEER, TrustDomain.TRUST_DOMAIN_ETCD,
-        "etcd-2", List.of(), List.of("etcd-2", "localhost"),
-        List.of("192.0.2.22", "127.0.0.1", "::1"), List.of(SERVER_AUTH, CLIENT_AUTH)),
+                IssueEtcdPeerRequest.newBuilder()
+                    .setCsrDer(csr)
+                    .setNodeName("etcd-2")
+                    .setAdvertiseAddress("192.0.2.22")
+                    .build()),
+        Profile.PROFILE_ETCD_PEER,
+        TrustDomain.TRUST_DOMAIN_ETCD,
+        "etcd-2",
+        List.of(),
+        List.of("etcd-2", "localhost"),
+        List.of("192.0.2.22", "127.0.0.1", "::1"),
+        List.of(SERVER_AUTH, CLIENT_AUTH)),
     ETCD_HEALTHCHECK_CLIENT(
-        (stub, csr) -> stub.issueEtcdHealthcheckClient(IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_ETCD_HEALTHCHECK_CLIENT, TrustDomain.TRUST_DOMAIN_ETCD,
-        "kube-etcd-healthcheck-client", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueEtcdHealthcheckClient(
+                IssueEtcdHealthcheckClientRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_ETCD_HEALTHCHECK_CLIENT,
+        TrustDomain.TRUST_DOMAIN_ETCD,
+        "kube-etcd-healthcheck-client",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     APISERVER_ETCD_CLIENT(
-        (stub, csr) -> stub.issueApiserverEtcdClient(IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_APISERVER_ETCD_CLIENT, TrustDomain.TRUST_DOMAIN_ETCD,
-        "kube-apiserver-etcd-client", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueApiserverEtcdClient(
+                IssueApiserverEtcdClientRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_APISERVER_ETCD_CLIENT,
+        TrustDomain.TRUST_DOMAIN_ETCD,
+        "kube-apiserver-etcd-client",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     ADMIN(
         (stub, csr) -> stub.issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_ADMIN, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "kubernetes-admin", List.of("kubeadm:cluster-admins"), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        Profile.PROFILE_ADMIN,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "kubernetes-admin",
+        List.of("kubeadm:cluster-admins"),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     SUPER_ADMIN(
-        (stub, csr) -> stub.issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_SUPER_ADMIN, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "kubernetes-super-admin", List.of("system:masters"), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueSuperAdmin(IssueSuperAdminRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_SUPER_ADMIN,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "kubernetes-super-admin",
+        List.of("system:masters"),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     CONTROLLER_MANAGER(
-        (stub, csr) -> stub.issueControllerManager(IssueControllerManagerRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_CONTROLLER_MANAGER, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "system:kube-controller-manager", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueControllerManager(
+                IssueControllerManagerRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_CONTROLLER_MANAGER,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "system:kube-controller-manager",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     SCHEDULER(
-        (stub, csr) -> stub.issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_SCHEDULER, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "system:kube-scheduler", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueScheduler(IssueSchedulerRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_SCHEDULER,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "system:kube-scheduler",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     KUBE_PROXY(
-        (stub, csr) -> stub.issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr).build()),
-        Profile.PROFILE_KUBE_PROXY, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "system:kube-proxy", List.of(), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueKubeProxy(IssueKubeProxyRequest.newBuilder().setCsrDer(csr).build()),
+        Profile.PROFILE_KUBE_PROXY,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "system:kube-proxy",
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     KUBELET_CLIENT(
-        (stub, csr) -> stub.issueKubeletClient(IssueKubeletClientRequest.newBuilder().setCsrDer(csr).setNodeName("worker-7").build()),
-        Profile.PROFILE_KUBELET_CLIENT, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "system:node:worker-7", List.of("system:nodes"), List.of(), List.of(), List.of(CLIENT_AUTH)),
+        (stub, csr) ->
+            stub.issueKubeletClient(
+                IssueKubeletClientRequest.newBuilder()
+                    .setCsrDer(csr)
+                    .setNodeName("worker-7")
+                    .build()),
+        Profile.PROFILE_KUBELET_CLIENT,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "system:node:worker-7",
+        List.of("system:nodes"),
+        List.of(),
+        List.of(),
+        List.of(CLIENT_AUTH)),
     KUBELET_SERVING(
         (stub, csr) ->
             stub.issueKubeletServing(
                 IssueKubeletServingRequest.newBuilder()
-                    .setCsrDer(csr).setNodeName("worker-7").addAddresses("worker-7.example.test").addAddresses("192.0.2.77").build()),
-        Profile.PROFILE_KUBELET_SERVING, TrustDomain.TRUST_DOMAIN_KUBERNETES,
-        "system:node:worker-7", List.of("system:nodes"), List.of("worker-7.example.test"), List.of("192.0.2.77"),
+                    .setCsrDer(csr)
+                    .setNodeName("worker-7")
+                    .addAddresses("worker-7.example.test")
+                    .addAddresses("192.0.2.77")
+                    .build()),
+        Profile.PROFILE_KUBELET_SERVING,
+        TrustDomain.TRUST_DOMAIN_KUBERNETES,
+        "system:node:worker-7",
+        List.of("system:nodes"),
+        List.of("worker-7.example.test"),
+        List.of("192.0.2.77"),
         List.of(SERVER_AUTH));
 
     final BiFunction<IssuanceBlockingStub, ByteString, IssueCertificateResponse> request;
@@ -225,20 +329,25 @@ abstract class ProfileConformance {
     assertEquals(List.of(ByteString.copyFrom(ca.getEncoded())), response.getChainDerList());
     assertEquals(List.of(ByteString.copyFrom(ca.getEncoded())), response.getCaBundleDerList());
     assertEquals(leaf.getSerialNumber().toString(16), response.getSerial());
-    assertEquals(leaf.getNotBefore().toInstant().getEpochSecond(), response.getNotBefore().getSeconds());
-    assertEquals(leaf.getNotAfter().toInstant().getEpochSecond(), response.getNotAfter().getSeconds());
+    assertEquals(
+        leaf.getNotBefore().toInstant().getEpochSecond(), response.getNotBefore().getSeconds());
+    assertEquals(
+        leaf.getNotAfter().toInstant().getEpochSecond(), response.getNotAfter().getSeconds());
     assertFalse(response.getRequestId().isEmpty(), "a request id is always recorded");
 
     // the certificate
     assertEquals(3, leaf.getVersion());
     assertEquals(16, leaf.getSerialNumber().toByteArray().length, "16-octet positive serial");
-    assertArrayEquals(ca.getSubjectX500Principal().getEncoded(), leaf.getIssuerX500Principal().getEncoded());
+    assertArrayEquals(
+        ca.getSubjectX500Principal().getEncoded(), leaf.getIssuerX500Principal().getEncoded());
     leaf.verify(ca.getPublicKey());
     assertEquals(signatureAlgorithmOid(), leaf.getSigAlgOID());
-    assertArrayEquals(keys.getPublic().getEncoded(), leaf.getPublicKey().getEncoded(), "the node's own key");
+    assertArrayEquals(
+        keys.getPublic().getEncoded(), leaf.getPublicKey().getEncoded(), "the node's own key");
 
     X500Name subject = X500Name.getInstance(leaf.getSubjectX500Principal().getEncoded());
-    assertEquals(row.organizations.size() + 1, subject.getRDNs().length, "subject is only O and CN");
+    assertEquals(
+        row.organizations.size() + 1, subject.getRDNs().length, "subject is only O and CN");
     assertEquals(List.of(row.commonName), X509.attributeValues(subject, BCStyle.CN));
     assertEquals(row.organizations, X509.attributeValues(subject, BCStyle.O));
 
@@ -249,7 +358,10 @@ abstract class ProfileConformance {
       expectedExtensions.remove("2.5.29.17");
     }
     assertEquals(expectedExtensions, extensions);
-    assertEquals(Set.of("2.5.29.15", "2.5.29.19"), leaf.getCriticalExtensionOIDs(), "KU and BC critical, nothing else");
+    assertEquals(
+        Set.of("2.5.29.15", "2.5.29.19"),
+        leaf.getCriticalExtensionOIDs(),
+        "KU and BC critical, nothing else");
 
     assertEquals(-1, leaf.getBasicConstraints(), "CA:FALSE");
     boolean[] keyUsage = leaf.getKeyUsage();
@@ -260,7 +372,8 @@ abstract class ProfileConformance {
     }
     assertEquals(row.extendedKeyUsages, leaf.getExtendedKeyUsage());
 
-    assertArrayEquals(keyIdentifier(leaf), subjectKeyIdentifier(leaf), "SKI = SHA-1 of the leaf key");
+    assertArrayEquals(
+        keyIdentifier(leaf), subjectKeyIdentifier(leaf), "SKI = SHA-1 of the leaf key");
     assertArrayEquals(subjectKeyIdentifier(ca), authorityKeyIdentifier(leaf), "AKI = the CA's SKI");
 
     assertEquals(new TreeSet<>(row.dnsNames), new TreeSet<>(sans(leaf, 2)));
@@ -271,8 +384,10 @@ abstract class ProfileConformance {
     assertEquals(new TreeSet<>(expectedIps), new TreeSet<>(sans(leaf, 7)));
 
     Instant notBefore = leaf.getNotBefore().toInstant();
-    assertTrue(!notBefore.isBefore(before.minus(Duration.ofMinutes(5)).minusSeconds(1))
-        && !notBefore.isAfter(after.minus(Duration.ofMinutes(5))), "backdated by 5 minutes: " + notBefore);
+    assertTrue(
+        !notBefore.isBefore(before.minus(Duration.ofMinutes(5)).minusSeconds(1))
+            && !notBefore.isAfter(after.minus(Duration.ofMinutes(5))),
+        "backdated by 5 minutes: " + notBefore);
     assertEquals(Duration.ofDays(365), Duration.between(notBefore, leaf.getNotAfter().toInstant()));
 
     for (String purpose : purposes(row)) {
@@ -297,11 +412,14 @@ abstract class ProfileConformance {
     X500Name subject = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
     assertEquals(List.of(commonName), X509.attributeValues(subject, BCStyle.CN));
     assertEquals(1, subject.getRDNs().length);
-    assertArrayEquals(ca.getSubjectX500Principal().getEncoded(), ca.getIssuerX500Principal().getEncoded());
+    assertArrayEquals(
+        ca.getSubjectX500Principal().getEncoded(), ca.getIssuerX500Principal().getEncoded());
     ca.verify(ca.getPublicKey());
     assertEquals(signatureAlgorithmOid(), ca.getSigAlgOID());
     assertEquals(caAlgorithm(), KeyAlgorithm.of(ca.getPublicKey()).orElseThrow());
-    assertTrue(ca.getCriticalExtensionOIDs().containsAll(Set.of("2.5.29.19", "2.5.29.15")), "BC and KU critical");
+    assertTrue(
+        ca.getCriticalExtensionOIDs().containsAll(Set.of("2.5.29.19", "2.5.29.15")),
+        "BC and KU critical");
     assertEquals(Integer.MAX_VALUE, ca.getBasicConstraints(), "CA:TRUE without a path length");
     boolean[] keyUsage = ca.getKeyUsage();
     assertTrue(keyUsage[0] && keyUsage[5] && keyUsage[6], "digitalSignature, keyCertSign, cRLSign");
@@ -314,7 +432,8 @@ abstract class ProfileConformance {
   }
 
   private X509Certificate caOf(TrustDomain domain) {
-    for (CaBundle bundle : client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesList()) {
+    for (CaBundle bundle :
+        client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesList()) {
       if (bundle.getTrustDomain() == domain) {
         assertEquals(1, bundle.getCertificatesDerCount());
         return X509.parse(bundle.getCertificatesDer(0).toByteArray());
@@ -364,7 +483,8 @@ abstract class ProfileConformance {
   }
 
   private static byte[] keyIdentifier(X509Certificate certificate) throws Exception {
-    SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded());
+    SubjectPublicKeyInfo key =
+        SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded());
     return MessageDigest.getInstance("SHA-1").digest(key.getPublicKeyData().getBytes());
   }
 
@@ -374,6 +494,7 @@ abstract class ProfileConformance {
 
   private static byte[] authorityKeyIdentifier(X509Certificate certificate) {
     byte[] extension = certificate.getExtensionValue("2.5.29.35");
-    return AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(extension).getOctets()).getKeyIdentifier();
+    return AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(extension).getOctets())
+        .getKeyIdentifierOctets();
   }
 }

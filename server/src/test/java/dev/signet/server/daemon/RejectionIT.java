@@ -30,8 +30,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Bad input over the real API: the precise status, a message a person can act on (no stack
- * trace, no class names), and nothing signed or recorded.
+ * Bad input over the real API: the precise status, a message a person can act on (no stack trace,
+ * no class names), and nothing signed or recorded.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RejectionIT {
@@ -53,9 +53,16 @@ class RejectionIT {
 
   static Stream<Arguments> hostileCsrs() {
     return Stream.of(
-        Arguments.of("bad signature", (Supplier<byte[]>) HostileCsrs::badSignature, "does not verify"),
-        Arguments.of("truncated DER", (Supplier<byte[]>) HostileCsrs::truncated, "not a well-formed PKCS#10"),
-        Arguments.of("trailing garbage", (Supplier<byte[]>) HostileCsrs::trailingGarbage, "not a well-formed PKCS#10"),
+        Arguments.of(
+            "bad signature", (Supplier<byte[]>) HostileCsrs::badSignature, "does not verify"),
+        Arguments.of(
+            "truncated DER",
+            (Supplier<byte[]>) HostileCsrs::truncated,
+            "not a well-formed PKCS#10"),
+        Arguments.of(
+            "trailing garbage",
+            (Supplier<byte[]>) HostileCsrs::trailingGarbage,
+            "not a well-formed PKCS#10"),
         Arguments.of("RSA-1024", (Supplier<byte[]>) HostileCsrs::rsa1024, "RSA with 1024 bits"),
         Arguments.of("RSA e=3", (Supplier<byte[]>) HostileCsrs::rsaExponent3, "exponent 3"),
         Arguments.of("secp256k1", (Supplier<byte[]>) HostileCsrs::secp256k1, "secp256k1"),
@@ -65,16 +72,24 @@ class RejectionIT {
         Arguments.of("CA:TRUE", (Supplier<byte[]>) HostileCsrs::askingToBeCa, "CA:TRUE"),
         Arguments.of(
             "extra EKU",
-            (Supplier<byte[]>) () -> HostileCsrs.askingFor(KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_codeSigning),
+            (Supplier<byte[]>)
+                () ->
+                    HostileCsrs.askingFor(
+                        KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_codeSigning),
             "does not grant"),
-        Arguments.of("unknown critical extension", (Supplier<byte[]>) HostileCsrs::unknownCriticalExtension, "critical extension"),
-        Arguments.of("oversized", (Supplier<byte[]>) () -> HostileCsrs.larger(9 * 1024), "at most 8192"),
+        Arguments.of(
+            "unknown critical extension",
+            (Supplier<byte[]>) HostileCsrs::unknownCriticalExtension,
+            "critical extension"),
+        Arguments.of(
+            "oversized", (Supplier<byte[]>) () -> HostileCsrs.larger(9 * 1024), "at most 8192"),
         Arguments.of("empty", (Supplier<byte[]>) () -> new byte[0], "csr_der is required"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostileCsrs")
-  void hostileCsrIsRefusedAndNothingIsSigned(String name, Supplier<byte[]> csr, String explanation) throws Exception {
+  void hostileCsrIsRefusedAndNothingIsSigned(String name, Supplier<byte[]> csr, String explanation)
+      throws Exception {
     int rowsBefore = ledger.count("1 = 1");
     StatusRuntimeException refused =
         assertThrows(
@@ -96,28 +111,66 @@ class RejectionIT {
     int rowsBefore = ledger.count("1 = 1");
     ByteString csr = Keys.csrBytes(Keys.ec());
     assertInvalidArgument(
-        assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder().setNodeName("Worker_1").setCsrDer(csr).build())),
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                client
+                    .issuance()
+                    .issueKubeletClient(
+                        IssueKubeletClientRequest.newBuilder()
+                            .setNodeName("Worker_1")
+                            .setCsrDer(csr)
+                            .build())),
         "node_name 'Worker_1'");
     assertInvalidArgument(
-        assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletServing(
-            IssueKubeletServingRequest.newBuilder().setNodeName("worker-1").addAddresses("*.example.test").setCsrDer(csr).build())),
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                client
+                    .issuance()
+                    .issueKubeletServing(
+                        IssueKubeletServingRequest.newBuilder()
+                            .setNodeName("worker-1")
+                            .addAddresses("*.example.test")
+                            .setCsrDer(csr)
+                            .build())),
         "wildcards");
     assertInvalidArgument(
-        assertThrows(StatusRuntimeException.class, () -> client.issuance().issueApiserver(
-            IssueApiserverRequest.newBuilder().setNodeName("cp-1").setAdvertiseAddress("cp-1.example.test").setCsrDer(csr).build())),
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                client
+                    .issuance()
+                    .issueApiserver(
+                        IssueApiserverRequest.newBuilder()
+                            .setNodeName("cp-1")
+                            .setAdvertiseAddress("cp-1.example.test")
+                            .setCsrDer(csr)
+                            .build())),
         "advertise_address");
     assertInvalidArgument(
-        assertThrows(StatusRuntimeException.class, () -> client.issuance().issueAdmin(
-            IssueAdminRequest.newBuilder().setRequestId("no spaces allowed").setCsrDer(csr).build())),
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                client
+                    .issuance()
+                    .issueAdmin(
+                        IssueAdminRequest.newBuilder()
+                            .setRequestId("no spaces allowed")
+                            .setCsrDer(csr)
+                            .build())),
         "request_id");
     assertEquals(rowsBefore, ledger.count("1 = 1"));
   }
 
   @Test
-  void aRetryWithTheSameRequestIdGetsTheSameCertificateAndADifferentRequestIsRefused() throws Exception {
+  void aRetryWithTheSameRequestIdGetsTheSameCertificateAndADifferentRequestIsRefused()
+      throws Exception {
     IssueAdminRequest request =
-        IssueAdminRequest.newBuilder().setRequestId("retry-1").setCsrDer(Keys.csrBytes(Keys.ec())).build();
+        IssueAdminRequest.newBuilder()
+            .setRequestId("retry-1")
+            .setCsrDer(Keys.csrBytes(Keys.ec()))
+            .build();
     var first = client.issuance().issueAdmin(request);
     var again = client.issuance().issueAdmin(request);
     assertEquals(first.getCertificateDer(), again.getCertificateDer(), "no second signature");
@@ -126,7 +179,10 @@ class RejectionIT {
     StatusRuntimeException conflict =
         assertThrows(
             StatusRuntimeException.class,
-            () -> client.issuance().issueAdmin(request.toBuilder().setCsrDer(Keys.csrBytes(Keys.ec())).build()));
+            () ->
+                client
+                    .issuance()
+                    .issueAdmin(request.toBuilder().setCsrDer(Keys.csrBytes(Keys.ec())).build()));
     assertEquals(Status.Code.ALREADY_EXISTS, conflict.getStatus().getCode());
     assertTrue(conflict.getStatus().getDescription().contains("retry-1"));
   }
@@ -140,15 +196,22 @@ class RejectionIT {
             () ->
                 client
                     .issuance()
-                    .issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(ByteString.copyFrom(new byte[200 * 1024])).build()));
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getMessage());
+                    .issueAdmin(
+                        IssueAdminRequest.newBuilder()
+                            .setCsrDer(ByteString.copyFrom(new byte[200 * 1024]))
+                            .build()));
+    assertEquals(
+        Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getMessage());
     assertEquals(rowsBefore, ledger.count("1 = 1"));
   }
 
   private static void assertInvalidArgument(StatusRuntimeException refused, String explanation) {
     assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), refused.getMessage());
     String description = refused.getStatus().getDescription();
-    assertTrue(description.contains(explanation), "'" + description + "' should explain: " + explanation);
-    assertFalse(description.contains("Exception") || description.contains("\tat "), "no Java internals: " + description);
+    assertTrue(
+        description.contains(explanation), "'" + description + "' should explain: " + explanation);
+    assertFalse(
+        description.contains("Exception") || description.contains("\tat "),
+        "no Java internals: " + description);
   }
 }

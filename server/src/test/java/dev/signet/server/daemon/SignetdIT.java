@@ -60,7 +60,8 @@ class SignetdIT {
       IssueCertificateResponse first = issueKubeletClient(client, "worker-1");
       caBefore = X509.parse(first.getChainDer(0).toByteArray());
       X509.parse(first.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
-      // A JVM ended by SIGTERM reports 128+15 after its shutdown hook ran (systemd counts it clean).
+      // A JVM ended by SIGTERM reports 128+15 after its shutdown hook ran (systemd counts it
+      // clean).
       assertEquals(143, daemon.stop());
       assertTrue(daemon.log().contains("stopping"), "graceful stop: " + daemon.log());
     }
@@ -71,7 +72,12 @@ class SignetdIT {
       X509Certificate caAfter = X509.parse(second.getChainDer(0).toByteArray());
       assertArrayEquals(caBefore.getEncoded(), caAfter.getEncoded(), "same CA after restart");
       X509.parse(second.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
-      assertEquals(4, client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesCount());
+      assertEquals(
+          4,
+          client
+              .issuance()
+              .getCaBundles(GetCaBundlesRequest.getDefaultInstance())
+              .getBundlesCount());
     }
     assertEquals(2, LedgerRows.of(token).count("profile = 'kubelet-client' AND state = 'ISSUED'"));
   }
@@ -86,21 +92,31 @@ class SignetdIT {
     TestToken token = TestToken.create(temp.resolve("hsm"), "reinit");
     Path config = new DaemonConfig().apiCredentialValidity("240h").writeTo(token);
     Path operator = token.directory().resolve("operator");
-    assertEquals(0, DaemonProcess.run(token, List.of(), "init", "-c", config.toString(), "--operator", "alice").exitCode());
+    assertEquals(
+        0,
+        DaemonProcess.run(token, List.of(), "init", "-c", config.toString(), "--operator", "alice")
+            .exitCode());
     String oldCertificate = Files.readString(operator.resolve("operator.crt"));
     String oldKey = Files.readString(operator.resolve("operator.key"));
 
     DaemonProcess.Result again = DaemonProcess.init(token, config);
     assertTrue(again.stdout().contains("operator.crt: issued to alice (ca-admin)"), again.stdout());
     assertTrue(again.stdout().contains("it replaces one expiring at"), again.stdout());
-    assertTrue(again.stdout().contains("kept as operator.crt.bak and operator.key.bak"), again.stdout());
+    assertTrue(
+        again.stdout().contains("kept as operator.crt.bak and operator.key.bak"), again.stdout());
     assertEquals(oldCertificate, Files.readString(operator.resolve("operator.crt.bak")));
     assertEquals(oldKey, Files.readString(operator.resolve("operator.key.bak")));
-    assertEquals(AtomicFiles.SECRET, Files.getPosixFilePermissions(operator.resolve("operator.key.bak")));
+    assertEquals(
+        AtomicFiles.SECRET, Files.getPosixFilePermissions(operator.resolve("operator.key.bak")));
     assertNotEquals(oldKey, Files.readString(operator.resolve("operator.key")), "a new key");
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-      assertEquals(4, client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesCount());
+      assertEquals(
+          4,
+          client
+              .issuance()
+              .getCaBundles(GetCaBundlesRequest.getDefaultInstance())
+              .getBundlesCount());
     }
 
     Path longer = new DaemonConfig().apiCredentialValidity("1440h").writeTo(token);
@@ -125,8 +141,10 @@ class SignetdIT {
         DaemonProcess.run(
             token,
             Map.of(
-                "PKCS11SPY", "/usr/lib/softhsm/libsofthsm2.so",
-                "PKCS11SPY_OUTPUT", spyLog.toString()),
+                "PKCS11SPY",
+                "/usr/lib/softhsm/libsofthsm2.so",
+                "PKCS11SPY_OUTPUT",
+                spyLog.toString()),
             List.of(),
             "serve",
             "-c",
@@ -155,23 +173,34 @@ class SignetdIT {
 
       Path foreign = foreignClientCredential(temp.resolve("foreign"));
       try (ApiClient stranger =
-          ApiClient.connect(daemon.port(), caBundle, foreign.resolve("client.crt"), foreign.resolve("client.key"))) {
+          ApiClient.connect(
+              daemon.port(),
+              caBundle,
+              foreign.resolve("client.crt"),
+              foreign.resolve("client.key"))) {
         assertRefusedAtTls(stranger);
       }
 
-      // A cluster credential (admin.conf's certificate, from the kubernetes CA) is not a Signet one.
+      // A cluster credential (admin.conf's certificate, from the kubernetes CA) is not a Signet
+      // one.
       Path admin = temp.resolve("admin");
       try (ApiClient operator = ApiClient.asOperator(token, daemon.port())) {
         KeyPair keys = Keys.ec();
         IssueCertificateResponse adminCertificate =
-            operator.issuance().issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(Keys.csrBytes(keys)).build());
+            operator
+                .issuance()
+                .issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(Keys.csrBytes(keys)).build());
         write(admin, adminCertificate.getCertificateDer().toByteArray(), keys);
       }
       try (ApiClient clusterAdmin =
-          ApiClient.connect(daemon.port(), caBundle, admin.resolve("client.crt"), admin.resolve("client.key"))) {
+          ApiClient.connect(
+              daemon.port(), caBundle, admin.resolve("client.crt"), admin.resolve("client.key"))) {
         assertRefusedAtTls(clusterAdmin);
       }
-      assertEquals(issuedBefore + 1, LedgerRows.of(token).count("state = 'ISSUED'"), "only the admin certificate was issued");
+      assertEquals(
+          issuedBefore + 1,
+          LedgerRows.of(token).count("state = 'ISSUED'"),
+          "only the admin certificate was issued");
     }
   }
 
@@ -187,9 +216,13 @@ class SignetdIT {
       issueKubeletClient(client, "before-fault");
       Files.move(tokens, away);
       StatusRuntimeException refused =
-          assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(client, "during-fault"));
+          assertThrows(
+              StatusRuntimeException.class, () -> issueKubeletClient(client, "during-fault"));
       assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
-      assertEquals(75, daemon.awaitExit(Duration.ofSeconds(30)), "exit 75 asks the supervisor for a restart");
+      assertEquals(
+          75,
+          daemon.awaitExit(Duration.ofSeconds(30)),
+          "exit 75 asks the supervisor for a restart");
       assertTrue(daemon.log().contains("cryptographic device failure"), daemon.log());
     }
     Files.move(away, tokens);
@@ -198,14 +231,18 @@ class SignetdIT {
       issueKubeletClient(client, "after-restart");
     }
     assertEquals(0, LedgerRows.of(token).count("node_name = 'during-fault' AND state = 'ISSUED'"));
-    assertEquals(0, LedgerRows.of(token).count("state = 'INTENT'"), "the failed attempt was closed");
+    assertEquals(
+        0, LedgerRows.of(token).count("state = 'INTENT'"), "the failed attempt was closed");
   }
 
   private static IssueCertificateResponse issueKubeletClient(ApiClient client, String node) {
     return client
         .issuance()
         .issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder().setNodeName(node).setCsrDer(Keys.csrBytes(Keys.ec())).build());
+            IssueKubeletClientRequest.newBuilder()
+                .setNodeName(node)
+                .setCsrDer(Keys.csrBytes(Keys.ec()))
+                .build());
   }
 
   private static void assertRefusedAtTls(ApiClient client) {
@@ -220,22 +257,40 @@ class SignetdIT {
     X500Name caName = new X500Name("CN=signet-api-ca");
     Instant now = Instant.now();
     var ca =
-        new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)), caName, caKeys.getPublic())
+        new JcaX509v3CertificateBuilder(
+                caName,
+                BigInteger.TWO,
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plusSeconds(3600)),
+                caName,
+                caKeys.getPublic())
             .addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
     KeyPair clientKeys = Keys.ec();
     var client =
-        new JcaX509v3CertificateBuilder(caName, BigInteger.TEN, Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)),
-                new X500Name("O=signet:ca-admin,CN=operator"), clientKeys.getPublic())
-            .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        new JcaX509v3CertificateBuilder(
+                caName,
+                BigInteger.TEN,
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plusSeconds(3600)),
+                new X500Name("O=signet:ca-admin,CN=operator"),
+                clientKeys.getPublic())
+            .addExtension(
+                Extension.extendedKeyUsage,
+                false,
+                new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
     var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
     new JcaX509CertificateConverter().getCertificate(ca.build(signer));
-    byte[] der = new JcaX509CertificateConverter().getCertificate(client.build(signer)).getEncoded();
+    byte[] der =
+        new JcaX509CertificateConverter().getCertificate(client.build(signer)).getEncoded();
     write(directory, der, clientKeys);
     return directory;
   }
 
   private static void write(Path directory, byte[] certificateDer, KeyPair keys) throws Exception {
-    AtomicFiles.write(directory.resolve("client.crt"), Pem.certificate(certificateDer).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+    AtomicFiles.write(
+        directory.resolve("client.crt"),
+        Pem.certificate(certificateDer).getBytes(StandardCharsets.US_ASCII),
+        AtomicFiles.PUBLIC);
     AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
   }
 }

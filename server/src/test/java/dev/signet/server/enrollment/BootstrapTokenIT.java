@@ -77,28 +77,52 @@ class BootstrapTokenIT {
     KeyPair credentialKeys = Keys.ec();
 
     JoinResponse joined =
-        enrollment.bootstrap().join(join(token, "new-1", credentialKeys, "new-1.example.test", "192.0.2.31")
-            .setKubeletClientCsrDer(Keys.csrBytes(Keys.ec()))
-            .setKubeletServingCsrDer(Keys.csrBytes(Keys.ec()))
-            .build());
+        enrollment
+            .bootstrap()
+            .join(
+                join(token, "new-1", credentialKeys, "new-1.example.test", "192.0.2.31")
+                    .setKubeletClientCsrDer(Keys.csrBytes(Keys.ec()))
+                    .setKubeletServingCsrDer(Keys.csrBytes(Keys.ec()))
+                    .build());
 
-    X509Certificate credential = X509.parse(joined.getCredential().getCertificateDer().toByteArray());
+    X509Certificate credential =
+        X509.parse(joined.getCredential().getCertificateDer().toByteArray());
     X500Name subject = X500Name.getInstance(credential.getSubjectX500Principal().getEncoded());
     assertEquals(List.of("system:node:new-1"), X509.attributeValues(subject, BCStyle.CN));
     assertEquals(List.of("signet:node"), X509.attributeValues(subject, BCStyle.O));
     assertEquals(List.of("1.3.6.1.5.5.7.3.2"), credential.getExtendedKeyUsage());
-    X509Certificate kubeletServing = X509.parse(joined.getKubeletServing().getCertificateDer().toByteArray());
+    X509Certificate kubeletServing =
+        X509.parse(joined.getKubeletServing().getCertificateDer().toByteArray());
     assertEquals(2, kubeletServing.getSubjectAlternativeNames().size());
-    assertEquals("system:node:new-1",
-        X509.attributeValues(X500Name.getInstance(X509.parse(joined.getKubeletClient().getCertificateDer().toByteArray())
-            .getSubjectX500Principal().getEncoded()), BCStyle.CN).get(0));
+    assertEquals(
+        "system:node:new-1",
+        X509.attributeValues(
+                X500Name.getInstance(
+                    X509.parse(joined.getKubeletClient().getCertificateDer().toByteArray())
+                        .getSubjectX500Principal()
+                        .getEncoded()),
+                BCStyle.CN)
+            .get(0));
 
     try (ApiClient node = connectWith(joined, credentialKeys)) {
-      node.issuance().issueKubeletServing(IssueKubeletServingRequest.newBuilder()
-          .setCsrDer(Keys.csrBytes(Keys.ec())).setNodeName("new-1").addAddresses("192.0.2.31").build());
-      StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () ->
-          node.issuance().issueKubeletServing(IssueKubeletServingRequest.newBuilder()
-              .setCsrDer(Keys.csrBytes(Keys.ec())).setNodeName("new-1").addAddresses("192.0.2.32").build()));
+      node.issuance()
+          .issueKubeletServing(
+              IssueKubeletServingRequest.newBuilder()
+                  .setCsrDer(Keys.csrBytes(Keys.ec()))
+                  .setNodeName("new-1")
+                  .addAddresses("192.0.2.31")
+                  .build());
+      StatusRuntimeException denied =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  node.issuance()
+                      .issueKubeletServing(
+                          IssueKubeletServingRequest.newBuilder()
+                              .setCsrDer(Keys.csrBytes(Keys.ec()))
+                              .setNodeName("new-1")
+                              .addAddresses("192.0.2.32")
+                              .build()));
       assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
     }
   }
@@ -111,31 +135,50 @@ class BootstrapTokenIT {
 
     JoinResponse first = enrollment.bootstrap().join(request);
     JoinResponse retried = enrollment.bootstrap().join(request);
-    assertEquals(first.getCredential().getCertificateDer(), retried.getCredential().getCertificateDer(),
+    assertEquals(
+        first.getCredential().getCertificateDer(),
+        retried.getCredential().getCertificateDer(),
         "a lost answer can be fetched again, without a second certificate");
 
-    assertUnauthenticated(() -> enrollment.bootstrap().join(join(token, "once-1", Keys.ec(), "192.0.2.41").build()));
-    assertEquals(1, daemon.ledger().count("profile = 'signet-api-client' AND subject LIKE '%system:node:once-1%'"));
+    assertUnauthenticated(
+        () -> enrollment.bootstrap().join(join(token, "once-1", Keys.ec(), "192.0.2.41").build()));
+    assertEquals(
+        1,
+        daemon
+            .ledger()
+            .count("profile = 'signet-api-client' AND subject LIKE '%system:node:once-1%'"));
   }
 
   @Test
   void expiredUnknownMalformedAndWrongSecretTokensAreRefusedAlike() throws Exception {
-    CreateBootstrapTokenResponse shortLived = provisioner.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("late-1").addAddresses("192.0.2.51")
-            .setTtl(Duration.newBuilder().setSeconds(1)).build());
+    CreateBootstrapTokenResponse shortLived =
+        provisioner
+            .credentials()
+            .createBootstrapToken(
+                CreateBootstrapTokenRequest.newBuilder()
+                    .setNodeName("late-1")
+                    .addAddresses("192.0.2.51")
+                    .setTtl(Duration.newBuilder().setSeconds(1))
+                    .build());
     Thread.sleep(1_500);
     String id = shortLived.getTokenId();
-    List<String> bad = List.of(
-        shortLived.getToken(),
-        "abcdefgh." + "a".repeat(32),
-        "not-a-token",
-        id + "." + "b".repeat(32));
+    List<String> bad =
+        List.of(
+            shortLived.getToken(),
+            "abcdefgh." + "a".repeat(32),
+            "not-a-token",
+            id + "." + "b".repeat(32));
     for (String token : bad) {
-      assertUnauthenticated(() -> enrollment.bootstrap().join(join(token, "late-1", Keys.ec(), "192.0.2.51").build()));
+      assertUnauthenticated(
+          () ->
+              enrollment.bootstrap().join(join(token, "late-1", Keys.ec(), "192.0.2.51").build()));
     }
-    assertEquals(1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_EXPIRED'"));
-    assertEquals(1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_WRONG_SECRET'"));
-    assertEquals(1, daemon.ledger().auditCount("token_id = 'abcdefgh' AND reason = 'TOKEN_UNKNOWN'"));
+    assertEquals(
+        1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_EXPIRED'"));
+    assertEquals(
+        1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_WRONG_SECRET'"));
+    assertEquals(
+        1, daemon.ledger().auditCount("token_id = 'abcdefgh' AND reason = 'TOKEN_UNKNOWN'"));
     assertTrue(daemon.ledger().auditCount("reason = 'TOKEN_MALFORMED'") >= 1);
   }
 
@@ -150,15 +193,17 @@ class BootstrapTokenIT {
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Status.Code>> outcomes = new ArrayList<>();
     for (JoinRequest request : requests) {
-      outcomes.add(threads.submit(() -> {
-        start.await();
-        try {
-          enrollment.bootstrap().join(request);
-          return Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-          return e.getStatus().getCode();
-        }
-      }));
+      outcomes.add(
+          threads.submit(
+              () -> {
+                start.await();
+                try {
+                  enrollment.bootstrap().join(request);
+                  return Status.Code.OK;
+                } catch (StatusRuntimeException e) {
+                  return e.getStatus().getCode();
+                }
+              }));
     }
     start.countDown();
     int successes = 0;
@@ -172,28 +217,58 @@ class BootstrapTokenIT {
     }
     threads.shutdown();
     assertEquals(1, successes, "exactly one of 32 concurrent uses wins");
-    assertEquals(1, daemon.ledger().count("profile = 'signet-api-client' AND subject LIKE '%system:node:race-1%'"));
+    assertEquals(
+        1,
+        daemon
+            .ledger()
+            .count("profile = 'signet-api-client' AND subject LIKE '%system:node:race-1%'"));
   }
 
   @Test
   void aJoinForAnotherNodeOrAddressIsDeniedAndDoesNotSpendTheToken() throws Exception {
     String token = token("careful-1", "192.0.2.71").getToken();
-    assertEquals(Status.Code.PERMISSION_DENIED, code(() ->
-        enrollment.bootstrap().join(join(token, "careful-2", Keys.ec(), "192.0.2.71").build())));
-    assertEquals(Status.Code.PERMISSION_DENIED, code(() ->
-        enrollment.bootstrap().join(join(token, "careful-1", Keys.ec(), "192.0.2.72").build())));
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(() ->
-        enrollment.bootstrap().join(join(token, "careful-1", Keys.ec(), "192.0.2.71")
-            .setCredentialCsrDer(ByteString.copyFrom(new byte[] {0x30, 0x00})).build())));
+    assertEquals(
+        Status.Code.PERMISSION_DENIED,
+        code(
+            () ->
+                enrollment
+                    .bootstrap()
+                    .join(join(token, "careful-2", Keys.ec(), "192.0.2.71").build())));
+    assertEquals(
+        Status.Code.PERMISSION_DENIED,
+        code(
+            () ->
+                enrollment
+                    .bootstrap()
+                    .join(join(token, "careful-1", Keys.ec(), "192.0.2.72").build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        code(
+            () ->
+                enrollment
+                    .bootstrap()
+                    .join(
+                        join(token, "careful-1", Keys.ec(), "192.0.2.71")
+                            .setCredentialCsrDer(ByteString.copyFrom(new byte[] {0x30, 0x00}))
+                            .build())));
 
     enrollment.bootstrap().join(join(token, "careful-1", Keys.ec(), "192.0.2.71").build());
   }
 
   @Test
   void tokenLifetimesAreBoundedAndSecretsAreNeverStored() throws Exception {
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> provisioner.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("long-1").addAddresses("192.0.2.81")
-            .setTtl(Duration.newBuilder().setSeconds(25 * 3600)).build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        code(
+            () ->
+                provisioner
+                    .credentials()
+                    .createBootstrapToken(
+                        CreateBootstrapTokenRequest.newBuilder()
+                            .setNodeName("long-1")
+                            .addAddresses("192.0.2.81")
+                            .setTtl(Duration.newBuilder().setSeconds(25 * 3600))
+                            .build())));
 
     Instant before = Instant.now();
     CreateBootstrapTokenResponse created = token("default-1", "192.0.2.82");
@@ -201,18 +276,31 @@ class BootstrapTokenIT {
     assertTrue(lifetime >= 3599 && lifetime <= 3601, "default one hour, was " + lifetime + " s");
 
     String secret = created.getToken().substring(created.getToken().indexOf('.') + 1);
-    assertEquals(0, rowsContaining("bootstrap_tokens", secret), "only a hash of the secret is stored");
+    assertEquals(
+        0, rowsContaining("bootstrap_tokens", secret), "only a hash of the secret is stored");
     assertEquals(0, rowsContaining("audit_events", secret), "the secret is never audited");
-    assertEquals(1, daemon.ledger().auditCount(
-        "token_id = '" + created.getTokenId() + "' AND reason = 'TOKEN_CREATED' AND caller = 'node-provisioner'"));
+    assertEquals(
+        1,
+        daemon
+            .ledger()
+            .auditCount(
+                "token_id = '"
+                    + created.getTokenId()
+                    + "' AND reason = 'TOKEN_CREATED' AND caller = 'node-provisioner'"));
   }
 
   private CreateBootstrapTokenResponse token(String node, String... addresses) {
-    return provisioner.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName(node).addAllAddresses(List.of(addresses)).build());
+    return provisioner
+        .credentials()
+        .createBootstrapToken(
+            CreateBootstrapTokenRequest.newBuilder()
+                .setNodeName(node)
+                .addAllAddresses(List.of(addresses))
+                .build());
   }
 
-  private static JoinRequest.Builder join(String token, String node, KeyPair keys, String... addresses) {
+  private static JoinRequest.Builder join(
+      String token, String node, KeyPair keys, String... addresses) {
     return JoinRequest.newBuilder()
         .setToken(token)
         .setNodeName(node)
@@ -222,12 +310,17 @@ class BootstrapTokenIT {
 
   private ApiClient connectWith(JoinResponse joined, KeyPair keys) throws Exception {
     Path directory = Files.createTempDirectory("joined");
-    AtomicFiles.write(directory.resolve("node.crt"),
-        Pem.certificate(joined.getCredential().getCertificateDer().toByteArray()).getBytes(StandardCharsets.US_ASCII),
+    AtomicFiles.write(
+        directory.resolve("node.crt"),
+        Pem.certificate(joined.getCredential().getCertificateDer().toByteArray())
+            .getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
     AtomicFiles.write(directory.resolve("node.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
-    return ApiClient.connect(daemon.port(), daemon.operatorDirectory().resolve("ca.crt"),
-        directory.resolve("node.crt"), directory.resolve("node.key"));
+    return ApiClient.connect(
+        daemon.port(),
+        daemon.operatorDirectory().resolve("ca.crt"),
+        directory.resolve("node.crt"),
+        directory.resolve("node.key"));
   }
 
   private static void assertUnauthenticated(Runnable join) {
@@ -248,7 +341,8 @@ class BootstrapTokenIT {
   /** Rows of a table in which any text column contains {@code needle}. */
   private int rowsContaining(String table, String needle) throws Exception {
     try (Connection connection =
-            DriverManager.getConnection("jdbc:sqlite:" + daemon.token().directory().resolve("ledger.db"));
+            DriverManager.getConnection(
+                "jdbc:sqlite:" + daemon.token().directory().resolve("ledger.db"));
         Statement statement = connection.createStatement();
         ResultSet rows = statement.executeQuery("SELECT * FROM " + table)) {
       int found = 0;

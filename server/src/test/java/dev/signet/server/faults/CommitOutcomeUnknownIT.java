@@ -39,24 +39,31 @@ import org.junit.jupiter.api.io.TempDir;
  * Fault F3 of the reliability catalogue: the connection to PostgreSQL dies after the certificate's
  * final transaction was sent {@code COMMIT} and PostgreSQL committed it, before its answer reaches
  * signetd. signetd cannot know the outcome, so it answers {@code UNAVAILABLE} and returns nothing;
- * the client's retry under the same request id finds the committed certificate and gets it byte
- * for byte, not a second one; the invariants hold.
+ * the client's retry under the same request id finds the committed certificate and gets it byte for
+ * byte, not a second one; the invariants hold.
  *
  * <p>The cut is made by a TCP proxy on loopback between signetd and PostgreSQL that reads the
  * protocol's plain text (the driver is told not to use server-side prepared statements, so every
- * message carries its SQL): on the connection that sends the certificate's final {@code UPDATE},
- * it lets the {@code COMMIT} through and closes both sides when PostgreSQL answers it.
+ * message carries its SQL): on the connection that sends the certificate's final {@code UPDATE}, it
+ * lets the {@code COMMIT} through and closes both sides when PostgreSQL answers it.
  */
 class CommitOutcomeUnknownIT {
   @TempDir Path directory;
 
   @Test
-  void aCommitWhoseAnswerIsLostIsUnavailableAndTheRetryGetsTheCommittedCertificate() throws Exception {
+  void aCommitWhoseAnswerIsLostIsUnavailableAndTheRetryGetsTheCommittedCertificate()
+      throws Exception {
     try (PostgresServer database = PostgresServer.start();
         CommitCutter proxy = CommitCutter.start(database.port());
         ReceivedLog received = ReceivedLog.open(directory.resolve("received.log"))) {
-      String throughProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + PostgresServer.DATABASE + "?prepareThreshold=0";
-      PostgresDeployment deployment = PostgresDeployment.create(database, throughProxy, directory, "commit-unknown");
+      String throughProxy =
+          "jdbc:postgresql://127.0.0.1:"
+              + proxy.port()
+              + "/"
+              + PostgresServer.DATABASE
+              + "?prepareThreshold=0";
+      PostgresDeployment deployment =
+          PostgresDeployment.create(database, throughProxy, directory, "commit-unknown");
       try (DaemonProcess daemon = deployment.serve(0);
           ApiClient client = deployment.operator(daemon)) {
         InvariantChecker checker = deployment.checker(IssuanceLoad.caCertificates(client));
@@ -64,14 +71,26 @@ class CommitOutcomeUnknownIT {
 
         IssueKubeletClientRequest request = request("lost-answer");
         proxy.cutAfterTheNextCertificateCommit();
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(request));
+        StatusRuntimeException refused =
+            assertThrows(
+                StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(request));
 
-        assertEquals(1, proxy.cuts(), "the proxy cut a connection right after PostgreSQL answered the COMMIT");
-        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertEquals(
+            1,
+            proxy.cuts(),
+            "the proxy cut a connection right after PostgreSQL answered the COMMIT");
+        assertEquals(
+            Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
         byte[] committed = committedCertificate(database, "lost-answer");
         IssueCertificateResponse retried = issue(client, received, request);
-        assertArrayEquals(committed, retried.getCertificateDer().toByteArray(), "the retry gets the committed certificate");
-        assertEquals(1, rows(database, "lost-answer"), "one certificate under the request id: the retry signed nothing");
+        assertArrayEquals(
+            committed,
+            retried.getCertificateDer().toByteArray(),
+            "the retry gets the committed certificate");
+        assertEquals(
+            1,
+            rows(database, "lost-answer"),
+            "one certificate under the request id: the retry signed nothing");
         issue(client, received, request("after-1"));
 
         InvariantChecker.Report report = checker.check(received);
@@ -82,24 +101,32 @@ class CommitOutcomeUnknownIT {
   }
 
   private static IssueKubeletClientRequest request(String id) {
-    return IssueKubeletClientRequest.newBuilder().setNodeName(id).setRequestId(id).setCsrDer(Keys.csrBytes(Keys.ec())).build();
+    return IssueKubeletClientRequest.newBuilder()
+        .setNodeName(id)
+        .setRequestId(id)
+        .setCsrDer(Keys.csrBytes(Keys.ec()))
+        .build();
   }
 
-  private static IssueCertificateResponse issue(ApiClient client, ReceivedLog received, IssueKubeletClientRequest request)
+  private static IssueCertificateResponse issue(
+      ApiClient client, ReceivedLog received, IssueKubeletClientRequest request)
       throws IOException {
     IssueCertificateResponse issued = client.issuance().issueKubeletClient(request);
     received.append(issued.getCertificateDer().toByteArray(), request.getRequestId());
     return issued;
   }
 
-  private static byte[] committedCertificate(PostgresServer database, String requestId) throws Exception {
+  private static byte[] committedCertificate(PostgresServer database, String requestId)
+      throws Exception {
     try (Connection connection = database.connect(database.url());
         PreparedStatement query =
-            connection.prepareStatement("SELECT state, certificate_der FROM certificates WHERE request_id = ?")) {
+            connection.prepareStatement(
+                "SELECT state, certificate_der FROM certificates WHERE request_id = ?")) {
       query.setString(1, requestId);
       try (ResultSet rows = query.executeQuery()) {
         assertTrue(rows.next(), "a row for " + requestId);
-        assertEquals("ISSUED", rows.getString(1), "PostgreSQL committed the certificate before the cut");
+        assertEquals(
+            "ISSUED", rows.getString(1), "PostgreSQL committed the certificate before the cut");
         return rows.getBytes(2);
       }
     }
@@ -107,7 +134,8 @@ class CommitOutcomeUnknownIT {
 
   private static int rows(PostgresServer database, String requestId) throws Exception {
     try (Connection connection = database.connect(database.url());
-        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM certificates WHERE request_id = ?")) {
+        PreparedStatement query =
+            connection.prepareStatement("SELECT COUNT(*) FROM certificates WHERE request_id = ?")) {
       query.setString(1, requestId);
       try (ResultSet rows = query.executeQuery()) {
         rows.next();
@@ -133,7 +161,8 @@ class CommitOutcomeUnknownIT {
     }
 
     static CommitCutter start(int target) throws IOException {
-      CommitCutter proxy = new CommitCutter(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), target);
+      CommitCutter proxy =
+          new CommitCutter(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), target);
       daemonThread("proxy-accept", proxy::accept);
       return proxy;
     }
@@ -181,7 +210,8 @@ class CommitOutcomeUnknownIT {
 
       void upstream() {
         byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
+        try (InputStream in = client.getInputStream();
+            OutputStream out = server.getOutputStream()) {
           for (int n; (n = in.read(buffer)) >= 0; ) {
             if (armed.get()) {
               watch(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
@@ -196,7 +226,9 @@ class CommitOutcomeUnknownIT {
         }
       }
 
-      /** Marks this link once it sends the final write and then COMMIT (the message may span reads). */
+      /**
+       * Marks this link once it sends the final write and then COMMIT (the message may span reads).
+       */
       private void watch(String text) {
         sinceArmed.append(text);
         if (!finalWriteSeen) {
@@ -215,7 +247,8 @@ class CommitOutcomeUnknownIT {
 
       void downstream() {
         byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+        try (InputStream in = server.getInputStream();
+            OutputStream out = client.getOutputStream()) {
           for (int n; (n = in.read(buffer)) >= 0; ) {
             if (commitSent) {
               cuts.incrementAndGet();

@@ -35,10 +35,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Fault F1 on the embedded ledger: {@code kill -9} of signetd while clients issue (at a random
- * 0.5 to 3 s after each round's first certificate, so that the load is in full swing), and at
- * the exact points where a crash hurts most. After every crash the independent {@link
- * InvariantChecker} compares the ledger with what clients received.
+ * Fault F1 on the embedded ledger: {@code kill -9} of signetd while clients issue (at a random 0.5
+ * to 3 s after each round's first certificate, so that the load is in full swing), and at the exact
+ * points where a crash hurts most. After every crash the independent {@link InvariantChecker}
+ * compares the ledger with what clients received.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DaemonKillIT {
@@ -64,7 +64,9 @@ class DaemonKillIT {
   /** The checker, made on first use from the CA certificates the running daemon reports. */
   private InvariantChecker checker(ApiClient client) throws Exception {
     if (checker == null) {
-      checker = InvariantChecker.sqlite(token.directory().resolve("ledger.db"), IssuanceLoad.caCertificates(client));
+      checker =
+          InvariantChecker.sqlite(
+              token.directory().resolve("ledger.db"), IssuanceLoad.caCertificates(client));
     }
     return checker;
   }
@@ -81,7 +83,7 @@ class DaemonKillIT {
     Random random = new Random(seed);
     long total = 0;
     for (int round = 1; round <= ROUNDS; round++) {
-      long killAfter = 500 + random.nextInt(2_500);
+      long killAfter = 500L + random.nextInt(2_500);
       IssuanceLoad load;
       try (DaemonProcess daemon = DaemonProcess.serve(token, config);
           ApiClient client = ApiClient.asOperator(token, daemon.port())) {
@@ -89,7 +91,9 @@ class DaemonKillIT {
         try {
           checker(client);
           // the clock starts with the first certificate: a cold JVM's first calls are slow
-          assertTrue(load.awaitMore(1, 30_000), "round " + round + ": no certificate within 30 s: " + load.failures());
+          assertTrue(
+              load.awaitMore(1, 30_000),
+              "round " + round + ": no certificate within 30 s: " + load.failures());
           Thread.sleep(killAfter);
           daemon.kill();
         } finally {
@@ -98,11 +102,14 @@ class DaemonKillIT {
       }
       String where = "round " + round + " (seed " + seed + ", kill after " + killAfter + " ms)";
       assertFalse(load.failures().isEmpty(), where + ": clients saw the daemon die");
-      // Calls fail with UNAVAILABLE; once in some seventy rounds they failed with UNKNOWN: grpc-java
+      // Calls fail with UNAVAILABLE; once in some seventy rounds they failed with UNKNOWN:
+      // grpc-java
       // reports a call written to a connection the dead peer had already closed as "UNKNOWN:
       // channel closed" (a ClosedChannelException without a cause, in its Utils). Either way the
       // client holds no certificate, which I1 checks.
-      assertTrue(Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN).containsAll(load.failures().keySet()),
+      assertTrue(
+          Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN)
+              .containsAll(load.failures().keySet()),
           where + ": only connection failures: " + load.firstFailures());
       InvariantChecker.Report report = checker.check(received);
       assertTrue(report.clean(), where + ": " + report);
@@ -114,9 +121,9 @@ class DaemonKillIT {
 
   /**
    * A crash at each step of one issuance: the client gets UNAVAILABLE, the invariants hold, and
-   * after a restart a retry with the same request id returns the certificate if it was
-   * committed; if it was not, start-up settled the intent as possibly issued (revoked, serial
-   * retired) and the retry gets a new certificate.
+   * after a restart a retry with the same request id returns the certificate if it was committed;
+   * if it was not, start-up settled the intent as possibly issued (revoked, serial retired) and the
+   * retry gets a new certificate.
    */
   @ParameterizedTest
   @ValueSource(strings = {"issue.after-intent", "issue.after-sign", "issue.after-commit"})
@@ -124,21 +131,31 @@ class DaemonKillIT {
     String requestId = "crash-" + point.replace('.', '-');
     IssueKubeletClientRequest request =
         IssueKubeletClientRequest.newBuilder()
-            .setNodeName("crash-1").setRequestId(requestId).setCsrDer(Keys.csrBytes(Keys.ec())).build();
+            .setNodeName("crash-1")
+            .setRequestId(requestId)
+            .setCsrDer(Keys.csrBytes(Keys.ec()))
+            .build();
     try (DaemonProcess daemon = DaemonProcess.serve(token, config, "-Dsignet.fault=" + point);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
       checker(client);
-      StatusRuntimeException lost = assertThrows(StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(request));
+      StatusRuntimeException lost =
+          assertThrows(
+              StatusRuntimeException.class, () -> client.issuance().issueKubeletClient(request));
       assertEquals(Status.Code.UNAVAILABLE, lost.getStatus().getCode(), lost.getMessage());
-      assertEquals(137, daemon.awaitExit(Duration.ofSeconds(30)), "halted like kill -9 at " + point);
+      assertEquals(
+          137, daemon.awaitExit(Duration.ofSeconds(30)), "halted like kill -9 at " + point);
     }
     InvariantChecker.Report afterCrash = checker.check(received);
     assertTrue(afterCrash.clean(), afterCrash.toString());
 
     LedgerRows rows = LedgerRows.of(token);
     boolean committed = point.equals("issue.after-commit");
-    assertEquals(committed ? 1 : 0, rows.count("request_id = '" + requestId + "' AND state = 'ISSUED'"));
-    assertEquals(1, rows.count("request_id = '" + requestId + "'"), "the intent was recorded before signing");
+    assertEquals(
+        committed ? 1 : 0, rows.count("request_id = '" + requestId + "' AND state = 'ISSUED'"));
+    assertEquals(
+        1,
+        rows.count("request_id = '" + requestId + "'"),
+        "the intent was recorded before signing");
 
     try (DaemonProcess restarted = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, restarted.port())) {
@@ -146,19 +163,39 @@ class DaemonKillIT {
         IssueCertificateResponse retried = client.issuance().issueKubeletClient(request);
         received.append(retried.getCertificateDer().toByteArray(), requestId);
         String serial = retried.getSerial();
-        assertArrayEquals(rows.certificate(serial), retried.getCertificateDer().toByteArray(),
+        assertArrayEquals(
+            rows.certificate(serial),
+            retried.getCertificateDer().toByteArray(),
             "the retry returns the committed certificate");
-        assertEquals(1, rows.count("request_id = '" + requestId + "'"), "no second signing attempt");
+        assertEquals(
+            1, rows.count("request_id = '" + requestId + "'"), "no second signing attempt");
       } else {
-        assertEquals(1, rows.count("request_id = '" + requestId + "' AND state = 'POSSIBLY_ISSUED' AND revoked_at IS NOT NULL"),
+        assertEquals(
+            1,
+            rows.count(
+                "request_id = '"
+                    + requestId
+                    + "' AND state = 'POSSIBLY_ISSUED' AND revoked_at IS NOT NULL"),
             "the unknown outcome was settled before serving: possibly issued, revoked, its serial never reused");
         IssueCertificateResponse retried = client.issuance().issueKubeletClient(request);
         received.append(retried.getCertificateDer().toByteArray(), requestId);
-        assertEquals(1, rows.count("request_id = '" + requestId + "' AND state = 'ISSUED' AND serial = '" + retried.getSerial() + "'"),
+        assertEquals(
+            1,
+            rows.count(
+                "request_id = '"
+                    + requestId
+                    + "' AND state = 'ISSUED' AND serial = '"
+                    + retried.getSerial()
+                    + "'"),
             "the retry under the same request id got a new certificate");
       }
-      client.issuance().issueKubeletClient(
-          IssueKubeletClientRequest.newBuilder().setNodeName("crash-1").setCsrDer(Keys.csrBytes(Keys.ec())).build());
+      client
+          .issuance()
+          .issueKubeletClient(
+              IssueKubeletClientRequest.newBuilder()
+                  .setNodeName("crash-1")
+                  .setCsrDer(Keys.csrBytes(Keys.ec()))
+                  .build());
     }
     InvariantChecker.Report report = checker.check(received);
     assertTrue(report.clean(), report.toString());

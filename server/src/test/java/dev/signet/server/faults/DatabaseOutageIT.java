@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Fault F2: the ledger's PostgreSQL goes away while clients issue ({@code pg_ctl stop -m
  * immediate}, every server process ends at once) until every client has been refused, and comes
- * back. signetd answers UNAVAILABLE
- * meanwhile, never hands out a certificate the ledger lacks, and resumes by itself once the
- * database is back: its connection pool validates connections, no restart needed.
+ * back. signetd answers UNAVAILABLE meanwhile, never hands out a certificate the ledger lacks, and
+ * resumes by itself once the database is back: its connection pool validates connections, no
+ * restart needed.
  */
 class DatabaseOutageIT {
   private static final Logger LOG = Logger.getLogger(DatabaseOutageIT.class.getName());
@@ -39,7 +39,9 @@ class DatabaseOutageIT {
       try (DaemonProcess daemon = deployment.serve(0);
           ApiClient client = deployment.operator(daemon)) {
         InvariantChecker checker = deployment.checker(IssuanceLoad.caCertificates(client));
-        IssuanceLoad load = IssuanceLoad.start(List.of(client), received, "outage", IssuanceLoad.csrs(300), CLIENTS, 5_000);
+        IssuanceLoad load =
+            IssuanceLoad.start(
+                List.of(client), received, "outage", IssuanceLoad.csrs(300), CLIENTS, 5_000);
         long recoveryMillis;
         try {
           assertTrue(load.awaitMore(20, 60_000), "steady issuance before the outage");
@@ -47,27 +49,43 @@ class DatabaseOutageIT {
           database.stop("immediate");
           long atStop = load.succeeded();
           // a call waits up to the pool's connection timeout (5 s) before it is refused
-          assertTrue(load.awaitFailures(Status.Code.UNAVAILABLE, CLIENTS, 30_000),
+          assertTrue(
+              load.awaitFailures(Status.Code.UNAVAILABLE, CLIENTS, 30_000),
               "clients are told UNAVAILABLE: " + load.failures());
           Thread.sleep(1_000);
           long duringOutage = load.succeeded() - atStop;
-          assertTrue(duringOutage <= CLIENTS,
-              "at most the calls already committed when the database stopped complete (" + duringOutage + ")");
+          assertTrue(
+              duringOutage <= CLIENTS,
+              "at most the calls already committed when the database stopped complete ("
+                  + duringOutage
+                  + ")");
 
           long restart = System.nanoTime();
           database.startAgain();
-          assertTrue(load.awaitMore(CLIENTS + 1, 60_000), "issuance resumed within 60 s of the database's return");
+          assertTrue(
+              load.awaitMore(CLIENTS + 1, 60_000),
+              "issuance resumed within 60 s of the database's return");
           recoveryMillis = (System.nanoTime() - restart) / 1_000_000;
           assertTrue(daemon.isAlive(), "the same signetd process kept serving");
         } finally {
           load.stop();
         }
 
-        assertEquals(Set.of(Status.Code.UNAVAILABLE), load.failures().keySet(), "refusals were UNAVAILABLE only");
+        assertEquals(
+            Set.of(Status.Code.UNAVAILABLE),
+            load.failures().keySet(),
+            "refusals were UNAVAILABLE only");
         InvariantChecker.Report report = checker.check(received);
         assertTrue(report.clean(), report.toString());
-        LOG.info("database outage: " + load.succeeded() + " certificates, " + load.failures()
-            + " refused; issuing again " + recoveryMillis + " ms after pg_ctl start began; " + report);
+        LOG.info(
+            "database outage: "
+                + load.succeeded()
+                + " certificates, "
+                + load.failures()
+                + " refused; issuing again "
+                + recoveryMillis
+                + " ms after pg_ctl start began; "
+                + report);
       }
     }
   }

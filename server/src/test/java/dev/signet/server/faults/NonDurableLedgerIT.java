@@ -22,18 +22,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Proves that the fault tests can fail: the same crash of the database server, once with
- * PostgreSQL durable (nothing a client received is lost, the checker is clean), then after the
- * database was switched to {@code synchronous_commit = off} and {@code fsync = off} behind
- * signetd's back, where the checker must report certificates that clients received and the
- * ledger no longer has.
+ * Proves that the fault tests can fail: the same crash of the database server, once with PostgreSQL
+ * durable (nothing a client received is lost, the checker is clean), then after the database was
+ * switched to {@code synchronous_commit = off} and {@code fsync = off} behind signetd's back, where
+ * the checker must report certificates that clients received and the ledger no longer has.
  *
  * <p>The database is reconfigured while signetd runs ({@code ALTER SYSTEM} and a reload), as an
  * operator tuning it would. signetd checks durability at start-up and then periodically, and
- * refuses to issue once it sees the change ({@code PostgresLedgerContractIT} shows that); here
- * its periodic check is set to once a day, so that the non-durable database gets to lose
- * something. {@code wal_writer_delay = 10s} widens the window in which acknowledged
- * commits live only in PostgreSQL's memory, so that one crash is very likely to lose some.
+ * refuses to issue once it sees the change ({@code PostgresLedgerContractIT} shows that); here its
+ * periodic check is set to once a day, so that the non-durable database gets to lose something.
+ * {@code wal_writer_delay = 10s} widens the window in which acknowledged commits live only in
+ * PostgreSQL's memory, so that one crash is very likely to lose some.
  */
 class NonDurableLedgerIT {
   private static final Logger LOG = Logger.getLogger(NonDurableLedgerIT.class.getName());
@@ -55,9 +54,11 @@ class NonDurableLedgerIT {
 
         crashUnderLoad(database, client, received, csrs, "durable");
         InvariantChecker.Report durable = checker.check(received);
-        assertTrue(durable.clean(), "a durable PostgreSQL loses nothing in the same crash: " + durable);
+        assertTrue(
+            durable.clean(), "a durable PostgreSQL loses nothing in the same crash: " + durable);
 
-        database.reconfigure(Map.of("synchronous_commit", "off", "fsync", "off", "wal_writer_delay", "10s"));
+        database.reconfigure(
+            Map.of("synchronous_commit", "off", "fsync", "off", "wal_writer_delay", "10s"));
         assertEquals("off", setting(database, "synchronous_commit"));
         InvariantChecker.Report report = durable;
         for (int round = 1; round <= NON_DURABLE_ROUNDS && report.count("I1") == 0; round++) {
@@ -65,19 +66,28 @@ class NonDurableLedgerIT {
           report = checker.check(received);
           LOG.info("non-durable round " + round + ": " + report);
         }
-        assertTrue(report.count("I1") > 0,
-            "the checker reports certificates that reached clients and are not in the ledger: " + report);
+        assertTrue(
+            report.count("I1") > 0,
+            "the checker reports certificates that reached clients and are not in the ledger: "
+                + report);
       }
     }
   }
 
-  /** Clients issue; the database server is killed (-9, every process) mid-load, then started again. */
+  /**
+   * Clients issue; the database server is killed (-9, every process) mid-load, then started again.
+   */
   private static void crashUnderLoad(
-      PostgresServer database, ApiClient client, ReceivedLog received, List<ByteString> csrs, String name)
+      PostgresServer database,
+      ApiClient client,
+      ReceivedLog received,
+      List<ByteString> csrs,
+      String name)
       throws Exception {
     IssuanceLoad load = IssuanceLoad.start(List.of(client), received, name, csrs, CLIENTS, 5_000);
     try {
-      assertTrue(load.awaitMore(30, 60_000), name + ": issuing before the crash: " + load.failures());
+      assertTrue(
+          load.awaitMore(30, 60_000), name + ": issuing before the crash: " + load.failures());
       database.crash();
     } finally {
       load.stop();

@@ -26,6 +26,8 @@ import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -41,8 +43,6 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
-import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
-import org.bouncycastle.asn1.x500.RDN;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -55,9 +55,12 @@ class CertificateLinterTest {
   private static final Instant CA_CREATED = Instant.parse("2030-01-01T00:00:00Z");
   private static final Instant NOT_BEFORE = Instant.parse("2030-06-01T12:00:00Z");
   private static final Duration VALIDITY = Duration.ofDays(365);
+
   /** What the issuer allows: the lifetime plus the backdate. */
   private static final Duration MAX_VALIDITY = VALIDITY.plus(Duration.ofMinutes(5));
-  private static final BigInteger SERIAL = BigInteger.ONE.shiftLeft(126).add(BigInteger.valueOf(12345));
+
+  private static final BigInteger SERIAL =
+      BigInteger.ONE.shiftLeft(126).add(BigInteger.valueOf(12345));
 
   private static SoftwareCa ca;
   private static KeyPair ecLeaf;
@@ -65,7 +68,13 @@ class CertificateLinterTest {
 
   @BeforeAll
   static void keys() throws Exception {
-    ca = SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, Duration.ofDays(3650), Duration.ZERO);
+    ca =
+        SoftwareCa.create(
+            "kubernetes",
+            KeyAlgorithm.ECDSA_P256,
+            CA_CREATED,
+            Duration.ofDays(3650),
+            Duration.ZERO);
     ecLeaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
     rsaLeaf = KeyAlgorithm.RSA_2048.generateKeyPair();
   }
@@ -81,13 +90,18 @@ class CertificateLinterTest {
   void unmodifiedRsaKubeletServingCertificatePasses() throws Exception {
     CertificateContent content = kubeletServing();
 
-    assertEquals(List.of(), lint(content, tbs(content, rsaLeaf, KeyAlgorithm.RSA_2048), KeyAlgorithm.RSA_2048));
+    assertEquals(
+        List.of(),
+        lint(content, tbs(content, rsaLeaf, KeyAlgorithm.RSA_2048), KeyAlgorithm.RSA_2048));
   }
 
   @Test
   void unmodifiedApiserverAndEtcdCertificatesPass() throws Exception {
     for (CertificateContent content : List.of(apiserver(), etcdPeer())) {
-      assertEquals(List.of(), lint(content, ecTbs(content), KeyAlgorithm.ECDSA_P256), content.profile().id());
+      assertEquals(
+          List.of(),
+          lint(content, ecTbs(content), KeyAlgorithm.ECDSA_P256),
+          content.profile().id());
     }
   }
 
@@ -95,28 +109,39 @@ class CertificateLinterTest {
 
   @Test
   void caTrueIsAProblem() throws Exception {
-    assertOnlyProblem("CA:FALSE",
-        withExtension(Extension.basicConstraints, true, new BasicConstraints(true)));
+    assertOnlyProblem(
+        "CA:FALSE", withExtension(Extension.basicConstraints, true, new BasicConstraints(true)));
   }
 
   @Test
   void nonCriticalOrMissingBasicConstraintsIsAProblem() throws Exception {
-    assertOnlyProblem("basicConstraints", withExtension(Extension.basicConstraints, false, new BasicConstraints(false)));
+    assertOnlyProblem(
+        "basicConstraints",
+        withExtension(Extension.basicConstraints, false, new BasicConstraints(false)));
     assertOnlyProblem("basicConstraints", without(Extension.basicConstraints));
   }
 
   @Test
   void keyEnciphermentOnAnEcKeyIsAProblem() throws Exception {
-    assertOnlyProblem("keyEncipherment",
-        withExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment)));
+    assertOnlyProblem(
+        "keyEncipherment",
+        withExtension(
+            Extension.keyUsage,
+            true,
+            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment)));
   }
 
   @Test
   void missingKeyEnciphermentOnAnRsaKeyIsAProblem() throws Exception {
     CertificateContent content = kubeletServing();
     TBSCertificate tbs =
-        rebuild(tbs(content, rsaLeaf, KeyAlgorithm.RSA_2048), f -> {},
-            e -> e.put(Extension.keyUsage, extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))));
+        rebuild(
+            tbs(content, rsaLeaf, KeyAlgorithm.RSA_2048),
+            f -> {},
+            e ->
+                e.put(
+                    Extension.keyUsage,
+                    extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))));
 
     List<String> problems = lint(content, tbs, KeyAlgorithm.RSA_2048);
 
@@ -126,54 +151,86 @@ class CertificateLinterTest {
 
   @Test
   void keyCertSignIsAProblem() throws Exception {
-    assertProblem("keyCertSign",
-        withExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign)));
+    assertProblem(
+        "keyCertSign",
+        withExtension(
+            Extension.keyUsage,
+            true,
+            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign)));
   }
 
   @Test
   void keyUsageBitsNoProfileGrantsAreAProblem() throws Exception {
-    assertOnlyProblem("never grant",
-        withExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation)));
+    assertOnlyProblem(
+        "never grant",
+        withExtension(
+            Extension.keyUsage,
+            true,
+            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation)));
   }
 
   @Test
   void missingDigitalSignatureIsAProblem() throws Exception {
-    assertProblem("digitalSignature", withExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement)));
+    assertProblem(
+        "digitalSignature",
+        withExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement)));
   }
 
   @Test
   void nonCriticalKeyUsageIsAProblem() throws Exception {
-    assertOnlyProblem("keyUsage", withExtension(Extension.keyUsage, false, new KeyUsage(KeyUsage.digitalSignature)));
+    assertOnlyProblem(
+        "keyUsage",
+        withExtension(Extension.keyUsage, false, new KeyUsage(KeyUsage.digitalSignature)));
   }
 
   // --- extended key usage ---------------------------------------------------------------------
 
   @Test
   void extraExtendedKeyUsageIsAProblem() throws Exception {
-    assertOnlyProblem("extendedKeyUsage",
-        withExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_codeSigning})));
+    assertOnlyProblem(
+        "extendedKeyUsage",
+        withExtension(
+            Extension.extendedKeyUsage,
+            false,
+            new ExtendedKeyUsage(
+                new KeyPurposeId[] {
+                  KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_codeSigning
+                })));
   }
 
   @Test
   void serverAuthOnAClientProfileIsAProblem() throws Exception {
-    assertOnlyProblem("extendedKeyUsage",
-        withExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})));
+    assertOnlyProblem(
+        "extendedKeyUsage",
+        withExtension(
+            Extension.extendedKeyUsage,
+            false,
+            new ExtendedKeyUsage(
+                new KeyPurposeId[] {
+                  KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                })));
   }
 
   @Test
   void repeatedExtendedKeyUsageIsAProblem() throws Exception {
-    assertOnlyProblem("extendedKeyUsage",
-        withExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_clientAuth})));
+    assertOnlyProblem(
+        "extendedKeyUsage",
+        withExtension(
+            Extension.extendedKeyUsage,
+            false,
+            new ExtendedKeyUsage(
+                new KeyPurposeId[] {
+                  KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_clientAuth
+                })));
   }
 
   @Test
   void missingOrCriticalExtendedKeyUsageIsAProblem() throws Exception {
     assertOnlyProblem("extendedKeyUsage", without(Extension.extendedKeyUsage));
-    assertOnlyProblem("extendedKeyUsage",
-        withExtension(Extension.extendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth)));
+    assertOnlyProblem(
+        "extendedKeyUsage",
+        withExtension(
+            Extension.extendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth)));
   }
 
   // --- key identifiers ------------------------------------------------------------------------
@@ -185,9 +242,11 @@ class CertificateLinterTest {
 
   @Test
   void wrongAuthorityKeyIdentifierIsAProblem() throws Exception {
-    byte[] other = X509.keyIdentifier(SubjectPublicKeyInfo.getInstance(ecLeaf.getPublic().getEncoded()));
+    byte[] other =
+        X509.keyIdentifier(SubjectPublicKeyInfo.getInstance(ecLeaf.getPublic().getEncoded()));
 
-    assertOnlyProblem("authorityKeyIdentifier",
+    assertOnlyProblem(
+        "authorityKeyIdentifier",
         withExtension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(other)));
   }
 
@@ -198,8 +257,10 @@ class CertificateLinterTest {
 
   @Test
   void unexpectedExtensionIsAProblem() throws Exception {
-    assertOnlyProblem("unexpected extension",
-        withExtension(new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1"), false, new DERUTF8String("x")));
+    assertOnlyProblem(
+        "unexpected extension",
+        withExtension(
+            new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1"), false, new DERUTF8String("x")));
   }
 
   // --- names ----------------------------------------------------------------------------------
@@ -210,8 +271,16 @@ class CertificateLinterTest {
     List<GeneralName> names = sans(content);
     names.add(new GeneralName(GeneralName.dNSName, "evil.example.com"));
     TBSCertificate tbs =
-        rebuild(ecTbs(content), f -> {}, e -> e.put(Extension.subjectAlternativeName,
-            extension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))));
+        rebuild(
+            ecTbs(content),
+            f -> {},
+            e ->
+                e.put(
+                    Extension.subjectAlternativeName,
+                    extension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(names.toArray(new GeneralName[0])))));
 
     assertOnly("subjectAltName differs", lint(content, tbs, KeyAlgorithm.ECDSA_P256));
   }
@@ -222,8 +291,16 @@ class CertificateLinterTest {
     List<GeneralName> names = sans(content);
     names.set(names.size() - 1, new GeneralName(GeneralName.iPAddress, "192.168.1.99"));
     TBSCertificate tbs =
-        rebuild(ecTbs(content), f -> {}, e -> e.put(Extension.subjectAlternativeName,
-            extension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))));
+        rebuild(
+            ecTbs(content),
+            f -> {},
+            e ->
+                e.put(
+                    Extension.subjectAlternativeName,
+                    extension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(names.toArray(new GeneralName[0])))));
 
     assertOnly("subjectAltName differs", lint(content, tbs, KeyAlgorithm.ECDSA_P256));
   }
@@ -234,8 +311,16 @@ class CertificateLinterTest {
     List<GeneralName> names = sans(content);
     names.add(new GeneralName(GeneralName.rfc822Name, "admin@example.com"));
     TBSCertificate tbs =
-        rebuild(ecTbs(content), f -> {}, e -> e.put(Extension.subjectAlternativeName,
-            extension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))));
+        rebuild(
+            ecTbs(content),
+            f -> {},
+            e ->
+                e.put(
+                    Extension.subjectAlternativeName,
+                    extension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(names.toArray(new GeneralName[0])))));
 
     assertHas("only DNS and IP", lint(content, tbs, KeyAlgorithm.ECDSA_P256));
   }
@@ -243,19 +328,33 @@ class CertificateLinterTest {
   @Test
   void missingOrCriticalSanIsAProblem() throws Exception {
     CertificateContent content = apiserver();
-    TBSCertificate missing = rebuild(ecTbs(content), f -> {}, e -> e.remove(Extension.subjectAlternativeName));
+    TBSCertificate missing =
+        rebuild(ecTbs(content), f -> {}, e -> e.remove(Extension.subjectAlternativeName));
     TBSCertificate critical =
-        rebuild(ecTbs(content), f -> {}, e -> e.put(Extension.subjectAlternativeName,
-            extension(Extension.subjectAlternativeName, true, new GeneralNames(sans(content).toArray(new GeneralName[0])))));
+        rebuild(
+            ecTbs(content),
+            f -> {},
+            e ->
+                e.put(
+                    Extension.subjectAlternativeName,
+                    extension(
+                        Extension.subjectAlternativeName,
+                        true,
+                        new GeneralNames(sans(content).toArray(new GeneralName[0])))));
 
     assertOnly("subjectAltName missing", lint(content, missing, KeyAlgorithm.ECDSA_P256));
-    assertOnly("subjectAltName must not be critical", lint(content, critical, KeyAlgorithm.ECDSA_P256));
+    assertOnly(
+        "subjectAltName must not be critical", lint(content, critical, KeyAlgorithm.ECDSA_P256));
   }
 
   @Test
   void sanOnAProfileWithoutNamesIsAProblem() throws Exception {
-    assertProblem("without names",
-        withExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, "worker-1"))));
+    assertProblem(
+        "without names",
+        withExtension(
+            Extension.subjectAlternativeName,
+            false,
+            new GeneralNames(new GeneralName(GeneralName.dNSName, "worker-1"))));
   }
 
   @Test
@@ -266,7 +365,8 @@ class CertificateLinterTest {
             .addRDN(BCStyle.CN, "system:node:worker-1")
             .build();
 
-    assertOnlyProblem("subject O", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(subject), e -> {}));
+    assertOnlyProblem(
+        "subject O", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(subject), e -> {}));
   }
 
   @Test
@@ -277,7 +377,8 @@ class CertificateLinterTest {
             .addRDN(BCStyle.CN, "system:node:worker-2")
             .build();
 
-    assertOnlyProblem("subject CN", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(subject), e -> {}));
+    assertOnlyProblem(
+        "subject CN", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(subject), e -> {}));
   }
 
   @Test
@@ -291,26 +392,34 @@ class CertificateLinterTest {
     X500Name multiValued =
         new X500Name(
             new RDN[] {
-              new RDN(new AttributeTypeAndValue[] {
-                new AttributeTypeAndValue(BCStyle.O, new DERUTF8String("system:nodes")),
-                new AttributeTypeAndValue(BCStyle.CN, new DERUTF8String("system:node:worker-1"))
-              })
+              new RDN(
+                  new AttributeTypeAndValue[] {
+                    new AttributeTypeAndValue(BCStyle.O, new DERUTF8String("system:nodes")),
+                    new AttributeTypeAndValue(BCStyle.CN, new DERUTF8String("system:node:worker-1"))
+                  })
             });
 
-    assertOnlyProblem("other than O and CN", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(withOu), e -> {}));
-    assertProblem("multi-valued", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(multiValued), e -> {}));
+    assertOnlyProblem(
+        "other than O and CN", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(withOu), e -> {}));
+    assertProblem(
+        "multi-valued", rebuild(ecTbs(kubeletClient()), f -> f.setSubject(multiValued), e -> {}));
   }
 
   @Test
   void issuerOtherThanTheCaIsAProblem() throws Exception {
-    assertOnlyProblem("issuer",
+    assertOnlyProblem(
+        "issuer",
         rebuild(ecTbs(kubeletClient()), f -> f.setIssuer(new X500Name("CN=etcd-ca")), e -> {}));
   }
 
   @Test
   void signatureAlgorithmOtherThanTheCaKeysIsAProblem() throws Exception {
-    assertOnlyProblem("signature algorithm",
-        rebuild(ecTbs(kubeletClient()), f -> f.setSignature(X509.signatureAlgorithm(KeyAlgorithm.ECDSA_P384)), e -> {}));
+    assertOnlyProblem(
+        "signature algorithm",
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setSignature(X509.signatureAlgorithm(KeyAlgorithm.ECDSA_P384)),
+            e -> {}));
   }
 
   // --- validity -------------------------------------------------------------------------------
@@ -319,10 +428,13 @@ class CertificateLinterTest {
   void validityBeyondTheCaIsAProblem() throws Exception {
     Instant caNotAfter = ca.certificate.getNotAfter().toInstant();
     TBSCertificate tbs =
-        rebuild(ecTbs(kubeletClient()), f -> {
-          f.setStartDate(X509.time(caNotAfter.minus(Duration.ofDays(100))));
-          f.setEndDate(X509.time(caNotAfter.plus(Duration.ofDays(1))));
-        }, e -> {});
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> {
+              f.setStartDate(X509.time(caNotAfter.minus(Duration.ofDays(100))));
+              f.setEndDate(X509.time(caNotAfter.plus(Duration.ofDays(1))));
+            },
+            e -> {});
 
     assertOnlyProblem("CA's own validity", tbs);
   }
@@ -331,10 +443,13 @@ class CertificateLinterTest {
   void validityStartingBeforeTheCaIsAProblem() throws Exception {
     Instant caNotBefore = ca.certificate.getNotBefore().toInstant();
     TBSCertificate tbs =
-        rebuild(ecTbs(kubeletClient()), f -> {
-          f.setStartDate(X509.time(caNotBefore.minusSeconds(1)));
-          f.setEndDate(X509.time(caNotBefore.plus(Duration.ofDays(30))));
-        }, e -> {});
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> {
+              f.setStartDate(X509.time(caNotBefore.minusSeconds(1)));
+              f.setEndDate(X509.time(caNotBefore.plus(Duration.ofDays(30))));
+            },
+            e -> {});
 
     assertOnlyProblem("CA's own validity", tbs);
   }
@@ -342,7 +457,10 @@ class CertificateLinterTest {
   @Test
   void validityLongerThanConfiguredIsAProblem() throws Exception {
     TBSCertificate tbs =
-        rebuild(ecTbs(kubeletClient()), f -> f.setEndDate(X509.time(NOT_BEFORE.plus(MAX_VALIDITY).plusSeconds(1))), e -> {});
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setEndDate(X509.time(NOT_BEFORE.plus(MAX_VALIDITY).plusSeconds(1))),
+            e -> {});
 
     assertOnlyProblem("longer than", tbs);
   }
@@ -350,14 +468,21 @@ class CertificateLinterTest {
   @Test
   void validityOfExactlyTheMaximumPasses() throws Exception {
     TBSCertificate tbs =
-        rebuild(ecTbs(kubeletClient()), f -> f.setEndDate(X509.time(NOT_BEFORE.plus(MAX_VALIDITY))), e -> {});
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setEndDate(X509.time(NOT_BEFORE.plus(MAX_VALIDITY))),
+            e -> {});
 
     assertEquals(List.of(), lint(kubeletClient(), tbs, KeyAlgorithm.ECDSA_P256));
   }
 
   @Test
   void notAfterBeforeNotBeforeIsAProblem() throws Exception {
-    TBSCertificate tbs = rebuild(ecTbs(kubeletClient()), f -> f.setEndDate(X509.time(NOT_BEFORE.minusSeconds(1))), e -> {});
+    TBSCertificate tbs =
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setEndDate(X509.time(NOT_BEFORE.minusSeconds(1))),
+            e -> {});
 
     assertProblem("notBefore is not before notAfter", tbs);
   }
@@ -366,47 +491,67 @@ class CertificateLinterTest {
 
   @Test
   void negativeSerialIsAProblem() throws Exception {
-    assertProblem("not positive",
-        rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(SERIAL.negate())), e -> {}));
+    assertProblem(
+        "not positive",
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setSerialNumber(new ASN1Integer(SERIAL.negate())),
+            e -> {}));
   }
 
   @Test
   void zeroSerialIsAProblem() throws Exception {
-    assertProblem("not positive",
+    assertProblem(
+        "not positive",
         rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(0)), e -> {}));
   }
 
   @Test
   void serialWithTooFewOrTooManyBitsIsAProblem() throws Exception {
-    assertOnlyProblem("64 to 159 bits",
-        rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(BigInteger.ONE.shiftLeft(62))), e -> {}));
-    assertOnlyProblem("64 to 159 bits",
-        rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(BigInteger.ONE.shiftLeft(160))), e -> {}));
+    assertOnlyProblem(
+        "64 to 159 bits",
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setSerialNumber(new ASN1Integer(BigInteger.ONE.shiftLeft(62))),
+            e -> {}));
+    assertOnlyProblem(
+        "64 to 159 bits",
+        rebuild(
+            ecTbs(kubeletClient()),
+            f -> f.setSerialNumber(new ASN1Integer(BigInteger.ONE.shiftLeft(160))),
+            e -> {}));
   }
 
   @Test
   void serialsOf64And159BitsPass() throws Exception {
-    for (BigInteger serial : List.of(BigInteger.ONE.shiftLeft(63), BigInteger.ONE.shiftLeft(159).subtract(BigInteger.ONE))) {
-      TBSCertificate tbs = rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(serial)), e -> {});
-      assertEquals(List.of(), lint(kubeletClient(), tbs, KeyAlgorithm.ECDSA_P256), serial.toString(16));
+    for (BigInteger serial :
+        List.of(
+            BigInteger.ONE.shiftLeft(63), BigInteger.ONE.shiftLeft(159).subtract(BigInteger.ONE))) {
+      TBSCertificate tbs =
+          rebuild(ecTbs(kubeletClient()), f -> f.setSerialNumber(new ASN1Integer(serial)), e -> {});
+      assertEquals(
+          List.of(), lint(kubeletClient(), tbs, KeyAlgorithm.ECDSA_P256), serial.toString(16));
     }
   }
 
   // --- helpers --------------------------------------------------------------------------------
 
-  private static List<String> lint(CertificateContent content, TBSCertificate tbs, KeyAlgorithm keyAlgorithm) {
+  private static List<String> lint(
+      CertificateContent content, TBSCertificate tbs, KeyAlgorithm keyAlgorithm) {
     return CertificateLinter.lint(tbs, content, keyAlgorithm, ca.issuing, MAX_VALIDITY);
   }
 
   /** A kubelet-client TBS with one extension replaced or added. */
-  private static TBSCertificate withExtension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value)
-      throws Exception {
-    return rebuild(ecTbs(kubeletClient()), f -> {}, e -> e.put(oid, extension(oid, critical, value)));
+  private static TBSCertificate withExtension(
+      ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) throws Exception {
+    return rebuild(
+        ecTbs(kubeletClient()), f -> {}, e -> e.put(oid, extension(oid, critical, value)));
   }
 
   /** A kubelet-client TBS with one extension removed. */
   private static TBSCertificate without(ASN1ObjectIdentifier oid) throws Exception {
-    return rebuild(ecTbs(kubeletClient()), f -> {}, e -> assertTrue(e.remove(oid) != null, "had " + oid));
+    return rebuild(
+        ecTbs(kubeletClient()), f -> {}, e -> assertTrue(e.remove(oid) != null, "had " + oid));
   }
 
   /** Lints a kubelet-client TBS: exactly one problem, mentioning {@code words}. */
@@ -429,9 +574,11 @@ class CertificateLinterTest {
     assertTrue(problems.stream().anyMatch(p -> p.contains(words)), problems.toString());
   }
 
-  private static Extension extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
+  private static Extension extension(
+      ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
     try {
-      return new Extension(oid, critical, new DEROctetString(value.toASN1Primitive().getEncoded(ASN1Encoding.DER)));
+      return new Extension(
+          oid, critical, new DEROctetString(value.toASN1Primitive().getEncoded(ASN1Encoding.DER)));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -476,7 +623,8 @@ class CertificateLinterTest {
     return tbs(content, ecLeaf, KeyAlgorithm.ECDSA_P256);
   }
 
-  private static TBSCertificate tbs(CertificateContent content, KeyPair leaf, KeyAlgorithm algorithm) {
+  private static TBSCertificate tbs(
+      CertificateContent content, KeyPair leaf, KeyAlgorithm algorithm) {
     return CertificateAssembler.toBeSigned(
         content,
         SubjectPublicKeyInfo.getInstance(leaf.getPublic().getEncoded()),
@@ -488,7 +636,10 @@ class CertificateLinterTest {
   }
 
   private static CertificateContent kubeletClient() throws Exception {
-    return Profiles.content(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient("worker-1"), ClusterDefaults.KUBEADM);
+    return Profiles.content(
+        Profile.KUBELET_CLIENT,
+        new ProfileParameters.KubeletClient("worker-1"),
+        ClusterDefaults.KUBEADM);
   }
 
   private static CertificateContent kubeletServing() throws Exception {
@@ -507,6 +658,8 @@ class CertificateLinterTest {
 
   private static CertificateContent etcdPeer() throws Exception {
     return Profiles.content(
-        Profile.ETCD_PEER, new ProfileParameters.EtcdMember("etcd-1", "192.168.1.11", List.of()), ClusterDefaults.KUBEADM);
+        Profile.ETCD_PEER,
+        new ProfileParameters.EtcdMember("etcd-1", "192.168.1.11", List.of()),
+        ClusterDefaults.KUBEADM);
   }
 }

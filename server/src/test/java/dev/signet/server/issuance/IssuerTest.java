@@ -9,15 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.Csrs;
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.auth.Caller;
+import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.IssuingCa;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.auth.Caller;
-import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.ledger.jdbc.JdbcAuditLog;
-import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
+import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
@@ -61,9 +61,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Proves the issuance pipeline of {@link Issuer} end to end without a token: a software CA, a real
- * SQLite ledger and a fixed clock. Certificates verify under the CA and carry the documented
- * fields and lifetimes; a retried request id returns the same certificate without signing again;
- * a failing, busy or lying CA key returns nothing and leaves the ledger row ABANDONED.
+ * SQLite ledger and a fixed clock. Certificates verify under the CA and carry the documented fields
+ * and lifetimes; a retried request id returns the same certificate without signing again; a
+ * failing, busy or lying CA key returns nothing and leaves the ledger row ABANDONED.
  */
 class IssuerTest {
   private static final Instant CA_CREATED = Instant.parse("2030-01-01T00:00:00Z");
@@ -93,9 +93,12 @@ class IssuerTest {
   void setUp() throws Exception {
     ledgerFile = directory.resolve("l.db");
     database =
-        Database.open(new SignetdConfig.Ledger("jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
+        Database.open(
+            new SignetdConfig.Ledger(
+                "jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
     ledger = new JdbcLedger(database);
-    ca = SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
+    ca =
+        SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     leaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
   }
 
@@ -129,7 +132,8 @@ class IssuerTest {
 
   @Test
   void leafCarriesTheFieldsTheProfilesDocumentRequires() throws Exception {
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(3, certificate.getVersion());
     assertEquals(-1, certificate.getBasicConstraints(), "CA:FALSE");
@@ -140,17 +144,22 @@ class IssuerTest {
     for (int bit = 1; bit < keyUsage.length; bit++) {
       assertFalse(keyUsage[bit], "key usage bit " + bit + " on an EC leaf");
     }
-    assertEquals(List.of("1.3.6.1.5.5.7.3.2"), certificate.getExtendedKeyUsage(), "clientAuth only");
+    assertEquals(
+        List.of("1.3.6.1.5.5.7.3.2"), certificate.getExtendedKeyUsage(), "clientAuth only");
     assertEquals(null, certificate.getSubjectAlternativeNames(), "kubelet-client has no SANs");
     byte[] aki =
         AuthorityKeyIdentifier.getInstance(
-                ASN1OctetString.getInstance(certificate.getExtensionValue(Extension.authorityKeyIdentifier.getId()))
+                ASN1OctetString.getInstance(
+                        certificate.getExtensionValue(Extension.authorityKeyIdentifier.getId()))
                     .getOctets())
-            .getKeyIdentifier();
+            .getKeyIdentifierOctets();
     assertArrayEquals(X509.subjectKeyIdentifier(ca.certificate), aki, "AKI = issuer SKI");
     byte[] expectedSki =
         MessageDigest.getInstance("SHA-1")
-            .digest(SubjectPublicKeyInfo.getInstance(leaf.getPublic().getEncoded()).getPublicKeyData().getBytes());
+            .digest(
+                SubjectPublicKeyInfo.getInstance(leaf.getPublic().getEncoded())
+                    .getPublicKeyData()
+                    .getBytes());
     assertArrayEquals(expectedSki, X509.subjectKeyIdentifier(certificate));
     assertEquals("SHA256withECDSA", certificate.getSigAlgName());
     assertEquals(1, certificate.getSerialNumber().signum());
@@ -159,7 +168,8 @@ class IssuerTest {
 
   @Test
   void ledgerRowIsIssuedAndHoldsTheCertificate() throws Exception {
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     String serial = X509.serialHex(certificate.getSerialNumber());
     assertEquals("ISSUED", column(serial, "state"));
@@ -175,11 +185,13 @@ class IssuerTest {
     Issuer.Request request =
         new Issuer.Request(
             Profile.APISERVER,
-            new ProfileParameters.Apiserver("cp-1", "192.168.1.10", "cp.example.com:6443", "", "", List.of()),
+            new ProfileParameters.Apiserver(
+                "cp-1", "192.168.1.10", "cp.example.com:6443", "", "", List.of()),
             csr(leaf),
             "api-1");
 
-    X509Certificate certificate = issuer(NOW).issue(Caller.internal("admin"), request).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(Caller.internal("admin"), request).certificate();
 
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
@@ -192,19 +204,29 @@ class IssuerTest {
       }
     }
     assertEquals(
-        List.of("cp-1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-            "kubernetes.default.svc.cluster.local", "cp.example.com"),
+        List.of(
+            "cp-1",
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local",
+            "cp.example.com"),
         dns);
-    assertEquals(List.of(InetAddress.getByName("10.96.0.1"), InetAddress.getByName("192.168.1.10")), ips);
-    assertEquals(List.of("1.3.6.1.5.5.7.3.1"), certificate.getExtendedKeyUsage(), "serverAuth only");
+    assertEquals(
+        List.of(InetAddress.getByName("10.96.0.1"), InetAddress.getByName("192.168.1.10")), ips);
+    assertEquals(
+        List.of("1.3.6.1.5.5.7.3.1"), certificate.getExtendedKeyUsage(), "serverAuth only");
   }
 
   @ParameterizedTest
-  @EnumSource(value = KeyAlgorithm.class, names = {"ECDSA_P256", "ECDSA_P384", "RSA_2048"})
+  @EnumSource(
+      value = KeyAlgorithm.class,
+      names = {"ECDSA_P256", "ECDSA_P384", "RSA_2048"})
   void signatureAlgorithmFollowsTheCaKey(KeyAlgorithm caAlgorithm) throws Exception {
     ca = SoftwareCa.create("kubernetes", caAlgorithm, CA_CREATED, CA_VALIDITY, BACKDATE);
 
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     certificate.verify(ca.keys.getPublic());
     assertEquals(caAlgorithm.signatureAlgorithm(), certificate.getSigAlgName());
@@ -214,8 +236,16 @@ class IssuerTest {
   void rsaLeafGetsKeyEnciphermentAndEcLeafDoesNot() throws Exception {
     Issuer issuer = issuer(NOW);
 
-    boolean[] rsaUsage = issuer.issue(CALLER, kubeletClient("worker-1", csr(rsaLeaf), "rsa")).certificate().getKeyUsage();
-    boolean[] ecUsage = issuer.issue(CALLER, kubeletClient("worker-1", csr(leaf), "ec")).certificate().getKeyUsage();
+    boolean[] rsaUsage =
+        issuer
+            .issue(CALLER, kubeletClient("worker-1", csr(rsaLeaf), "rsa"))
+            .certificate()
+            .getKeyUsage();
+    boolean[] ecUsage =
+        issuer
+            .issue(CALLER, kubeletClient("worker-1", csr(leaf), "ec"))
+            .certificate()
+            .getKeyUsage();
 
     assertTrue(rsaUsage[0] && rsaUsage[2], "digitalSignature and keyEncipherment for RSA");
     assertTrue(ecUsage[0], "digitalSignature for EC");
@@ -253,7 +283,9 @@ class IssuerTest {
     byte[] otherCsr = csr(KeyAlgorithm.ECDSA_P256.generateKeyPair());
 
     IssuanceException.Conflict e =
-        assertThrows(IssuanceException.Conflict.class, () -> issuer.issue(CALLER, kubeletClient("worker-1", otherCsr, "once")));
+        assertThrows(
+            IssuanceException.Conflict.class,
+            () -> issuer.issue(CALLER, kubeletClient("worker-1", otherCsr, "once")));
 
     assertEquals("REQUEST_ID_REUSED", e.reason());
     assertEquals(1, ca.key.signCalls());
@@ -266,7 +298,9 @@ class IssuerTest {
     byte[] csr = csr(leaf);
     issuer.issue(CALLER, kubeletClient("worker-1", csr, "once"));
 
-    assertThrows(IssuanceException.Conflict.class, () -> issuer.issue(CALLER, kubeletClient("worker-2", csr, "once")));
+    assertThrows(
+        IssuanceException.Conflict.class,
+        () -> issuer.issue(CALLER, kubeletClient("worker-2", csr, "once")));
   }
 
   @Test
@@ -275,7 +309,9 @@ class IssuerTest {
     byte[] csr = csr(leaf);
     Issuer.Issued mine = issuer.issue(CALLER, kubeletClient("worker-1", csr, "shared-id"));
 
-    Issuer.Issued theirs = issuer.issue(Caller.internal("another-operator"), kubeletClient("worker-1", csr, "shared-id"));
+    Issuer.Issued theirs =
+        issuer.issue(
+            Caller.internal("another-operator"), kubeletClient("worker-1", csr, "shared-id"));
 
     assertFalse(theirs.replayed());
     assertNotEquals(mine.certificate().getSerialNumber(), theirs.certificate().getSerialNumber());
@@ -292,7 +328,11 @@ class IssuerTest {
   void requestIdOf129CharactersIsRefusedAnd128Accepted() throws Exception {
     assertInvalidRequestId("a".repeat(129));
 
-    assertEquals("b".repeat(128), issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "b".repeat(128))).requestId());
+    assertEquals(
+        "b".repeat(128),
+        issuer(NOW)
+            .issue(CALLER, kubeletClient("worker-1", csr(leaf), "b".repeat(128)))
+            .requestId());
   }
 
   // --- failures return nothing ----------------------------------------------------------------
@@ -316,7 +356,9 @@ class IssuerTest {
     Issuer issuer = issuer(NOW);
     byte[] csr = csr(leaf);
     ca.key.behave(SoftwareCa.Behaviour.TOKEN_FAILURE);
-    assertThrows(IssuanceException.Unavailable.class, () -> issuer.issue(CALLER, kubeletClient("worker-1", csr, "r")));
+    assertThrows(
+        IssuanceException.Unavailable.class,
+        () -> issuer.issue(CALLER, kubeletClient("worker-1", csr, "r")));
     ca.key.behave(SoftwareCa.Behaviour.SIGN);
 
     Issuer.Issued issued = issuer.issue(CALLER, kubeletClient("worker-1", csr, "r"));
@@ -332,7 +374,8 @@ class IssuerTest {
 
     IssuanceException.Busy e =
         assertThrows(
-            IssuanceException.Busy.class, () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            IssuanceException.Busy.class,
+            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("SIGNER_BUSY", e.reason());
     assertEquals(1, count("state = 'ABANDONED'"));
@@ -359,8 +402,9 @@ class IssuerTest {
   @Test
   void anAuditEventThatCannotBeWrittenMeansTheSignedCertificateIsNotReturned() throws Exception {
     // The database itself refuses the approval's audit event, as a full disk would.
-    sql("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN NEW.reason = 'ISSUED'"
-        + " BEGIN SELECT RAISE(ABORT, 'audit storage refused the write'); END");
+    sql(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN NEW.reason = 'ISSUED'"
+            + " BEGIN SELECT RAISE(ABORT, 'audit storage refused the write'); END");
 
     IssuanceException.Unavailable e =
         assertThrows(
@@ -369,16 +413,23 @@ class IssuerTest {
 
     assertEquals("LEDGER_UNAVAILABLE", e.reason());
     assertEquals(1, ca.key.signCalls(), "signed, then held back");
-    assertEquals(0, count("state = 'ISSUED' OR certificate_der IS NOT NULL"), "the certificate and its event commit together");
+    assertEquals(
+        0,
+        count("state = 'ISSUED' OR certificate_der IS NOT NULL"),
+        "the certificate and its event commit together");
     assertEquals(1, count("state = 'INTENT'"), "start-up reconciliation settles the intent");
-    assertEquals(1, auditCount("decision = 'FAILED' AND reason = 'LEDGER_UNAVAILABLE'"), "the refusal is audited");
+    assertEquals(
+        1,
+        auditCount("decision = 'FAILED' AND reason = 'LEDGER_UNAVAILABLE'"),
+        "the refusal is audited");
   }
 
   @Test
   void aCertificateThatCannotBeStoredAfterSigningIsNotReturned() throws Exception {
     // Boulder's test: the final write fails after the token has signed.
-    sql("CREATE TRIGGER refuse_issued BEFORE UPDATE ON certificates WHEN NEW.state = 'ISSUED'"
-        + " BEGIN SELECT RAISE(ABORT, 'storage refused the certificate'); END");
+    sql(
+        "CREATE TRIGGER refuse_issued BEFORE UPDATE ON certificates WHEN NEW.state = 'ISSUED'"
+            + " BEGIN SELECT RAISE(ABORT, 'storage refused the certificate'); END");
 
     IssuanceException.Unavailable e =
         assertThrows(
@@ -389,7 +440,10 @@ class IssuerTest {
     assertEquals(1, ca.key.signCalls());
     assertEquals(0, count("certificate_der IS NOT NULL"));
     assertEquals(1, count("state = 'INTENT'"));
-    assertEquals(0, auditCount("reason = 'ISSUED'"), "no approval recorded for a certificate nobody received");
+    assertEquals(
+        0,
+        auditCount("reason = 'ISSUED'"),
+        "no approval recorded for a certificate nobody received");
   }
 
   @Test
@@ -406,7 +460,8 @@ class IssuerTest {
 
   @Test
   void csrCarryingAnotherDomainsCaKeyIsRefusedToo() throws Exception {
-    SoftwareCa etcd = SoftwareCa.create("etcd-ca", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
+    SoftwareCa etcd =
+        SoftwareCa.create("etcd-ca", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     Map<TrustDomain, IssuingCa> cas = new EnumMap<>(TrustDomain.class);
     for (TrustDomain domain : TrustDomain.values()) {
       cas.put(domain, domain == TrustDomain.ETCD ? etcd.issuing : ca.issuing);
@@ -436,7 +491,8 @@ class IssuerTest {
   @Test
   void nodeNameTooLongForTheCommonNameIsTheCallersErrorNotAnInternalOne() throws Exception {
     // A 60-character node name is a valid DNS-1123 subdomain, so Profiles accepts it, but
-    // "system:node:" + 60 characters exceeds the 64-character CN bound of RFC 5280 (ub-common-name).
+    // "system:node:" + 60 characters exceeds the 64-character CN bound of RFC 5280
+    // (ub-common-name).
     // BUG (fails today): CertificateAssembler.subject hands the CN to BouncyCastle's BCStyle, which
     // throws IllegalArgumentException ("commonName length 72 exceeds RFC 5280 ub-common-name");
     // it escapes Issuer.issue unchecked and IssuanceService answers INTERNAL, instead of an
@@ -450,7 +506,8 @@ class IssuerTest {
             IssuanceException.class,
             () -> issuer(NOW).issue(CALLER, kubeletClient(nodeName, csr(leaf), "r")));
 
-    assertEquals(IssuanceException.InvalidRequest.class, e.getClass(), e.reason() + ": " + e.getMessage());
+    assertEquals(
+        IssuanceException.InvalidRequest.class, e.getClass(), e.reason() + ": " + e.getMessage());
     assertEquals(0, ca.key.signCalls());
   }
 
@@ -461,7 +518,8 @@ class IssuerTest {
 
     IssuanceException.InvalidRequest e =
         assertThrows(
-            IssuanceException.InvalidRequest.class, () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr, "r")));
+            IssuanceException.InvalidRequest.class,
+            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr, "r")));
 
     assertEquals("CSR_SIGNATURE_INVALID", e.reason());
     assertEquals(0, ca.key.signCalls());
@@ -472,7 +530,8 @@ class IssuerTest {
 
   @Test
   void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityLater() throws Exception {
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     // NOW is 12:34:56.789; minus 5 minutes, to the whole second below
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
@@ -484,9 +543,13 @@ class IssuerTest {
   void signetApiCredentialsGetTheApiValidity() throws Exception {
     Issuer.Request request =
         new Issuer.Request(
-            Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient("alice", "signet:operators"), csr(leaf), "r");
+            Profile.SIGNET_API_CLIENT,
+            new ProfileParameters.SignetClient("alice", "signet:operators"),
+            csr(leaf),
+            "r");
 
-    X509Certificate certificate = issuer(NOW).issue(Caller.internal("admin"), request).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(Caller.internal("admin"), request).certificate();
 
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
     assertEquals(notBefore.plus(API_VALIDITY), certificate.getNotAfter().toInstant());
@@ -495,9 +558,16 @@ class IssuerTest {
   @Test
   void notAfterIsClampedToTheCaNotAfter() throws Exception {
     // a CA made at NOW - 265 days for one year: it ends 100 days from NOW, sooner than a leaf would
-    ca = SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, NOW.minus(Duration.ofDays(265)), Duration.ofDays(365), Duration.ZERO);
+    ca =
+        SoftwareCa.create(
+            "kubernetes",
+            KeyAlgorithm.ECDSA_P256,
+            NOW.minus(Duration.ofDays(265)),
+            Duration.ofDays(365),
+            Duration.ZERO);
 
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(ca.certificate.getNotAfter(), certificate.getNotAfter());
     assertTrue(certificate.getNotAfter().toInstant().isBefore(NOW.plus(Duration.ofDays(101))));
@@ -507,9 +577,16 @@ class IssuerTest {
   @Test
   void notBeforeIsNeverBeforeTheCaNotBefore() throws Exception {
     // a CA made one minute ago without backdate: the leaf cannot start five minutes ago
-    ca = SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, NOW.minus(Duration.ofMinutes(1)), CA_VALIDITY, Duration.ZERO);
+    ca =
+        SoftwareCa.create(
+            "kubernetes",
+            KeyAlgorithm.ECDSA_P256,
+            NOW.minus(Duration.ofMinutes(1)),
+            CA_VALIDITY,
+            Duration.ZERO);
 
-    X509Certificate certificate = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+    X509Certificate certificate =
+        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(ca.certificate.getNotBefore(), certificate.getNotBefore());
   }
@@ -521,7 +598,9 @@ class IssuerTest {
     IssuanceException.CaNotValid e =
         assertThrows(
             IssuanceException.CaNotValid.class,
-            () -> issuer(caNotBefore.minusSeconds(1)).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () ->
+                issuer(caNotBefore.minusSeconds(1))
+                    .issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("CA_NOT_VALID", e.reason());
     assertEquals(0, ca.key.signCalls());
@@ -537,7 +616,9 @@ class IssuerTest {
         () -> issuer(caNotAfter).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
     assertThrows(
         IssuanceException.CaNotValid.class,
-        () -> issuer(caNotAfter.plus(Duration.ofDays(1))).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r2")));
+        () ->
+            issuer(caNotAfter.plus(Duration.ofDays(1)))
+                .issue(CALLER, kubeletClient("worker-1", csr(leaf), "r2")));
     assertEquals(0, ca.key.signCalls());
     assertEquals(0, count("1 = 1"));
   }
@@ -592,7 +673,8 @@ class IssuerTest {
   }
 
   private static Issuer.Request kubeletClient(String node, byte[] csr, String requestId) {
-    return new Issuer.Request(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(node), csr, requestId);
+    return new Issuer.Request(
+        Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(node), csr, requestId);
   }
 
   private static byte[] csr(KeyPair keys) {
@@ -609,7 +691,8 @@ class IssuerTest {
 
   private int rows(String table, String condition) throws Exception {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
-        PreparedStatement query = connection.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE " + condition);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE " + condition);
         ResultSet rows = query.executeQuery()) {
       rows.next();
       return rows.getInt(1);
@@ -624,7 +707,9 @@ class IssuerTest {
 
   private String column(String serial, String column) throws Exception {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
-        PreparedStatement query = connection.prepareStatement("SELECT " + column + " FROM certificates WHERE serial = ?")) {
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT " + column + " FROM certificates WHERE serial = ?")) {
       query.setString(1, serial);
       try (ResultSet rows = query.executeQuery()) {
         assertTrue(rows.next(), "a row for serial " + serial);
@@ -635,7 +720,9 @@ class IssuerTest {
 
   private byte[] certificateDer(String serial) throws Exception {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledgerFile);
-        PreparedStatement query = connection.prepareStatement("SELECT certificate_der FROM certificates WHERE serial = ?")) {
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT certificate_der FROM certificates WHERE serial = ?")) {
       query.setString(1, serial);
       try (ResultSet rows = query.executeQuery()) {
         assertTrue(rows.next());

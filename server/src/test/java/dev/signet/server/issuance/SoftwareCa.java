@@ -58,8 +58,9 @@ final class SoftwareCa {
     public byte[] sign(byte[] data) throws SigningException {
       signCalls.incrementAndGet();
       switch (behaviour) {
-        case TOKEN_FAILURE -> throw SigningException.tokenFailure(
-            "CKR_DEVICE_ERROR", new IllegalStateException("token removed"));
+        case TOKEN_FAILURE ->
+            throw SigningException.tokenFailure(
+                "CKR_DEVICE_ERROR", new IllegalStateException("token removed"));
         case BUSY -> throw SigningException.busy("every signing slot is taken");
         default -> {}
       }
@@ -88,7 +89,11 @@ final class SoftwareCa {
    * backdate} for {@code validity}.
    */
   static SoftwareCa create(
-      String commonName, KeyAlgorithm algorithm, Instant createdAt, Duration validity, Duration backdate)
+      String commonName,
+      KeyAlgorithm algorithm,
+      Instant createdAt,
+      Duration validity,
+      Duration backdate)
       throws Exception {
     KeyPair keys = algorithm.generateKeyPair();
     X509Certificate certificate =
@@ -102,7 +107,8 @@ final class SoftwareCa {
             validity,
             backdate,
             tbs -> signWith(keys.getPrivate(), algorithm, tbs));
-    return new SoftwareCa(keys, new Key(algorithm, keys.getPrivate()), certificate, commonName + "-ca");
+    return new SoftwareCa(
+        keys, new Key(algorithm, keys.getPrivate()), certificate, commonName + "-ca");
   }
 
   private static byte[] signWith(PrivateKey key, KeyAlgorithm algorithm, byte[] data) {

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Proves that {@link Pkcs11Uri} reads the RFC 7512 subset Signet uses (token-matching attributes,
- * object, percent-escapes), refuses everything else (other schemes, unknown or repeated
- * attributes, any query attribute, a PIN above all, without echoing it), and that its derived
- * URIs and string form are consistent with parsing.
+ * object, percent-escapes), refuses everything else (other schemes, unknown or repeated attributes,
+ * any query attribute, a PIN above all, without echoing it), and that its derived URIs and string
+ * form are consistent with parsing.
  */
 class Pkcs11UriTest {
 
@@ -46,9 +46,17 @@ class Pkcs11UriTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"token=signet", "PKCS11-token=signet", "pkcs12:token=signet", " pkcs11:token=signet", "file:/x"})
+  @ValueSource(
+      strings = {
+        "token=signet",
+        "PKCS11-token=signet",
+        "pkcs12:token=signet",
+        " pkcs11:token=signet",
+        "file:/x"
+      })
   void rejectsAnythingWithoutThePkcs11Scheme(String text) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
 
     assertTrue(e.getMessage().contains("pkcs11:"), e.getMessage());
   }
@@ -56,7 +64,8 @@ class Pkcs11UriTest {
   @Test
   void rejectsUnknownAttributesNamingThem() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse("pkcs11:token=a;slot-id=3"));
+        assertThrows(
+            IllegalArgumentException.class, () -> Pkcs11Uri.parse("pkcs11:token=a;slot-id=3"));
 
     assertTrue(e.getMessage().contains("slot-id"), e.getMessage());
   }
@@ -65,7 +74,8 @@ class Pkcs11UriTest {
   void rejectsAnAttributeGivenTwice() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> Pkcs11Uri.parse("pkcs11:token=a;object=x;token=b"));
+            IllegalArgumentException.class,
+            () -> Pkcs11Uri.parse("pkcs11:token=a;object=x;token=b"));
 
     assertTrue(e.getMessage().contains("token"), e.getMessage());
     assertTrue(e.getMessage().contains("twice"), e.getMessage());
@@ -86,7 +96,8 @@ class Pkcs11UriTest {
   void rejectsAPinValueMisplacedInThePathWithoutEchoingIt() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> Pkcs11Uri.parse("pkcs11:token=signet;pin-value=918273"));
+            IllegalArgumentException.class,
+            () -> Pkcs11Uri.parse("pkcs11:token=signet;pin-value=918273"));
 
     assertFalse(e.getMessage().contains("918273"), e.getMessage());
   }
@@ -100,7 +111,8 @@ class Pkcs11UriTest {
         "pkcs11:token=a?x"
       })
   void rejectsEveryQueryAttribute(String text) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
 
     assertTrue(e.getMessage().contains("hsm."), e.getMessage());
   }
@@ -143,7 +155,8 @@ class Pkcs11UriTest {
   @Test
   void everyGivenAttributeMustMatch() {
     Pkcs11Uri uri =
-        Pkcs11Uri.parse("pkcs11:token=signet;serial=42;manufacturer=SoftHSM%20project;model=SoftHSM%20v2");
+        Pkcs11Uri.parse(
+            "pkcs11:token=signet;serial=42;manufacturer=SoftHSM%20project;model=SoftHSM%20v2");
 
     assertTrue(uri.matchesToken("signet", "42", "SoftHSM project", "SoftHSM v2"));
     assertFalse(uri.matchesToken("signet", "43", "SoftHSM project", "SoftHSM v2"));
@@ -161,9 +174,14 @@ class Pkcs11UriTest {
 
   /** Signet finds keys by label; an id or type it would ignore is refused instead. */
   @ParameterizedTest
-  @ValueSource(strings = {"pkcs11:token=signet;object=k;id=%01", "pkcs11:token=signet;object=k;type=private"})
+  @ValueSource(
+      strings = {
+        "pkcs11:token=signet;object=k;id=%01",
+        "pkcs11:token=signet;object=k;type=private"
+      })
   void refusesAttributesSignetWouldIgnore(String text) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Pkcs11Uri.parse(text));
     assertTrue(e.getMessage().contains("unknown attribute"), e.getMessage());
   }
 

@@ -101,7 +101,16 @@ class NamesTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"10.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "::", "fd00::1", "2001:db8::8a2e:370:7334", "FD00::1"})
+      strings = {
+        "10.0.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fd00::1",
+        "2001:db8::8a2e:370:7334",
+        "FD00::1"
+      })
   void acceptsIpLiterals(String text) {
     assertTrue(Names.isIpAddress(text), text);
     assertEquals(jdkParse(text), Names.ipAddress(text));
@@ -140,7 +149,8 @@ class NamesTest {
     // A zone (RFC 4007) only means something on one host and cannot be put into a certificate;
     // accepting it would sign fe80::1 for a request that said fe80::1%eth0, which is the silent
     // normalisation the class promises never to do.
-    // BUG (fails today): Guava's InetAddresses.isInetAddress accepts scope ids, so Names.isIpAddress
+    // BUG (fails today): Guava's InetAddresses.isInetAddress accepts scope ids, so
+    // Names.isIpAddress
     // says yes, and Profiles puts fe80::1 into the IP SANs of e.g. a kubelet-serving certificate
     // (the 16 address bytes; the zone is silently dropped). Same path for tls.serverNames.
     assertFalse(Names.isIpAddress(text), text);

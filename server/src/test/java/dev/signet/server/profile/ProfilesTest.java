@@ -66,11 +66,26 @@ class ProfilesTest {
             "cp-1"));
     TABLE.put(
         Profile.APISERVER_KUBELET_CLIENT,
-        new Row(none, TrustDomain.KUBERNETES, "kube-apiserver-kubelet-client",
-            List.of("kubeadm:cluster-admins"), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "kube-apiserver-kubelet-client",
+            List.of("kubeadm:cluster-admins"),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.FRONT_PROXY_CLIENT,
-        new Row(none, TrustDomain.FRONT_PROXY, "front-proxy-client", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.FRONT_PROXY,
+            "front-proxy-client",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     for (Profile etcd : List.of(Profile.ETCD_SERVER, Profile.ETCD_PEER)) {
       TABLE.put(
           etcd,
@@ -86,27 +101,81 @@ class ProfilesTest {
     }
     TABLE.put(
         Profile.ETCD_HEALTHCHECK_CLIENT,
-        new Row(none, TrustDomain.ETCD, "kube-etcd-healthcheck-client", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.ETCD,
+            "kube-etcd-healthcheck-client",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.APISERVER_ETCD_CLIENT,
-        new Row(none, TrustDomain.ETCD, "kube-apiserver-etcd-client", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.ETCD,
+            "kube-apiserver-etcd-client",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.ADMIN,
-        new Row(none, TrustDomain.KUBERNETES, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
-            List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "kubernetes-admin",
+            List.of("kubeadm:cluster-admins"),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.SUPER_ADMIN,
-        new Row(none, TrustDomain.KUBERNETES, "kubernetes-super-admin", List.of("system:masters"),
-            List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "kubernetes-super-admin",
+            List.of("system:masters"),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.CONTROLLER_MANAGER,
-        new Row(none, TrustDomain.KUBERNETES, "system:kube-controller-manager", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "system:kube-controller-manager",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.SCHEDULER,
-        new Row(none, TrustDomain.KUBERNETES, "system:kube-scheduler", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "system:kube-scheduler",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.KUBE_PROXY,
-        new Row(none, TrustDomain.KUBERNETES, "system:kube-proxy", List.of(), List.of(), List.of(), CLIENT, ""));
+        new Row(
+            none,
+            TrustDomain.KUBERNETES,
+            "system:kube-proxy",
+            List.of(),
+            List.of(),
+            List.of(),
+            CLIENT,
+            ""));
     TABLE.put(
         Profile.KUBELET_CLIENT,
         new Row(
@@ -121,7 +190,8 @@ class ProfilesTest {
     TABLE.put(
         Profile.KUBELET_SERVING,
         new Row(
-            new ProfileParameters.KubeletServing("worker-1", List.of("worker-1.example", "10.0.0.5", "fd00::5")),
+            new ProfileParameters.KubeletServing(
+                "worker-1", List.of("worker-1.example", "10.0.0.5", "fd00::5")),
             TrustDomain.KUBERNETES,
             "system:node:worker-1",
             List.of("system:nodes"),
@@ -171,16 +241,28 @@ class ProfilesTest {
     assertEquals(addresses(row.ipAddresses()), content.ipAddresses());
     assertEquals(row.usages(), content.extendedKeyUsages());
     assertEquals(row.nodeName(), content.nodeName());
-    assertEquals(!row.dnsNames().isEmpty() || !row.ipAddresses().isEmpty(), content.hasSubjectAltNames());
+    assertEquals(
+        !row.dnsNames().isEmpty() || !row.ipAddresses().isEmpty(), content.hasSubjectAltNames());
   }
 
   @Test
   void profileIdsAreTheRpcNamesOfTheDocument() {
     List<String> documented =
         List.of(
-            "apiserver", "apiserver-kubelet-client", "front-proxy-client", "etcd-server", "etcd-peer",
-            "etcd-healthcheck-client", "apiserver-etcd-client", "admin", "super-admin",
-            "controller-manager", "scheduler", "kube-proxy", "kubelet-client", "kubelet-serving");
+            "apiserver",
+            "apiserver-kubelet-client",
+            "front-proxy-client",
+            "etcd-server",
+            "etcd-peer",
+            "etcd-healthcheck-client",
+            "apiserver-etcd-client",
+            "admin",
+            "super-admin",
+            "controller-manager",
+            "scheduler",
+            "kube-proxy",
+            "kubelet-client",
+            "kubelet-serving");
     List<String> ids = new ArrayList<>();
     for (Profile profile : Profile.values()) {
       ids.add(profile.id());
@@ -222,17 +304,26 @@ class ProfilesTest {
   @Test
   void extraSansAreAddedAfterTheFixedOnes() throws Exception {
     CertificateContent content =
-        apiserver("cp-1", "192.168.1.10", "", "", "", List.of("api.example.com", "203.0.113.7", "fd00::99"));
+        apiserver(
+            "cp-1",
+            "192.168.1.10",
+            "",
+            "",
+            "",
+            List.of("api.example.com", "203.0.113.7", "fd00::99"));
 
     List<String> dns = new ArrayList<>(defaultApiserverDns("cp-1", "cluster.local"));
     dns.add("api.example.com");
     assertEquals(dns, content.dnsNames());
-    assertEquals(addresses(List.of("10.96.0.1", "192.168.1.10", "203.0.113.7", "fd00::99")), content.ipAddresses());
+    assertEquals(
+        addresses(List.of("10.96.0.1", "192.168.1.10", "203.0.113.7", "fd00::99")),
+        content.ipAddresses());
   }
 
   @Test
   void customDnsDomainAndServiceCidrReplaceTheDefaults() throws Exception {
-    CertificateContent content = apiserver("cp-1", "192.168.1.10", "", "10.100.0.0/16", "corp.internal", List.of());
+    CertificateContent content =
+        apiserver("cp-1", "192.168.1.10", "", "10.100.0.0/16", "corp.internal", List.of());
 
     assertEquals(defaultApiserverDns("cp-1", "corp.internal"), content.dnsNames());
     assertEquals(addresses(List.of("10.100.0.1", "192.168.1.10")), content.ipAddresses());
@@ -257,7 +348,8 @@ class ProfilesTest {
         apiserver("cp-1", "fd00::10", "", "fd00:10:96::/112", "", List.of()).ipAddresses());
     assertEquals(
         addresses(List.of("10.96.0.1", "192.168.1.10")),
-        apiserver("cp-1", "192.168.1.10", "", "10.96.0.0/12,fd00:10:96::/112", "", List.of()).ipAddresses());
+        apiserver("cp-1", "192.168.1.10", "", "10.96.0.0/12,fd00:10:96::/112", "", List.of())
+            .ipAddresses());
   }
 
   @Test
@@ -269,7 +361,12 @@ class ProfilesTest {
             "10.96.0.1:6443",
             "",
             "",
-            List.of("kubernetes.default", "kubernetes", "10.96.0.1", "api.example.com", "api.example.com"));
+            List.of(
+                "kubernetes.default",
+                "kubernetes",
+                "10.96.0.1",
+                "api.example.com",
+                "api.example.com"));
 
     assertEquals(
         List.of(
@@ -285,21 +382,40 @@ class ProfilesTest {
   @Test
   void missingNodeNameIsRefused() {
     InvalidParametersException e =
-        assertThrows(InvalidParametersException.class, () -> apiserver("", "192.168.1.10", "", "", "", List.of()));
+        assertThrows(
+            InvalidParametersException.class,
+            () -> apiserver("", "192.168.1.10", "", "", "", List.of()));
 
     assertTrue(e.getMessage().contains("node_name"), e.getMessage());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Worker-1", "worker_1", "worker-1.", "10.0.0.1", "*.nodes", "system:node:worker-1"})
+  @ValueSource(
+      strings = {
+        "Worker-1",
+        "worker_1",
+        "worker-1.",
+        "10.0.0.1",
+        "*.nodes",
+        "system:node:worker-1"
+      })
   void malformedNodeNameIsRefusedForEveryNodeProfile(String nodeName) {
     List<ProfileCall> calls =
         List.of(
             () -> apiserver(nodeName, "192.168.1.10", "", "", "", List.of()),
-            () -> content(Profile.ETCD_SERVER, new ProfileParameters.EtcdMember(nodeName, "10.0.0.1", List.of())),
-            () -> content(Profile.ETCD_PEER, new ProfileParameters.EtcdMember(nodeName, "10.0.0.1", List.of())),
+            () ->
+                content(
+                    Profile.ETCD_SERVER,
+                    new ProfileParameters.EtcdMember(nodeName, "10.0.0.1", List.of())),
+            () ->
+                content(
+                    Profile.ETCD_PEER,
+                    new ProfileParameters.EtcdMember(nodeName, "10.0.0.1", List.of())),
             () -> content(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(nodeName)),
-            () -> content(Profile.KUBELET_SERVING, new ProfileParameters.KubeletServing(nodeName, List.of("10.0.0.1"))));
+            () ->
+                content(
+                    Profile.KUBELET_SERVING,
+                    new ProfileParameters.KubeletServing(nodeName, List.of("10.0.0.1"))));
     for (ProfileCall call : calls) {
       InvalidParametersException e = assertThrows(InvalidParametersException.class, call::run);
       assertTrue(e.getMessage().contains("node_name"), e.getMessage());
@@ -322,7 +438,10 @@ class ProfilesTest {
     InvalidParametersException e =
         assertThrows(
             InvalidParametersException.class,
-            () -> content(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient("worker-1\nO=system:masters")));
+            () ->
+                content(
+                    Profile.KUBELET_CLIENT,
+                    new ProfileParameters.KubeletClient("worker-1\nO=system:masters")));
 
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
     assertTrue(e.getMessage().contains("\\x0a"), e.getMessage());
@@ -332,7 +451,9 @@ class ProfilesTest {
   @ValueSource(strings = {"", "cp-1.example", "192.168.1", "10.0.0.0/8", "[::1]"})
   void advertiseAddressMustBeAnIpAddress(String address) {
     InvalidParametersException e =
-        assertThrows(InvalidParametersException.class, () -> apiserver("cp-1", address, "", "", "", List.of()));
+        assertThrows(
+            InvalidParametersException.class,
+            () -> apiserver("cp-1", address, "", "", "", List.of()));
 
     assertTrue(e.getMessage().contains("advertise_address"), e.getMessage());
   }
@@ -356,7 +477,8 @@ class ProfilesTest {
   void malformedControlPlaneEndpointIsRefused(String endpoint) {
     InvalidParametersException e =
         assertThrows(
-            InvalidParametersException.class, () -> apiserver("cp-1", "192.168.1.10", endpoint, "", "", List.of()));
+            InvalidParametersException.class,
+            () -> apiserver("cp-1", "192.168.1.10", endpoint, "", "", List.of()));
 
     assertTrue(e.getMessage().contains("control_plane_endpoint"), e.getMessage());
   }
@@ -377,11 +499,19 @@ class ProfilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"*.example.com", "API.example.com", "admin@example.com", "spiffe://cluster.local/x", ""})
+  @ValueSource(
+      strings = {
+        "*.example.com",
+        "API.example.com",
+        "admin@example.com",
+        "spiffe://cluster.local/x",
+        ""
+      })
   void malformedExtraSanIsRefused(String san) {
     InvalidParametersException e =
         assertThrows(
-            InvalidParametersException.class, () -> apiserver("cp-1", "192.168.1.10", "", "", "", List.of(san)));
+            InvalidParametersException.class,
+            () -> apiserver("cp-1", "192.168.1.10", "", "", "", List.of(san)));
 
     assertTrue(e.getMessage().contains("extra_sans"), e.getMessage());
   }
@@ -394,7 +524,9 @@ class ProfilesTest {
         content(
             Profile.ETCD_PEER,
             new ProfileParameters.EtcdMember(
-                "etcd-1", "127.0.0.1", List.of("localhost", "etcd-1.example", "::1", "0:0:0:0:0:0:0:1", "10.0.0.7")));
+                "etcd-1",
+                "127.0.0.1",
+                List.of("localhost", "etcd-1.example", "::1", "0:0:0:0:0:0:0:1", "10.0.0.7")));
 
     assertEquals("etcd-1", content.commonName());
     assertEquals(List.of("etcd-1", "localhost", "etcd-1.example"), content.dnsNames());
@@ -406,7 +538,10 @@ class ProfilesTest {
     InvalidParametersException e =
         assertThrows(
             InvalidParametersException.class,
-            () -> content(Profile.ETCD_SERVER, new ProfileParameters.EtcdMember("etcd-1", "etcd-1", List.of())));
+            () ->
+                content(
+                    Profile.ETCD_SERVER,
+                    new ProfileParameters.EtcdMember("etcd-1", "etcd-1", List.of())));
 
     assertTrue(e.getMessage().contains("advertise_address"), e.getMessage());
   }
@@ -415,7 +550,8 @@ class ProfilesTest {
 
   @Test
   void kubeletClientHasNoSubjectAltNames() throws Exception {
-    CertificateContent content = content(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient("worker-1"));
+    CertificateContent content =
+        content(Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient("worker-1"));
 
     assertFalse(content.hasSubjectAltNames());
   }
@@ -425,7 +561,10 @@ class ProfilesTest {
     InvalidParametersException e =
         assertThrows(
             InvalidParametersException.class,
-            () -> content(Profile.KUBELET_SERVING, new ProfileParameters.KubeletServing("worker-1", List.of())));
+            () ->
+                content(
+                    Profile.KUBELET_SERVING,
+                    new ProfileParameters.KubeletServing("worker-1", List.of())));
 
     assertTrue(e.getMessage().contains("addresses"), e.getMessage());
   }
@@ -448,7 +587,8 @@ class ProfilesTest {
             () ->
                 content(
                     Profile.KUBELET_SERVING,
-                    new ProfileParameters.KubeletServing("worker-1", List.of("worker-1", address))));
+                    new ProfileParameters.KubeletServing(
+                        "worker-1", List.of("worker-1", address))));
 
     assertTrue(e.getMessage().contains("addresses"), e.getMessage());
   }
@@ -459,7 +599,8 @@ class ProfilesTest {
         content(
             Profile.KUBELET_SERVING,
             new ProfileParameters.KubeletServing(
-                "worker-1", List.of("worker-1", "10.0.0.5", "worker-1", "fd00::5", "10.0.0.5", "fd00:0::5")));
+                "worker-1",
+                List.of("worker-1", "10.0.0.5", "worker-1", "fd00::5", "10.0.0.5", "fd00:0::5")));
 
     assertEquals(List.of("worker-1"), content.dnsNames());
     assertEquals(addresses(List.of("10.0.0.5", "fd00::5")), content.ipAddresses());
@@ -475,7 +616,10 @@ class ProfilesTest {
     InvalidParametersException e =
         assertThrows(
             InvalidParametersException.class,
-            () -> content(Profile.SIGNET_API_SERVER, new ProfileParameters.SignetServer(List.of("localhost", "*.x"))));
+            () ->
+                content(
+                    Profile.SIGNET_API_SERVER,
+                    new ProfileParameters.SignetServer(List.of("localhost", "*.x"))));
     assertTrue(e.getMessage().contains("serverNames"), e.getMessage());
   }
 
@@ -484,10 +628,15 @@ class ProfilesTest {
   void signetClientRefusesIdentitiesWithDnSyntaxOrOddCharacters(String identity) {
     assertThrows(
         InvalidParametersException.class,
-        () -> content(Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient(identity, "signet:operators")));
+        () ->
+            content(
+                Profile.SIGNET_API_CLIENT,
+                new ProfileParameters.SignetClient(identity, "signet:operators")));
     assertThrows(
         InvalidParametersException.class,
-        () -> content(Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient("alice", identity)));
+        () ->
+            content(
+                Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient("alice", identity)));
   }
 
   @Test
@@ -496,10 +645,13 @@ class ProfilesTest {
 
     assertEquals(
         longest,
-        content(Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient(longest, "o")).commonName());
+        content(Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient(longest, "o"))
+            .commonName());
     assertThrows(
         InvalidParametersException.class,
-        () -> content(Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient(longest + "a", "o")));
+        () ->
+            content(
+                Profile.SIGNET_API_CLIENT, new ProfileParameters.SignetClient(longest + "a", "o")));
   }
 
   @Test

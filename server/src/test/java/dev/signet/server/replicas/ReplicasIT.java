@@ -50,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicasIT {
   private static final Logger LOG = Logger.getLogger(ReplicasIT.class.getName());
-  private static final String UNAUTHENTICATED_JOIN = "the bootstrap token is invalid, expired or already used";
+  private static final String UNAUTHENTICATED_JOIN =
+      "the bootstrap token is invalid, expired or already used";
 
   private PostgresServer database;
   private DaemonProcess a;
@@ -105,45 +106,66 @@ class ReplicasIT {
 
   @Test
   @Order(1)
-  void roundRobinIssuanceOverBothGivesDistinctSerialsThatAllVerifyAndAnUnbrokenAuditChain() throws Exception {
+  void roundRobinIssuanceOverBothGivesDistinctSerialsThatAllVerifyAndAnUnbrokenAuditChain()
+      throws Exception {
     int clients = 4;
     int perClient = 60;
     List<ByteString> csrs = IssuanceLoad.csrs(clients * perClient);
     long start = System.nanoTime();
-    IssuanceLoad load = IssuanceLoad.start(List.of(operatorA, operatorB), received, "round-robin", csrs, clients, perClient);
-    assertTrue(load.awaitMore(clients * perClient, 180_000), "all requests answered: " + load.failures());
+    IssuanceLoad load =
+        IssuanceLoad.start(
+            List.of(operatorA, operatorB), received, "round-robin", csrs, clients, perClient);
+    assertTrue(
+        load.awaitMore((long) clients * perClient, 180_000),
+        "all requests answered: " + load.failures());
     double seconds = (System.nanoTime() - start) / 1e9;
     load.stop();
 
     assertEquals(clients * perClient / 2, load.succeededAt(0), "replica A served half");
     assertEquals(clients * perClient / 2, load.succeededAt(1), "replica B served half");
     assertTrue(load.failures().isEmpty(), load.failures().toString());
-    assertEquals(count("SELECT COUNT(*) FROM certificates"), count("SELECT COUNT(DISTINCT serial) FROM certificates"),
+    assertEquals(
+        count("SELECT COUNT(*) FROM certificates"),
+        count("SELECT COUNT(DISTINCT serial) FROM certificates"),
         "no serial twice, across issuers and replicas");
     assertClean();
-    LOG.info(String.format("two replicas on PostgreSQL: %d certificates in %.1f s (%.0f/s) with %d clients",
-        clients * perClient, seconds, clients * perClient / seconds, clients));
+    LOG.info(
+        String.format(
+            "two replicas on PostgreSQL: %d certificates in %.1f s (%.0f/s) with %d clients",
+            clients * perClient, seconds, clients * perClient / seconds, clients));
   }
 
   @Test
   @Order(2)
   void aBootstrapTokenWorksOnceAcrossBothReplicas() throws Exception {
-    String token = operatorA.credentials().createBootstrapToken(
-        CreateBootstrapTokenRequest.newBuilder().setNodeName("joiner-1").addAddresses("192.0.2.91").build()).getToken();
+    String token =
+        operatorA
+            .credentials()
+            .createBootstrapToken(
+                CreateBootstrapTokenRequest.newBuilder()
+                    .setNodeName("joiner-1")
+                    .addAddresses("192.0.2.91")
+                    .build())
+            .getToken();
     List<Callable<Status>> joins = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
       ApiClient enrollment = i % 2 == 0 ? enrollmentA : enrollmentB;
-      JoinRequest join = JoinRequest.newBuilder()
-          .setToken(token).setNodeName("joiner-1").addAddresses("192.0.2.91")
-          .setCredentialCsrDer(Keys.csrBytes(Keys.ec())).build();
-      joins.add(() -> {
-        try {
-          enrollment.bootstrap().join(join);
-          return Status.OK;
-        } catch (StatusRuntimeException e) {
-          return e.getStatus();
-        }
-      });
+      JoinRequest join =
+          JoinRequest.newBuilder()
+              .setToken(token)
+              .setNodeName("joiner-1")
+              .addAddresses("192.0.2.91")
+              .setCredentialCsrDer(Keys.csrBytes(Keys.ec()))
+              .build();
+      joins.add(
+          () -> {
+            try {
+              enrollment.bootstrap().join(join);
+              return Status.OK;
+            } catch (StatusRuntimeException e) {
+              return e.getStatus();
+            }
+          });
     }
     int successes = 0;
     for (Status outcome : Concurrently.run(joins)) {
@@ -155,24 +177,36 @@ class ReplicasIT {
       }
     }
     assertEquals(1, successes, "exactly one of 32 joins split over two replicas wins");
-    assertEquals(1, count("SELECT COUNT(*) FROM certificates WHERE profile = 'signet-api-client'"
-        + " AND subject LIKE '%system:node:joiner-1%'"));
+    assertEquals(
+        1,
+        count(
+            "SELECT COUNT(*) FROM certificates WHERE profile = 'signet-api-client'"
+                + " AND subject LIKE '%system:node:joiner-1%'"));
     assertClean();
   }
 
   @Test
   @Order(3)
   void aRequestIdMeansOneCertificateWhicheverReplicaIsAsked() throws Exception {
-    IssueKubeletClientRequest request = IssueKubeletClientRequest.newBuilder()
-        .setNodeName("idem-1").setRequestId("idem-1").setCsrDer(Keys.csrBytes(Keys.ec())).build();
+    IssueKubeletClientRequest request =
+        IssueKubeletClientRequest.newBuilder()
+            .setNodeName("idem-1")
+            .setRequestId("idem-1")
+            .setCsrDer(Keys.csrBytes(Keys.ec()))
+            .build();
     byte[] first = issue(operatorA, request);
-    assertArrayEquals(first, issue(operatorB, request), "the retry on the other replica returns the same certificate");
+    assertArrayEquals(
+        first,
+        issue(operatorB, request),
+        "the retry on the other replica returns the same certificate");
 
-    IssueKubeletClientRequest otherCsr = request.toBuilder().setCsrDer(Keys.csrBytes(Keys.ec())).build();
+    IssueKubeletClientRequest otherCsr =
+        request.toBuilder().setCsrDer(Keys.csrBytes(Keys.ec())).build();
     for (ApiClient replica : List.of(operatorB, operatorA)) {
       StatusRuntimeException conflict =
           assertThrows(StatusRuntimeException.class, () -> issue(replica, otherCsr));
-      assertEquals(Status.Code.ALREADY_EXISTS, conflict.getStatus().getCode(), conflict.getMessage());
+      assertEquals(
+          Status.Code.ALREADY_EXISTS, conflict.getStatus().getCode(), conflict.getMessage());
     }
     assertEquals(1, count("SELECT COUNT(*) FROM certificates WHERE request_id = 'idem-1'"));
     assertClean();
@@ -191,17 +225,22 @@ class ReplicasIT {
     List<IssueKubeletClientRequest> requests = new ArrayList<>();
     List<Callable<Object>> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      IssueKubeletClientRequest request = IssueKubeletClientRequest.newBuilder()
-          .setNodeName("race-" + i).setRequestId("race-" + i).setCsrDer(Keys.csrBytes(Keys.ec())).build();
+      IssueKubeletClientRequest request =
+          IssueKubeletClientRequest.newBuilder()
+              .setNodeName("race-" + i)
+              .setRequestId("race-" + i)
+              .setCsrDer(Keys.csrBytes(Keys.ec()))
+              .build();
       requests.add(request);
       for (ApiClient replica : List.of(operatorA, operatorB)) {
-        calls.add(() -> {
-          try {
-            return ByteString.copyFrom(issue(replica, request));
-          } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode();
-          }
-        });
+        calls.add(
+            () -> {
+              try {
+                return ByteString.copyFrom(issue(replica, request));
+              } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode();
+              }
+            });
       }
     }
     List<Object> outcomes = Concurrently.run(calls);
@@ -209,7 +248,9 @@ class ReplicasIT {
       Object onA = outcomes.get(2 * i);
       Object onB = outcomes.get(2 * i + 1);
       for (Object outcome : List.of(onA, onB)) {
-        assertTrue(outcome instanceof ByteString || outcome == Status.Code.UNAVAILABLE, "race-" + i + ": " + outcome);
+        assertTrue(
+            outcome instanceof ByteString || outcome == Status.Code.UNAVAILABLE,
+            "race-" + i + ": " + outcome);
       }
       if (onA instanceof ByteString && onB instanceof ByteString) {
         assertEquals(onA, onB, "race-" + i + ": both replicas answer with the one certificate");
@@ -220,9 +261,13 @@ class ReplicasIT {
           assertArrayEquals(der.toByteArray(), settled);
         }
       }
-      assertEquals(1, count("SELECT COUNT(*) FROM certificates WHERE request_id = 'race-" + i + "'"), "race-" + i);
+      assertEquals(
+          1,
+          count("SELECT COUNT(*) FROM certificates WHERE request_id = 'race-" + i + "'"),
+          "race-" + i);
     }
-    assertFalse(database.log().contains("deadlock detected"),
+    assertFalse(
+        database.log().contains("deadlock detected"),
         "the replicas' write transactions take their locks in one order: " + database.log());
     assertClean();
   }
@@ -230,18 +275,23 @@ class ReplicasIT {
   @Test
   @Order(5)
   void killNineOfOneReplicaUnderLoadLosesNothingAndTheOtherKeepsServing() throws Exception {
-    IssuanceLoad load = IssuanceLoad.start(
-        List.of(operatorA, operatorB), received, "kill-b", IssuanceLoad.csrs(200), 4, 5_000);
+    IssuanceLoad load =
+        IssuanceLoad.start(
+            List.of(operatorA, operatorB), received, "kill-b", IssuanceLoad.csrs(200), 4, 5_000);
     try {
       assertTrue(load.awaitMore(40, 60_000), "both replicas issuing: " + load.failures());
       b.kill();
-      assertTrue(load.awaitMoreAt(0, 40, 60_000), "replica A goes on issuing after B died: " + load.failures());
+      assertTrue(
+          load.awaitMoreAt(0, 40, 60_000),
+          "replica A goes on issuing after B died: " + load.failures());
     } finally {
       load.stop();
     }
     assertFalse(load.failures().isEmpty(), "calls to the dead replica failed");
-    // UNKNOWN: grpc-java's "channel closed" for a call written to a connection already gone (DaemonKillIT)
-    assertTrue(Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN).containsAll(load.failures().keySet()),
+    // UNKNOWN: grpc-java's "channel closed" for a call written to a connection already gone
+    // (DaemonKillIT)
+    assertTrue(
+        Set.of(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN).containsAll(load.failures().keySet()),
         load.firstFailures().toString());
     assertTrue(a.isAlive());
     assertClean();

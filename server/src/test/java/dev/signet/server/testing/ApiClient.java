@@ -30,15 +30,18 @@ public final class ApiClient implements AutoCloseable {
   }
 
   /** Connects with a client credential (certificate and key files); null ones mean none. */
-  public static ApiClient connect(int port, Path caBundle, Path certificate, Path key) throws IOException {
+  public static ApiClient connect(int port, Path caBundle, Path certificate, Path key)
+      throws IOException {
     return new ApiClient(RunningDaemon.channel("127.0.0.1", port, caBundle, certificate, key));
   }
 
   /**
    * Client TLS settings trusting {@code trusted}, with a credential held in memory ({@code key}
-   * null for none). Many simulated callers (the fleet benchmark) keep one each and reconnect with it.
+   * null for none). Many simulated callers (the fleet benchmark) keep one each and reconnect with
+   * it.
    */
-  public static SslContext tls(X509Certificate[] trusted, PrivateKey key, X509Certificate... chain) throws IOException {
+  public static SslContext tls(X509Certificate[] trusted, PrivateKey key, X509Certificate... chain)
+      throws IOException {
     SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(trusted);
     if (key != null) {
       tls.keyManager(key, chain);
@@ -53,7 +56,9 @@ public final class ApiClient implements AutoCloseable {
 
   /** The certificates of a PEM file. */
   public static X509Certificate[] readCertificates(Path file) throws IOException {
-    return Pem.readCertificates(Files.readString(file)).stream().map(X509::parse).toArray(X509Certificate[]::new);
+    return Pem.readCertificates(Files.readString(file)).stream()
+        .map(X509::parse)
+        .toArray(X509Certificate[]::new);
   }
 
   /** Connects as the operator credential that {@code signetd init} wrote. */
@@ -65,7 +70,10 @@ public final class ApiClient implements AutoCloseable {
   public static ApiClient asOperator(Path directory, int port) throws IOException {
     Path operator = directory.resolve("operator");
     return connect(
-        port, operator.resolve("ca.crt"), operator.resolve("operator.crt"), operator.resolve("operator.key"));
+        port,
+        operator.resolve("ca.crt"),
+        operator.resolve("operator.crt"),
+        operator.resolve("operator.key"));
   }
 
   public CredentialsGrpc.CredentialsBlockingStub credentials() {

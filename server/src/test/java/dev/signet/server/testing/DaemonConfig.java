@@ -46,13 +46,19 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** issuance.apiCredentialValidity: Signet API credentials, the operator's and the daemon's included. */
+  /**
+   * issuance.apiCredentialValidity: Signet API credentials, the operator's and the daemon's
+   * included.
+   */
   public DaemonConfig apiCredentialValidity(String validity) {
     this.apiCredentialValidity = validity;
     return this;
   }
 
-  /** A fixed port on 127.0.0.1 (default: a free one), so that a restarted daemon is where clients left it. */
+  /**
+   * A fixed port on 127.0.0.1 (default: a free one), so that a restarted daemon is where clients
+   * left it.
+   */
   public DaemonConfig port(int port) {
     this.port = port;
     return this;
@@ -72,7 +78,8 @@ public final class DaemonConfig {
   /** A PostgreSQL ledger: its URL, user, and the file holding the password. */
   public DaemonConfig postgresLedger(String url, String user, Path passwordFile) {
     this.ledgerUrl = url;
-    this.ledgerCredentials = "\n  user: \"" + user + "\"\n  password: \"file:" + passwordFile + "\"";
+    this.ledgerCredentials =
+        "\n  user: \"" + user + "\"\n  password: \"file:" + passwordFile + "\"";
     return this;
   }
 
@@ -82,7 +89,7 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n  ..."). */
+  /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n ..."). */
   public DaemonConfig extra(String yaml) {
     extraLines.add(yaml);
     return this;

@@ -40,7 +40,8 @@ public final class DaemonProcess implements AutoCloseable {
         new Thread(
             () -> {
               try (BufferedReader lines =
-                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                   synchronized (stdout) {
                     stdout.append(line).append('\n');
@@ -79,7 +80,11 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Runs a main class of the daemon's class path (a test tool) against the token. */
   public static Result runMain(
-      TestToken token, Map<String, String> environment, List<String> jvmOptions, String mainClass, String... args)
+      TestToken token,
+      Map<String, String> environment,
+      List<String> jvmOptions,
+      String mainClass,
+      String... args)
       throws IOException, InterruptedException {
     return runWrapped(token, List.of(), environment, jvmOptions, mainClass, args);
   }
@@ -113,7 +118,8 @@ public final class DaemonProcess implements AutoCloseable {
    */
   public static Result init(TestToken token, Path config, List<String> wrapper)
       throws IOException, InterruptedException {
-    Result result = runWrapped(token, wrapper, Map.of(), List.of(), SIGNETD, "init", "-c", config.toString());
+    Result result =
+        runWrapped(token, wrapper, Map.of(), List.of(), SIGNETD, "init", "-c", config.toString());
     if (result.exitCode() != 0) {
       throw new IOException("signetd init failed (" + result.exitCode() + "): " + result.stderr());
     }
@@ -126,13 +132,25 @@ public final class DaemonProcess implements AutoCloseable {
     return serve(token, config, List.of(), jvmOptions);
   }
 
-  /** Starts {@code signetd serve} under {@code wrapper} (see {@link #init(TestToken, Path, List)}). */
-  public static DaemonProcess serve(TestToken token, Path config, List<String> wrapper, String... jvmOptions)
+  /**
+   * Starts {@code signetd serve} under {@code wrapper} (see {@link #init(TestToken, Path, List)}).
+   */
+  public static DaemonProcess serve(
+      TestToken token, Path config, List<String> wrapper, String... jvmOptions)
       throws IOException, InterruptedException {
     Path log = Files.createTempFile(token.directory(), "signetd-serve-", ".log");
     DaemonProcess daemon =
         new DaemonProcess(
-            start(token, wrapper, Map.of(), List.of(jvmOptions), log, SIGNETD, "serve", "-c", config.toString()),
+            start(
+                token,
+                wrapper,
+                Map.of(),
+                List.of(jvmOptions),
+                log,
+                SIGNETD,
+                "serve",
+                "-c",
+                config.toString()),
             log);
     try {
       daemon.port.get(60, TimeUnit.SECONDS);

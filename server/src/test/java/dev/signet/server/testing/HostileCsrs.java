@@ -54,11 +54,17 @@ public final class HostileCsrs {
   }
 
   public static byte[] rsa1024() {
-    return sign(generate("RSA", new RSAKeyGenParameterSpec(1024, RSAKeyGenParameterSpec.F4)), "SHA256withRSA", null);
+    return sign(
+        generate("RSA", new RSAKeyGenParameterSpec(1024, RSAKeyGenParameterSpec.F4)),
+        "SHA256withRSA",
+        null);
   }
 
   public static byte[] rsaExponent3() {
-    return sign(generate("RSA", new RSAKeyGenParameterSpec(2048, BigInteger.valueOf(3))), "SHA256withRSA", null);
+    return sign(
+        generate("RSA", new RSAKeyGenParameterSpec(2048, BigInteger.valueOf(3))),
+        "SHA256withRSA",
+        null);
   }
 
   public static byte[] secp256k1() {
@@ -74,7 +80,10 @@ public final class HostileCsrs {
   }
 
   public static byte[] sha1Rsa() {
-    return sign(generate("RSA", new RSAKeyGenParameterSpec(2048, RSAKeyGenParameterSpec.F4)), "SHA1withRSA", null);
+    return sign(
+        generate("RSA", new RSAKeyGenParameterSpec(2048, RSAKeyGenParameterSpec.F4)),
+        "SHA1withRSA",
+        null);
   }
 
   public static byte[] askingToBeCa() {
@@ -82,13 +91,17 @@ public final class HostileCsrs {
   }
 
   public static byte[] askingFor(KeyPurposeId... purposes) {
-    return withExtensions(extension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes)));
+    return withExtensions(
+        extension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes)));
   }
 
   /** A critical extension of a made-up type. */
   public static byte[] unknownCriticalExtension() {
     return withExtensions(
-        extension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"), true, org.bouncycastle.asn1.DERNull.INSTANCE));
+        extension(
+            new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"),
+            true,
+            org.bouncycastle.asn1.DERNull.INSTANCE));
   }
 
   /** A CSR over {@code bytes} long, padded with subject alternative names. */
@@ -98,11 +111,14 @@ public final class HostileCsrs {
     for (int i = 0; i < names; i++) {
       sans[i] = new GeneralName(GeneralName.dNSName, "padding-name-" + i + ".example.test");
     }
-    return withExtensions(extension(Extension.subjectAlternativeName, false, new GeneralNames(sans)));
+    return withExtensions(
+        extension(Extension.subjectAlternativeName, false, new GeneralNames(sans)));
   }
 
   private static ExtensionsGenerator extension(
-      org.bouncycastle.asn1.ASN1ObjectIdentifier type, boolean critical, org.bouncycastle.asn1.ASN1Encodable value) {
+      org.bouncycastle.asn1.ASN1ObjectIdentifier type,
+      boolean critical,
+      org.bouncycastle.asn1.ASN1Encodable value) {
     try {
       ExtensionsGenerator extensions = new ExtensionsGenerator();
       extensions.addExtension(type, critical, value);
@@ -112,7 +128,8 @@ public final class HostileCsrs {
     }
   }
 
-  private static KeyPair generate(String algorithm, java.security.spec.AlgorithmParameterSpec spec) {
+  private static KeyPair generate(
+      String algorithm, java.security.spec.AlgorithmParameterSpec spec) {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm, BC);
       if (spec != null) {
@@ -126,15 +143,20 @@ public final class HostileCsrs {
     }
   }
 
-  private static byte[] sign(KeyPair keys, String signatureAlgorithm, ExtensionsGenerator extensions) {
+  private static byte[] sign(
+      KeyPair keys, String signatureAlgorithm, ExtensionsGenerator extensions) {
     try {
       JcaPKCS10CertificationRequestBuilder builder =
           new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=hostile"), keys.getPublic());
       if (extensions != null) {
-        builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate());
+        builder.addAttribute(
+            PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate());
       }
       return builder
-          .build(new JcaContentSignerBuilder(signatureAlgorithm).setProvider(BC).build(keys.getPrivate()))
+          .build(
+              new JcaContentSignerBuilder(signatureAlgorithm)
+                  .setProvider(BC)
+                  .build(keys.getPrivate()))
           .getEncoded();
     } catch (Exception e) {
       throw new IllegalStateException(e);

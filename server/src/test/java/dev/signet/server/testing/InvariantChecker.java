@@ -21,15 +21,15 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Checks the ledger against what clients received, after every fault, with its own code: plain
- * JDBC on the ledger's tables and the JDK's X.509 parser, none of Signet's ledger classes (the
- * audit chain's hash format is Signet's, so the chain itself is checked with its verifier).
+ * Checks the ledger against what clients received, after every fault, with its own code: plain JDBC
+ * on the ledger's tables and the JDK's X.509 parser, none of Signet's ledger classes (the audit
+ * chain's hash format is Signet's, so the chain itself is checked with its verifier).
  *
  * <ul>
  *   <li>I1: every certificate a client received is in the ledger, same serial, same DER, ISSUED.
  *   <li>I2: no serial is reused: a serial once seen (in any earlier check of this checker, across
- *       restarts) still names the same request and to-be-signed content, and is still there; no
- *       two received certificates share a serial.
+ *       restarts) still names the same request and to-be-signed content, and is still there; no two
+ *       received certificates share a serial.
  *   <li>I3: every row is ISSUED with its certificate, ABANDONED, POSSIBLY_ISSUED or INTENT; an
  *       ISSUED certificate is the signed form of its recorded intent (same TBS, same serial) and
  *       verifies under one of the CAs.
@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class InvariantChecker {
-  private static final Set<String> STATES = Set.of("ISSUED", "ABANDONED", "POSSIBLY_ISSUED", "INTENT");
+  private static final Set<String> STATES =
+      Set.of("ISSUED", "ABANDONED", "POSSIBLY_ISSUED", "INTENT");
 
   /** Opens a connection to the ledger database. */
   @FunctionalInterface
@@ -57,12 +58,21 @@ public final class InvariantChecker {
 
     @Override
     public String toString() {
-      return "rows " + rowsByState + ", received " + received + ", "
-          + (clean() ? "no violation" : violations.size() + " violations: " + violations.subList(0, Math.min(20, violations.size())));
+      return "rows "
+          + rowsByState
+          + ", received "
+          + received
+          + ", "
+          + (clean()
+              ? "no violation"
+              : violations.size()
+                  + " violations: "
+                  + violations.subList(0, Math.min(20, violations.size())));
     }
   }
 
-  private record Row(String issuer, BigInteger serial, String state, String requestId, byte[] tbs, byte[] der) {
+  private record Row(
+      String issuer, BigInteger serial, String state, String requestId, byte[] tbs, byte[] der) {
     String key() {
       return issuer + "/" + serial.toString(16);
     }
@@ -74,6 +84,7 @@ public final class InvariantChecker {
 
   private final ConnectionSource database;
   private final List<X509Certificate> cas;
+
   /** Every serial any earlier check saw, with the request and content it named. */
   private final Map<String, String> seen = new HashMap<>();
 
@@ -88,7 +99,8 @@ public final class InvariantChecker {
   }
 
   /** A checker of the PostgreSQL ledger at {@code url}. */
-  public static InvariantChecker postgres(PostgresServer server, String url, List<X509Certificate> cas) {
+  public static InvariantChecker postgres(
+      PostgresServer server, String url, List<X509Certificate> cas) {
     return new InvariantChecker(() -> server.connect(url), cas);
   }
 
@@ -108,12 +120,19 @@ public final class InvariantChecker {
             statement.executeQuery(
                 "SELECT issuer_key_id, serial, state, request_id, tbs_der, certificate_der FROM certificates")) {
           while (result.next()) {
-            rows.add(new Row(result.getString(1), new BigInteger(result.getString(2), 16), result.getString(3),
-                result.getString(4), result.getBytes(5), result.getBytes(6)));
+            rows.add(
+                new Row(
+                    result.getString(1),
+                    new BigInteger(result.getString(2), 16),
+                    result.getString(3),
+                    result.getString(4),
+                    result.getBytes(5),
+                    result.getBytes(6)));
           }
         }
         try (ResultSet result =
-            statement.executeQuery("SELECT serial FROM audit_events WHERE decision = 'APPROVED' AND serial <> ''")) {
+            statement.executeQuery(
+                "SELECT serial FROM audit_events WHERE decision = 'APPROVED' AND serial <> ''")) {
           while (result.next()) {
             approved.add(new BigInteger(result.getString(1), 16));
           }
@@ -132,12 +151,19 @@ public final class InvariantChecker {
       checkRow(row, approved, violations);
       String before = seen.putIfAbsent(row.key(), row.identity());
       if (before != null && !before.equals(row.identity())) {
-        violations.add("I2 serial " + row.key() + " was recorded for " + before + " and now names " + row.identity());
+        violations.add(
+            "I2 serial "
+                + row.key()
+                + " was recorded for "
+                + before
+                + " and now names "
+                + row.identity());
       }
     }
     for (String key : seen.keySet()) {
       if (!present.contains(key)) {
-        violations.add("I2 serial " + key + " was in the ledger before and is gone: it could be issued again");
+        violations.add(
+            "I2 serial " + key + " was in the ledger before and is gone: it could be issued again");
       }
     }
 
@@ -145,15 +171,28 @@ public final class InvariantChecker {
     for (ReceivedLog.Entry entry : entries) {
       String other = receivedSerials.putIfAbsent(entry.serial(), entry.sha256());
       if (other != null && !other.equals(entry.sha256())) {
-        violations.add("I2 two different certificates with serial " + entry.serial().toString(16) + " reached clients");
+        violations.add(
+            "I2 two different certificates with serial "
+                + entry.serial().toString(16)
+                + " reached clients");
       }
       List<Row> candidates = bySerial.getOrDefault(entry.serial(), List.of());
-      boolean found = candidates.stream().anyMatch(row ->
-          row.state().equals("ISSUED") && row.der() != null && ReceivedLog.sha256(row.der()).equals(entry.sha256())
-              && row.requestId().equals(entry.requestId()));
+      boolean found =
+          candidates.stream()
+              .anyMatch(
+                  row ->
+                      row.state().equals("ISSUED")
+                          && row.der() != null
+                          && ReceivedLog.sha256(row.der()).equals(entry.sha256())
+                          && row.requestId().equals(entry.requestId()));
       if (!found) {
-        violations.add("I1 certificate " + entry.serial().toString(16) + " (request " + entry.requestId()
-            + ") reached a client but the ledger has " + describe(candidates));
+        violations.add(
+            "I1 certificate "
+                + entry.serial().toString(16)
+                + " (request "
+                + entry.requestId()
+                + ") reached a client but the ledger has "
+                + describe(candidates));
       }
     }
 
@@ -178,10 +217,15 @@ public final class InvariantChecker {
     try {
       X509Certificate certificate = ReceivedLog.parse(row.der());
       if (!certificate.getSerialNumber().equals(row.serial())) {
-        violations.add("I3 row " + row.key() + " holds a certificate with serial " + certificate.getSerialNumber().toString(16));
+        violations.add(
+            "I3 row "
+                + row.key()
+                + " holds a certificate with serial "
+                + certificate.getSerialNumber().toString(16));
       }
       if (!Arrays.equals(certificate.getTBSCertificate(), row.tbs())) {
-        violations.add("I3 row " + row.key() + ": the signed certificate is not the recorded intent");
+        violations.add(
+            "I3 row " + row.key() + ": the signed certificate is not the recorded intent");
       }
       if (!cas.isEmpty() && cas.stream().noneMatch(ca -> verifies(certificate, ca))) {
         violations.add("I3 row " + row.key() + ": the certificate does not verify under any CA");
@@ -209,7 +253,11 @@ public final class InvariantChecker {
     }
     List<String> found = new ArrayList<>();
     for (Row row : rows) {
-      found.add(row.state() + (row.der() == null ? " without certificate" : " with another certificate or request"));
+      found.add(
+          row.state()
+              + (row.der() == null
+                  ? " without certificate"
+                  : " with another certificate or request"));
     }
     return found.toString();
   }

@@ -55,14 +55,27 @@ class InvariantCheckerTest {
     X509Certificate leaf = certificate("CN=system:node:worker-1", Keys.ec(), SERIAL, caKeys);
     String serial = SERIAL.toString(16);
     try (Database database =
-        Database.open(new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty()))) {
+        Database.open(
+            new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty()))) {
       JdbcLedger ledger = new JdbcLedger(database);
       ledger.recordIntent(
-          new Ledger.Intent("ca-key", serial, Profile.KUBELET_CLIENT, TrustDomain.KUBERNETES, "operator", "req-1",
-              new byte[32], "worker-1", "CN=system:node:worker-1", NOW, NOW.plusSeconds(3600),
-              leaf.getTBSCertificate(), NOW),
+          new Ledger.Intent(
+              "ca-key",
+              serial,
+              Profile.KUBELET_CLIENT,
+              TrustDomain.KUBERNETES,
+              "operator",
+              "req-1",
+              new byte[32],
+              "worker-1",
+              "CN=system:node:worker-1",
+              NOW,
+              NOW.plusSeconds(3600),
+              leaf.getTBSCertificate(),
+              NOW),
           event(Decision.SIGNING, serial));
-      ledger.recordIssued("ca-key", serial, leaf.getEncoded(), NOW, event(Decision.APPROVED, serial));
+      ledger.recordIssued(
+          "ca-key", serial, leaf.getEncoded(), NOW, event(Decision.APPROVED, serial));
     }
     received = ReceivedLog.open(directory.resolve("received.log"));
     received.append(leaf.getEncoded(), "req-1");
@@ -94,7 +107,8 @@ class InvariantCheckerTest {
 
   @Test
   void twoDifferentCertificatesWithOneSerialReachingClientsIsI2() throws Exception {
-    received.append(certificate("CN=system:node:worker-2", Keys.ec(), SERIAL, caKeys).getEncoded(), "req-2");
+    received.append(
+        certificate("CN=system:node:worker-2", Keys.ec(), SERIAL, caKeys).getEncoded(), "req-2");
     assertEquals(1, checker.check(received).count("I2"));
   }
 
@@ -109,7 +123,10 @@ class InvariantCheckerTest {
   @Test
   void aCertificateThatIsNotItsIntentOrNotFromTheCaIsI3() throws Exception {
     X509Certificate forged = certificate("CN=system:node:worker-1", Keys.ec(), SERIAL, Keys.ec());
-    tamper("UPDATE certificates SET certificate_der = X'" + HexFormat.of().formatHex(forged.getEncoded()) + "'");
+    tamper(
+        "UPDATE certificates SET certificate_der = X'"
+            + HexFormat.of().formatHex(forged.getEncoded())
+            + "'");
     InvariantChecker.Report report = checker.check(received);
     assertEquals(2, report.count("I3"), "another TBS, and no CA signed it: " + report);
   }
@@ -118,7 +135,10 @@ class InvariantCheckerTest {
   void anIssuedRowWithoutItsAuditEventOrABrokenChainIsI4() throws Exception {
     tamper("UPDATE audit_events SET decision = 'DENIED' WHERE decision = 'APPROVED'");
     InvariantChecker.Report report = checker.check(received);
-    assertEquals(2, report.count("I4"), "no APPROVED event, and the edited event breaks the chain: " + report);
+    assertEquals(
+        2,
+        report.count("I4"),
+        "no APPROVED event, and the edited event breaks the chain: " + report);
   }
 
   private void tamper(String sql) throws Exception {
@@ -129,15 +149,34 @@ class InvariantCheckerTest {
   }
 
   private static AuditEvent event(Decision decision, String serial) {
-    return new AuditEvent(NOW, "operator", "ca-admin", "issue", "kubelet-client", "worker-1", decision,
-        decision.name(), "checker test", serial, "req-1", "");
+    return new AuditEvent(
+        NOW,
+        "operator",
+        "ca-admin",
+        "issue",
+        "kubelet-client",
+        "worker-1",
+        decision,
+        decision.name(),
+        "checker test",
+        serial,
+        "req-1",
+        "");
   }
 
-  private static X509Certificate certificate(String subject, KeyPair subjectKeys, BigInteger serial, KeyPair issuerKeys)
-      throws Exception {
-    var builder = new JcaX509v3CertificateBuilder(new X500Name("CN=test-ca"), serial, Date.from(NOW),
-        Date.from(NOW.plusSeconds(3600)), new X500Name(subject), subjectKeys.getPublic());
+  private static X509Certificate certificate(
+      String subject, KeyPair subjectKeys, BigInteger serial, KeyPair issuerKeys) throws Exception {
+    var builder =
+        new JcaX509v3CertificateBuilder(
+            new X500Name("CN=test-ca"),
+            serial,
+            Date.from(NOW),
+            Date.from(NOW.plusSeconds(3600)),
+            new X500Name(subject),
+            subjectKeys.getPublic());
     return new JcaX509CertificateConverter()
-        .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
+        .getCertificate(
+            builder.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
   }
 }

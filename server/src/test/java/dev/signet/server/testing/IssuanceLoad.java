@@ -19,12 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Concurrent issuance clients for fault tests. They send pre-generated P-256 CSRs ({@link
- * #csrs}, made before any load starts, so that key generation does not compete with the daemon
- * for the two cores) round-robin over the targets (several replicas), each request under its own
- * request id, and write every certificate they receive to the {@link ReceivedLog} before going
- * on. A failed call is retried with the same request id and CSR on the next target, as a client
- * should, up to {@link #ATTEMPTS} times, then given up. Every loop is bounded in count.
+ * Concurrent issuance clients for fault tests. They send pre-generated P-256 CSRs ({@link #csrs},
+ * made before any load starts, so that key generation does not compete with the daemon for the two
+ * cores) round-robin over the targets (several replicas), each request under its own request id,
+ * and write every certificate they receive to the {@link ReceivedLog} before going on. A failed
+ * call is retried with the same request id and CSR on the next target, as a client should, up to
+ * {@link #ATTEMPTS} times, then given up. Every loop is bounded in count.
  */
 public final class IssuanceLoad {
   static final int ATTEMPTS = 3;
@@ -37,8 +37,12 @@ public final class IssuanceLoad {
   private final AtomicIntegerArray successesByTarget;
   private final AtomicLong succeeded = new AtomicLong();
   private final Map<Status.Code, Integer> failures = new EnumMap<>(Status.Code.class);
-  /** The first failure of each code, with its cause: what a test reports when a code surprises it. */
+
+  /**
+   * The first failure of each code, with its cause: what a test reports when a code surprises it.
+   */
   private final Map<Status.Code, String> firstFailures = new EnumMap<>(Status.Code.class);
+
   private final List<Throwable> errors = new ArrayList<>();
   private volatile boolean stopping;
 
@@ -51,25 +55,32 @@ public final class IssuanceLoad {
 
   /** {@code count} distinct CSRs, each for a new P-256 key. */
   public static List<ByteString> csrs(int count) {
-    return java.util.stream.IntStream.range(0, count).parallel()
+    return java.util.stream.IntStream.range(0, count)
+        .parallel()
         .mapToObj(i -> Keys.csrBytes(Keys.ec()))
         .toList();
   }
 
   /**
    * Starts {@code threadCount} clients sending up to {@code requestsPerThread} requests each;
-   * thread t sends CSRs t, t + threadCount, ... of {@code csrs} (again from the start when the
-   * pool is used up, under new request ids). Request ids start with {@code prefix}, which must be
-   * unique per load.
+   * thread t sends CSRs t, t + threadCount, ... of {@code csrs} (again from the start when the pool
+   * is used up, under new request ids). Request ids start with {@code prefix}, which must be unique
+   * per load.
    */
   public static IssuanceLoad start(
-      List<ApiClient> targets, ReceivedLog log, String prefix, List<ByteString> csrs, int threadCount,
+      List<ApiClient> targets,
+      ReceivedLog log,
+      String prefix,
+      List<ByteString> csrs,
+      int threadCount,
       int requestsPerThread) {
     IssuanceLoad load = new IssuanceLoad(targets, log, prefix);
     for (int t = 0; t < threadCount; t++) {
       int thread = t;
       Thread worker =
-          new Thread(() -> load.run(thread, threadCount, csrs, requestsPerThread), "issuance-load-" + prefix + "-" + t);
+          new Thread(
+              () -> load.run(thread, threadCount, csrs, requestsPerThread),
+              "issuance-load-" + prefix + "-" + t);
       worker.setDaemon(true);
       load.threads.add(worker);
       worker.start();
@@ -85,12 +96,15 @@ public final class IssuanceLoad {
         int target = (thread + i + attempt) % targets.size();
         try {
           IssueCertificateResponse response =
-              targets.get(target).issuance().issueKubeletClient(
-                  IssueKubeletClientRequest.newBuilder()
-                      .setNodeName("load-" + thread)
-                      .setRequestId(requestId)
-                      .setCsrDer(csr)
-                      .build());
+              targets
+                  .get(target)
+                  .issuance()
+                  .issueKubeletClient(
+                      IssueKubeletClientRequest.newBuilder()
+                          .setNodeName("load-" + thread)
+                          .setRequestId(requestId)
+                          .setCsrDer(csr)
+                          .build());
           log.append(response.getCertificateDer().toByteArray(), requestId);
           successesByTarget.incrementAndGet(target);
           succeeded.incrementAndGet();
@@ -98,7 +112,9 @@ public final class IssuanceLoad {
         } catch (StatusRuntimeException e) {
           synchronized (failures) {
             failures.merge(e.getStatus().getCode(), 1, Integer::sum);
-            firstFailures.putIfAbsent(e.getStatus().getCode(), e.getMessage() + (e.getCause() == null ? "" : " <- " + e.getCause()));
+            firstFailures.putIfAbsent(
+                e.getStatus().getCode(),
+                e.getMessage() + (e.getCause() == null ? "" : " <- " + e.getCause()));
           }
           pause();
         } catch (IOException | RuntimeException e) {
@@ -155,11 +171,13 @@ public final class IssuanceLoad {
   }
 
   /** Waits until {@code more} further calls failed with {@code code}. */
-  public boolean awaitFailures(Status.Code code, long more, long timeoutMillis) throws InterruptedException {
+  public boolean awaitFailures(Status.Code code, long more, long timeoutMillis)
+      throws InterruptedException {
     return await(() -> failures().getOrDefault(code, 0), more, timeoutMillis);
   }
 
-  private boolean await(LongSupplier count, long more, long timeoutMillis) throws InterruptedException {
+  private boolean await(LongSupplier count, long more, long timeoutMillis)
+      throws InterruptedException {
     long goal = count.getAsLong() + more;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     while (count.getAsLong() < goal) {
@@ -187,7 +205,8 @@ public final class IssuanceLoad {
     }
     synchronized (errors) {
       if (!errors.isEmpty()) {
-        UncheckedIOException failure = new UncheckedIOException(new IOException("a load client failed", errors.get(0)));
+        UncheckedIOException failure =
+            new UncheckedIOException(new IOException("a load client failed", errors.get(0)));
         errors.stream().skip(1).forEach(failure::addSuppressed);
         throw failure;
       }
@@ -197,7 +216,8 @@ public final class IssuanceLoad {
   /** Every CA certificate the daemon behind {@code client} uses, for checking signatures. */
   public static List<X509Certificate> caCertificates(ApiClient client) throws IOException {
     List<X509Certificate> cas = new ArrayList<>();
-    for (var bundle : client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesList()) {
+    for (var bundle :
+        client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance()).getBundlesList()) {
       for (ByteString der : bundle.getCertificatesDerList()) {
         cas.add(ReceivedLog.parse(der.toByteArray()));
       }

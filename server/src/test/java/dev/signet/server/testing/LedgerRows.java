@@ -59,7 +59,8 @@ public final class LedgerRows {
   /** The serials of the certificates matching a SQL condition. */
   public java.util.List<String> serials(String condition) throws SQLException {
     try (Connection connection = DriverManager.getConnection(url);
-        PreparedStatement query = connection.prepareStatement("SELECT serial FROM certificates WHERE " + condition);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT serial FROM certificates WHERE " + condition);
         ResultSet rows = query.executeQuery()) {
       java.util.List<String> serials = new java.util.ArrayList<>();
       while (rows.next()) {
@@ -73,7 +74,8 @@ public final class LedgerRows {
   public byte[] certificate(String serial) throws SQLException {
     try (Connection connection = DriverManager.getConnection(url);
         PreparedStatement query =
-            connection.prepareStatement("SELECT certificate_der FROM certificates WHERE serial = ?")) {
+            connection.prepareStatement(
+                "SELECT certificate_der FROM certificates WHERE serial = ?")) {
       query.setString(1, serial);
       try (ResultSet rows = query.executeQuery()) {
         return rows.next() ? rows.getBytes(1) : null;

@@ -19,7 +19,8 @@ public final class PostgresDeployment {
   private final Path passwordFile;
   private String durabilityCheckInterval = "10s";
 
-  private PostgresDeployment(PostgresServer database, String url, TestToken token, Path directory, Path passwordFile) {
+  private PostgresDeployment(
+      PostgresServer database, String url, TestToken token, Path directory, Path passwordFile) {
     this.database = database;
     this.url = url;
     this.token = token;
@@ -34,11 +35,13 @@ public final class PostgresDeployment {
   }
 
   /** As above, with signetd reaching the database at {@code url} (through a proxy, say). */
-  public static PostgresDeployment create(PostgresServer database, String url, Path directory, String label)
+  public static PostgresDeployment create(
+      PostgresServer database, String url, Path directory, String label)
       throws IOException, InterruptedException {
     TestToken token = TestToken.create(directory.resolve("hsm"), label);
     Path passwordFile = database.writePasswordFile(directory.resolve("ledger.password"));
-    PostgresDeployment deployment = new PostgresDeployment(database, url, token, directory, passwordFile);
+    PostgresDeployment deployment =
+        new PostgresDeployment(database, url, token, directory, passwordFile);
     DaemonProcess.init(token, deployment.config(0));
     return deployment;
   }
@@ -86,7 +89,8 @@ public final class PostgresDeployment {
 
   /** A client of {@code replica}'s enrollment port, without a client certificate. */
   public ApiClient enrollment(DaemonProcess replica) throws IOException {
-    return ApiClient.connect(replica.enrollmentPort(), token.directory().resolve("operator/ca.crt"), null, null);
+    return ApiClient.connect(
+        replica.enrollmentPort(), token.directory().resolve("operator/ca.crt"), null, null);
   }
 
   /** An invariant checker reading this deployment's ledger database directly. */

@@ -1,5 +1,6 @@
 package dev.signet.server.testing;
 
+import com.google.common.base.Splitter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,12 +31,12 @@ import org.postgresql.PGConnection;
  * A real PostgreSQL server (Debian's postgresql package) for one test class, in a temporary
  * directory of its own, listening on 127.0.0.1 and a free port only.
  *
- * <p>initdb refuses to run as root, so as root every PostgreSQL program runs through {@code
- * runuser -u postgres} (the Debian package creates that user; bin/test installs it) and the
- * directory belongs to that user. Passwords are random, travel in files (initdb's {@code
- * --pwfile}) or JDBC properties, never on a command line. Durability is PostgreSQL's default,
- * stated explicitly ({@code fsync = on}, {@code synchronous_commit = on}) unless a test
- * overrides it. Every program call is bounded in time; a failure shows the server's log.
+ * <p>initdb refuses to run as root, so as root every PostgreSQL program runs through {@code runuser
+ * -u postgres} (the Debian package creates that user; bin/test installs it) and the directory
+ * belongs to that user. Passwords are random, travel in files (initdb's {@code --pwfile}) or JDBC
+ * properties, never on a command line. Durability is PostgreSQL's default, stated explicitly
+ * ({@code fsync = on}, {@code synchronous_commit = on}) unless a test overrides it. Every program
+ * call is bounded in time; a failure shows the server's log.
  */
 public final class PostgresServer implements AutoCloseable {
   /** The database and the (non-superuser) role signetd uses. */
@@ -55,11 +56,17 @@ public final class PostgresServer implements AutoCloseable {
   private final int port;
   private final String superuserPassword;
   private final String password;
+
   /** Stops the server if the test JVM ends without {@link #close} (a crash, a timeout). */
   private final Thread stopAtExit = new Thread(this::stopQuietly, "stop-postgresql");
 
   private PostgresServer(
-      Path base, Path bin, List<String> runAs, int port, String superuserPassword, String password) {
+      Path base,
+      Path bin,
+      List<String> runAs,
+      int port,
+      String superuserPassword,
+      String password) {
     this.base = base;
     this.data = base.resolve("data");
     this.log = base.resolve("postgresql.log");
@@ -79,13 +86,19 @@ public final class PostgresServer implements AutoCloseable {
    * A server with extra postgresql.conf settings, e.g. {@code synchronous_commit -> off}; they
    * override the defaults written here.
    */
-  public static PostgresServer start(Map<String, String> settings) throws IOException, InterruptedException {
+  public static PostgresServer start(Map<String, String> settings)
+      throws IOException, InterruptedException {
     Path bin = binaries();
     List<String> runAs = runAsUnprivileged();
     for (int attempt = 1; ; attempt++) {
       PostgresServer server =
           new PostgresServer(
-              Files.createTempDirectory("signet-pg-"), bin, runAs, freePort(), randomSecret(), randomSecret());
+              Files.createTempDirectory("signet-pg-"),
+              bin,
+              runAs,
+              freePort(),
+              randomSecret(),
+              randomSecret());
       try {
         server.initdb(settings);
         server.launch();
@@ -123,7 +136,8 @@ public final class PostgresServer implements AutoCloseable {
    */
   public String createDatabase() throws SQLException {
     String name = DATABASE + "_" + DATABASES.incrementAndGet();
-    try (Connection connection = superuser(); Statement statement = connection.createStatement()) {
+    try (Connection connection = superuser();
+        Statement statement = connection.createStatement()) {
       statement.execute("CREATE DATABASE " + name + " OWNER " + USER);
     }
     return url(name);
@@ -133,12 +147,15 @@ public final class PostgresServer implements AutoCloseable {
   public Path writePasswordFile(Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, password + "\n");
     return file;
   }
 
-  /** A connection to {@code url} as {@link #USER}, as an auditor with database access would open. */
+  /**
+   * A connection to {@code url} as {@link #USER}, as an auditor with database access would open.
+   */
   public Connection connect(String url) throws SQLException {
     Properties properties = new Properties();
     properties.setProperty("user", USER);
@@ -161,9 +178,11 @@ public final class PostgresServer implements AutoCloseable {
    * reload): sessions that are already connected take the new values before their next command.
    */
   public void reconfigure(Map<String, String> settings) throws SQLException {
-    try (Connection connection = superuser(); Statement statement = connection.createStatement()) {
+    try (Connection connection = superuser();
+        Statement statement = connection.createStatement()) {
       for (Map.Entry<String, String> setting : settings.entrySet()) {
-        statement.execute("ALTER SYSTEM SET " + setting.getKey() + " = '" + setting.getValue() + "'");
+        statement.execute(
+            "ALTER SYSTEM SET " + setting.getKey() + " = '" + setting.getValue() + "'");
       }
       statement.execute("SELECT pg_reload_conf()");
     }
@@ -185,8 +204,8 @@ public final class PostgresServer implements AutoCloseable {
 
   /**
    * {@code kill -9} of the postmaster and every process it started, all at once: what a crash of
-   * the database server does. Whatever was only in PostgreSQL's shared memory is gone; the OS
-   * keeps what was written to files.
+   * the database server does. Whatever was only in PostgreSQL's shared memory is gone; the OS keeps
+   * what was written to files.
    */
   public void crash() throws IOException, InterruptedException {
     Optional<ProcessHandle> postmaster = postmaster();
@@ -267,8 +286,10 @@ public final class PostgresServer implements AutoCloseable {
     run(
         List.of(
             bin.resolve("initdb").toString(),
-            "-D", data.toString(),
-            "-U", SUPERUSER,
+            "-D",
+            data.toString(),
+            "-U",
+            SUPERUSER,
             "--pwfile=" + passwordFile,
             "--auth=scram-sha-256",
             "--encoding=UTF8",
@@ -285,10 +306,14 @@ public final class PostgresServer implements AutoCloseable {
     conf.put("fsync", "on");
     conf.put("synchronous_commit", "on");
     conf.putAll(settings);
-    StringBuilder lines = new StringBuilder("\n# written by the Signet test fixture PostgresServer\n");
+    StringBuilder lines =
+        new StringBuilder("\n# written by the Signet test fixture PostgresServer\n");
     conf.forEach((key, value) -> lines.append(key).append(" = ").append(value).append('\n'));
     Files.writeString(
-        data.resolve("postgresql.conf"), lines.toString(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        data.resolve("postgresql.conf"),
+        lines.toString(),
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
   }
 
   private void launch() throws IOException, InterruptedException {
@@ -296,10 +321,13 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private void createRoleAndDatabase() throws IOException {
-    try (Connection connection = superuser(); Statement statement = connection.createStatement()) {
+    try (Connection connection = superuser();
+        Statement statement = connection.createStatement()) {
       statement.execute("CREATE ROLE " + USER + " LOGIN");
       // the driver sends a SCRAM verifier: the password itself never reaches the server or its log
-      connection.unwrap(PGConnection.class).alterUserPassword(USER, password.toCharArray(), "scram-sha-256");
+      connection
+          .unwrap(PGConnection.class)
+          .alterUserPassword(USER, password.toCharArray(), "scram-sha-256");
       statement.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
     } catch (SQLException e) {
       throw new IOException("cannot create the test database: " + e.getMessage() + "\n" + log(), e);
@@ -307,7 +335,8 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private void pgCtl(String... arguments) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString()));
+    List<String> command =
+        new ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString()));
     command.addAll(List.of("-w", "-t", Long.toString(PROGRAM_TIMEOUT.toSeconds() - 10)));
     command.addAll(List.of(arguments));
     run(command);
@@ -327,7 +356,8 @@ public final class PostgresServer implements AutoCloseable {
               .start();
       if (!process.waitFor(PROGRAM_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new IOException(describe(program, "did not finish within " + PROGRAM_TIMEOUT, output));
+        throw new IOException(
+            describe(program, "did not finish within " + PROGRAM_TIMEOUT, output));
       }
       if (process.exitValue() != 0) {
         throw new IOException(describe(program, "exited with " + process.exitValue(), output));
@@ -338,15 +368,23 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private String describe(List<String> program, String what, Path output) throws IOException {
-    return Path.of(program.get(0)).getFileName() + " " + program.get(program.size() - 1) + " " + what + ":\n"
-        + Files.readString(output) + "\n--- server log ---\n" + log();
+    return Path.of(program.get(0)).getFileName()
+        + " "
+        + program.get(program.size() - 1)
+        + " "
+        + what
+        + ":\n"
+        + Files.readString(output)
+        + "\n--- server log ---\n"
+        + log();
   }
 
   private void chownToServerUser() throws IOException, InterruptedException {
     if (runAs.isEmpty()) {
       return;
     }
-    Process chown = new ProcessBuilder("chown", "-R", SUPERUSER + ":", base.toString()).inheritIO().start();
+    Process chown =
+        new ProcessBuilder("chown", "-R", SUPERUSER + ":", base.toString()).inheritIO().start();
     if (!chown.waitFor(30, TimeUnit.SECONDS) || chown.exitValue() != 0) {
       throw new IOException("cannot give " + base + " to user " + SUPERUSER);
     }
@@ -358,18 +396,22 @@ public final class PostgresServer implements AutoCloseable {
     if (uid != 0) {
       return List.of();
     }
-    boolean userExists = Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(line -> line.startsWith(SUPERUSER + ":"));
+    boolean userExists =
+        Files.readAllLines(Path.of("/etc/passwd")).stream()
+            .anyMatch(line -> line.startsWith(SUPERUSER + ":"));
     if (!userExists) {
       throw new IOException(
-          "PostgreSQL refuses to run as root and there is no user '" + SUPERUSER + "' to run it as:"
+          "PostgreSQL refuses to run as root and there is no user '"
+              + SUPERUSER
+              + "' to run it as:"
               + " install Debian's postgresql package (bin/test does, as root), which creates it");
     }
     return List.of("runuser", "-u", SUPERUSER, "--");
   }
 
   /**
-   * initdb and pg_ctl: Debian's /usr/lib/postgresql/VERSION/bin (newest first), then what
-   * {@code pg_config --bindir} names, then the PATH.
+   * initdb and pg_ctl: Debian's /usr/lib/postgresql/VERSION/bin (newest first), then what {@code
+   * pg_config --bindir} names, then the PATH.
    */
   private static Path binaries() throws IOException, InterruptedException {
     List<Path> candidates = new ArrayList<>();
@@ -377,31 +419,37 @@ public final class PostgresServer implements AutoCloseable {
     if (Files.isDirectory(debian)) {
       try (Stream<Path> versions = Files.list(debian)) {
         versions
-            .sorted(Comparator.comparing((Path p) -> versionOf(p.getFileName().toString())).reversed())
+            .sorted(
+                Comparator.comparing((Path p) -> versionOf(p.getFileName().toString())).reversed())
             .forEach(version -> candidates.add(version.resolve("bin")));
       }
     }
     try {
-      Process pgConfig = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
-      String out = new String(pgConfig.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      Process pgConfig =
+          new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
+      String out =
+          new String(pgConfig.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (pgConfig.waitFor(10, TimeUnit.SECONDS) && pgConfig.exitValue() == 0) {
         candidates.add(Path.of(out));
       }
     } catch (IOException e) {
       // no pg_config: try the PATH
     }
-    for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
+    for (String directory : Splitter.on(':').split(System.getenv().getOrDefault("PATH", ""))) {
       if (!directory.isEmpty()) {
         candidates.add(Path.of(directory));
       }
     }
     for (Path candidate : candidates) {
-      if (Files.isExecutable(candidate.resolve("initdb")) && Files.isExecutable(candidate.resolve("pg_ctl"))) {
+      if (Files.isExecutable(candidate.resolve("initdb"))
+          && Files.isExecutable(candidate.resolve("pg_ctl"))) {
         return candidate;
       }
     }
     throw new IOException(
-        "PostgreSQL's initdb and pg_ctl were not found (looked in " + candidates + "):"
+        "PostgreSQL's initdb and pg_ctl were not found (looked in "
+            + candidates
+            + "):"
             + " apt-get install -y postgresql (bin/test does, as root)");
   }
 

@@ -17,9 +17,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * What clients received, written down the moment they receive it: one line per certificate
- * (serial, SHA-256 of the DER, request id), fsync'd before the client goes on. The invariant
- * checker compares the ledger against it, so it must never miss a certificate a client saw.
+ * What clients received, written down the moment they receive it: one line per certificate (serial,
+ * SHA-256 of the DER, request id), fsync'd before the client goes on. The invariant checker
+ * compares the ledger against it, so it must never miss a certificate a client saw.
  */
 public final class ReceivedLog implements AutoCloseable {
   /** One received certificate; the serial as a number, independent of how Signet prints it. */
@@ -36,13 +36,21 @@ public final class ReceivedLog implements AutoCloseable {
   /** Opens (or continues) the log in {@code file}. */
   public static ReceivedLog open(Path file) throws IOException {
     return new ReceivedLog(
-        file, FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+        file,
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
   }
 
   /** Records a received certificate; durable when this returns. */
   public synchronized void append(byte[] certificateDer, String requestId) throws IOException {
     X509Certificate certificate = parse(certificateDer);
-    String line = certificate.getSerialNumber().toString(16) + " " + sha256(certificateDer) + " " + requestId + "\n";
+    String line =
+        certificate.getSerialNumber().toString(16)
+            + " "
+            + sha256(certificateDer)
+            + " "
+            + requestId
+            + "\n";
     ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII));
     while (bytes.hasRemaining()) {
       channel.write(bytes);
@@ -61,7 +69,8 @@ public final class ReceivedLog implements AutoCloseable {
   static X509Certificate parse(byte[] der) throws IOException {
     try {
       return (X509Certificate)
-          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
     } catch (GeneralSecurityException e) {
       throw new IOException("not a certificate: " + e.getMessage(), e);
     }

@@ -12,8 +12,8 @@ import java.security.KeyPair;
 import java.util.List;
 
 /**
- * A running signetd for a test class: its own SoftHSM2 token, {@code signetd init} done, the
- * daemon serving on a free loopback port, and a client holding the operator credential.
+ * A running signetd for a test class: its own SoftHSM2 token, {@code signetd init} done, the daemon
+ * serving on a free loopback port, and a client holding the operator credential.
  */
 public final class TestDaemon implements AutoCloseable {
   private final TestToken token;
@@ -39,7 +39,8 @@ public final class TestDaemon implements AutoCloseable {
    * credential lifetime of its configuration, so that credentials issued later can live minutes
    * while those two do not expire during the test.
    */
-  public static TestDaemon start(String label, DaemonConfig atInit, DaemonConfig serving) throws Exception {
+  public static TestDaemon start(String label, DaemonConfig atInit, DaemonConfig serving)
+      throws Exception {
     TestToken token = TestToken.create(Files.createTempDirectory(label).resolve("hsm"), label);
     Path config = atInit.writeTo(token);
     DaemonProcess.init(token, config);
@@ -86,7 +87,10 @@ public final class TestDaemon implements AutoCloseable {
   public ApiClient connectAs(Role role, String name, String... nodeAddresses) throws Exception {
     Path directory = credential(role, name, nodeAddresses);
     return ApiClient.connect(
-        port(), operatorDirectory().resolve("ca.crt"), directory.resolve("client.crt"), directory.resolve("client.key"));
+        port(),
+        operatorDirectory().resolve("ca.crt"),
+        directory.resolve("client.crt"),
+        directory.resolve("client.key"));
   }
 
   /**
@@ -109,7 +113,8 @@ public final class TestDaemon implements AutoCloseable {
     Path directory = Files.createTempDirectory(token.directory(), "credential-");
     AtomicFiles.write(
         directory.resolve("client.crt"),
-        Pem.certificate(credential.getCertificateDer().toByteArray()).getBytes(StandardCharsets.US_ASCII),
+        Pem.certificate(credential.getCertificateDer().toByteArray())
+            .getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
     AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
     return directory;
@@ -117,7 +122,8 @@ public final class TestDaemon implements AutoCloseable {
 
   /** A client of the enrollment port, without a client certificate, as a new node is. */
   public ApiClient enrollmentClient() throws Exception {
-    return ApiClient.connect(process.enrollmentPort(), operatorDirectory().resolve("ca.crt"), null, null);
+    return ApiClient.connect(
+        process.enrollmentPort(), operatorDirectory().resolve("ca.crt"), null, null);
   }
 
   public LedgerRows ledger() {

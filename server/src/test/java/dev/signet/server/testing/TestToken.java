@@ -21,7 +21,8 @@ public final class TestToken {
   }
 
   /** Creates a token labelled {@code label} in {@code directory} (which may already hold one). */
-  public static TestToken create(Path directory, String label) throws IOException, InterruptedException {
+  public static TestToken create(Path directory, String label)
+      throws IOException, InterruptedException {
     Path script = projectRoot().resolve("hsm-config/create-softhsm-token.sh");
     Process process =
         new ProcessBuilder(script.toString(), "--dir", directory.toString(), "--label", label)

@@ -11,9 +11,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proves that {@link SerialNumbers} makes serials that are positive, exactly 16 octets in DER
- * (top bits {@code 01}), distinct, and that each of the 126 remaining bits really is random: over
- * 10,000 draws every one of them is seen both set and clear.
+ * Proves that {@link SerialNumbers} makes serials that are positive, exactly 16 octets in DER (top
+ * bits {@code 01}), distinct, and that each of the 126 remaining bits really is random: over 10,000
+ * draws every one of them is seen both set and clear.
  */
 class SerialNumbersTest {
   private static final int DRAWS = 10_000;

@@ -80,15 +80,14 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * One PKCS#11 token, found by its label and logged in once.
  *
  * <p>Two layers of the JDK's PKCS#11 support are used, each for what it does well. The SunPKCS11
- * provider signs certificates at run time (its sessions are pooled and thread-safe), and its
- * {@link KeyStore} finds keys by label. The low-level wrapper underneath it does what the provider
- * cannot: select the token by label (SunPKCS11 only knows slot numbers, which SoftHSM2 reassigns
- * on every token initialisation), and create, label, find and destroy objects with exact
- * attributes, so that CA keys are born sensitive and non-extractable and a failed CA creation
- * leaves nothing behind.
+ * provider signs certificates at run time (its sessions are pooled and thread-safe), and its {@link
+ * KeyStore} finds keys by label. The low-level wrapper underneath it does what the provider cannot:
+ * select the token by label (SunPKCS11 only knows slot numbers, which SoftHSM2 reassigns on every
+ * token initialisation), and create, label, find and destroy objects with exact attributes, so that
+ * CA keys are born sensitive and non-extractable and a failed CA creation leaves nothing behind.
  *
- * <p>Security: private keys never leave the token; nothing here reads a private key attribute,
- * and the PIN is used for one {@code C_Login} and then wiped.
+ * <p>Security: private keys never leave the token; nothing here reads a private key attribute, and
+ * the PIN is used for one {@code C_Login} and then wiped.
  */
 public final class Pkcs11Token implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Pkcs11Token.class.getName());
@@ -98,6 +97,7 @@ public final class Pkcs11Token implements AutoCloseable {
   private final String label;
   private final Provider provider;
   private final KeyStore keyStore;
+
   /** The session for object management; PKCS#11 sessions are not for concurrent use. */
   private final long managementSession;
 
@@ -112,9 +112,9 @@ public final class Pkcs11Token implements AutoCloseable {
   }
 
   /**
-   * Loads the PKCS#11 library, finds the one token {@code tokenUri} names and logs in with
-   * {@code pin}, exactly once: a wrong PIN is reported, never retried, because real HSMs lock a
-   * PIN after a few failures. The caller wipes {@code pin} afterwards.
+   * Loads the PKCS#11 library, finds the one token {@code tokenUri} names and logs in with {@code
+   * pin}, exactly once: a wrong PIN is reported, never retried, because real HSMs lock a PIN after
+   * a few failures. The caller wipes {@code pin} afterwards.
    */
   public static Pkcs11Token open(
       Path library, Pkcs11Uri tokenUri, char[] pin, Optional<Path> providerTemplate)
@@ -126,7 +126,8 @@ public final class Pkcs11Token implements AutoCloseable {
     try {
       session = module.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
     } catch (PKCS11Exception e) {
-      throw new TokenException("cannot open a session with token " + tokenUri + ": " + e.getMessage(), e);
+      throw new TokenException(
+          "cannot open a session with token " + tokenUri + ": " + e.getMessage(), e);
     }
     try {
       module.C_Login(session, CKU_USER, pin);
@@ -171,8 +172,8 @@ public final class Pkcs11Token implements AutoCloseable {
   }
 
   /**
-   * The key pair and certificate stored under {@code objectLabel}, if the token has all three.
-   * A label whose certificate is missing is reported as absent: a CA is only usable whole.
+   * The key pair and certificate stored under {@code objectLabel}, if the token has all three. A
+   * label whose certificate is missing is reported as absent: a CA is only usable whole.
    */
   public synchronized Optional<TokenKey> findKey(String objectLabel) throws TokenException {
     try {
@@ -201,8 +202,8 @@ public final class Pkcs11Token implements AutoCloseable {
 
   /**
    * Generates a key pair inside the token as token objects: the private key sensitive,
-   * non-extractable and usable only for signing. Both halves carry {@code objectLabel} as
-   * CKA_LABEL and CKA_ID, so that they can always be found again (and removed).
+   * non-extractable and usable only for signing. Both halves carry {@code objectLabel} as CKA_LABEL
+   * and CKA_ID, so that they can always be found again (and removed).
    */
   public synchronized GeneratedKeyPair generateKeyPair(String objectLabel, KeyAlgorithm algorithm)
       throws TokenException {
@@ -311,13 +312,14 @@ public final class Pkcs11Token implements AutoCloseable {
       };
       return module.C_CreateObject(managementSession, template);
     } catch (PKCS11Exception | GeneralSecurityException | IOException e) {
-      throw new TokenException("cannot store the certificate '" + objectLabel + "' in the token", e);
+      throw new TokenException(
+          "cannot store the certificate '" + objectLabel + "' in the token", e);
     }
   }
 
   /**
-   * Creates an empty public data object: a durable marker whose existence records a decision
-   * (such as "this batch of new CAs is committed") in the token itself.
+   * Creates an empty public data object: a durable marker whose existence records a decision (such
+   * as "this batch of new CAs is committed") in the token itself.
    */
   public synchronized long createMarker(String objectLabel) throws TokenException {
     try {
@@ -380,9 +382,9 @@ public final class Pkcs11Token implements AutoCloseable {
   }
 
   /**
-   * Reads one attribute of a private key object the way any PKCS#11 application could: a
-   * Boolean for flags, a byte array for values. Exists so that tests can show what the token
-   * says about its keys, and that it refuses to reveal their values (CKR_ATTRIBUTE_SENSITIVE).
+   * Reads one attribute of a private key object the way any PKCS#11 application could: a Boolean
+   * for flags, a byte array for values. Exists so that tests can show what the token says about its
+   * keys, and that it refuses to reveal their values (CKR_ATTRIBUTE_SENSITIVE).
    */
   public synchronized Object privateKeyAttribute(String objectLabel, long attribute)
       throws PKCS11Exception, TokenException {
@@ -454,15 +456,13 @@ public final class Pkcs11Token implements AutoCloseable {
                     X9ObjectIdentifiers.id_ecPublicKey,
                     new ASN1ObjectIdentifier(algorithm.curveOid())),
                 point);
-        return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+        return KeyFactory.getInstance("EC")
+            .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
       }
-      CK_ATTRIBUTE[] query = {
-        new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)
-      };
+      CK_ATTRIBUTE[] query = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
       module.C_GetAttributeValue(managementSession, handle, query);
       return KeyFactory.getInstance("RSA")
-          .generatePublic(
-              new RSAPublicKeySpec(query[0].getBigInteger(), query[1].getBigInteger()));
+          .generatePublic(new RSAPublicKeySpec(query[0].getBigInteger(), query[1].getBigInteger()));
     } catch (PKCS11Exception | GeneralSecurityException | IOException | RuntimeException e) {
       throw new TokenException("cannot read the public key the token generated", e);
     }
@@ -545,7 +545,8 @@ public final class Pkcs11Token implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      throw new TokenException("cannot read the SunPKCS11 configuration template: " + e.getMessage(), e);
+      throw new TokenException(
+          "cannot read the SunPKCS11 configuration template: " + e.getMessage(), e);
     }
     // "--" marks inline configuration text rather than a file name (JDK 9+).
     String configuration =

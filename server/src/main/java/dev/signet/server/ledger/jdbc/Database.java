@@ -1,20 +1,21 @@
 package dev.signet.server.ledger.jdbc;
 
+import com.google.common.base.Splitter;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.signet.common.AtomicFiles;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.ledger.LedgerException;
 import java.io.IOException;
 import java.io.InputStream;
-import dev.signet.common.AtomicFiles;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -35,12 +37,12 @@ import java.util.logging.Logger;
  * database keeps what it acknowledges.
  *
  * <p>Two engines, one schema. SQLite (a file next to the configuration) is the embedded default,
- * run in WAL mode with {@code synchronous=FULL}: every commit is fsync'd, so a {@code kill -9}
- * or a power cut loses nothing acknowledged (H2 in its default mode lost 12,972 acknowledged
- * commits on {@code kill -9} in our measurement). PostgreSQL serves several daemon replicas; Signet
- * refuses to start on one with {@code fsync} or {@code synchronous_commit} off, and since an
- * operator can switch them off while it runs, checks again periodically and refuses every write
- * while they are off.
+ * run in WAL mode with {@code synchronous=FULL}: every commit is fsync'd, so a {@code kill -9} or a
+ * power cut loses nothing acknowledged (H2 in its default mode lost 12,972 acknowledged commits on
+ * {@code kill -9} in our measurement). PostgreSQL serves several daemon replicas; Signet refuses to
+ * start on one with {@code fsync} or {@code synchronous_commit} off, and since an operator can
+ * switch them off while it runs, checks again periodically and refuses every write while they are
+ * off.
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
@@ -62,9 +64,15 @@ public final class Database implements AutoCloseable {
   private final Engine engine;
   private final FileLock lock;
   private GroupCommitter writes;
-  /** Why the database does not keep what it acknowledges, found by the periodic check; null while it does. */
+
+  /**
+   * Why the database does not keep what it acknowledges, found by the periodic check; null while it
+   * does.
+   */
   private volatile String notDurable;
+
   private ScheduledExecutorService durabilityChecks;
+  private ScheduledFuture<?> durabilityCheck;
 
   private Database(HikariDataSource pool, Engine engine, FileLock lock) {
     this.pool = pool;
@@ -78,8 +86,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Connects to read beside a running daemon ({@code signetd audit verify}): the embedded ledger
-   * is not locked (SQLite lets readers in while one process writes) and the schema is not touched.
+   * Connects to read beside a running daemon ({@code signetd audit verify}): the embedded ledger is
+   * not locked (SQLite lets readers in while one process writes) and the schema is not touched.
    */
   public static Database openToRead(SignetdConfig.Ledger config) throws LedgerException {
     return open(config, false);
@@ -94,7 +102,8 @@ public final class Database implements AutoCloseable {
         createPrivately(file);
         lock = lockExclusively(file);
       } else if (!Files.isRegularFile(file)) {
-        throw new LedgerException("there is no ledger at " + file + ": run 'signetd init' first", null);
+        throw new LedgerException(
+            "there is no ledger at " + file + ": run 'signetd init' first", null);
       }
     }
     HikariConfig hikari = new HikariConfig();
@@ -177,8 +186,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Whether this daemon is the ledger's only user: true for the embedded SQLite file, which a
-   * lock file keeps to one process; false for PostgreSQL, which replicas share.
+   * Whether this daemon is the ledger's only user: true for the embedded SQLite file, which a lock
+   * file keeps to one process; false for PostgreSQL, which replicas share.
    */
   public boolean exclusive() {
     return engine == Engine.SQLITE;
@@ -203,17 +212,17 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Runs a write and returns once it is durably committed. Writes run one after another on a
-   * single writer, which commits all writes waiting at that moment together (see {@link
-   * GroupCommitter}); each write is atomic on its own.
+   * Runs a write and returns once it is durably committed. Writes run one after another on a single
+   * writer, which commits all writes waiting at that moment together (see {@link GroupCommitter});
+   * each write is atomic on its own.
    */
   <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
   }
 
   /**
-   * The clause that locks the rows a SELECT reads until the transaction ends: needed on
-   * PostgreSQL, where replicas write concurrently; SQLite has one writer and no such clause.
+   * The clause that locks the rows a SELECT reads until the transaction ends: needed on PostgreSQL,
+   * where replicas write concurrently; SQLite has one writer and no such clause.
    */
   String forUpdate() {
     return engine == Engine.POSTGRESQL ? " FOR UPDATE" : "";
@@ -224,7 +233,8 @@ public final class Database implements AutoCloseable {
     try {
       problem = durabilityProblem();
     } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot reach the ledger database: " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot reach the ledger database: " + e.getMessage(), e);
     }
     if (problem.isPresent()) {
       throw new LedgerException(problem.get(), null);
@@ -233,22 +243,33 @@ public final class Database implements AutoCloseable {
 
   /** What makes the database lose acknowledged commits, if anything. */
   private Optional<String> durabilityProblem() throws SQLException {
-    try (Connection connection = connection(); Statement statement = connection.createStatement()) {
+    try (Connection connection = connection();
+        Statement statement = connection.createStatement()) {
       Optional<String> problem;
       if (engine == Engine.SQLITE) {
         String journal = single(statement, "PRAGMA journal_mode");
         String synchronous = single(statement, "PRAGMA synchronous");
-        problem = !journal.equalsIgnoreCase("wal") || Integer.parseInt(synchronous) < 2
-            ? Optional.of("the SQLite ledger is not durable (journal_mode=" + journal + ", synchronous=" + synchronous + ")")
-            : Optional.empty();
+        problem =
+            !journal.equalsIgnoreCase("wal") || Integer.parseInt(synchronous) < 2
+                ? Optional.of(
+                    "the SQLite ledger is not durable (journal_mode="
+                        + journal
+                        + ", synchronous="
+                        + synchronous
+                        + ")")
+                : Optional.empty();
       } else {
         String fsync = single(statement, "SHOW fsync");
         String synchronousCommit = single(statement, "SHOW synchronous_commit");
-        problem = !fsync.equals("on") || synchronousCommit.equals("off")
-            ? Optional.of("PostgreSQL must run with fsync=on and synchronous_commit not off (found fsync="
-                + fsync + ", synchronous_commit=" + synchronousCommit
-                + "): otherwise acknowledged certificates can be lost")
-            : Optional.empty();
+        problem =
+            !fsync.equals("on") || synchronousCommit.equals("off")
+                ? Optional.of(
+                    "PostgreSQL must run with fsync=on and synchronous_commit not off (found fsync="
+                        + fsync
+                        + ", synchronous_commit="
+                        + synchronousCommit
+                        + "): otherwise acknowledged certificates can be lost")
+                : Optional.empty();
       }
       connection.commit();
       return problem;
@@ -260,28 +281,33 @@ public final class Database implements AutoCloseable {
    * #refuseIfNotDurable}), so nothing is acknowledged that a crash of the database could lose.
    */
   private void checkDurabilityEvery(Duration interval) {
-    durabilityChecks = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "signet-ledger-durability");
-      thread.setDaemon(true);
-      return thread;
-    });
-    durabilityChecks.scheduleWithFixedDelay(
-        () -> {
-          try {
-            String problem = durabilityProblem().orElse(null);
-            if (problem != null && notDurable == null) {
-              LOG.severe("refusing every issuance until the ledger database is durable again: " + problem);
-            } else if (problem == null && notDurable != null) {
-              LOG.info("the ledger database is durable again; issuing");
-            }
-            notDurable = problem;
-          } catch (SQLException e) {
-            // unreachable: writes fail on their own, and the next check looks again
-          }
-        },
-        interval.toMillis(),
-        interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    durabilityChecks =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "signet-ledger-durability");
+              thread.setDaemon(true);
+              return thread;
+            });
+    durabilityCheck =
+        durabilityChecks.scheduleWithFixedDelay(
+            () -> {
+              try {
+                String problem = durabilityProblem().orElse(null);
+                if (problem != null && notDurable == null) {
+                  LOG.severe(
+                      "refusing every issuance until the ledger database is durable again: "
+                          + problem);
+                } else if (problem == null && notDurable != null) {
+                  LOG.info("the ledger database is durable again; issuing");
+                }
+                notDurable = problem;
+              } catch (SQLException e) {
+                // unreachable: writes fail on their own, and the next check looks again
+              }
+            },
+            interval.toMillis(),
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /** Fails while the last periodic check found the database not durable. */
@@ -293,7 +319,8 @@ public final class Database implements AutoCloseable {
   }
 
   private void migrate() throws LedgerException {
-    try (Connection connection = connection(); Statement statement = connection.createStatement()) {
+    try (Connection connection = connection();
+        Statement statement = connection.createStatement()) {
       if (engine == Engine.POSTGRESQL) {
         // Replicas starting together: one migrates, the others wait and then find nothing to do.
         statement.execute("SELECT pg_advisory_xact_lock(7420391)");
@@ -301,14 +328,18 @@ public final class Database implements AutoCloseable {
       statement.execute(
           "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
       int current;
-      try (ResultSet rows = statement.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+      try (ResultSet rows =
+          statement.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
         rows.next();
         current = rows.getInt(1);
       }
       if (current > MIGRATIONS.size()) {
         throw new LedgerException(
-            "the ledger's schema (version " + current + ") is newer than this signetd knows ("
-                + MIGRATIONS.size() + "); upgrade signetd",
+            "the ledger's schema (version "
+                + current
+                + ") is newer than this signetd knows ("
+                + MIGRATIONS.size()
+                + "); upgrade signetd",
             null);
       }
       for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
@@ -317,12 +348,16 @@ public final class Database implements AutoCloseable {
         }
         statement.execute(
             "INSERT INTO schema_version (version, applied_at) VALUES ("
-                + version + ", " + System.currentTimeMillis() + ")");
+                + version
+                + ", "
+                + System.currentTimeMillis()
+                + ")");
         LOG.info("ledger schema migrated to version " + version);
       }
       connection.commit();
     } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot migrate the ledger schema: " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot migrate the ledger schema: " + e.getMessage(), e);
     }
   }
 
@@ -332,13 +367,14 @@ public final class Database implements AutoCloseable {
         throw new IllegalStateException("missing migration " + resource);
       }
       StringBuilder withoutComments = new StringBuilder();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+      for (String line :
+          Splitter.on('\n').split(new String(in.readAllBytes(), StandardCharsets.UTF_8))) {
         if (!line.strip().startsWith("--")) {
           withoutComments.append(line).append('\n');
         }
       }
       List<String> statements = new ArrayList<>();
-      for (String sql : withoutComments.toString().split(";")) {
+      for (String sql : Splitter.on(';').split(withoutComments)) {
         if (!sql.isBlank()) {
           statements.add(sql.strip());
         }
@@ -357,8 +393,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Takes {@code <ledger>.lock}: two daemons on one embedded ledger would each settle the
-   * other's in-flight intents as crashed. Replicas belong on PostgreSQL.
+   * Takes {@code <ledger>.lock}: two daemons on one embedded ledger would each settle the other's
+   * in-flight intents as crashed. Replicas belong on PostgreSQL.
    */
   private static FileLock lockExclusively(Path file) throws LedgerException {
     Path lockFile = Path.of(file + ".lock");
@@ -374,8 +410,11 @@ public final class Database implements AutoCloseable {
       if (lock == null) {
         channel.close();
         throw new LedgerException(
-            "the ledger " + file + " is in use by another signetd process: stop it first, and run replicas on"
-                + " PostgreSQL", null);
+            "the ledger "
+                + file
+                + " is in use by another signetd process: stop it first, and run replicas on"
+                + " PostgreSQL",
+            null);
       }
       return lock;
     } catch (IOException e) {
@@ -396,6 +435,7 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     if (durabilityChecks != null) {
+      durabilityCheck.cancel(false);
       durabilityChecks.shutdownNow();
     }
     if (writes != null) {

@@ -15,14 +15,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
- * Makes concurrent ledger writes share their commits. A durable commit costs one fsync (3.4 ms
- * on the test machine's virtual disk, measured with SQLite in WAL mode and synchronous=FULL), and
+ * Makes concurrent ledger writes share their commits. A durable commit costs one fsync (3.4 ms on
+ * the test machine's virtual disk, measured with SQLite in WAL mode and synchronous=FULL), and
  * every certificate needs two of them (the intent before signing, the certificate before
  * answering). One writer thread takes all the writes waiting at that moment, runs each under its
- * own savepoint (so one failed write does not undo the others), and commits them together: the
- * wait for the disk is paid once per batch instead of once per write, and no caller is ever told
- * "done" before the batch holding its write is durable. With a single caller nothing waits to
- * form a batch.
+ * own savepoint (so one failed write does not undo the others), and commits them together: the wait
+ * for the disk is paid once per batch instead of once per write, and no caller is ever told "done"
+ * before the batch holding its write is durable. With a single caller nothing waits to form a
+ * batch.
  */
 final class GroupCommitter implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GroupCommitter.class.getName());
@@ -118,13 +118,13 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /**
-   * Begins the batch's transaction by locking the audit chain's head row, the one row that
-   * nearly every write changes. Every write transaction takes this lock first, so writers take
-   * their locks in one order: on PostgreSQL, two replicas' batches can then never deadlock (one
-   * holding the head while waiting for a request id the other inserted, the other waiting for
-   * the head; PostgreSQL would abort one, and an already signed certificate could be left
-   * unrecorded); on SQLite it takes the write lock at once, since a transaction that starts by
-   * reading cannot upgrade once another connection has written (SQLITE_BUSY, without waiting).
+   * Begins the batch's transaction by locking the audit chain's head row, the one row that nearly
+   * every write changes. Every write transaction takes this lock first, so writers take their locks
+   * in one order: on PostgreSQL, two replicas' batches can then never deadlock (one holding the
+   * head while waiting for a request id the other inserted, the other waiting for the head;
+   * PostgreSQL would abort one, and an already signed certificate could be left unrecorded); on
+   * SQLite it takes the write lock at once, since a transaction that starts by reading cannot
+   * upgrade once another connection has written (SQLITE_BUSY, without waiting).
    */
   private static void lockForWriting(Connection connection) throws SQLException {
     try (Statement lock = connection.createStatement()) {

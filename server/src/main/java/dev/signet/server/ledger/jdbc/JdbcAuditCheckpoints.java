@@ -23,7 +23,8 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
   @Override
   public Head head() throws LedgerException {
     try (Connection connection = database.connection();
-        PreparedStatement query = connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+        PreparedStatement query =
+            connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
         ResultSet row = query.executeQuery()) {
       if (!row.next()) {
         throw new LedgerException("the audit chain has no head row", null);
@@ -50,7 +51,8 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
   private List<Checkpoint> read(String order) throws LedgerException {
     try (Connection connection = database.connection();
         PreparedStatement query =
-            connection.prepareStatement("SELECT seq, hash, at, key_id, signature FROM audit_checkpoints" + order);
+            connection.prepareStatement(
+                "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints" + order);
         ResultSet rows = query.executeQuery()) {
       List<Checkpoint> checkpoints = new ArrayList<>();
       while (rows.next()) {
@@ -74,7 +76,8 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
     try {
       return database.write(
           connection -> {
-            try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM audit_checkpoints WHERE seq = ?")) {
+            try (PreparedStatement exists =
+                connection.prepareStatement("SELECT 1 FROM audit_checkpoints WHERE seq = ?")) {
               exists.setLong(1, checkpoint.seq());
               try (ResultSet row = exists.executeQuery()) {
                 if (row.next()) {
@@ -98,7 +101,8 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
       if ("23505".equals(e.getSQLState()) || e.getErrorCode() == 19) {
         return false;
       }
-      throw new LedgerException.Unavailable("cannot store the audit checkpoint: " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot store the audit checkpoint: " + e.getMessage(), e);
     }
   }
 }

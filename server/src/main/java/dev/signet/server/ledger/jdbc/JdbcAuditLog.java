@@ -15,10 +15,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The audit trail as a hash chain in the ledger database. Appending locks the chain's head row,
- * so events from concurrent writers (several replicas on PostgreSQL) are chained one after
- * another in a single order, and an append is part of the transaction that made the decision it
- * records.
+ * The audit trail as a hash chain in the ledger database. Appending locks the chain's head row, so
+ * events from concurrent writers (several replicas on PostgreSQL) are chained one after another in
+ * a single order, and an append is part of the transaction that made the decision it records.
  */
 public final class JdbcAuditLog implements AuditLog {
   private final Database database;
@@ -37,11 +36,13 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /** Appends {@code event} to the chain within the caller's transaction; returns its sequence. */
-  static long append(Connection connection, Database database, AuditEvent event) throws SQLException {
+  static long append(Connection connection, Database database, AuditEvent event)
+      throws SQLException {
     long previousSeq;
     String previousHash;
     try (PreparedStatement head =
-            connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1" + database.forUpdate());
+            connection.prepareStatement(
+                "SELECT seq, hash FROM audit_head WHERE id = 1" + database.forUpdate());
         ResultSet row = head.executeQuery()) {
       if (!row.next()) {
         throw new SQLException("the audit chain has no head row");
@@ -87,7 +88,8 @@ public final class JdbcAuditLog implements AuditLog {
       field(bytes, value);
     }
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

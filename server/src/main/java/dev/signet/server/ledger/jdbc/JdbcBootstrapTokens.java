@@ -37,7 +37,8 @@ public final class JdbcBootstrapTokens implements BootstrapTokens {
             }
           });
     } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot store the bootstrap token: " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot store the bootstrap token: " + e.getMessage(), e);
     }
   }
 
@@ -93,7 +94,8 @@ public final class JdbcBootstrapTokens implements BootstrapTokens {
             }
           });
     } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot spend the bootstrap token: " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot spend the bootstrap token: " + e.getMessage(), e);
     }
   }
 }

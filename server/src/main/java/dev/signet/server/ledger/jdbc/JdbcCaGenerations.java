@@ -33,7 +33,8 @@ public final class JdbcCaGenerations implements CaGenerations {
   }
 
   @Override
-  public boolean replace(TrustDomain domain, List<Generation> expected, List<Generation> generations, AuditEvent event)
+  public boolean replace(
+      TrustDomain domain, List<Generation> expected, List<Generation> generations, AuditEvent event)
       throws LedgerException {
     try {
       return database.write(
@@ -41,7 +42,8 @@ public final class JdbcCaGenerations implements CaGenerations {
             if (!CaGenerations.same(read(connection, domain), expected)) {
               return false;
             }
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM ca_generations WHERE trust_domain = ?")) {
+            try (PreparedStatement delete =
+                connection.prepareStatement("DELETE FROM ca_generations WHERE trust_domain = ?")) {
               delete.setString(1, domain.name());
               delete.executeUpdate();
             }

@@ -51,7 +51,8 @@ public final class JdbcCrls implements Crls {
       return database.write(
           connection -> {
             try (PreparedStatement exists =
-                connection.prepareStatement("SELECT 1 FROM crls WHERE issuer_key_id = ? AND number = ?")) {
+                connection.prepareStatement(
+                    "SELECT 1 FROM crls WHERE issuer_key_id = ? AND number = ?")) {
               exists.setString(1, crl.issuerKeyId());
               exists.setLong(2, crl.number());
               try (ResultSet row = exists.executeQuery()) {

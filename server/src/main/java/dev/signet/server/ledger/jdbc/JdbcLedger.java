@@ -22,6 +22,7 @@ public final class JdbcLedger implements Ledger {
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
           + " revoked_at, revocation_reason";
+
   /** The states in which a request id is taken (see the certificates_by_request index). */
   private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
 
@@ -35,7 +36,10 @@ public final class JdbcLedger implements Ledger {
   public Optional<CertificateRecord> findByRequest(String caller, String requestId)
       throws LedgerException {
     return query(
-            "SELECT " + COLUMNS + " FROM certificates WHERE caller = ? AND request_id = ? AND " + LIVE,
+            "SELECT "
+                + COLUMNS
+                + " FROM certificates WHERE caller = ? AND request_id = ? AND "
+                + LIVE,
             List.of(caller, requestId))
         .stream()
         .findFirst();
@@ -48,35 +52,49 @@ public final class JdbcLedger implements Ledger {
 
   @Override
   public List<CertificateRecord> list(Filter filter, int limit) throws LedgerException {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE state <> 'ABANDONED'");
+    StringBuilder sql =
+        new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE state <> 'ABANDONED'");
     List<Object> parameters = new ArrayList<>();
-    filter.nodeName().ifPresent(node -> {
-      sql.append(" AND node_name = ?");
-      parameters.add(node);
-    });
-    filter.profile().ifPresent(profile -> {
-      sql.append(" AND profile = ?");
-      parameters.add(profile.id());
-    });
-    filter.expiringBefore().ifPresent(before -> {
-      sql.append(" AND not_after < ?");
-      parameters.add(before.toEpochMilli());
-    });
+    filter
+        .nodeName()
+        .ifPresent(
+            node -> {
+              sql.append(" AND node_name = ?");
+              parameters.add(node);
+            });
+    filter
+        .profile()
+        .ifPresent(
+            profile -> {
+              sql.append(" AND profile = ?");
+              parameters.add(profile.id());
+            });
+    filter
+        .expiringBefore()
+        .ifPresent(
+            before -> {
+              sql.append(" AND not_after < ?");
+              parameters.add(before.toEpochMilli());
+            });
     if (!filter.includeRevoked()) {
       sql.append(" AND revoked_at IS NULL");
     }
-    filter.after().ifPresent(key -> {
-      sql.append(" AND (not_after > ? OR (not_after = ? AND serial > ?))");
-      parameters.add(key.notAfter().toEpochMilli());
-      parameters.add(key.notAfter().toEpochMilli());
-      parameters.add(key.serial());
-    });
+    filter
+        .after()
+        .ifPresent(
+            key -> {
+              sql.append(" AND (not_after > ? OR (not_after = ? AND serial > ?))");
+              parameters.add(key.notAfter().toEpochMilli());
+              parameters.add(key.notAfter().toEpochMilli());
+              parameters.add(key.serial());
+            });
     sql.append(" ORDER BY not_after, serial LIMIT ").append(limit);
     return query(sql.toString(), parameters);
   }
 
   @Override
-  public CertificateRecord revoke(String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+  public CertificateRecord revoke(
+      String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
       throws LedgerException {
     try {
       database.write(
@@ -103,7 +121,8 @@ public final class JdbcLedger implements Ledger {
     return findBySerial(serial).stream()
         .filter(record -> record.issuerKeyId().equals(issuerKeyId))
         .findFirst()
-        .orElseThrow(() -> new LedgerException("serial " + serial + " vanished while being revoked", null));
+        .orElseThrow(
+            () -> new LedgerException("serial " + serial + " vanished while being revoked", null));
   }
 
   @Override
@@ -121,7 +140,9 @@ public final class JdbcLedger implements Ledger {
         while (rows.next()) {
           entries.add(
               new RevokedEntry(
-                  rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), Integer.parseInt(rows.getString(3))));
+                  rows.getString(1),
+                  Instant.ofEpochMilli(rows.getLong(2)),
+                  Integer.parseInt(rows.getString(3))));
         }
       }
       connection.commit();
@@ -132,7 +153,8 @@ public final class JdbcLedger implements Ledger {
   }
 
   @Override
-  public List<String> reconcileIntents(Instant olderThan, Instant now, Function<String, AuditEvent> auditFor)
+  public List<String> reconcileIntents(
+      Instant olderThan, Instant now, Function<String, AuditEvent> auditFor)
       throws LedgerException {
     try {
       return database.write(
@@ -172,7 +194,8 @@ public final class JdbcLedger implements Ledger {
     }
   }
 
-  private List<CertificateRecord> query(String sql, List<Object> parameters) throws LedgerException {
+  private List<CertificateRecord> query(String sql, List<Object> parameters)
+      throws LedgerException {
     try (Connection connection = database.connection();
         PreparedStatement query = connection.prepareStatement(sql)) {
       for (int i = 0; i < parameters.size(); i++) {
@@ -260,8 +283,8 @@ public final class JdbcLedger implements Ledger {
   }
 
   /**
-   * Runs an UPDATE that must change exactly the one INTENT row of {@code serial}, together with
-   * its audit event when there is one.
+   * Runs an UPDATE that must change exactly the one INTENT row of {@code serial}, together with its
+   * audit event when there is one.
    */
   private void updateIntent(AuditEvent event, String sql, String serial, Object... parameters)
       throws LedgerException {
@@ -274,7 +297,8 @@ public final class JdbcLedger implements Ledger {
               }
               int rows = statement.executeUpdate();
               if (rows != 1) {
-                throw new SQLException("no pending intent for serial " + serial + " (" + rows + " rows)");
+                throw new SQLException(
+                    "no pending intent for serial " + serial + " (" + rows + " rows)");
               }
             }
             if (event != null) {
@@ -307,14 +331,16 @@ public final class JdbcLedger implements Ledger {
         revocation(rows));
   }
 
-  private static Optional<CertificateRecord.Revocation> revocation(ResultSet rows) throws SQLException {
+  private static Optional<CertificateRecord.Revocation> revocation(ResultSet rows)
+      throws SQLException {
     long revokedAt = rows.getLong("revoked_at");
     if (rows.wasNull()) {
       return Optional.empty();
     }
     return Optional.of(
         new CertificateRecord.Revocation(
-            Instant.ofEpochMilli(revokedAt), Integer.parseInt(rows.getString("revocation_reason"))));
+            Instant.ofEpochMilli(revokedAt),
+            Integer.parseInt(rows.getString("revocation_reason"))));
   }
 
   /** SQLState 23505 (PostgreSQL) or SQLite's SQLITE_CONSTRAINT (19). */

@@ -73,7 +73,8 @@ public final class JdbcNodes implements Nodes {
             return null;
           });
     } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot register node " + node.name() + ": " + e.getMessage(), e);
+      throw new LedgerException.Unavailable(
+          "cannot register node " + node.name() + ": " + e.getMessage(), e);
     }
   }
 

@@ -5,10 +5,10 @@ import java.sql.SQLException;
 import java.util.Optional;
 
 /**
- * The audit chain verifier over a plain JDBC connection, for the invariant checker in
- * {@code testing}: it reads the ledger with its own connections, not through Signet's {@link
- * Database}, and the chain's format is Signet's to define. It checks the chain and the checkpoints'
- * hashes; their signatures need the audit key in the token, which {@code signetd audit verify} has.
+ * The audit chain verifier over a plain JDBC connection, for the invariant checker in {@code
+ * testing}: it reads the ledger with its own connections, not through Signet's {@link Database},
+ * and the chain's format is Signet's to define. It checks the chain and the checkpoints' hashes;
+ * their signatures need the audit key in the token, which {@code signetd audit verify} has.
  */
 public final class AuditChains {
   private AuditChains() {}

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.collect.ImmutableList;
 import dev.signet.api.v1.Checkpoint;
 import dev.signet.api.v1.CreateCheckpointRequest;
 import dev.signet.api.v1.IssueKubeletClientRequest;
@@ -35,9 +36,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The audit trail of a real daemon against someone who edits its database directly: every kind
- * of tampering, including a chain recomputed consistently by someone without the audit key, is
- * found by {@code signetd audit verify}, which names the first broken link.
+ * The audit trail of a real daemon against someone who edits its database directly: every kind of
+ * tampering, including a chain recomputed consistently by someone without the audit key, is found
+ * by {@code signetd audit verify}, which names the first broken link.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuditTrailIT {
@@ -50,24 +51,50 @@ class AuditTrailIT {
     daemon = TestDaemon.start("audit", new DaemonConfig());
     ApiClient operator = daemon.operator();
     for (int i = 0; i < 5; i++) {
-      operator.issuance().issueKubeletClient(IssueKubeletClientRequest.newBuilder()
-          .setCsrDer(Keys.csrBytes(Keys.ec())).setNodeName("audited-" + i).build());
+      operator
+          .issuance()
+          .issueKubeletClient(
+              IssueKubeletClientRequest.newBuilder()
+                  .setCsrDer(Keys.csrBytes(Keys.ec()))
+                  .setNodeName("audited-" + i)
+                  .build());
     }
     try (ApiClient auditor = daemon.connectAs(Role.ROLE_AUDITOR, "auditor-a")) {
-      assertThrows(StatusRuntimeException.class, () -> auditor.issuance().issueSuperAdmin(
-          IssueSuperAdminRequest.newBuilder().setCsrDer(Keys.csrBytes(Keys.ec())).build()));
-      Checkpoint checkpoint = auditor.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance());
-      VerifyAuditResponse verified = auditor.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance());
+      assertThrows(
+          StatusRuntimeException.class,
+          () ->
+              auditor
+                  .issuance()
+                  .issueSuperAdmin(
+                      IssueSuperAdminRequest.newBuilder()
+                          .setCsrDer(Keys.csrBytes(Keys.ec()))
+                          .build()));
+      Checkpoint checkpoint =
+          auditor.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance());
+      VerifyAuditResponse verified =
+          auditor.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance());
       assertTrue(verified.getIntact(), verified.getProblem());
       assertEquals(checkpoint.getSeq(), verified.getEvents(), "the checkpoint covers the head");
       assertTrue(verified.getCheckpoints() >= 1);
-      assertTrue(verified.getEvents() >= 12, "init, issuance intents and approvals, a denial: " + verified.getEvents());
+      assertTrue(
+          verified.getEvents() >= 12,
+          "init, issuance intents and approvals, a denial: " + verified.getEvents());
     }
-    DaemonProcess.Result beside = DaemonProcess.run(daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
-    assertEquals(0, beside.exitCode(), "signetd audit verify beside the serving daemon: " + beside.stdout() + beside.stderr());
+    DaemonProcess.Result beside =
+        DaemonProcess.run(
+            daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
+    assertEquals(
+        0,
+        beside.exitCode(),
+        "signetd audit verify beside the serving daemon: " + beside.stdout() + beside.stderr());
     assertTrue(beside.stdout().contains("audit trail intact"), beside.stdout());
-    operator.issuance().issueKubeletClient(IssueKubeletClientRequest.newBuilder()
-        .setCsrDer(Keys.csrBytes(Keys.ec())).setNodeName("after-verify").build());
+    operator
+        .issuance()
+        .issueKubeletClient(
+            IssueKubeletClientRequest.newBuilder()
+                .setCsrDer(Keys.csrBytes(Keys.ec()))
+                .setNodeName("after-verify")
+                .build());
     daemon.close();
     ledger = daemon.token().directory().resolve("ledger.db");
     pristine = daemon.token().directory().resolve("ledger.pristine");
@@ -81,25 +108,32 @@ class AuditTrailIT {
 
   /** Ways to tamper with the trail, and what the verifier must say. */
   enum Tampering {
-    NONE("audit trail intact", List.of()),
-    EDIT("BROKEN at event 4: event 4 does not match its hash",
-        List.of("UPDATE audit_events SET node_name = 'someone-else' WHERE seq = 4")),
-    DELETE("BROKEN at event 5: event 6 is missing",
-        List.of("DELETE FROM audit_events WHERE seq = 6")),
-    REORDER("BROKEN at event 3: event 3 does not match its hash",
-        List.of("UPDATE audit_events SET seq = -1 WHERE seq = 3",
+    NONE("audit trail intact", ImmutableList.of()),
+    EDIT(
+        "BROKEN at event 4: event 4 does not match its hash",
+        ImmutableList.of("UPDATE audit_events SET node_name = 'someone-else' WHERE seq = 4")),
+    DELETE(
+        "BROKEN at event 5: event 6 is missing",
+        ImmutableList.of("DELETE FROM audit_events WHERE seq = 6")),
+    REORDER(
+        "BROKEN at event 3: event 3 does not match its hash",
+        ImmutableList.of(
+            "UPDATE audit_events SET seq = -1 WHERE seq = 3",
             "UPDATE audit_events SET seq = 3 WHERE seq = 5",
             "UPDATE audit_events SET seq = 5 WHERE seq = -1")),
-    TRUNCATE("head records event",
-        List.of("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)")),
-    FORGED_CHECKPOINT("is not signed by the audit key",
-        List.of("UPDATE audit_checkpoints SET signature = 'AAAA'")),
-    REWRITTEN_CHAIN("does not match the chain", List.of());
+    TRUNCATE(
+        "head records event",
+        ImmutableList.of(
+            "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)")),
+    FORGED_CHECKPOINT(
+        "is not signed by the audit key",
+        ImmutableList.of("UPDATE audit_checkpoints SET signature = 'AAAA'")),
+    REWRITTEN_CHAIN("does not match the chain", ImmutableList.of());
 
     final String verdict;
-    final List<String> statements;
+    final ImmutableList<String> statements;
 
-    Tampering(String verdict, List<String> statements) {
+    Tampering(String verdict, ImmutableList<String> statements) {
       this.verdict = verdict;
       this.statements = statements;
     }
@@ -119,9 +153,12 @@ class AuditTrailIT {
       }
     }
 
-    DaemonProcess.Result verify = DaemonProcess.run(daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
+    DaemonProcess.Result verify =
+        DaemonProcess.run(
+            daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
 
-    assertEquals(tampering == Tampering.NONE ? 0 : 6, verify.exitCode(), verify.stdout() + verify.stderr());
+    assertEquals(
+        tampering == Tampering.NONE ? 0 : 6, verify.exitCode(), verify.stdout() + verify.stderr());
     assertTrue(verify.stdout().contains(tampering.verdict), tampering + ": " + verify.stdout());
   }
 
@@ -131,7 +168,8 @@ class AuditTrailIT {
    */
   private static void rewriteFrom(Connection connection, long from, String node) throws Exception {
     String previous;
-    try (PreparedStatement query = connection.prepareStatement("SELECT hash FROM audit_events WHERE seq = ?")) {
+    try (PreparedStatement query =
+        connection.prepareStatement("SELECT hash FROM audit_events WHERE seq = ?")) {
       query.setLong(1, from - 1);
       try (ResultSet row = query.executeQuery()) {
         row.next();
@@ -139,21 +177,35 @@ class AuditTrailIT {
       }
     }
     try (Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(
-            "SELECT seq, at, caller, caller_role, action, profile, node_name, decision, reason, detail, serial,"
-                + " request_id, token_id FROM audit_events WHERE seq >= " + from + " ORDER BY seq")) {
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT seq, at, caller, caller_role, action, profile, node_name, decision, reason, detail, serial,"
+                    + " request_id, token_id FROM audit_events WHERE seq >= "
+                    + from
+                    + " ORDER BY seq")) {
       List<Object[]> updates = new java.util.ArrayList<>();
       while (rows.next()) {
         long seq = rows.getLong(1);
-        AuditEvent event = new AuditEvent(Instant.ofEpochMilli(rows.getLong(2)), rows.getString(3), rows.getString(4),
-            rows.getString(5), rows.getString(6), seq == from ? node : rows.getString(7),
-            AuditEvent.Decision.valueOf(rows.getString(8)), rows.getString(9), rows.getString(10), rows.getString(11),
-            rows.getString(12), rows.getString(13));
+        AuditEvent event =
+            new AuditEvent(
+                Instant.ofEpochMilli(rows.getLong(2)),
+                rows.getString(3),
+                rows.getString(4),
+                rows.getString(5),
+                rows.getString(6),
+                seq == from ? node : rows.getString(7),
+                AuditEvent.Decision.valueOf(rows.getString(8)),
+                rows.getString(9),
+                rows.getString(10),
+                rows.getString(11),
+                rows.getString(12),
+                rows.getString(13));
         previous = JdbcAuditLog.chainHash(previous, seq, event);
         updates.add(new Object[] {seq, event.nodeName(), previous});
       }
       try (PreparedStatement update =
-          connection.prepareStatement("UPDATE audit_events SET node_name = ?, hash = ? WHERE seq = ?")) {
+          connection.prepareStatement(
+              "UPDATE audit_events SET node_name = ?, hash = ? WHERE seq = ?")) {
         for (Object[] row : updates) {
           update.setString(1, (String) row[1]);
           update.setString(2, (String) row[2]);
@@ -161,7 +213,8 @@ class AuditTrailIT {
           update.executeUpdate();
         }
       }
-      try (PreparedStatement head = connection.prepareStatement("UPDATE audit_head SET hash = ? WHERE id = 1")) {
+      try (PreparedStatement head =
+          connection.prepareStatement("UPDATE audit_head SET hash = ? WHERE id = 1")) {
         head.setString(1, previous);
         head.executeUpdate();
       }

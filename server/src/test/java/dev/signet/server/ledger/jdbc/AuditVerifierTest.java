@@ -32,9 +32,19 @@ class AuditVerifierTest {
     JdbcAuditLog audit = new JdbcAuditLog(database);
     for (int i = 1; i <= 10; i++) {
       audit.record(
-          new AuditEvent(Instant.ofEpochSecond(1_000 + i), "operator", "ca-admin", "issue", "kubelet-client",
-              "worker-" + i, AuditEvent.Decision.APPROVED, "ISSUED", "certificate issued", "serial-" + i,
-              "request-" + i, ""));
+          new AuditEvent(
+              Instant.ofEpochSecond(1_000 + i),
+              "operator",
+              "ca-admin",
+              "issue",
+              "kubelet-client",
+              "worker-" + i,
+              AuditEvent.Decision.APPROVED,
+              "ISSUED",
+              "certificate issued",
+              "serial-" + i,
+              "request-" + i,
+              ""));
     }
   }
 
@@ -80,11 +90,13 @@ class AuditVerifierTest {
     AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
     assertTrue(report.problem().isPresent(), "tampering must be found");
     assertEquals(seq, report.problem().get().seq(), report.problem().get().description());
-    assertTrue(report.problem().get().description().contains(why), report.problem().get().description());
+    assertTrue(
+        report.problem().get().description().contains(why), report.problem().get().description());
   }
 
   private void tamper(String sql) throws Exception {
-    try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+    try (Connection connection = DriverManager.getConnection(url);
+        Statement statement = connection.createStatement()) {
       statement.executeUpdate(sql);
     }
   }

@@ -91,32 +91,46 @@ abstract class LedgerContract {
     assertTrue(pending.certificateDer().isEmpty(), "no certificate before signing");
 
     byte[] der = bytes("certificate 4a01");
-    ledger.recordIssued(ISSUER, "4a01", der, NOW.plusSeconds(1), event(Decision.APPROVED, "4a01", "req-1"));
+    ledger.recordIssued(
+        ISSUER, "4a01", der, NOW.plusSeconds(1), event(Decision.APPROVED, "4a01", "req-1"));
     CertificateRecord issued = ledger.findByRequest("operator", "req-1").orElseThrow();
     assertEquals(CertificateRecord.State.ISSUED, issued.state());
     assertArrayEquals(der, issued.certificateDer().orElseThrow());
     assertEquals(List.of("SIGNING 4a01", "APPROVED 4a01"), auditTrail(database));
     assertChainIntact(database, 2);
 
-    assertThrows(LedgerException.class,
-        () -> ledger.recordIssued(ISSUER, "4a01", der, NOW, event(Decision.APPROVED, "4a01", "req-1")),
+    assertThrows(
+        LedgerException.class,
+        () ->
+            ledger.recordIssued(
+                ISSUER, "4a01", der, NOW, event(Decision.APPROVED, "4a01", "req-1")),
         "an issued serial is not issued twice");
     assertEquals(2, auditTrail(database).size(), "the refused write left no audit event");
-    assertTrue(ledger.findByRequest("someone-else", "req-1").isEmpty(), "request ids belong to their caller");
+    assertTrue(
+        ledger.findByRequest("someone-else", "req-1").isEmpty(),
+        "request ids belong to their caller");
   }
 
   @Test
   void aTakenSerialIsADuplicateSerialForItsIssuerOnlyAndWritesNothing() throws Exception {
     Database database = open(newLedger());
     JdbcLedger ledger = new JdbcLedger(database);
-    ledger.recordIntent(intent(ISSUER, "4b01", "operator", "req-1"), event(Decision.SIGNING, "4b01", "req-1"));
+    ledger.recordIntent(
+        intent(ISSUER, "4b01", "operator", "req-1"), event(Decision.SIGNING, "4b01", "req-1"));
 
-    assertThrows(LedgerException.DuplicateSerial.class,
-        () -> ledger.recordIntent(intent(ISSUER, "4b01", "operator", "req-2"), event(Decision.SIGNING, "4b01", "req-2")));
+    assertThrows(
+        LedgerException.DuplicateSerial.class,
+        () ->
+            ledger.recordIntent(
+                intent(ISSUER, "4b01", "operator", "req-2"),
+                event(Decision.SIGNING, "4b01", "req-2")));
     assertTrue(ledger.findByRequest("operator", "req-2").isEmpty());
-    assertEquals(1, auditTrail(database).size(), "the refused intent's audit event was not written either");
+    assertEquals(
+        1, auditTrail(database).size(), "the refused intent's audit event was not written either");
 
-    ledger.recordIntent(intent("etcd-ca-key", "4b01", "operator", "req-3"), event(Decision.SIGNING, "4b01", "req-3"));
+    ledger.recordIntent(
+        intent("etcd-ca-key", "4b01", "operator", "req-3"),
+        event(Decision.SIGNING, "4b01", "req-3"));
     assertChainIntact(database, 2);
   }
 
@@ -124,11 +138,17 @@ abstract class LedgerContract {
   void aLiveRequestIdIsADuplicateRequestForItsCallerOnly() throws Exception {
     Database database = open(newLedger());
     JdbcLedger ledger = new JdbcLedger(database);
-    ledger.recordIntent(intent(ISSUER, "4c01", "operator", "req-1"), event(Decision.SIGNING, "4c01", "req-1"));
+    ledger.recordIntent(
+        intent(ISSUER, "4c01", "operator", "req-1"), event(Decision.SIGNING, "4c01", "req-1"));
 
-    assertThrows(LedgerException.DuplicateRequest.class,
-        () -> ledger.recordIntent(intent(ISSUER, "4c02", "operator", "req-1"), event(Decision.SIGNING, "4c02", "req-1")));
-    ledger.recordIntent(intent(ISSUER, "4c03", "provisioner", "req-1"), event(Decision.SIGNING, "4c03", "req-1"));
+    assertThrows(
+        LedgerException.DuplicateRequest.class,
+        () ->
+            ledger.recordIntent(
+                intent(ISSUER, "4c02", "operator", "req-1"),
+                event(Decision.SIGNING, "4c02", "req-1")));
+    ledger.recordIntent(
+        intent(ISSUER, "4c03", "provisioner", "req-1"), event(Decision.SIGNING, "4c03", "req-1"));
     assertEquals("4c03", ledger.findByRequest("provisioner", "req-1").orElseThrow().serial());
     assertEquals("4c01", ledger.findByRequest("operator", "req-1").orElseThrow().serial());
   }
@@ -137,16 +157,27 @@ abstract class LedgerContract {
   void anAbandonedIntentFreesItsRequestIdButNeverItsSerial() throws Exception {
     Database database = open(newLedger());
     JdbcLedger ledger = new JdbcLedger(database);
-    ledger.recordIntent(intent(ISSUER, "4d01", "operator", "req-1"), event(Decision.SIGNING, "4d01", "req-1"));
+    ledger.recordIntent(
+        intent(ISSUER, "4d01", "operator", "req-1"), event(Decision.SIGNING, "4d01", "req-1"));
     ledger.recordAbandoned(ISSUER, "4d01", "the token failed");
 
-    assertTrue(ledger.findByRequest("operator", "req-1").isEmpty(), "an abandoned attempt is not an answer");
-    assertThrows(LedgerException.class,
-        () -> ledger.recordIssued(ISSUER, "4d01", bytes("late"), NOW, event(Decision.APPROVED, "4d01", "req-1")));
-    ledger.recordIntent(intent(ISSUER, "4d02", "operator", "req-1"), event(Decision.SIGNING, "4d02", "req-1"));
+    assertTrue(
+        ledger.findByRequest("operator", "req-1").isEmpty(),
+        "an abandoned attempt is not an answer");
+    assertThrows(
+        LedgerException.class,
+        () ->
+            ledger.recordIssued(
+                ISSUER, "4d01", bytes("late"), NOW, event(Decision.APPROVED, "4d01", "req-1")));
+    ledger.recordIntent(
+        intent(ISSUER, "4d02", "operator", "req-1"), event(Decision.SIGNING, "4d02", "req-1"));
     assertEquals("4d02", ledger.findByRequest("operator", "req-1").orElseThrow().serial());
-    assertThrows(LedgerException.DuplicateSerial.class,
-        () -> ledger.recordIntent(intent(ISSUER, "4d01", "operator", "req-2"), event(Decision.SIGNING, "4d01", "req-2")));
+    assertThrows(
+        LedgerException.DuplicateSerial.class,
+        () ->
+            ledger.recordIntent(
+                intent(ISSUER, "4d01", "operator", "req-2"),
+                event(Decision.SIGNING, "4d01", "req-2")));
   }
 
   /**
@@ -154,44 +185,58 @@ abstract class LedgerContract {
    * together, yet a failed write undoes only itself (its savepoint), never its batch neighbours.
    */
   @Test
-  void concurrentWritersOnTwoInstancesShareCommitsAndAFailedWriteUndoesOnlyItself() throws Exception {
+  void concurrentWritersOnTwoInstancesShareCommitsAndAFailedWriteUndoesOnlyItself()
+      throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
-    List<JdbcLedger> replicas = List.of(new JdbcLedger(first), new JdbcLedger(another(first, config)));
+    List<JdbcLedger> replicas =
+        List.of(new JdbcLedger(first), new JdbcLedger(another(first, config)));
     int writers = 32;
     int perWriter = 10;
     List<Callable<Integer>> work = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
       JdbcLedger ledger = replicas.get(w % 2);
       int writer = w;
-      work.add(() -> {
-        int duplicates = 0;
-        for (int i = 0; i < perWriter; i++) {
-          String serial = String.format("5%03d%03d", writer, i);
-          String requestId = "w" + writer + "-" + i;
-          ledger.recordIntent(intent(ISSUER, serial, "writer-" + writer, requestId), event(Decision.SIGNING, serial, requestId));
-          if (i % 5 == 0) {
-            try {
-              ledger.recordIntent(intent(ISSUER, serial, "writer-" + writer, requestId + "-again"),
-                  event(Decision.SIGNING, serial, requestId + "-again"));
-            } catch (LedgerException.DuplicateSerial expected) {
-              duplicates++;
+      work.add(
+          () -> {
+            int duplicates = 0;
+            for (int i = 0; i < perWriter; i++) {
+              String serial = String.format("5%03d%03d", writer, i);
+              String requestId = "w" + writer + "-" + i;
+              ledger.recordIntent(
+                  intent(ISSUER, serial, "writer-" + writer, requestId),
+                  event(Decision.SIGNING, serial, requestId));
+              if (i % 5 == 0) {
+                try {
+                  ledger.recordIntent(
+                      intent(ISSUER, serial, "writer-" + writer, requestId + "-again"),
+                      event(Decision.SIGNING, serial, requestId + "-again"));
+                } catch (LedgerException.DuplicateSerial expected) {
+                  duplicates++;
+                }
+              }
+              ledger.recordIssued(
+                  ISSUER,
+                  serial,
+                  bytes("certificate " + serial),
+                  NOW,
+                  event(Decision.APPROVED, serial, requestId));
             }
-          }
-          ledger.recordIssued(ISSUER, serial, bytes("certificate " + serial), NOW, event(Decision.APPROVED, serial, requestId));
-        }
-        return duplicates;
-      });
+            return duplicates;
+          });
     }
     int duplicates = 0;
     for (int result : Concurrently.run(work)) {
       duplicates += result;
     }
 
-    assertEquals(writers * perWriter / 5, duplicates, "every duplicate serial was reported as such");
+    assertEquals(
+        writers * perWriter / 5, duplicates, "every duplicate serial was reported as such");
     Database database = another(first, config);
-    assertEquals(writers * perWriter, count(database, "SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'"));
-    assertEquals(writers * perWriter, count(database, "SELECT COUNT(*) FROM certificates"));
+    assertEquals(
+        (long) writers * perWriter,
+        count(database, "SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'"));
+    assertEquals((long) writers * perWriter, count(database, "SELECT COUNT(*) FROM certificates"));
     assertChainIntact(database, 2L * writers * perWriter);
   }
 
@@ -201,17 +246,19 @@ abstract class LedgerContract {
   void concurrentAppendsFromTwoInstancesFormOneUnbrokenChain() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
-    List<JdbcAuditLog> replicas = List.of(new JdbcAuditLog(first), new JdbcAuditLog(another(first, config)));
+    List<JdbcAuditLog> replicas =
+        List.of(new JdbcAuditLog(first), new JdbcAuditLog(another(first, config)));
     List<Callable<Integer>> work = new ArrayList<>();
     for (int w = 0; w < 16; w++) {
       JdbcAuditLog audit = replicas.get(w % 2);
       int writer = w;
-      work.add(() -> {
-        for (int i = 0; i < 25; i++) {
-          audit.record(event(Decision.DENIED, "", "w" + writer + "-" + i));
-        }
-        return 25;
-      });
+      work.add(
+          () -> {
+            for (int i = 0; i < 25; i++) {
+              audit.record(event(Decision.DENIED, "", "w" + writer + "-" + i));
+            }
+            return 25;
+          });
     }
     Concurrently.run(work);
     Database database = another(first, config);
@@ -227,22 +274,24 @@ abstract class LedgerContract {
     JdbcAuditLog audit = new JdbcAuditLog(database);
     AtomicBoolean appending = new AtomicBoolean(true);
     List<Callable<Integer>> work = new ArrayList<>();
-    work.add(() -> {
-      for (int i = 0; i < 300; i++) {
-        audit.record(event(Decision.DENIED, "", "live-" + i));
-      }
-      appending.set(false);
-      return 0;
-    });
-    work.add(() -> {
-      int verified = 0;
-      while (appending.get() || verified == 0) {
-        AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
-        assertTrue(report.intact(), "verified during appends: " + report.problem());
-        verified++;
-      }
-      return verified;
-    });
+    work.add(
+        () -> {
+          for (int i = 0; i < 300; i++) {
+            audit.record(event(Decision.DENIED, "", "live-" + i));
+          }
+          appending.set(false);
+          return 0;
+        });
+    work.add(
+        () -> {
+          int verified = 0;
+          while (appending.get() || verified == 0) {
+            AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
+            assertTrue(report.intact(), "verified during appends: " + report.problem());
+            verified++;
+          }
+          return verified;
+        });
     assertTrue(Concurrently.run(work).get(1) > 1, "several verifications overlapped the appends");
     assertChainIntact(database, 300);
   }
@@ -254,12 +303,16 @@ abstract class LedgerContract {
     JdbcNodes nodes = new JdbcNodes(open(newLedger()));
     assertTrue(nodes.find("worker-1").isEmpty());
 
-    nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.1", "2001:db8::1"), "operator", NOW));
-    assertEquals(new Nodes.Node("worker-1", List.of("192.0.2.1", "2001:db8::1"), "operator", NOW),
+    nodes.register(
+        new Nodes.Node("worker-1", List.of("192.0.2.1", "2001:db8::1"), "operator", NOW));
+    assertEquals(
+        new Nodes.Node("worker-1", List.of("192.0.2.1", "2001:db8::1"), "operator", NOW),
         nodes.find("worker-1").orElseThrow());
 
-    nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.2"), "provisioner", NOW.plusSeconds(5)));
-    assertEquals(new Nodes.Node("worker-1", List.of("192.0.2.2"), "provisioner", NOW.plusSeconds(5)),
+    nodes.register(
+        new Nodes.Node("worker-1", List.of("192.0.2.2"), "provisioner", NOW.plusSeconds(5)));
+    assertEquals(
+        new Nodes.Node("worker-1", List.of("192.0.2.2"), "provisioner", NOW.plusSeconds(5)),
         nodes.find("worker-1").orElseThrow());
     nodes.register(new Nodes.Node("worker-2", List.of(), "operator", NOW));
     assertEquals(List.of(), nodes.find("worker-2").orElseThrow().addresses());
@@ -272,8 +325,15 @@ abstract class LedgerContract {
     List<JdbcBootstrapTokens> replicas =
         List.of(new JdbcBootstrapTokens(first), new JdbcBootstrapTokens(another(first, config)));
     BootstrapTokens.Token token =
-        new BootstrapTokens.Token("abcdefgh", "5e".repeat(32), "worker-1", List.of("192.0.2.1"), "provisioner",
-            NOW, NOW.plusSeconds(3600), Optional.empty());
+        new BootstrapTokens.Token(
+            "abcdefgh",
+            "5e".repeat(32),
+            "worker-1",
+            List.of("192.0.2.1"),
+            "provisioner",
+            NOW,
+            NOW.plusSeconds(3600),
+            Optional.empty());
     replicas.get(0).create(token);
     assertEquals(token, replicas.get(1).find("abcdefgh").orElseThrow());
 
@@ -283,13 +343,30 @@ abstract class LedgerContract {
       String consumer = "joiner-" + c;
       consumers.add(() -> tokens.consume("abcdefgh", consumer, NOW.plusSeconds(10)) ? 1 : 0);
     }
-    assertEquals(1, Concurrently.run(consumers).stream().mapToInt(Integer::intValue).sum(), "exactly one consumer wins");
-    assertEquals(Optional.of(NOW.plusSeconds(10)), replicas.get(0).find("abcdefgh").orElseThrow().usedAt());
+    assertEquals(
+        1,
+        Concurrently.run(consumers).stream().mapToInt(Integer::intValue).sum(),
+        "exactly one consumer wins");
+    assertEquals(
+        Optional.of(NOW.plusSeconds(10)), replicas.get(0).find("abcdefgh").orElseThrow().usedAt());
 
-    replicas.get(0).create(new BootstrapTokens.Token("ijklmnop", "6f".repeat(32), "worker-2", List.of(), "provisioner",
-        NOW, NOW.plusSeconds(60), Optional.empty()));
-    assertFalse(replicas.get(1).consume("ijklmnop", "late", NOW.plusSeconds(60)), "an expired token is not spent");
-    assertFalse(replicas.get(1).consume("unknown0", "anyone", NOW), "an unknown token is not spent");
+    replicas
+        .get(0)
+        .create(
+            new BootstrapTokens.Token(
+                "ijklmnop",
+                "6f".repeat(32),
+                "worker-2",
+                List.of(),
+                "provisioner",
+                NOW,
+                NOW.plusSeconds(60),
+                Optional.empty()));
+    assertFalse(
+        replicas.get(1).consume("ijklmnop", "late", NOW.plusSeconds(60)),
+        "an expired token is not spent");
+    assertFalse(
+        replicas.get(1).consume("unknown0", "anyone", NOW), "an unknown token is not spent");
     assertTrue(replicas.get(1).find("ijklmnop").orElseThrow().usedAt().isEmpty());
   }
 
@@ -299,12 +376,16 @@ abstract class LedgerContract {
   void migrationsAreAppliedOnceAndOpeningAgainChangesNothing() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database firstDatabase = open(config);
-    new JdbcLedger(firstDatabase).recordIntent(intent(ISSUER, "4e01", "operator", "req-1"), event(Decision.SIGNING, "4e01", "req-1"));
+    new JdbcLedger(firstDatabase)
+        .recordIntent(
+            intent(ISSUER, "4e01", "operator", "req-1"), event(Decision.SIGNING, "4e01", "req-1"));
     firstDatabase.close();
     opened.remove(firstDatabase);
     Database again = open(config);
     assertSchemaVersionsOnce(again);
-    assertEquals("4e01", new JdbcLedger(again).findByRequest("operator", "req-1").orElseThrow().serial(),
+    assertEquals(
+        "4e01",
+        new JdbcLedger(again).findByRequest("operator", "req-1").orElseThrow().serial(),
         "reopening kept the data");
   }
 
@@ -314,7 +395,10 @@ abstract class LedgerContract {
     long versions = count(database, "SELECT COUNT(*) FROM schema_version");
     assertTrue(versions >= 2, "V1 and V2 at least");
     assertEquals(versions, count(database, "SELECT COUNT(DISTINCT version) FROM schema_version"));
-    assertEquals(versions, count(database, "SELECT MAX(version) FROM schema_version"), "versions 1..n, none skipped");
+    assertEquals(
+        versions,
+        count(database, "SELECT MAX(version) FROM schema_version"),
+        "versions 1..n, none skipped");
   }
 
   static void assertChainIntact(Database database, long events) throws LedgerException {
@@ -327,7 +411,8 @@ abstract class LedgerContract {
     List<String> events = new ArrayList<>();
     try (Connection connection = database.connection();
         Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT decision, serial FROM audit_events ORDER BY seq")) {
+        ResultSet rows =
+            statement.executeQuery("SELECT decision, serial FROM audit_events ORDER BY seq")) {
       while (rows.next()) {
         events.add(rows.getString(1) + " " + rows.getString(2));
       }
@@ -347,16 +432,38 @@ abstract class LedgerContract {
     }
   }
 
-  private static Ledger.Intent intent(String issuer, String serial, String caller, String requestId) {
+  private static Ledger.Intent intent(
+      String issuer, String serial, String caller, String requestId) {
     return new Ledger.Intent(
-        issuer, serial, Profile.KUBELET_CLIENT, TrustDomain.KUBERNETES, caller, requestId,
-        sha256(caller + "/" + requestId), "worker-1", "O=system:nodes,CN=system:node:worker-1",
-        NOW.minusSeconds(300), NOW.plusSeconds(86_400), bytes("to be signed " + serial), NOW);
+        issuer,
+        serial,
+        Profile.KUBELET_CLIENT,
+        TrustDomain.KUBERNETES,
+        caller,
+        requestId,
+        sha256(caller + "/" + requestId),
+        "worker-1",
+        "O=system:nodes,CN=system:node:worker-1",
+        NOW.minusSeconds(300),
+        NOW.plusSeconds(86_400),
+        bytes("to be signed " + serial),
+        NOW);
   }
 
   private static AuditEvent event(Decision decision, String serial, String requestId) {
-    return new AuditEvent(NOW, "operator", "ca-admin", "issue", "kubelet-client", "worker-1", decision,
-        decision.name(), "contract test", serial, requestId, "");
+    return new AuditEvent(
+        NOW,
+        "operator",
+        "ca-admin",
+        "issue",
+        "kubelet-client",
+        "worker-1",
+        decision,
+        decision.name(),
+        "contract test",
+        serial,
+        requestId,
+        "");
   }
 
   private static byte[] bytes(String text) {

@@ -1,6 +1,5 @@
 package dev.signet.server.ledger.jdbc;
 
-import dev.signet.server.testing.Concurrently;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,16 +7,17 @@ import dev.signet.common.SecretSource;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.testing.Concurrently;
 import dev.signet.server.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.List;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The ledger contract on a real PostgreSQL (Debian's, started for this class on loopback), a new
- * database per test; and the start-up check that refuses a PostgreSQL that does not keep what
- * it acknowledges.
+ * database per test; and the start-up check that refuses a PostgreSQL that does not keep what it
+ * acknowledges.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresLedgerContractIT extends LedgerContract {
@@ -36,7 +36,9 @@ class PostgresLedgerContractIT extends LedgerContract {
   @BeforeAll
   void startPostgres() throws Exception {
     server = PostgresServer.start();
-    passwordFile = server.writePasswordFile(Files.createTempDirectory("ledger-contract").resolve("ledger.password"));
+    passwordFile =
+        server.writePasswordFile(
+            Files.createTempDirectory("ledger-contract").resolve("ledger.password"));
   }
 
   @AfterAll
@@ -52,7 +54,8 @@ class PostgresLedgerContractIT extends LedgerContract {
   }
 
   private static SignetdConfig.Ledger config(String url, Path password) {
-    return new SignetdConfig.Ledger(url, Optional.of(PostgresServer.USER), Optional.of(SecretSource.file(password)));
+    return new SignetdConfig.Ledger(
+        url, Optional.of(PostgresServer.USER), Optional.of(SecretSource.file(password)));
   }
 
   @Test
@@ -73,7 +76,8 @@ class PostgresLedgerContractIT extends LedgerContract {
   void aDatabaseMadeNonDurableWhileOpenIsRefusedUntilItIsDurableAgain() throws Exception {
     SignetdConfig.Ledger fresh = newLedger();
     SignetdConfig.Ledger config =
-        new SignetdConfig.Ledger(fresh.url(), fresh.user(), fresh.password(), Duration.ofMillis(200));
+        new SignetdConfig.Ledger(
+            fresh.url(), fresh.user(), fresh.password(), Duration.ofMillis(200));
     try (Database database = Database.open(config)) {
       JdbcAuditLog audit = new JdbcAuditLog(database);
       audit.record(event("while durable"));
@@ -98,7 +102,8 @@ class PostgresLedgerContractIT extends LedgerContract {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("writes still accepted 10 s after synchronous_commit was switched off");
+    throw new AssertionError(
+        "writes still accepted 10 s after synchronous_commit was switched off");
   }
 
   private static void awaitAccepted(JdbcAuditLog audit) throws Exception {
@@ -118,7 +123,18 @@ class PostgresLedgerContractIT extends LedgerContract {
 
   private static AuditEvent event(String detail) {
     return new AuditEvent(
-        Instant.now(), "tester", "", "test", "", "", AuditEvent.Decision.DENIED, "TEST", detail, "", "", "");
+        Instant.now(),
+        "tester",
+        "",
+        "test",
+        "",
+        "",
+        AuditEvent.Decision.DENIED,
+        "TEST",
+        detail,
+        "",
+        "",
+        "");
   }
 
   @Test
@@ -126,13 +142,14 @@ class PostgresLedgerContractIT extends LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     List<Callable<Integer>> openers = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      openers.add(() -> {
-        Database database = Database.open(config);
-        synchronized (opened) {
-          opened.add(database);
-        }
-        return 1;
-      });
+      openers.add(
+          () -> {
+            Database database = Database.open(config);
+            synchronized (opened) {
+              opened.add(database);
+            }
+            return 1;
+          });
     }
     Concurrently.run(openers);
     LedgerContract.assertSchemaVersionsOnce(open(config));

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ledger contract on the embedded default: a SQLite file in WAL mode. It serves one signetd:
- * a lock file refuses a second instance, so where the contract's replicas would open another
+ * The ledger contract on the embedded default: a SQLite file in WAL mode. It serves one signetd: a
+ * lock file refuses a second instance, so where the contract's replicas would open another
  * instance, their concurrent writers share the one.
  */
 class SqliteLedgerContractTest extends LedgerContract {
@@ -46,7 +46,8 @@ class SqliteLedgerContractTest extends LedgerContract {
 
     LedgerException refused = assertThrows(LedgerException.class, () -> Database.open(config));
 
-    assertTrue(refused.getMessage().contains("in use by another signetd process"), refused.getMessage());
+    assertTrue(
+        refused.getMessage().contains("in use by another signetd process"), refused.getMessage());
     JdbcNodes nodes = new JdbcNodes(first);
     nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.1"), "operator", Instant.now()));
     assertEquals(List.of("192.0.2.1"), nodes.find("worker-1").orElseThrow().addresses());
@@ -57,18 +58,20 @@ class SqliteLedgerContractTest extends LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     List<Callable<Boolean>> openers = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      openers.add(() -> {
-        try {
-          Database database = Database.open(config);
-          synchronized (opened) {
-            opened.add(database);
-          }
-          return true;
-        } catch (LedgerException e) {
-          assertTrue(e.getMessage().contains("in use by another signetd process"), e.getMessage());
-          return false;
-        }
-      });
+      openers.add(
+          () -> {
+            try {
+              Database database = Database.open(config);
+              synchronized (opened) {
+                opened.add(database);
+              }
+              return true;
+            } catch (LedgerException e) {
+              assertTrue(
+                  e.getMessage().contains("in use by another signetd process"), e.getMessage());
+              return false;
+            }
+          });
     }
 
     List<Boolean> results = Concurrently.run(openers);
