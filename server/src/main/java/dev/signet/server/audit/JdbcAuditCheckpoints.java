@@ -2,12 +2,10 @@ package dev.signet.server.audit;
 
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -22,25 +20,18 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
 
   @Override
   public Head head() throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
-        ResultSet row = query.executeQuery()) {
-      if (!row.next()) {
-        throw new LedgerException("the audit chain has no head row", null);
-      }
-      Head head = new Head(row.getLong(1), row.getString(2));
-      connection.commit();
-      return head;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot read the audit chain: " + e.getMessage(), e);
-    }
+    return database
+        .queryFirst(
+            "the audit chain",
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+            query -> {},
+            row -> new Head(row.getLong(1), row.getString(2)))
+        .orElseThrow(() -> new LedgerException("the audit chain has no head row", null));
   }
 
   @Override
   public Optional<Checkpoint> latest() throws LedgerException {
-    List<Checkpoint> latest = read(" ORDER BY seq DESC LIMIT 1");
-    return latest.stream().findFirst();
+    return read(" ORDER BY seq DESC LIMIT 1").stream().findFirst();
   }
 
   @Override
@@ -49,25 +40,21 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
   }
 
   private List<Checkpoint> read(String order) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints" + order);
-        ResultSet rows = query.executeQuery()) {
-      List<Checkpoint> checkpoints = new ArrayList<>();
-      while (rows.next()) {
-        checkpoints.add(
-            new Checkpoint(
-                rows.getLong(1),
-                rows.getString(2),
-                Instant.ofEpochMilli(rows.getLong(3)),
-                rows.getString(4),
-                Base64.getDecoder().decode(rows.getString(5))));
-      }
-      connection.commit();
-      return checkpoints;
-    } catch (SQLException | IllegalArgumentException e) {
-      throw new LedgerException.Unavailable("cannot read audit checkpoints: " + e.getMessage(), e);
+    try {
+      return database.query(
+          "audit checkpoints",
+          "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints" + order,
+          query -> {},
+          row ->
+              new Checkpoint(
+                  row.getLong(1),
+                  row.getString(2),
+                  Instant.ofEpochMilli(row.getLong(3)),
+                  row.getString(4),
+                  Base64.getDecoder().decode(row.getString(5))));
+    } catch (IllegalArgumentException e) {
+      throw new LedgerException.Unavailable(
+          "cannot read audit checkpoints: a signature is not base64", e);
     }
   }
 
@@ -98,7 +85,7 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
             }
           });
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState()) || e.getErrorCode() == 19) {
+      if (Database.isDuplicateKey(e)) {
         return false;
       }
       throw new LedgerException.Unavailable(
