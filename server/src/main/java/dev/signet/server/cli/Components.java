@@ -1,10 +1,13 @@
 package dev.signet.server.cli;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.AuditKey;
+import dev.signet.server.audit.AuditKeyCertificate;
+import dev.signet.server.audit.TokenAuditKey;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
-import dev.signet.server.ca.CaKey;
 import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.SigningException;
 import dev.signet.server.ca.TokenCaKey;
 import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
@@ -15,13 +18,13 @@ import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.AuditTrail;
 import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.Crls;
 import dev.signet.server.ledger.Ledger;
 import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
 import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
 import dev.signet.server.ledger.jdbc.JdbcAuditLog;
@@ -31,9 +34,8 @@ import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
+import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.SerialNumbers;
-import dev.signet.server.x509.Signatures;
-import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -41,7 +43,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Semaphore;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * The daemon's parts, wired by hand in the order a request meets them and closed in reverse: token,
@@ -54,6 +55,7 @@ final class Components implements AutoCloseable {
   final Database database;
   final Ledger ledger;
   final AuditLog audit;
+  final AuditTrail trail;
   final Nodes nodes;
   final BootstrapTokens bootstrapTokens;
   final Crls crls;
@@ -69,7 +71,9 @@ final class Components implements AutoCloseable {
     this.token = token;
     this.database = database;
     this.ledger = new JdbcLedger(database);
-    this.audit = new JdbcAuditLog(database);
+    JdbcAuditLog auditLog = new JdbcAuditLog(database);
+    this.audit = auditLog;
+    this.trail = auditLog;
     this.nodes = new JdbcNodes(database);
     this.bootstrapTokens = new JdbcBootstrapTokens(database);
     this.crls = new JdbcCrls(database);
@@ -127,15 +131,6 @@ final class Components implements AutoCloseable {
   }
 
   /** The audit key in the token, which signs audit checkpoints and nothing else. */
-  record AuditKey(CaKey key, X509Certificate certificate) {
-    AuditVerifier.CheckpointKey checkpointKey() {
-      return new AuditVerifier.CheckpointKey(
-          Signatures.verificationKey(
-              SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())),
-          X509.signatureAlgorithm(key.algorithm()).getAlgorithm());
-    }
-  }
-
   AuditKey auditKey() throws TokenException {
     Pkcs11Uri uri = config.audit().key();
     Pkcs11Token.TokenKey found =
@@ -151,7 +146,7 @@ final class Components implements AutoCloseable {
             .orElseThrow(
                 () ->
                     new TokenException("the audit key " + uri + " is of no supported kind", null));
-    return new AuditKey(
+    return new TokenAuditKey(
         new TokenCaKey(
             found.privateKey(),
             token.provider(),
@@ -160,6 +155,21 @@ final class Components implements AutoCloseable {
             Duration.ofSeconds(10),
             tokenHealth),
         found.certificate());
+  }
+
+  /**
+   * The audit key's certificate from the signet-api CA, issued now if the ledger has none (see
+   * {@link AuditKeyCertificate}).
+   */
+  X509Certificate certifyAuditKey(AuditKey key, CaRegistry cas)
+      throws LedgerException, SigningException {
+    return AuditKeyCertificate.ensure(
+        key,
+        cas.issuer(TrustDomain.SIGNET_API),
+        checkpoints,
+        audit,
+        new SerialNumbers(random),
+        clock);
   }
 
   Issuer issuer(CaRegistry cas) {

@@ -4,6 +4,9 @@ import dev.signet.common.AtomicFiles;
 import dev.signet.common.Csrs;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
+import dev.signet.common.audit.CheckpointStatement;
+import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditKey;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
 import dev.signet.server.ca.CaRegistry;
@@ -96,6 +99,16 @@ public final class InitCommand implements Callable<Integer> {
       Issuer issuer = components.issuer(cas);
       ensureServerCredential(config, cas, issuer, components, out);
       ensureOperatorCredential(config, cas, issuer, components, out);
+      // What init recorded ends the chain like a daemon's shutdown: covered by a checkpoint.
+      AuditKey auditKey = components.auditKey();
+      components.certifyAuditKey(auditKey, cas);
+      try (AuditCheckpointer checkpointer =
+          new AuditCheckpointer(components.checkpoints, auditKey, components.clock)) {
+        out.println(
+            "audit checkpoint "
+                + checkpointer.checkpoint(CheckpointStatement.Kind.SHUTDOWN).statement().number()
+                + " signed");
+      }
     }
     out.flush();
     return 0;

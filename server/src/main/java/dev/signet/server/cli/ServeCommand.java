@@ -1,16 +1,20 @@
 package dev.signet.server.cli;
 
 import dev.signet.common.Pem;
+import dev.signet.common.audit.CheckpointStatement;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditKey;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaRotation;
 import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.SigningException;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
@@ -77,7 +81,8 @@ public final class ServeCommand implements Callable<Integer> {
       X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
       List<X509Certificate> chain = servingChain(config, signetApiCa);
       PrivateKey key = servingKey(config);
-      Components.AuditKey auditKey = components.auditKey();
+      AuditKey auditKey = components.auditKey();
+      components.certifyAuditKey(auditKey, cas);
       components.tokenHealth.onFailure(
           reason -> {
             exitCode.set(EXIT_TOKEN_FAILED);
@@ -97,11 +102,7 @@ public final class ServeCommand implements Callable<Integer> {
           RevokedCredentials revokedCredentials =
               new RevokedCredentials(components.ledger, cas, components.clock);
           AuditCheckpointer checkpointer =
-              new AuditCheckpointer(
-                  components.checkpoints,
-                  auditKey.key(),
-                  auditKey.certificate(),
-                  components.clock);
+              new AuditCheckpointer(components.checkpoints, auditKey, components.clock);
           IntentReconciler reconciler =
               new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
           CaRotation rotation =
@@ -119,6 +120,9 @@ public final class ServeCommand implements Callable<Integer> {
             crls.publish(ca);
           }
         }
+        // The chain's state as this daemon takes over; after a crash, it covers what the crash
+        // left unchecked.
+        checkpointer.checkpoint(CheckpointStatement.Kind.START);
         reconciler.start(RECONCILE_PERIOD, () -> cas.all().forEach(crls::publishSoon));
         rotation.start(ROTATION_REFRESH);
         revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
@@ -140,7 +144,9 @@ public final class ServeCommand implements Callable<Integer> {
                 revokedCredentials,
                 components.database,
                 checkpointer,
-                auditKey.checkpointKey(),
+                components.checkpoints,
+                components.trail,
+                auditKey,
                 rotation,
                 components.generations,
                 components.roles,
@@ -175,11 +181,25 @@ public final class ServeCommand implements Callable<Integer> {
           stop.await();
           LOG.info(exitCode.get() == EXIT_TOKEN_FAILED ? "stopping: the token failed" : "stopping");
         }
+        // Every call has finished: the last checkpoint covers the head this daemon leaves.
+        checkpointAtShutdown(checkpointer);
       }
     } finally {
       stopped.countDown();
     }
     return exitCode.get();
+  }
+
+  private static void checkpointAtShutdown(AuditCheckpointer checkpointer) {
+    try {
+      checkpointer.checkpoint(CheckpointStatement.Kind.SHUTDOWN);
+    } catch (LedgerException | SigningException | RuntimeException e) {
+      LOG.warning(
+          "cannot sign the shutdown checkpoint ("
+              + e.getMessage()
+              + "): until signetd runs again, audit verification reports the newest checkpoint"
+              + " as stale");
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditKey;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
@@ -15,9 +16,10 @@ import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.ledger.AuditCheckpoints;
 import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ledger.AuditTrail;
 import dev.signet.server.ledger.CaGenerations;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
 import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
@@ -71,7 +73,9 @@ public final class SignetServer implements AutoCloseable {
       RevokedCredentials revokedCredentials,
       Database database,
       AuditCheckpointer checkpointer,
-      AuditVerifier.CheckpointKey checkpointKey,
+      AuditCheckpoints checkpoints,
+      AuditTrail trail,
+      AuditKey auditKey,
       CaRotation rotation,
       CaGenerations generations,
       RoleMapping roles,
@@ -150,7 +154,14 @@ public final class SignetServer implements AutoCloseable {
               .addService(
                   intercepted(
                       new AuditService(
-                              parts.database(), parts.checkpointer(), parts.checkpointKey())
+                              new AuditService.Parts(
+                                  parts.database(),
+                                  parts.checkpointer(),
+                                  parts.checkpoints(),
+                                  parts.trail(),
+                                  parts.auditKey(),
+                                  config.audit().checkpointInterval(),
+                                  parts.clock()))
                           .bindService(),
                       callLimits,
                       callers,
@@ -267,6 +278,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);
     table.put(AuditGrpc.getVerifyAuditMethod(), auditing);
     table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
+    table.put(AuditGrpc.getWatchCheckpointsMethod(), auditing);
+    table.put(AuditGrpc.getListAuditEventsMethod(), auditing);
     table.put(CaGrpc.getRotateCaMethod(), admins);
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);

@@ -1,5 +1,6 @@
 package dev.signet.server.ledger.jdbc;
 
+import dev.signet.server.ledger.AuditCheckpoints;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -97,6 +98,7 @@ final class GroupCommitter implements AutoCloseable {
 
   private void commit(List<Pending<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
+    AuditCheckpoints.Head head;
     try (Connection connection = database.connection()) {
       try {
         database.refuseIfNotDurable();
@@ -104,6 +106,7 @@ final class GroupCommitter implements AutoCloseable {
         for (Pending<?> pending : batch) {
           completions.add(run(connection, pending));
         }
+        head = JdbcAuditCheckpoints.head(connection);
         connection.commit();
       } catch (SQLException e) {
         rollbackQuietly(connection);
@@ -113,6 +116,7 @@ final class GroupCommitter implements AutoCloseable {
       batch.forEach(pending -> pending.result().completeExceptionally(e));
       return;
     }
+    database.committed(head);
     // Only now, with the batch durable, does any caller learn of its write's outcome.
     completions.forEach(Runnable::run);
   }
