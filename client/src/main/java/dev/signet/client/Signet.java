@@ -2,6 +2,8 @@ package dev.signet.client;
 
 import dev.signet.client.cli.AdminCommand;
 import dev.signet.client.cli.AgentCommand;
+import dev.signet.client.cli.AuditCommand;
+import dev.signet.client.cli.CertificatesCommand;
 import dev.signet.client.cli.CheckExpirationCommand;
 import dev.signet.client.cli.ControlPlaneCommand;
 import dev.signet.client.cli.CrlCommand;
@@ -52,6 +54,8 @@ import picocli.CommandLine.ScopeType;
       TokenCommand.class,
       RevokeCommand.class,
       CrlCommand.class,
+      AuditCommand.class,
+      CertificatesCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -82,7 +86,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, crl, audit or certificates");
   }
 
   public static void main(String[] args) {

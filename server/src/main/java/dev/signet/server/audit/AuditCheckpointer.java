@@ -85,6 +85,14 @@ public final class AuditCheckpointer implements AutoCloseable {
           && previous.statement().eventHash().equals(head.hash())) {
         return previous;
       }
+      if (previous == null && head.seq() > 0 && kind == CheckpointStatement.Kind.START) {
+        LOG.severe(
+            "the ledger holds no audit checkpoint although its chain has "
+                + head.seq()
+                + " events: signing checkpoint 1 over them. Unless this ledger was just upgraded"
+                + " from unchained checkpoints, its checkpoints were removed: verify it against a"
+                + " witness (signetd audit verify --witness FILE)");
+      }
       CheckpointStatement statement =
           new CheckpointStatement(
               previous == null ? 1 : previous.statement().number() + 1,

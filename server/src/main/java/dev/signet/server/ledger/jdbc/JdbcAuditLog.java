@@ -1,20 +1,16 @@
 package dev.signet.server.ledger.jdbc;
 
+import dev.signet.common.audit.EventHash;
 import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.AuditLog;
 import dev.signet.server.ledger.AuditTrail;
 import dev.signet.server.ledger.LedgerException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -125,24 +121,9 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
     return seq;
   }
 
-  /**
-   * SHA-256 over the previous hash, the sequence number, the time and every field, each
-   * length-prefixed so that no two different events encode alike.
-   */
+  /** The event's chain hash, as {@link EventHash} defines it. */
   static String chainHash(String previousHash, long seq, AuditEvent event) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    field(bytes, previousHash);
-    field(bytes, Long.toString(seq));
-    field(bytes, Long.toString(event.at().toEpochMilli()));
-    for (String value : textFields(event)) {
-      field(bytes, value);
-    }
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return EventHash.of(previousHash, seq, event.at().toEpochMilli(), textFields(event));
   }
 
   /** The event's text fields, in the column order of audit_events. */
@@ -159,14 +140,5 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
         event.serial(),
         event.requestId(),
         event.tokenId());
-  }
-
-  private static void field(ByteArrayOutputStream out, String value) {
-    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-    out.write(utf8.length >>> 24);
-    out.write(utf8.length >>> 16);
-    out.write(utf8.length >>> 8);
-    out.write(utf8.length);
-    out.writeBytes(utf8);
   }
 }
