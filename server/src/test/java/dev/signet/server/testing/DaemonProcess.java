@@ -65,6 +65,15 @@ public final class DaemonProcess implements AutoCloseable {
     reader.start();
   }
 
+  /**
+   * Starts {@code signetd ARGS} and returns at once, for a command that runs until stopped (its
+   * standard output to read, its standard error in a log in the token's directory).
+   */
+  public static Process spawn(TestToken token, String... args) throws IOException {
+    Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
+    return start(token, List.of(), Map.of(), List.of(), log, SIGNETD, args);
+  }
+
   /** Runs {@code signetd ARGS} to completion. */
   public static Result run(TestToken token, List<String> jvmOptions, String... args)
       throws IOException, InterruptedException {

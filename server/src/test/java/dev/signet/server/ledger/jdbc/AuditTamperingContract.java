@@ -88,15 +88,48 @@ abstract class AuditTamperingContract {
       dev.signet.api.v1.AuditGrpc.newStub(auditor.channel())
           .withDeadlineAfter(60, TimeUnit.SECONDS)
           .watchCheckpoints(WatchCheckpointsRequest.newBuilder().setFollow(true).build(), follower);
-      issue(daemon.operator(), 3, "first-run");
-      Checkpoint requested =
-          auditor.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-      while (streamed.stream().noneMatch(line -> line.equals(requested.getWitnessJson()))) {
-        assertTrue(
-            System.nanoTime() < deadline,
-            "the stream delivers a checkpoint signed while it is open");
-        Thread.sleep(100);
+      // and so does signetd audit checkpoint --export --follow, beside the serving daemon
+      Process follow =
+          DaemonProcess.spawn(
+              daemon.token(),
+              "audit",
+              "checkpoint",
+              "--export",
+              "--follow",
+              "-c",
+              daemon.config().toString());
+      List<String> followed = Collections.synchronizedList(new ArrayList<>());
+      Thread reader =
+          new Thread(
+              () ->
+                  new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              follow.getInputStream(), StandardCharsets.UTF_8))
+                      .lines()
+                      .forEach(followed::add));
+      reader.setDaemon(true);
+      reader.start();
+      try {
+        issue(daemon.operator(), 3, "first-run");
+        Checkpoint requested =
+            auditor.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance());
+        await(streamed, requested.getWitnessJson(), "the stream");
+        await(followed, requested.getWitnessJson(), "signetd audit checkpoint --export --follow");
+        DaemonProcess.Result signed =
+            DaemonProcess.run(
+                daemon.token(),
+                List.of(),
+                "audit",
+                "checkpoint",
+                "-c",
+                daemon.config().toString(),
+                "--server",
+                "127.0.0.1:" + daemon.port());
+        assertEquals(0, signed.exitCode(), signed.stdout() + signed.stderr());
+        await(streamed, signed.stdout().strip(), "the stream, a checkpoint signed on request");
+      } finally {
+        follow.destroy();
+        follow.waitFor(30, TimeUnit.SECONDS);
       }
     }
     daemon.close();
@@ -236,6 +269,15 @@ abstract class AuditTamperingContract {
             + " is missing from the ledger (its checkpoints end at "
             + (newest - 1)
             + ")");
+  }
+
+  /** Waits (at most 45 s) until {@code lines} holds {@code line}. */
+  private static void await(List<String> lines, String line, String from) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    while (!lines.contains(line)) {
+      assertTrue(System.nanoTime() < deadline, from + " delivers a checkpoint signed while open");
+      Thread.sleep(100);
+    }
   }
 
   private static DaemonConfig withInterval() {
