@@ -8,13 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.signet.api.v1.AuditGrpc;
+import dev.signet.api.v1.Checkpoint;
 import dev.signet.api.v1.CreateBootstrapTokenRequest;
 import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.IssueKubeletClientRequest;
+import dev.signet.api.v1.ListAuditEventsRequest;
 import dev.signet.api.v1.RevocationReason;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.Role;
+import dev.signet.api.v1.VerifyAuditRequest;
+import dev.signet.api.v1.WatchCheckpointsRequest;
+import dev.signet.api.v1.WitnessedCheckpoint;
 import dev.signet.client.testing.Cli;
 import dev.signet.common.Pem;
 import dev.signet.server.ledger.jdbc.AuditTampering;
@@ -429,6 +435,112 @@ class AuditorIT {
     assertEquals(6, token.exitCode(), token.toString());
     JsonNode stillIssued = json(auditor("certificates", "show", kept, "-o", "json"));
     assertEquals("issued", stillIssued.get("state").asText());
+  }
+
+  @Test
+  @Order(1)
+  void theAuditApisLimitsHoldAndHonestCallersAreStillServed() throws Exception {
+    Path credential = daemon.credential(Role.ROLE_AUDITOR, "auditor-3");
+    try (ApiClient api =
+        ApiClient.connect(
+            daemon.port(),
+            daemon.operatorDirectory().resolve("ca.crt"),
+            credential.resolve("client.crt"),
+            credential.resolve("client.key"))) {
+      WitnessedCheckpoint valid =
+          WitnessedCheckpoint.newBuilder()
+              .setNumber(1)
+              .setSeq(1)
+              .setEventHash("ab".repeat(32))
+              .setStatementHash("cd".repeat(32))
+              .build();
+      VerifyAuditRequest.Builder tooMany = VerifyAuditRequest.newBuilder();
+      for (int i = 0; i < 257; i++) {
+        tooMany.addWitnessed(valid);
+      }
+      assertStatus(
+          Status.Code.INVALID_ARGUMENT,
+          "at most 256",
+          () -> api.audit().verifyAudit(tooMany.build()));
+      assertStatus(
+          Status.Code.INVALID_ARGUMENT,
+          "64 lowercase hex",
+          () ->
+              api.audit()
+                  .verifyAudit(
+                      VerifyAuditRequest.newBuilder()
+                          .addWitnessed(valid.toBuilder().setStatementHash("<script>"))
+                          .build()));
+      assertStatus(
+          Status.Code.INVALID_ARGUMENT,
+          "after_seq",
+          () ->
+              api.audit()
+                  .listAuditEvents(ListAuditEventsRequest.newBuilder().setAfterSeq(-1).build()));
+
+      // four followers hold the stream; a fifth is refused at once, and the rest is served
+      List<io.grpc.Context.CancellableContext> followers = new ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<Status>> ends = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        java.util.concurrent.CompletableFuture<Status> end =
+            new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+        context.run(
+            () ->
+                AuditGrpc.newStub(api.channel())
+                    .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+                    .watchCheckpoints(
+                        WatchCheckpointsRequest.newBuilder().setFollow(true).build(),
+                        new io.grpc.stub.StreamObserver<>() {
+                          @Override
+                          public void onNext(Checkpoint checkpoint) {
+                            first.countDown();
+                          }
+
+                          @Override
+                          public void onError(Throwable t) {
+                            first.countDown();
+                            end.complete(Status.fromThrowable(t));
+                          }
+
+                          @Override
+                          public void onCompleted() {
+                            end.complete(Status.OK);
+                          }
+                        }));
+        assertTrue(first.await(30, java.util.concurrent.TimeUnit.SECONDS), "follower " + i);
+        followers.add(context);
+        ends.add(end);
+      }
+      Status fifth = ends.get(4).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, fifth.getCode(), fifth.toString());
+      for (int i = 0; i < 4; i++) {
+        assertFalse(ends.get(i).isDone(), "follower " + i + " still open");
+      }
+      assertTrue(api.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance()).getIntact());
+      followers.forEach(context -> context.cancel(null));
+      // the slots come back once the daemon sees the cancellations
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          api.audit()
+              .watchCheckpoints(WatchCheckpointsRequest.getDefaultInstance())
+              .forEachRemaining(checkpoint -> {});
+          break;
+        } catch (StatusRuntimeException e) {
+          assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.toString());
+          assertTrue(System.nanoTime() < deadline, "follower slots are released");
+          Thread.sleep(200);
+        }
+      }
+    }
+  }
+
+  private static void assertStatus(Status.Code code, String phrase, Runnable call) {
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, call::run);
+    assertEquals(code, refused.getStatus().getCode(), refused.toString());
+    assertTrue(refused.getStatus().getDescription().contains(phrase), refused.toString());
   }
 
   private static void assertDenied(Runnable call) {
