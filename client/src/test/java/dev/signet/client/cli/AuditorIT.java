@@ -534,6 +534,31 @@ class AuditorIT {
           Thread.sleep(200);
         }
       }
+      // a follower's stream ends cleanly before its deadline, so that it resumes from there
+      java.util.concurrent.CompletableFuture<Status> clean =
+          new java.util.concurrent.CompletableFuture<>();
+      AuditGrpc.newStub(api.channel())
+          .withDeadlineAfter(15, java.util.concurrent.TimeUnit.SECONDS)
+          .watchCheckpoints(
+              WatchCheckpointsRequest.newBuilder()
+                  .setFollow(true)
+                  .setAfterNumber(1_000_000)
+                  .build(),
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(Checkpoint checkpoint) {}
+
+                @Override
+                public void onError(Throwable t) {
+                  clean.complete(Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                  clean.complete(Status.OK);
+                }
+              });
+      assertEquals(Status.Code.OK, clean.get(60, java.util.concurrent.TimeUnit.SECONDS).getCode());
     }
   }
 
@@ -572,6 +597,18 @@ class AuditorIT {
       assertTrue(
           witnessed.err().contains("does not match witnessed checkpoint"), witnessed.toString());
       assertFalse(witnessed.err().contains("\tat "), witnessed.toString());
+      assertTrue(
+          again.log().contains("holds no audit checkpoint although its chain has"), again.log());
+
+      // an event edited without recomputing its hash stops the export there
+      try (Connection database = DriverManager.getConnection("jdbc:sqlite:" + ledger);
+          java.sql.Statement statement = database.createStatement()) {
+        statement.executeUpdate("UPDATE audit_events SET detail = 'nothing' WHERE seq = 3");
+      }
+      Cli.Result export = Cli.run(concat(List.of("audit", "export", "-o", "jsonl"), connection));
+      assertEquals(9, export.exitCode(), export.toString());
+      assertEquals(2, export.out().lines().count(), "events 1 and 2 only: " + export);
+      assertTrue(export.err().contains("audit event 3 does not match"), export.toString());
     } finally {
       again.close();
     }

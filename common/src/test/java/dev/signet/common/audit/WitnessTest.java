@@ -102,9 +102,12 @@ class WitnessTest {
   }
 
   @Test
-  void malformedLinesAreRefusedWithAReason() {
+  void malformedLinesAreRefusedWithAReason() throws Exception {
+    String good = chain(1).get(0);
     for (String bad :
         List.of(
+            good.replace("{\"format\"", "{\"extra\":1,\"format\""),
+            good.replace(",\"keyId\":\"k1\"", ""),
             "not json",
             "{}",
             "{\"format\":\"something-else/1\"}",
