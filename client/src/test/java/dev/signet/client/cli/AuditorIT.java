@@ -23,7 +23,8 @@ import dev.signet.api.v1.WatchCheckpointsRequest;
 import dev.signet.api.v1.WitnessedCheckpoint;
 import dev.signet.client.testing.Cli;
 import dev.signet.common.Pem;
-import dev.signet.server.ledger.jdbc.AuditTampering;
+import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditTampering;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
@@ -43,9 +44,13 @@ import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -88,16 +93,9 @@ class AuditorIT {
     Path credential = daemon.credential(Role.ROLE_AUDITOR, "auditor-1");
     auditorConfig = Cli.clientConfig(daemon, credential, credential.resolve("signet.yaml"));
     DaemonProcess.Result export =
-        DaemonProcess.run(
-            daemon.token(),
-            List.of(),
-            "audit",
-            "checkpoint",
-            "--export",
-            "-c",
-            daemon.config().toString());
+        daemon.signetd("audit", "checkpoint", "--export", "-c", daemon.config().toString());
     assertEquals(0, export.exitCode(), export.stderr());
-    witness = daemon.token().directory().resolve("witness.jsonl");
+    witness = daemon.directory().resolve("witness.jsonl");
     Files.writeString(witness, export.stdout());
   }
 
@@ -170,7 +168,7 @@ class AuditorIT {
   @Order(1)
   void aWitnessLineChecksOutWithOpensslAlone() throws Exception {
     JsonNode line = JSON.readTree(Files.readAllLines(witness).get(0));
-    Path directory = Files.createTempDirectory(daemon.token().directory(), "openssl-");
+    Path directory = Files.createTempDirectory(daemon.directory(), "openssl-");
     // the statement as the README spells it, from the line's fields
     String statement =
         String.join(
@@ -256,7 +254,7 @@ class AuditorIT {
     change.accept(first);
     List<String> altered = new ArrayList<>(lines);
     altered.set(0, JSON.writeValueAsString(first));
-    Path file = Files.createTempFile(daemon.token().directory(), "witness-", ".jsonl");
+    Path file = Files.createTempFile(daemon.directory(), "witness-", ".jsonl");
     Files.write(file, altered);
     Cli.Result result = auditor("audit", "verify", "--witness", file.toString());
     assertEquals(9, result.exitCode(), result.toString());
@@ -577,41 +575,59 @@ class AuditorIT {
   @Test
   @Order(2)
   void aRewriteIsFoundByTheWitnessEvenAfterTheDaemonSignedTheRewrittenChainAnew() throws Exception {
-    daemon.process().close();
-    Path ledger = daemon.token().directory().resolve("ledger.db");
+    daemon.stop();
+    Path ledger = daemon.directory().resolve("ledger.db");
     // every checkpoint deleted, event 2 changed, every hash and the head recomputed
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + ledger)) {
       AuditTampering.deleteAllCheckpoints(connection);
       AuditTampering.rewriteFrom(connection, 2, "elsewhere");
     }
-    DaemonProcess again = DaemonProcess.serve(daemon.token(), daemon.config());
-    try {
-      List<String> connection =
-          List.of("--config", auditorConfig.toString(), "--server", "127.0.0.1:" + again.port());
-      Cli.Result plain = Cli.run(concat(List.of("audit", "verify"), connection));
-      assertEquals(0, plain.exitCode(), "the daemon signed the rewritten chain anew: " + plain);
-      Cli.Result witnessed =
-          Cli.run(concat(List.of("audit", "verify", "--witness", witness.toString()), connection));
-      assertEquals(9, witnessed.exitCode(), witnessed.toString());
-      assertTrue(witnessed.err().contains("audit trail BROKEN at event "), witnessed.toString());
-      assertTrue(
-          witnessed.err().contains("does not match witnessed checkpoint"), witnessed.toString());
-      assertFalse(witnessed.err().contains("\tat "), witnessed.toString());
-      assertTrue(
-          again.log().contains("holds no audit checkpoint although its chain has"), again.log());
+    List<String> logged = Collections.synchronizedList(new ArrayList<>());
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record.getMessage());
+          }
 
-      // an event edited without recomputing its hash stops the export there
-      try (Connection database = DriverManager.getConnection("jdbc:sqlite:" + ledger);
-          java.sql.Statement statement = database.createStatement()) {
-        statement.executeUpdate("UPDATE audit_events SET detail = 'nothing' WHERE seq = 3");
-      }
-      Cli.Result export = Cli.run(concat(List.of("audit", "export", "-o", "jsonl"), connection));
-      assertEquals(9, export.exitCode(), export.toString());
-      assertEquals(2, export.out().lines().count(), "events 1 and 2 only: " + export);
-      assertTrue(export.err().contains("audit event 3 does not match"), export.toString());
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger checkpointer = Logger.getLogger(AuditCheckpointer.class.getName());
+    checkpointer.addHandler(handler);
+    try {
+      daemon.restart();
     } finally {
-      again.close();
+      checkpointer.removeHandler(handler);
     }
+    assertTrue(
+        logged.stream()
+            .anyMatch(line -> line.contains("holds no audit checkpoint although its chain has")),
+        logged.toString());
+    List<String> connection =
+        List.of("--config", auditorConfig.toString(), "--server", "127.0.0.1:" + daemon.port());
+    Cli.Result plain = Cli.run(concat(List.of("audit", "verify"), connection));
+    assertEquals(0, plain.exitCode(), "the daemon signed the rewritten chain anew: " + plain);
+    Cli.Result witnessed =
+        Cli.run(concat(List.of("audit", "verify", "--witness", witness.toString()), connection));
+    assertEquals(9, witnessed.exitCode(), witnessed.toString());
+    assertTrue(witnessed.err().contains("audit trail BROKEN at event "), witnessed.toString());
+    assertTrue(
+        witnessed.err().contains("does not match witnessed checkpoint"), witnessed.toString());
+    assertFalse(witnessed.err().contains("\tat "), witnessed.toString());
+
+    // an event edited without recomputing its hash stops the export there
+    try (Connection database = DriverManager.getConnection("jdbc:sqlite:" + ledger);
+        java.sql.Statement statement = database.createStatement()) {
+      statement.executeUpdate("UPDATE audit_events SET detail = 'nothing' WHERE seq = 3");
+    }
+    Cli.Result export = Cli.run(concat(List.of("audit", "export", "-o", "jsonl"), connection));
+    assertEquals(9, export.exitCode(), export.toString());
+    assertEquals(2, export.out().lines().count(), "events 1 and 2 only: " + export);
+    assertTrue(export.err().contains("audit event 3 does not match"), export.toString());
   }
 
   private static String[] concat(List<String> first, List<String> second) {

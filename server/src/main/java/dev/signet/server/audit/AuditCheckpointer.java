@@ -2,9 +2,8 @@ package dev.signet.server.audit;
 
 import dev.signet.common.audit.CheckpointStatement;
 import dev.signet.common.audit.SignedCheckpoint;
-import dev.signet.server.ca.SigningException;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.SigningException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.signet.server.audit;
 
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.keystore.SigningException;
 import java.security.PublicKey;
 
 /**

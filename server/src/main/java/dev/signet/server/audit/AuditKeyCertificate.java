@@ -1,12 +1,9 @@
 package dev.signet.server.audit;
 
 import dev.signet.common.audit.AuditKeyTrust;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.SigningException;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditLog;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ca.CertificateAuthority;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.SigningException;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
@@ -51,7 +48,7 @@ public final class AuditKeyCertificate {
   /** The certificate in the ledger for {@code key}, or a new one issued and recorded now. */
   public static X509Certificate ensure(
       AuditKey key,
-      IssuingCa signetApi,
+      CertificateAuthority signetApi,
       AuditCheckpoints store,
       AuditLog audit,
       SerialNumbers serials,
@@ -86,7 +83,8 @@ public final class AuditKeyCertificate {
     return certificate;
   }
 
-  private static boolean issuedFor(X509Certificate certificate, AuditKey key, IssuingCa ca) {
+  private static boolean issuedFor(
+      X509Certificate certificate, AuditKey key, CertificateAuthority ca) {
     try {
       certificate.verify(ca.certificate().getPublicKey());
       return Arrays.equals(certificate.getPublicKey().getEncoded(), key.publicKey().getEncoded());
@@ -95,7 +93,7 @@ public final class AuditKeyCertificate {
     }
   }
 
-  private static X509Certificate issue(AuditKey key, IssuingCa issuer, BigInteger serial)
+  private static X509Certificate issue(AuditKey key, CertificateAuthority issuer, BigInteger serial)
       throws SigningException {
     SubjectPublicKeyInfo publicKey = SubjectPublicKeyInfo.getInstance(key.publicKey().getEncoded());
     ExtensionsGenerator extensions = new ExtensionsGenerator();

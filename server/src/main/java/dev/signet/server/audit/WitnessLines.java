@@ -2,8 +2,7 @@ package dev.signet.server.audit;
 
 import dev.signet.common.audit.SignedCheckpoint;
 import dev.signet.common.audit.Witness;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
 import java.util.List;

@@ -1,14 +1,12 @@
 package dev.signet.server.ca;
 
-import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
+import dev.signet.server.keystore.CaKeyStore;
+import dev.signet.server.keystore.TokenException;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 
 /**
  * The CAs of the running daemon, by trust domain: for each, the generation that signs (active) and,
@@ -31,7 +28,7 @@ public final class CaRegistry {
       int number,
       String label,
       CaGenerations.State state,
-      IssuingCa ca,
+      CertificateAuthority ca,
       Optional<X509Certificate> crossCertificate) {}
 
   private final Loader loader;
@@ -43,27 +40,20 @@ public final class CaRegistry {
   }
 
   /** A registry of one fixed CA per domain, never rotated (tests of the pipeline). */
-  public CaRegistry(Map<TrustDomain, IssuingCa> cas) {
+  public CaRegistry(Map<TrustDomain, CertificateAuthority> cas) {
     this(null, single(cas));
   }
 
   /**
    * Opens the CA keys the configuration and the recorded rotations name. Domains that share a key
-   * share one {@link IssuingCa}.
+   * share one {@link CertificateAuthority}.
    *
    * @throws TokenException if a key or its certificate is missing (run init)
    */
   public static CaRegistry load(
-      Pkcs11Token token,
-      SignetdConfig.Cas cas,
-      int maxConcurrentSignatures,
-      Duration maxSigningWait,
-      TokenHealth health,
-      List<CaGenerations.Generation> recorded)
+      CaKeyStore keys, SignetdConfig.Cas cas, List<CaGenerations.Generation> recorded)
       throws TokenException {
-    Loader loader =
-        new Loader(
-            token, cas, new Semaphore(maxConcurrentSignatures, true), maxSigningWait, health);
+    Loader loader = new Loader(keys, cas);
     return new CaRegistry(loader, loader.snapshot(recorded));
   }
 
@@ -76,7 +66,7 @@ public final class CaRegistry {
   }
 
   /** The CA that signs the domain's new certificates. */
-  public IssuingCa issuer(TrustDomain domain) {
+  public CertificateAuthority signingCa(TrustDomain domain) {
     return active(domain).ca();
   }
 
@@ -103,7 +93,7 @@ public final class CaRegistry {
    * retired.
    */
   public List<X509Certificate> bundle(TrustDomain domain) {
-    List<X509Certificate> bundle = new ArrayList<>(List.of(issuer(domain).certificate()));
+    List<X509Certificate> bundle = new ArrayList<>(List.of(signingCa(domain).certificate()));
     for (Generation generation : byDomain.get(domain)) {
       if (generation.state() != CaGenerations.State.ACTIVE
           && generation.state() != CaGenerations.State.RETIRED) {
@@ -132,8 +122,8 @@ public final class CaRegistry {
   }
 
   /** Every distinct CA not retired. */
-  public Collection<IssuingCa> all() {
-    Map<String, IssuingCa> cas = new LinkedHashMap<>();
+  public Collection<CertificateAuthority> all() {
+    Map<String, CertificateAuthority> cas = new LinkedHashMap<>();
     for (List<Generation> generations : byDomain.values()) {
       for (Generation generation : generations) {
         if (generation.state() != CaGenerations.State.RETIRED) {
@@ -145,7 +135,7 @@ public final class CaRegistry {
   }
 
   /** A CA not retired, by its key identifier (hex), as the ledger names issuers. */
-  public Optional<IssuingCa> byKeyId(String keyId) {
+  public Optional<CertificateAuthority> byKeyId(String keyId) {
     return all().stream().filter(ca -> ca.keyId().equals(keyId)).findFirst();
   }
 
@@ -156,7 +146,8 @@ public final class CaRegistry {
         .orElseThrow(() -> new IllegalStateException("no active CA for " + domain));
   }
 
-  private static Map<TrustDomain, List<Generation>> single(Map<TrustDomain, IssuingCa> cas) {
+  private static Map<TrustDomain, List<Generation>> single(
+      Map<TrustDomain, CertificateAuthority> cas) {
     Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
     cas.forEach(
         (domain, ca) ->
@@ -168,26 +159,15 @@ public final class CaRegistry {
     return byDomain;
   }
 
-  /** Opens keys from the token, each label once for the life of the daemon. */
+  /** Opens keys from the key store, each label once for the life of the daemon. */
   private static final class Loader {
-    private final Pkcs11Token token;
+    private final CaKeyStore keys;
     private final SignetdConfig.Cas cas;
-    private final Semaphore signingSlots;
-    private final Duration maxSigningWait;
-    private final TokenHealth health;
-    private final Map<String, IssuingCa> byLabel = new ConcurrentHashMap<>();
+    private final Map<String, CertificateAuthority> byLabel = new ConcurrentHashMap<>();
 
-    Loader(
-        Pkcs11Token token,
-        SignetdConfig.Cas cas,
-        Semaphore signingSlots,
-        Duration maxSigningWait,
-        TokenHealth health) {
-      this.token = token;
+    Loader(CaKeyStore keys, SignetdConfig.Cas cas) {
+      this.keys = keys;
       this.cas = cas;
-      this.signingSlots = signingSlots;
-      this.maxSigningWait = maxSigningWait;
-      this.health = health;
     }
 
     Map<TrustDomain, List<Generation>> snapshot(List<CaGenerations.Generation> recorded)
@@ -217,40 +197,24 @@ public final class CaRegistry {
       return byDomain;
     }
 
-    private IssuingCa open(String label, TrustDomain domain) throws TokenException {
-      IssuingCa known = byLabel.get(label);
+    private CertificateAuthority open(String label, TrustDomain domain) throws TokenException {
+      CertificateAuthority known = byLabel.get(label);
       if (known != null) {
         return known;
       }
-      Pkcs11Token.TokenKey key =
-          token
-              .findKey(label)
+      CaKeyStore.StoredKey key =
+          keys.find(label)
               .orElseThrow(
                   () ->
                       new TokenException(
-                          "the token has no CA key with certificate labelled '"
+                          keys.description()
+                              + " has no CA key with certificate labelled '"
                               + label
                               + "' (cas."
                               + domain.configKey()
                               + "); run 'signetd init' to create the CAs",
                           null));
-      KeyAlgorithm algorithm =
-          KeyAlgorithm.of(key.certificate().getPublicKey())
-              .orElseThrow(
-                  () ->
-                      new TokenException(
-                          "CA '" + label + "' has a key of no supported kind", null));
-      IssuingCa ca =
-          new IssuingCa(
-              label,
-              key.certificate(),
-              new TokenCaKey(
-                  key.privateKey(),
-                  token.provider(),
-                  algorithm,
-                  signingSlots,
-                  maxSigningWait,
-                  health));
+      CertificateAuthority ca = new CertificateAuthority(label, key.certificate(), key.key());
       byLabel.put(label, ca);
       return ca;
     }

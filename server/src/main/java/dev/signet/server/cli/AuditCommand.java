@@ -7,12 +7,12 @@ import dev.signet.common.audit.SignedCheckpoint;
 import dev.signet.common.audit.WitnessException;
 import dev.signet.common.audit.WitnessFile;
 import dev.signet.server.audit.AuditKey;
+import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.JdbcAuditCheckpoints;
 import dev.signet.server.audit.WitnessLines;
-import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
-import dev.signet.server.ledger.jdbc.Database;
-import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
+import dev.signet.server.daemon.Daemon;
+import dev.signet.server.database.Database;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -58,12 +58,7 @@ public final class AuditCommand {
   static final class Verify implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(
-        names = {"-c", "--config"},
-        required = true,
-        paramLabel = "FILE",
-        description = "signetd.yaml")
-    Path configFile;
+    @Mixin ConfigOption configFile;
 
     @Option(
         names = "--witness",
@@ -73,10 +68,10 @@ public final class AuditCommand {
 
     @Override
     public Integer call() throws Exception {
-      SignetdConfig config = ConfigLoader.load(configFile);
+      SignetdConfig config = configFile.load();
       PrintWriter out = spec.commandLine().getOut();
-      try (Components components = Components.openToRead(config)) {
-        AuditKey key = components.auditKey();
+      try (Daemon daemon = Daemon.openToRead(config, Signetd.keyStore(spec))) {
+        AuditKey key = daemon.findAuditKey();
         List<AuditVerifier.Witnessed> witnessed;
         try {
           witnessed = witnessed(witness, key);
@@ -86,11 +81,11 @@ public final class AuditCommand {
         }
         AuditVerifier.Report report =
             AuditVerifier.verify(
-                components.database,
+                daemon.database(),
                 AuditVerifier.Expectations.full(
                     key.publicKey(),
                     config.audit().checkpointInterval(),
-                    components.clock.instant(),
+                    daemon.clock().instant(),
                     witnessed));
         if (report.intact()) {
           out.println(
@@ -192,7 +187,7 @@ public final class AuditCommand {
         out.flush();
         return 0;
       }
-      SignetdConfig config = ConfigLoader.load(daemon.configFile);
+      SignetdConfig config = daemon.configFile.load();
       try (Database database = Database.openToRead(config.ledger())) {
         JdbcAuditCheckpoints checkpoints = new JdbcAuditCheckpoints(database);
         WitnessLines lines = new WitnessLines(checkpoints);
@@ -208,7 +203,12 @@ public final class AuditCommand {
             if (!follow) {
               return 0;
             }
-            Thread.sleep(FOLLOW_POLL_MILLIS);
+            try {
+              Thread.sleep(FOLLOW_POLL_MILLIS);
+            } catch (InterruptedException stopped) {
+              Thread.currentThread().interrupt();
+              return 0;
+            }
           }
         }
       }

@@ -6,25 +6,25 @@ import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditCheckpoints;
 import dev.signet.server.audit.AuditKey;
+import dev.signet.server.audit.AuditLog;
+import dev.signet.server.audit.AuditTrail;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.CaRotation;
-import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.Database;
 import dev.signet.server.enrollment.Enrollment;
-import dev.signet.server.issuance.Issuer;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.AuditLog;
-import dev.signet.server.ledger.AuditTrail;
+import dev.signet.server.issuance.IssuancePipeline;
+import dev.signet.server.keystore.TokenHealth;
 import dev.signet.server.ledger.CaGenerations;
-import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
+import dev.signet.server.rotation.CaRotation;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -63,25 +63,42 @@ import java.util.logging.Logger;
 public final class SignetServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SignetServer.class.getName());
 
-  /** What the servers serve. */
-  public record Parts(
-      Issuer issuer,
-      CaRegistry cas,
-      Enrollment enrollment,
-      Revocations revocations,
-      CrlPublisher crls,
-      RevokedCredentials revokedCredentials,
-      Database database,
-      AuditCheckpointer checkpointer,
-      AuditCheckpoints checkpoints,
-      AuditTrail trail,
-      AuditKey auditKey,
-      CaRotation rotation,
-      CaGenerations generations,
-      RoleMapping roles,
-      AuditLog audit,
-      TokenHealth tokenHealth,
-      Clock clock) {}
+  /** What the servers serve: the daemon's parts, as {@code daemon.Daemon} assembles them. */
+  public interface Backend {
+    IssuancePipeline pipeline();
+
+    CaRegistry cas();
+
+    Enrollment enrollment();
+
+    Revocations revocations();
+
+    CrlPublisher crlPublisher();
+
+    RevokedCredentials revokedCredentials();
+
+    Database database();
+
+    AuditCheckpointer checkpointer();
+
+    AuditKey auditKey();
+
+    AuditCheckpoints checkpoints();
+
+    AuditTrail trail();
+
+    CaRotation rotation();
+
+    CaGenerations generations();
+
+    RoleMapping roles();
+
+    AuditLog audit();
+
+    TokenHealth tokenHealth();
+
+    Clock clock();
+  }
 
   private final List<Server> servers;
   private final List<ExecutorService> executors;
@@ -105,7 +122,10 @@ public final class SignetServer implements AutoCloseable {
    * certificates, and only the enrollment server serves Bootstrap.Join.
    */
   public static SignetServer start(
-      SignetdConfig config, Parts parts, PrivateKey servingKey, List<X509Certificate> servingChain)
+      SignetdConfig config,
+      Backend parts,
+      PrivateKey servingKey,
+      List<X509Certificate> servingChain)
       throws IOException {
     SignetdConfig.Limits limits = config.limits();
     X509Certificate[] chain = servingChain.toArray(new X509Certificate[0]);
@@ -135,7 +155,7 @@ public final class SignetServer implements AutoCloseable {
           builder(config.listen(), limits, mutualTls, apiExecutor)
               .addService(
                   intercepted(
-                      new IssuanceService(parts.issuer(), parts.cas()).bindService(),
+                      new IssuanceService(parts.pipeline(), parts.cas()).bindService(),
                       callLimits,
                       callers,
                       authorization))
@@ -147,7 +167,7 @@ public final class SignetServer implements AutoCloseable {
                       authorization))
               .addService(
                   intercepted(
-                      new LedgerService(parts.revocations(), parts.crls()).bindService(),
+                      new LedgerService(parts.revocations(), parts.crlPublisher()).bindService(),
                       callLimits,
                       callers,
                       authorization))

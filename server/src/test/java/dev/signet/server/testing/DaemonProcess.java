@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * directory, real restarts and real {@code kill -9}.
  */
 public final class DaemonProcess implements AutoCloseable {
-  private static final String SIGNETD = "dev.signet.server.Signetd";
+  private static final String SIGNETD = "dev.signet.server.cli.Signetd";
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
   private static final Pattern ENROLLMENT = Pattern.compile("signetd enrollment on (.+):(\\d+)");
 
@@ -63,15 +63,6 @@ public final class DaemonProcess implements AutoCloseable {
             "signetd-stdout");
     reader.setDaemon(true);
     reader.start();
-  }
-
-  /**
-   * Starts {@code signetd ARGS} and returns at once, for a command that runs until stopped (its
-   * standard output to read, its standard error in a log in the token's directory).
-   */
-  public static Process spawn(TestToken token, String... args) throws IOException {
-    Path log = Files.createTempFile(token.directory(), "signetd-", ".log");
-    return start(token, List.of(), Map.of(), List.of(), log, SIGNETD, args);
   }
 
   /** Runs {@code signetd ARGS} to completion. */

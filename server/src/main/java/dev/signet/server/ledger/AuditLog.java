@@ -1,7 +1,0 @@
-package dev.signet.server.ledger;
-
-/** The append-only, hash-chained audit trail. */
-public interface AuditLog {
-  /** Appends an event; durable when this returns. */
-  void record(AuditEvent event) throws LedgerException;
-}
