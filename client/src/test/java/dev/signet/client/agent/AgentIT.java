@@ -181,19 +181,22 @@ class AgentIT {
       Thread.sleep(250);
     }
 
-    List<String> hookLines = Files.readAllLines(temp.resolve("hooks.log"));
-    Set<String> hooked = new HashSet<>();
-    for (String line : hookLines) {
-      Matcher m = SERVING_HOOK.matcher(line);
-      if (m.matches()) {
-        hooked.add(m.group(1));
-      }
-    }
+    // the hook runs after its file is written: wait for the hook of every renewal seen
+    Set<String> renewedSerials = new HashSet<>();
     for (byte[] renewed : serving.all().subList(1, serving.all().size())) {
-      String serial =
-          Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
+      renewedSerials.add(
+          Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT));
+    }
+    Instant hooksDeadline = Instant.now().plus(Duration.ofSeconds(60));
+    List<String> hookLines = Files.readAllLines(temp.resolve("hooks.log"));
+    while (!hooked(hookLines).containsAll(renewedSerials)
+        && Instant.now().isBefore(hooksDeadline)) {
+      Thread.sleep(250);
+      hookLines = Files.readAllLines(temp.resolve("hooks.log"));
+    }
+    for (String serial : renewedSerials) {
       assertTrue(
-          hooked.contains(serial),
+          hooked(hookLines).contains(serial),
           "the hook ran after the renewal to " + serial + ": " + hookLines);
     }
     assertTrue(
@@ -205,6 +208,18 @@ class AgentIT {
         agent.log().contains("wrote pki/kubelet-serving.crt: kubelet-serving: issued"),
         agent.tail());
     assertTrue(agent.log().contains("(2/3 of its lifetime reached)"), agent.tail());
+  }
+
+  /** The serials the serving certificate's hook logged. */
+  private static Set<String> hooked(List<String> hookLines) {
+    Set<String> hooked = new HashSet<>();
+    for (String line : hookLines) {
+      Matcher m = SERVING_HOOK.matcher(line);
+      if (m.matches()) {
+        hooked.add(m.group(1));
+      }
+    }
+    return hooked;
   }
 
   /** kubelet.conf embeds its pair: a new one, the same subject, the previous file kept. */

@@ -71,7 +71,13 @@ class EtcdAgentIT {
           Thread.sleep(250);
         }
         awaitRestartsDone(cluster, Duration.ofSeconds(60));
-        Thread.sleep(2000); // a few more rounds with every member back
+        // a few more rounds with every member back, and at least 100 in all (a busy machine
+        // runs fewer rounds per renewal): wait for them, not for a time
+        int minimum = Math.max(100, probe.rounds().size() + 4);
+        Instant roundsDeadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (probe.rounds().size() < minimum && Instant.now().isBefore(roundsDeadline)) {
+          Thread.sleep(250);
+        }
 
         List<EtcdProbe.Round> rounds = probe.rounds();
         assertTrue(rounds.size() >= 100, probe.summary());
