@@ -11,6 +11,8 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.Issuer;
+import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
@@ -84,6 +86,7 @@ public final class ServeCommand implements Callable<Integer> {
             stop.countDown();
           });
       Issuer issuer = components.issuer(cas);
+      warnAboutUnconstrainedProvisioners(components);
       try (CrlPublisher crls =
               new CrlPublisher(
                   cas,
@@ -180,6 +183,37 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }
     return exitCode.get();
+  }
+
+  /**
+   * Logs and audits, at every start, each provisioner whose entry lifts all name constraints: a
+   * grant that wide should not go unnoticed.
+   */
+  private static void warnAboutUnconstrainedProvisioners(Components components)
+      throws LedgerException {
+    for (String name : components.policy.unconstrainedProvisioners()) {
+      String detail =
+          "provisioner "
+              + name
+              + " is unconstrained (authorization.provisioners."
+              + name
+              + ".unconstrained: true): it may name any node, address and DNS name";
+      LOG.warning(detail);
+      components.audit.record(
+          new AuditEvent(
+              components.clock.instant(),
+              "signetd",
+              "",
+              "start",
+              "",
+              "",
+              AuditEvent.Decision.WARNING,
+              "PROVISIONER_UNCONSTRAINED",
+              detail,
+              "",
+              "",
+              ""));
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ package dev.signet.server.config;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
@@ -241,7 +241,7 @@ public final class ConfigLoader {
     }
     String serviceCidr = node.string("serviceCidr", "10.96.0.0/12");
     try {
-      Names.firstAddressOf(serviceCidr);
+      Names.serviceAddresses(serviceCidr);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(node.keyPath("serviceCidr") + ": " + e.getMessage());
     }
@@ -275,20 +275,23 @@ public final class ConfigLoader {
     }
     rolesNode.rejectUnknownKeys();
     ConfigNode provisionersNode = node.child("provisioners");
-    Map<String, ProvisionerConstraints> provisioners = new java.util.LinkedHashMap<>();
+    Map<String, ProvisionerGrant> provisioners = new java.util.LinkedHashMap<>();
     for (String name : List.copyOf(provisionersNode.keys())) {
-      ConfigNode constraints = provisionersNode.child(name);
+      ConfigNode entry = provisionersNode.child(name);
       try {
         provisioners.put(
             name,
-            new ProvisionerConstraints(
-                constraints.strings("nodeNames"),
-                constraints.strings("addresses"),
-                constraints.strings("dnsSuffixes")));
+            ProvisionerGrant.of(
+                name,
+                entry.strings("profiles"),
+                entry.bool("unconstrained", false),
+                entry.strings("nodeNames"),
+                entry.strings("addresses"),
+                entry.strings("dnsSuffixes")));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(provisionersNode.keyPath(name) + ": " + e.getMessage());
       }
-      constraints.rejectUnknownKeys();
+      entry.rejectUnknownKeys();
     }
     provisionersNode.rejectUnknownKeys();
     node.rejectUnknownKeys();

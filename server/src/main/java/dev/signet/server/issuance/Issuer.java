@@ -161,7 +161,7 @@ public final class Issuer {
     }
     Optional<IssuancePolicy.Denial> denial;
     try {
-      denial = policy.check(caller, request.profile(), request.parameters());
+      denial = policy.check(caller, content);
     } catch (LedgerException e) {
       throw ledgerUnavailable(e);
     }

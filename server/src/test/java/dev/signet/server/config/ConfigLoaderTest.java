@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
@@ -434,17 +434,24 @@ class ConfigLoaderTest {
                 + "    \"acme:audit\": auditor\n"
                 + "  provisioners:\n"
                 + "    ci:\n"
+                + "      profiles: [kubelet-client, admin]\n"
                 + "      nodeNames: [\"ci-*\"]\n"
                 + "      addresses: [\"10.0.0.0/8\"]\n"
+                + "    ops:\n"
+                + "      unconstrained: true\n"
                 + "enrollment:\n"
                 + "  listen: \"off\"\n"
                 + "  defaultTokenTtl: 30m\n");
 
     assertEquals(Role.PROVISIONER, config.authorization().roles().get("acme:ci"));
-    ProvisionerConstraints ci = config.authorization().provisioners().get("ci");
+    ProvisionerGrant ci = config.authorization().provisioners().get("ci");
     assertTrue(ci.nodeNameProblem("prod-1").isPresent());
     assertTrue(ci.nodeNameProblem("ci-1").isEmpty());
     assertTrue(ci.nameProblem("192.168.0.1").isPresent());
+    assertTrue(ci.nameProblem("10.1.2.3").isEmpty());
+    assertTrue(ci.profileProblem(dev.signet.server.profile.Profile.ADMIN).isEmpty());
+    assertTrue(ci.profileProblem(dev.signet.server.profile.Profile.KUBE_PROXY).isPresent());
+    assertTrue(config.authorization().provisioners().get("ops").unconstrained());
     assertEquals(Optional.empty(), config.enrollment().listen());
     assertEquals(Duration.ofMinutes(30), config.enrollment().defaultTokenTtl());
   }
@@ -456,11 +463,53 @@ class ConfigLoaderTest {
             "authorization:\n  roles:\n    \"x\": ca-admin\n",
             "gives no organization the role provisioner"),
         Arguments.of(
-            "authorization:\n  provisioners:\n    ci:\n      addresses: [\"10.0.0.0\"]\n",
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  addresses: ["10.0.0.0"]
+            """,
             "authorization.provisioners.ci"),
         Arguments.of(
-            "authorization:\n  provisioners:\n    ci:\n      nodeName: [\"x\"]\n",
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  nodeName: ["x"]
+            """,
             "authorization.provisioners.ci.nodeName"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      nodeNames: [\"x\"]\n",
+            "authorization.provisioners.ci: grants no profile"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      profiles: [kubelet]\n",
+            "profiles: 'kubelet' is not a certificate profile"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      profiles: [signet-api-client]\n",
+            "'signet-api-client' is not a certificate profile"),
+        Arguments.of(
+            """
+            authorization:
+              provisioners:
+                ci:
+                  unconstrained: true
+                  nodeNames: ["x"]
+            """,
+            "contradicts"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      unconstrained: yes-please\n",
+            "authorization.provisioners.ci.unconstrained must be true or false"),
+        Arguments.of(
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  nodeNames: ["Worker-*"]
+            """,
+            "nodeNames: 'Worker-*'"),
         Arguments.of("enrollment:\n  maxTokenTtl: 48h\n", "enrollment.maxTokenTtl"),
         Arguments.of("enrollment:\n  listen: \"7444\"\n", "enrollment.listen"));
   }
