@@ -251,7 +251,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(IssuanceGrpc.getIssueEtcdHealthcheckClientMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueApiserverEtcdClientMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueAdminMethod(), provisioning);
-    table.put(IssuanceGrpc.getIssueSuperAdminMethod(), admins);
+    table.put(IssuanceGrpc.getIssueSuperAdminMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueControllerManagerMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueSchedulerMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueKubeProxyMethod(), provisioning);

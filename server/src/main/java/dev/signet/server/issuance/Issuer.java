@@ -117,6 +117,11 @@ public final class Issuer {
     } catch (IssuanceException e) {
       recordRefusal(caller, request, e);
       throw e;
+    } catch (RuntimeException e) {
+      // a fault of Signet's own: the caller gets an incident id, the trail the refusal
+      IssuanceException fault = internal("UNEXPECTED", "issuance failed unexpectedly", e);
+      recordRefusal(caller, request, fault);
+      throw fault;
     }
   }
 
