@@ -88,9 +88,10 @@ final class ApiCredential {
 
   /**
    * Renews the credential through {@code client} (which authenticates with the current one) and
-   * replaces its files. {@code reason} is for the log line.
+   * replaces its files. {@code reason} is for the log line. Returns the new certificate.
    */
-  void renew(SignetClient client, X509Certificate current, String reason, Progress progress) {
+  X509Certificate renew(
+      SignetClient client, X509Certificate current, String reason, Progress progress) {
     KeyAlgorithm algorithm =
         KeyAlgorithm.of(current.getPublicKey())
             .orElseThrow(
@@ -140,5 +141,6 @@ final class ApiCredential {
             + " ("
             + reason
             + ")");
+    return certificates.get(0);
   }
 }

@@ -7,6 +7,7 @@ import dev.signet.server.ca.CaKey;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.TokenCaKey;
 import dev.signet.server.ca.TokenHealth;
+import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.Issuer;
@@ -31,15 +32,20 @@ import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcLedger;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
+import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.Signatures;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
@@ -160,6 +166,33 @@ final class Components implements AutoCloseable {
             Duration.ofSeconds(10),
             tokenHealth),
         found.certificate());
+  }
+
+  /**
+   * Refuses the configuration when the signet-api CA or the audit key has the same public key as a
+   * cluster CA, or as each other, under another label (an object copied within the token): the
+   * labels are checked when the configuration is loaded, this catches the same key twice.
+   */
+  static void refuseSharedKeys(CaRegistry cas, AuditKey audit) throws ConfigException {
+    Map<String, PublicKey> keys = new LinkedHashMap<>();
+    for (TrustDomain domain : TrustDomain.values()) {
+      keys.put("cas." + domain.configKey(), cas.issuer(domain).certificate().getPublicKey());
+    }
+    keys.put("audit.key", audit.certificate().getPublicKey());
+    for (String apart : List.of("cas." + TrustDomain.SIGNET_API.configKey(), "audit.key")) {
+      for (Map.Entry<String, PublicKey> other : keys.entrySet()) {
+        if (!other.getKey().equals(apart)
+            && Arrays.equals(keys.get(apart).getEncoded(), other.getValue().getEncoded())) {
+          throw new ConfigException(
+              apart
+                  + " and "
+                  + other.getKey()
+                  + " are the same public key in the token; "
+                  + apart
+                  + " must be a key of its own");
+        }
+      }
+    }
   }
 
   Issuer issuer(CaRegistry cas) {

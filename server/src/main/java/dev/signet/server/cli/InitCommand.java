@@ -93,6 +93,7 @@ public final class InitCommand implements Callable<Integer> {
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
       CaRegistry cas = components.cas();
+      Components.refuseSharedKeys(cas, components.auditKey());
       Issuer issuer = components.issuer(cas);
       ensureServerCredential(config, cas, issuer, components, out);
       ensureOperatorCredential(config, cas, issuer, components, out);

@@ -80,6 +80,7 @@ public final class ServeCommand implements Callable<Integer> {
       List<X509Certificate> chain = servingChain(config, signetApiCa);
       PrivateKey key = servingKey(config);
       Components.AuditKey auditKey = components.auditKey();
+      Components.refuseSharedKeys(cas, auditKey);
       components.tokenHealth.onFailure(
           reason -> {
             exitCode.set(EXIT_TOKEN_FAILED);

@@ -1,5 +1,6 @@
 package dev.signet.server.config;
 
+import dev.signet.common.Durations;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
 import dev.signet.server.auth.ProvisionerGrant;
@@ -27,6 +28,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * configuration directory can be moved as a whole.
  */
 public final class ConfigLoader {
+  /** Lifetimes must be at least this many times the backdate (see {@link #issuance}). */
+  static final int MIN_LIFETIME_PER_BACKDATE = 2;
+
   private ConfigLoader() {}
 
   public static SignetdConfig load(Path file) throws ConfigException {
@@ -44,6 +48,7 @@ public final class ConfigLoader {
     SignetdConfig.Authorization authorization = authorization(root.child("authorization"));
     SignetdConfig.Enrollment enrollment = enrollment(root.child("enrollment"));
     SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
+    keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
     SignetdConfig.Limits limits = limits(root.child("limits"));
     root.rejectUnknownKeys();
@@ -183,6 +188,39 @@ public final class ConfigLoader {
     return new SignetdConfig.Cas(algorithm, validity, keys);
   }
 
+  /**
+   * The signet-api CA decides who may act on Signet, and the audit key vouches for the audit trail:
+   * neither may be a cluster CA's key object, or a cluster certificate (admin.conf) would act on
+   * Signet, and a CA signature would pass for a checkpoint. Cluster CAs may share one key.
+   */
+  private static void keysApart(SignetdConfig.Cas cas, SignetdConfig.Audit audit)
+      throws ConfigException {
+    String signetApi = cas.key(TrustDomain.SIGNET_API).object().orElseThrow();
+    for (TrustDomain domain : TrustDomain.values()) {
+      String label = cas.key(domain).object().orElseThrow();
+      if (domain != TrustDomain.SIGNET_API && label.equals(signetApi)) {
+        throw new ConfigException(
+            "cas."
+                + TrustDomain.SIGNET_API.configKey()
+                + " and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the signet-api CA must be a key of its own, or "
+                + domain.caCommonName()
+                + " certificates would be accepted as Signet API credentials");
+      }
+      if (label.equals(audit.key().object().orElseThrow())) {
+        throw new ConfigException(
+            "audit.key and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the audit key signs audit checkpoints and nothing else");
+      }
+    }
+  }
+
   private static SignetdConfig.Ledger ledger(ConfigNode node) throws ConfigException {
     String url = node.string("url", "jdbc:sqlite:ledger.db");
     if (url.startsWith("jdbc:sqlite:")) {
@@ -229,6 +267,23 @@ public final class ConfigLoader {
                 Duration.ofDays(365),
                 Duration.ofMinutes(1),
                 Duration.ofDays(3650)));
+    // NotBefore lies backdate in the past; a certificate whose lifetime is not well beyond that
+    // would be due for renewal (at two thirds of its lifetime) as soon as it is issued
+    for (String key : List.of("validity", "apiCredentialValidity")) {
+      Duration lifetime =
+          key.equals("validity") ? issuance.validity() : issuance.apiCredentialValidity();
+      if (lifetime.compareTo(issuance.backdate().multipliedBy(MIN_LIFETIME_PER_BACKDATE)) < 0) {
+        throw new ConfigException(
+            node.keyPath(key)
+                + " ("
+                + Durations.humanShort(lifetime)
+                + ") must be at least "
+                + MIN_LIFETIME_PER_BACKDATE
+                + " times issuance.backdate ("
+                + Durations.humanShort(issuance.backdate())
+                + "): certificates would be due for renewal as soon as they are issued");
+      }
+    }
     node.rejectUnknownKeys();
     return issuance;
   }

@@ -422,8 +422,8 @@ public final class Issuer {
   private record Validity(Instant notBefore, Instant notAfter) {}
 
   /**
-   * NotBefore backdated (clocks of nodes lag), NotAfter = NotBefore + lifetime; both inside the
-   * CA's own validity.
+   * NotBefore backdated (clocks of nodes lag), NotAfter = issuance time + lifetime, so that the
+   * backdate never eats into the lifetime; both inside the CA's own validity.
    */
   private Validity validity(IssuingCa ca, Profile profile, Instant now) throws IssuanceException {
     if (now.isBefore(ca.notBefore()) || !now.isBefore(ca.notAfter())) {
@@ -437,11 +437,12 @@ public final class Issuer {
               + ca.notAfter()
               + ")");
     }
-    Instant notBefore = now.minus(settings.backdate()).truncatedTo(ChronoUnit.SECONDS);
+    Instant issued = now.truncatedTo(ChronoUnit.SECONDS);
+    Instant notBefore = issued.minus(settings.backdate());
     if (notBefore.isBefore(ca.notBefore())) {
       notBefore = ca.notBefore();
     }
-    Instant notAfter = notBefore.plus(lifetime(profile));
+    Instant notAfter = issued.plus(lifetime(profile));
     if (notAfter.isAfter(ca.notAfter())) {
       notAfter = ca.notAfter();
     }

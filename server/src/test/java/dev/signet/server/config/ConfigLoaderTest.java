@@ -456,6 +456,73 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofMinutes(30), config.enrollment().defaultTokenTtl());
   }
 
+  static Stream<Arguments> keysThatMustStayApart() {
+    return Stream.of(
+        Arguments.of(
+            """
+            cas:
+              kubernetes: "pkcs11:token=signet;object=shared"
+              signetApi: "pkcs11:token=signet;object=shared"
+            """,
+            "cas.signetApi and cas.kubernetes name the same key object 'shared'"),
+        Arguments.of(
+            "cas:\n  signetApi: \"pkcs11:token=signet;object=etcd-ca\"\n",
+            "cas.signetApi and cas.etcd name the same key object 'etcd-ca'"),
+        Arguments.of(
+            "audit:\n  key: \"pkcs11:token=signet;object=kubernetes-ca\"\n",
+            "audit.key and cas.kubernetes name the same key object"),
+        Arguments.of(
+            "audit:\n  key: \"pkcs11:token=signet;object=signet-api-ca\"\n",
+            "audit.key and cas.signetApi name the same key object"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("keysThatMustStayApart")
+  void theSignetApiCaAndTheAuditKeyMayNotBeAClusterCa(String section, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + section));
+
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void clusterCasMayShareOneKey() throws Exception {
+    SignetdConfig config =
+        load(
+            MINIMAL
+                + """
+                cas:
+                  kubernetes: "pkcs11:token=signet;object=one"
+                  etcd: "pkcs11:token=signet;object=one"
+                  frontProxy: "pkcs11:token=signet;object=one"
+                """);
+
+    assertEquals(config.cas().key(TrustDomain.KUBERNETES), config.cas().key(TrustDomain.ETCD));
+  }
+
+  /** Issue 10: validity 2m with the default 5m backdate issued certificates already expired. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "issuance:\n  validity: 2m\n",
+        "issuance:\n  validity: 9m\n",
+        "issuance:\n  apiCredentialValidity: 5m\n",
+        "issuance:\n  validity: 1h\n  backdate: 31m\n"
+      })
+  void aValidityNotWellBeyondTheBackdateIsRefused(String section) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + section));
+
+    assertTrue(
+        e.getMessage().contains("must be at least 2 times issuance.backdate"), e.getMessage());
+  }
+
+  @Test
+  void aShortValidityWithAShortBackdateIsFine() throws Exception {
+    SignetdConfig config =
+        load(MINIMAL + "issuance:\n  validity: 1m\n  backdate: 20s\n  apiCredentialValidity: 2m\n");
+
+    assertEquals(Duration.ofMinutes(1), config.issuance().validity());
+  }
+
   static Stream<Arguments> wrongAuthorizationOrEnrollment() {
     return Stream.of(
         Arguments.of("authorization:\n  roles:\n    \"x\": root\n", "authorization.roles.x"),

@@ -529,14 +529,18 @@ class IssuerTest {
   // --- validity -------------------------------------------------------------------------------
 
   @Test
-  void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityLater() throws Exception {
+  void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityAfterNow() throws Exception {
     X509Certificate certificate =
         issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     // NOW is 12:34:56.789; minus 5 minutes, to the whole second below
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
     assertEquals(notBefore, certificate.getNotBefore().toInstant());
-    assertEquals(notBefore.plus(VALIDITY), certificate.getNotAfter().toInstant());
+    // issue 10: the backdate does not shorten the lifetime (NotAfter = NotBefore + validity made
+    // a 2-minute validity with a 5-minute backdate expire before it was issued)
+    assertEquals(
+        Instant.parse("2030-06-01T12:34:56Z").plus(VALIDITY),
+        certificate.getNotAfter().toInstant());
   }
 
   @Test
@@ -551,8 +555,9 @@ class IssuerTest {
     X509Certificate certificate =
         issuer(NOW).issue(Caller.internal("admin"), request).certificate();
 
-    Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
-    assertEquals(notBefore.plus(API_VALIDITY), certificate.getNotAfter().toInstant());
+    assertEquals(
+        Instant.parse("2030-06-01T12:34:56Z").plus(API_VALIDITY),
+        certificate.getNotAfter().toInstant());
   }
 
   @Test
