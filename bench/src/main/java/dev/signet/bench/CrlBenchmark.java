@@ -1,15 +1,15 @@
 package dev.signet.bench;
 
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.TokenHealth;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.Database;
+import dev.signet.server.keystore.TokenHealth;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
-import dev.signet.server.ledger.jdbc.JdbcLedger;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.testing.DaemonConfig;
@@ -53,11 +53,11 @@ public final class CrlBenchmark {
       CaRegistry cas =
           CaRegistry.load(
               open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth(), List.of());
-      IssuingCa ca = cas.issuer(TrustDomain.KUBERNETES);
+      CertificateAuthority ca = cas.signingCa(TrustDomain.KUBERNETES);
       CrlPublisher publisher =
           new CrlPublisher(
               cas,
-              new JdbcLedger(database),
+              new JdbcCertificateStore(database),
               new JdbcCrls(database),
               new CrlPublisher.Settings(
                   Duration.ofHours(1), Duration.ofHours(24), Duration.ofMinutes(5)),

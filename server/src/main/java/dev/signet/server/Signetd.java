@@ -2,8 +2,8 @@ package dev.signet.server;
 
 import dev.signet.server.cli.RunningDaemon;
 import dev.signet.server.config.ConfigException;
-import dev.signet.server.keystore.pkcs11.TokenException;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.TokenException;
 import dev.signet.server.support.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;

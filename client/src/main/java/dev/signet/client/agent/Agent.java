@@ -12,7 +12,7 @@ import dev.signet.client.node.Progress;
 import dev.signet.client.node.Provisioner;
 import dev.signet.client.node.Times;
 import dev.signet.client.rpc.ConnectionSettings;
-import dev.signet.client.rpc.Kind;
+import dev.signet.client.rpc.Profile;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.Durations;
 import java.io.IOException;
@@ -242,7 +242,8 @@ public final class Agent {
     Instant after = clock.instant();
     for (Credential c : manifest.credentials()) {
       try (Inspection found =
-          Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), after)) {
+          Inspection.of(
+              root, c, bundles.getOrDefault(c.profile().trustDomain(), List.of()), after)) {
         items.get(c.name()).observe(found, after);
       }
     }
@@ -277,7 +278,7 @@ public final class Agent {
     for (Credential c : manifest.credentials()) {
       Item item = item(c.name(), c.mainFile());
       try (Inspection found =
-          Inspection.of(root, c, bundles.getOrDefault(c.kind().trustDomain(), List.of()), now)) {
+          Inspection.of(root, c, bundles.getOrDefault(c.profile().trustDomain(), List.of()), now)) {
         item.observe(found, now);
         reason(c, found, now).ifPresent(reason -> due.put(c, reason));
       }
@@ -367,11 +368,11 @@ public final class Agent {
     if (found.problem().isPresent()) {
       return found.problem();
     }
-    List<X509Certificate> bundle = bundles.getOrDefault(c.kind().trustDomain(), List.of());
+    List<X509Certificate> bundle = bundles.getOrDefault(c.profile().trustDomain(), List.of());
     if (!bundle.isEmpty() && !Certificates.issuedBy(found.chain(), List.of(bundle.get(0)))) {
       return Optional.of(
           "its issuer no longer signs: the "
-              + Kind.domainId(c.kind().trustDomain())
+              + Profile.domainId(c.profile().trustDomain())
               + " CA was rotated");
     }
     Instant renewAt = Schedule.renewAt(found.leaf());
@@ -530,7 +531,7 @@ public final class Agent {
               }
               caFiles.add(
                   new AgentState.CaFile(
-                      Kind.domainId(domain),
+                      Profile.domainId(domain),
                       file,
                       count,
                       Optional.ofNullable(caFilesChanged.get(file))));

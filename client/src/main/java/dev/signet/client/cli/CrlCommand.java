@@ -4,7 +4,7 @@ import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.SignetException;
 import dev.signet.client.node.Times;
-import dev.signet.client.rpc.Kind;
+import dev.signet.client.rpc.Profile;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.Pem;
@@ -94,7 +94,7 @@ public final class CrlCommand implements Runnable {
     @Override
     public Integer call() {
       TrustDomain domain =
-          Kind.domainById(trustDomain.toLowerCase(Locale.ROOT))
+          Profile.domainById(trustDomain.toLowerCase(Locale.ROOT))
               .orElseThrow(
                   () ->
                       new ParameterException(
@@ -131,7 +131,7 @@ public final class CrlCommand implements Runnable {
                   + ": CRL number "
                   + crl.getNumber()
                   + " of the "
-                  + Kind.domainId(domain)
+                  + Profile.domainId(domain)
                   + " CA (generation "
                   + crl.getGeneration()
                   + "), next update "

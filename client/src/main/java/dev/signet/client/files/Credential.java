@@ -1,12 +1,12 @@
 package dev.signet.client.files;
 
-import dev.signet.client.rpc.Kind;
 import dev.signet.client.rpc.Parameters;
+import dev.signet.client.rpc.Profile;
 import dev.signet.common.KeyAlgorithm;
 import java.nio.file.Path;
 
 /**
- * One certificate signet manages in an output directory: what was asked for (kind, typed
+ * One certificate signet manages in an output directory: what was asked for (profile, typed
  * parameters, key algorithm) and where it lives. Paths are relative to the output directory; empty
  * when not used. Three shapes:
  *
@@ -18,7 +18,7 @@ import java.nio.file.Path;
  */
 public record Credential(
     String name,
-    Kind kind,
+    Profile profile,
     Parameters parameters,
     KeyAlgorithm keyAlgorithm,
     String certificate,
@@ -34,30 +34,31 @@ public record Credential(
 
   public static Credential pair(
       String name,
-      Kind kind,
+      Profile profile,
       Parameters parameters,
       KeyAlgorithm algorithm,
       String certificate,
       String key) {
-    return new Credential(name, kind, parameters, algorithm, certificate, key, "", "");
+    return new Credential(name, profile, parameters, algorithm, certificate, key, "", "");
   }
 
   public static Credential kubeconfig(
       String name,
-      Kind kind,
+      Profile profile,
       Parameters parameters,
       KeyAlgorithm algorithm,
       String file,
       String server) {
-    return new Credential(name, kind, parameters, algorithm, "", "", file, server);
+    return new Credential(name, profile, parameters, algorithm, "", "", file, server);
   }
 
   public Credential withKubeconfig(String file, String server) {
-    return new Credential(name, kind, parameters, keyAlgorithm, certificate, key, file, server);
+    return new Credential(name, profile, parameters, keyAlgorithm, certificate, key, file, server);
   }
 
   public Credential withKeyAlgorithm(KeyAlgorithm algorithm) {
-    return new Credential(name, kind, parameters, algorithm, certificate, key, kubeconfig, server);
+    return new Credential(
+        name, profile, parameters, algorithm, certificate, key, kubeconfig, server);
   }
 
   public boolean hasPair() {

@@ -2,8 +2,8 @@ package dev.signet.client.files;
 
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.SignetException;
-import dev.signet.client.rpc.Kind;
 import dev.signet.client.rpc.Parameters;
+import dev.signet.client.rpc.Profile;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.KeyAlgorithm;
 import java.io.IOException;
@@ -88,7 +88,7 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
     for (Map.Entry<String, Object> entry :
         ((Map<String, Object>) document.getOrDefault("caFiles", Map.of())).entrySet()) {
       TrustDomain domain =
-          Kind.domainById(entry.getKey())
+          Profile.domainById(entry.getKey())
               .orElseThrow(
                   () ->
                       new IllegalArgumentException(
@@ -102,7 +102,7 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
       credentials.add(
           new Credential(
               (String) map.get("name"),
-              Kind.byId(profile)
+              Profile.byId(profile)
                   .orElseThrow(
                       () -> new IllegalArgumentException("unknown profile '" + profile + "'")),
               Parameters.fromMap((Map<String, Object>) map.getOrDefault("parameters", Map.of())),
@@ -118,12 +118,12 @@ public record Manifest(Map<TrustDomain, String> caFiles, List<Credential> creden
   /** Writes the manifest into {@code root} atomically. */
   public void write(Path root) throws IOException {
     Map<String, Object> ca = new LinkedHashMap<>();
-    caFiles.forEach((domain, path) -> ca.put(Kind.domainId(domain), path));
+    caFiles.forEach((domain, path) -> ca.put(Profile.domainId(domain), path));
     List<Object> entries = new ArrayList<>();
     for (Credential credential : credentials) {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("name", credential.name());
-      entry.put("profile", credential.kind().id());
+      entry.put("profile", credential.profile().id());
       entry.put("keyAlgorithm", credential.keyAlgorithm().id());
       if (credential.hasPair()) {
         entry.put("certificate", credential.certificate());

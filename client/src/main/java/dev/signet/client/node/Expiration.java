@@ -6,7 +6,7 @@ import dev.signet.client.files.Credential;
 import dev.signet.client.files.Json;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.Manifest;
-import dev.signet.client.rpc.Kind;
+import dev.signet.client.rpc.Profile;
 import dev.signet.common.Durations;
 import dev.signet.common.KeyAlgorithm;
 import java.io.IOException;
@@ -48,12 +48,12 @@ public final class Expiration {
     Manifest manifest = Manifest.load(root).orElseGet(Expiration::kubeadmDefault);
     List<Row> certificates = new ArrayList<>();
     for (Credential credential : manifest.credentials()) {
-      String caName = Kind.caName(credential.kind().trustDomain());
+      String caName = Profile.caName(credential.profile().trustDomain());
       certificates.add(row(credential.name(), caName, () -> leafOf(root, credential), warn));
     }
     List<Row> authorities = new ArrayList<>();
     for (Map.Entry<TrustDomain, String> ca : manifest.caFiles().entrySet()) {
-      String name = Kind.caName(ca.getKey());
+      String name = Profile.caName(ca.getKey());
       authorities.add(
           row(name, "", () -> Certificates.read(root.resolve(ca.getValue())).get(0), warn));
     }

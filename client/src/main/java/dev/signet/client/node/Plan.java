@@ -2,8 +2,8 @@ package dev.signet.client.node;
 
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.files.Credential;
-import dev.signet.client.rpc.Kind;
 import dev.signet.client.rpc.Parameters;
+import dev.signet.client.rpc.Profile;
 import dev.signet.common.KeyAlgorithm;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -52,53 +52,57 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
       plan.ca(KUBERNETES, "pki/ca.crt")
           .ca(FRONT_PROXY, "pki/front-proxy-ca.crt")
           .ca(ETCD, "pki/etcd/ca.crt");
-      plan.pair("apiserver", Kind.APISERVER, apiserver, "pki/apiserver");
+      plan.pair("apiserver", Profile.APISERVER, apiserver, "pki/apiserver");
       plan.pair(
           "apiserver-kubelet-client",
-          Kind.APISERVER_KUBELET_CLIENT,
+          Profile.APISERVER_KUBELET_CLIENT,
           Parameters.NONE,
           "pki/apiserver-kubelet-client");
       plan.pair(
-          "front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "pki/front-proxy-client");
-      plan.pair("etcd-server", Kind.ETCD_SERVER, etcd, "pki/etcd/server");
-      plan.pair("etcd-peer", Kind.ETCD_PEER, etcd, "pki/etcd/peer");
+          "front-proxy-client",
+          Profile.FRONT_PROXY_CLIENT,
+          Parameters.NONE,
+          "pki/front-proxy-client");
+      plan.pair("etcd-server", Profile.ETCD_SERVER, etcd, "pki/etcd/server");
+      plan.pair("etcd-peer", Profile.ETCD_PEER, etcd, "pki/etcd/peer");
       plan.pair(
           "etcd-healthcheck-client",
-          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Profile.ETCD_HEALTHCHECK_CLIENT,
           Parameters.NONE,
           "pki/etcd/healthcheck-client");
       plan.pair(
           "apiserver-etcd-client",
-          Kind.APISERVER_ETCD_CLIENT,
+          Profile.APISERVER_ETCD_CLIENT,
           Parameters.NONE,
           "pki/apiserver-etcd-client");
-      plan.kubeconfig("admin.conf", Kind.ADMIN, Parameters.NONE, endpoint);
-      plan.kubeconfig("super-admin.conf", Kind.SUPER_ADMIN, Parameters.NONE, endpoint);
-      plan.kubeconfig("controller-manager.conf", Kind.CONTROLLER_MANAGER, Parameters.NONE, local);
-      plan.kubeconfig("scheduler.conf", Kind.SCHEDULER, Parameters.NONE, local);
-      plan.kubeconfig("kubelet.conf", Kind.KUBELET_CLIENT, Parameters.node(in.node()), endpoint);
+      plan.kubeconfig("admin.conf", Profile.ADMIN, Parameters.NONE, endpoint);
+      plan.kubeconfig("super-admin.conf", Profile.SUPER_ADMIN, Parameters.NONE, endpoint);
+      plan.kubeconfig(
+          "controller-manager.conf", Profile.CONTROLLER_MANAGER, Parameters.NONE, local);
+      plan.kubeconfig("scheduler.conf", Profile.SCHEDULER, Parameters.NONE, local);
+      plan.kubeconfig("kubelet.conf", Profile.KUBELET_CLIENT, Parameters.node(in.node()), endpoint);
     } else {
       plan.ca(KUBERNETES, "ca.crt").ca(FRONT_PROXY, "front-proxy-ca.crt").ca(ETCD, "etcd-ca.crt");
-      plan.pair("apiserver", Kind.APISERVER, apiserver, "apiserver");
+      plan.pair("apiserver", Profile.APISERVER, apiserver, "apiserver");
       plan.pair(
           "apiserver-kubelet-client",
-          Kind.APISERVER_KUBELET_CLIENT,
+          Profile.APISERVER_KUBELET_CLIENT,
           Parameters.NONE,
           "apiserver-kubelet-client");
       plan.pair(
-          "front-proxy-client", Kind.FRONT_PROXY_CLIENT, Parameters.NONE, "front-proxy-client");
-      plan.pair("etcdserver", Kind.ETCD_SERVER, etcd, "etcdserver");
+          "front-proxy-client", Profile.FRONT_PROXY_CLIENT, Parameters.NONE, "front-proxy-client");
+      plan.pair("etcdserver", Profile.ETCD_SERVER, etcd, "etcdserver");
       plan.pair(
           "apiserver-etcd-client",
-          Kind.APISERVER_ETCD_CLIENT,
+          Profile.APISERVER_ETCD_CLIENT,
           Parameters.NONE,
           "apiserver-etcd-client");
-      plan.pair("admin", Kind.ADMIN, Parameters.NONE, "admin");
+      plan.pair("admin", Profile.ADMIN, Parameters.NONE, "admin");
       plan.pair(
-          "controller-manager", Kind.CONTROLLER_MANAGER, Parameters.NONE, "controller-manager");
-      plan.pair("scheduler", Kind.SCHEDULER, Parameters.NONE, "scheduler");
-      plan.pair("kubelet", Kind.KUBELET_CLIENT, Parameters.node(in.node()), "kubelet");
-      plan.pair("kube-proxy", Kind.KUBE_PROXY, Parameters.NONE, "kube-proxy");
+          "controller-manager", Profile.CONTROLLER_MANAGER, Parameters.NONE, "controller-manager");
+      plan.pair("scheduler", Profile.SCHEDULER, Parameters.NONE, "scheduler");
+      plan.pair("kubelet", Profile.KUBELET_CLIENT, Parameters.node(in.node()), "kubelet");
+      plan.pair("kube-proxy", Profile.KUBE_PROXY, Parameters.NONE, "kube-proxy");
     }
     return plan.build();
   }
@@ -117,18 +121,18 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     Parameters serving = new Parameters(node, "", "", "", "", List.of(), addresses);
     if (layout == Layout.KUBEADM) {
       plan.ca(KUBERNETES, "pki/ca.crt");
-      plan.kubeconfig("kubelet.conf", Kind.KUBELET_CLIENT, Parameters.node(node), endpointUrl);
-      plan.pair("kubelet-serving", Kind.KUBELET_SERVING, serving, "pki/kubelet-serving");
+      plan.kubeconfig("kubelet.conf", Profile.KUBELET_CLIENT, Parameters.node(node), endpointUrl);
+      plan.pair("kubelet-serving", Profile.KUBELET_SERVING, serving, "pki/kubelet-serving");
     } else {
       plan.ca(KUBERNETES, "ca.crt");
       plan.referencedBy(
           "kubelet",
-          Kind.KUBELET_CLIENT,
+          Profile.KUBELET_CLIENT,
           Parameters.node(node),
           "kubelet",
           "kubelet.conf",
           endpointUrl);
-      plan.pair("kubelet-serving", Kind.KUBELET_SERVING, serving, "kubelet-serving");
+      plan.pair("kubelet-serving", Profile.KUBELET_SERVING, serving, "kubelet-serving");
     }
     return plan.build();
   }
@@ -140,7 +144,7 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     plan.ca(KUBERNETES, directory + "ca.crt");
     plan.referencedBy(
         "kube-proxy",
-        Kind.KUBE_PROXY,
+        Profile.KUBE_PROXY,
         Parameters.NONE,
         directory + "kube-proxy",
         "kube-proxy.conf",
@@ -155,32 +159,32 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     Parameters member = new Parameters(node, address, "", "", "", extraSans, List.of());
     if (layout == Layout.KUBEADM) {
       plan.ca(ETCD, "pki/etcd/ca.crt");
-      plan.pair("etcd-server", Kind.ETCD_SERVER, member, "pki/etcd/server");
-      plan.pair("etcd-peer", Kind.ETCD_PEER, member, "pki/etcd/peer");
+      plan.pair("etcd-server", Profile.ETCD_SERVER, member, "pki/etcd/server");
+      plan.pair("etcd-peer", Profile.ETCD_PEER, member, "pki/etcd/peer");
       plan.pair(
           "etcd-healthcheck-client",
-          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Profile.ETCD_HEALTHCHECK_CLIENT,
           Parameters.NONE,
           "pki/etcd/healthcheck-client");
     } else {
       plan.ca(ETCD, "etcd-ca.crt");
-      plan.pair("etcdserver", Kind.ETCD_SERVER, member, "etcdserver");
-      plan.pair("etcd-peer", Kind.ETCD_PEER, member, "etcd-peer");
+      plan.pair("etcdserver", Profile.ETCD_SERVER, member, "etcdserver");
+      plan.pair("etcd-peer", Profile.ETCD_PEER, member, "etcd-peer");
       plan.pair(
           "etcd-healthcheck-client",
-          Kind.ETCD_HEALTHCHECK_CLIENT,
+          Profile.ETCD_HEALTHCHECK_CLIENT,
           Parameters.NONE,
           "etcd-healthcheck-client");
     }
     return plan.build();
   }
 
-  /** One administrator kubeconfig (admin.conf's kind, or super-admin.conf's). */
+  /** One administrator kubeconfig (admin.conf's profile, or super-admin.conf's). */
   public static Plan admin(
       String fileName, boolean superAdmin, String endpointUrl, KeyAlgorithm algorithm) {
     Builder plan = new Builder(algorithm);
     plan.kubeconfig(
-        fileName, superAdmin ? Kind.SUPER_ADMIN : Kind.ADMIN, Parameters.NONE, endpointUrl);
+        fileName, superAdmin ? Profile.SUPER_ADMIN : Profile.ADMIN, Parameters.NONE, endpointUrl);
     return plan.build();
   }
 
@@ -203,24 +207,24 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
       return this;
     }
 
-    void pair(String name, Kind kind, Parameters parameters, String base) {
+    void pair(String name, Profile profile, Parameters parameters, String base) {
       credentials.add(
-          Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key"));
+          Credential.pair(name, profile, parameters, algorithm, base + ".crt", base + ".key"));
     }
 
-    void kubeconfig(String name, Kind kind, Parameters parameters, String server) {
-      credentials.add(Credential.kubeconfig(name, kind, parameters, algorithm, name, server));
+    void kubeconfig(String name, Profile profile, Parameters parameters, String server) {
+      credentials.add(Credential.kubeconfig(name, profile, parameters, algorithm, name, server));
     }
 
     void referencedBy(
         String name,
-        Kind kind,
+        Profile profile,
         Parameters parameters,
         String base,
         String kubeconfig,
         String server) {
       credentials.add(
-          Credential.pair(name, kind, parameters, algorithm, base + ".crt", base + ".key")
+          Credential.pair(name, profile, parameters, algorithm, base + ".crt", base + ".key")
               .withKubeconfig(kubeconfig, server));
     }
 

@@ -10,7 +10,7 @@ import dev.signet.client.files.DirectoryLock;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.files.Manifest;
 import dev.signet.client.files.SafeFiles;
-import dev.signet.client.rpc.Kind;
+import dev.signet.client.rpc.Profile;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.Csrs;
@@ -224,7 +224,7 @@ public final class Provisioner {
 
   /** Same certificate asked for: the kubeconfig's server may differ (the file is rewritten). */
   private static boolean sameRequest(Credential a, Credential b) {
-    return a.kind() == b.kind()
+    return a.profile() == b.profile()
         && a.parameters().equals(b.parameters())
         && a.keyAlgorithm() == b.keyAlgorithm()
         && a.certificate().equals(b.certificate())
@@ -265,10 +265,10 @@ public final class Provisioner {
     }
     IssueCertificateResponse response =
         client.issue(
-            credential.kind(), credential.parameters(), Csrs.create(keys, credential.name()));
+            credential.profile(), credential.parameters(), Csrs.create(keys, credential.name()));
     // The file carries the leaf and any intermediate CA; the trust anchors are in the CA files.
     List<X509Certificate> certificates =
-        Certificates.leafAndIntermediates(response, bundle(credential.kind().trustDomain()));
+        Certificates.leafAndIntermediates(response, bundle(credential.profile().trustDomain()));
     X509Certificate leaf = certificates.get(0);
     byte[] certificatePem = Certificates.pem(certificates);
     byte[] keyPem = Pem.privateKey(keys);
@@ -299,7 +299,7 @@ public final class Provisioner {
         byte[] content =
             Kubeconfig.render(
                 credential.server(),
-                caPem(credential.kind().trustDomain()),
+                caPem(credential.profile().trustDomain()),
                 Certificates.commonName(leaf),
                 new Kubeconfig.Embedded(certificatePem, keyPem));
         try {
@@ -328,7 +328,7 @@ public final class Provisioner {
     Path file = credential.kubeconfigPath(root);
     byte[] content =
         Kubeconfig.render(
-            credential.server(), caPem(credential.kind().trustDomain()), user, inFile);
+            credential.server(), caPem(credential.profile().trustDomain()), user, inFile);
     try {
       boolean same = Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content);
       if (!same) {
@@ -358,9 +358,9 @@ public final class Provisioner {
       byte[] content = caPem(entry.getKey());
       int count = bundle(entry.getKey()).size();
       String what =
-          Kind.domainId(entry.getKey())
+          Profile.domainId(entry.getKey())
               + " CA certificate ("
-              + Kind.caName(entry.getKey())
+              + Profile.caName(entry.getKey())
               + ")"
               + (count == 1 ? "" : ": " + count + " during a rotation, the one that signs first");
       try {
@@ -386,7 +386,7 @@ public final class Provisioner {
       throw new SignetException(
           ExitCode.CA_ERROR,
           "signetd returned no CA for the "
-              + Kind.domainId(domain)
+              + Profile.domainId(domain)
               + " trust domain; check its cas: configuration");
     }
     return bundle;
@@ -395,7 +395,7 @@ public final class Provisioner {
   /** What is on disk for the credential, checked against signetd's current bundle. */
   public Inspection inspect(Credential credential) {
     return Inspection.of(
-        root, credential, bundle(credential.kind().trustDomain()), clock.instant());
+        root, credential, bundle(credential.profile().trustDomain()), clock.instant());
   }
 
   /**

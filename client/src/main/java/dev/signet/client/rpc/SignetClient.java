@@ -64,7 +64,7 @@ import java.util.function.Supplier;
 /**
  * A caller of signetd's issuance API: one mutual-TLS channel (TLS 1.3, 1.2 at least; the daemon
  * verified against the signet-api CA, this node by its credential) and one typed call per
- * certificate kind, each with a deadline. Failures come out as {@link SignetException}s that say
+ * certificate profile, each with a deadline. Failures come out as {@link SignetException}s that say
  * what happened and what to do; see {@link StatusMessages}.
  *
  * <p>Only CSRs cross the wire: private keys stay with the caller.
@@ -133,14 +133,14 @@ public final class SignetClient implements AutoCloseable {
     return bundles;
   }
 
-  /** Asks for one certificate of {@code kind} for the key that signed {@code csrDer}. */
-  public IssueCertificateResponse issue(Kind kind, Parameters p, byte[] csrDer) {
+  /** Asks for one certificate of {@code profile} for the key that signed {@code csrDer}. */
+  public IssueCertificateResponse issue(Profile profile, Parameters p, byte[] csrDer) {
     ByteString csr = ByteString.copyFrom(csrDer);
     IssuanceGrpc.IssuanceBlockingStub stub = stub();
     return call(
-        kind.id(),
+        profile.id(),
         () ->
-            switch (kind) {
+            switch (profile) {
               case APISERVER ->
                   stub.issueApiserver(
                       IssueApiserverRequest.newBuilder()

@@ -158,7 +158,7 @@ class RecoverIT {
     Manifest manifest = Manifest.load(cp).orElseThrow();
     for (Credential credential : manifest.credentials()) {
       if (credential.hasPair()) {
-        Path caFile = cp.resolve(manifest.caFiles().get(credential.kind().trustDomain()));
+        Path caFile = cp.resolve(manifest.caFiles().get(credential.profile().trustDomain()));
         Tools.Run verified = verify(caFile, credential.certificatePath(cp));
         assertEquals(0, verified.exitCode(), credential.name() + ": " + verified.output());
       }

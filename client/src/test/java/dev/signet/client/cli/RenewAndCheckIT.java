@@ -137,7 +137,7 @@ class RenewAndCheckIT {
         List.of(
             "-cp",
             System.getProperty("java.class.path"),
-            "dev.signet.client.Signet",
+            "dev.signet.client.cli.Signet",
             "renew",
             "all",
             "--dir",

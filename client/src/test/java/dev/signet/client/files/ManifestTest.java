@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.api.v1.TrustDomain;
-import dev.signet.client.rpc.Kind;
 import dev.signet.client.rpc.Parameters;
+import dev.signet.client.rpc.Profile;
 import dev.signet.common.KeyAlgorithm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ class ManifestTest {
   private static final Credential APISERVER =
       Credential.pair(
           "apiserver",
-          Kind.APISERVER,
+          Profile.APISERVER,
           new Parameters(
               "cp-1",
               "10.0.0.10",
@@ -39,7 +39,7 @@ class ManifestTest {
   private static final Credential KUBELET =
       Credential.pair(
               "kubelet",
-              Kind.KUBELET_CLIENT,
+              Profile.KUBELET_CLIENT,
               Parameters.node("w-1"),
               KeyAlgorithm.RSA_2048,
               "kubelet.crt",
@@ -48,7 +48,7 @@ class ManifestTest {
   private static final Credential ADMIN =
       Credential.kubeconfig(
           "admin.conf",
-          Kind.ADMIN,
+          Profile.ADMIN,
           Parameters.NONE,
           KeyAlgorithm.ECDSA_P256,
           "admin.conf",

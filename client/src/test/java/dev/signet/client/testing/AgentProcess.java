@@ -32,7 +32,8 @@ public final class AgentProcess implements AutoCloseable {
     command.addAll(
         List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
     command.addAll(
-        List.of("-cp", System.getProperty("java.class.path"), "dev.signet.client.Signet", "agent"));
+        List.of(
+            "-cp", System.getProperty("java.class.path"), "dev.signet.client.cli.Signet", "agent"));
     command.addAll(List.of(args));
     Files.createDirectories(log.toAbsolutePath().getParent());
     Process process =

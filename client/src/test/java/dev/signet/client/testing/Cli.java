@@ -1,6 +1,6 @@
 package dev.signet.client.testing;
 
-import dev.signet.client.Signet;
+import dev.signet.client.cli.Signet;
 import dev.signet.server.testing.TestDaemon;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,9 +1,8 @@
 package dev.signet.server.audit;
 
-import dev.signet.server.ca.CaKey;
-import dev.signet.server.ca.SigningException;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.keystore.SigningKey;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -27,7 +26,7 @@ public final class AuditCheckpointer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AuditCheckpointer.class.getName());
 
   private final AuditCheckpoints checkpoints;
-  private final CaKey key;
+  private final SigningKey key;
   private final String keyId;
   private final Clock clock;
   private final ScheduledExecutorService scheduler =
@@ -42,7 +41,7 @@ public final class AuditCheckpointer implements AutoCloseable {
   private ScheduledFuture<?> periodic;
 
   public AuditCheckpointer(
-      AuditCheckpoints checkpoints, CaKey key, X509Certificate certificate, Clock clock) {
+      AuditCheckpoints checkpoints, SigningKey key, X509Certificate certificate, Clock clock) {
     this.checkpoints = checkpoints;
     this.key = key;
     this.keyId = X509.hex(X509.subjectKeyIdentifier(certificate));

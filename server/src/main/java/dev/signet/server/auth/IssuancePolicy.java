@@ -1,6 +1,6 @@
 package dev.signet.server.auth;
 
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.CertificateContent;
 import dev.signet.server.profile.Names;

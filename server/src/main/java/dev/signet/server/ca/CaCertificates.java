@@ -1,6 +1,7 @@
 package dev.signet.server.ca;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.keystore.SigningException;
 import dev.signet.server.x509.X509;
 import java.math.BigInteger;
 import java.security.PublicKey;
@@ -46,7 +47,11 @@ public final class CaCertificates {
    * signs. Valid no longer than either CA.
    */
   public static X509Certificate crossSigned(
-      X509Certificate subject, IssuingCa issuer, BigInteger serial, Instant now, Duration backdate)
+      X509Certificate subject,
+      CertificateAuthority issuer,
+      BigInteger serial,
+      Instant now,
+      Duration backdate)
       throws SigningException {
     SubjectPublicKeyInfo key =
         SubjectPublicKeyInfo.getInstance(subject.getPublicKey().getEncoded());

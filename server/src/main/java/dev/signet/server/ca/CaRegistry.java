@@ -2,8 +2,10 @@ package dev.signet.server.ca;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.keystore.TokenException;
+import dev.signet.server.keystore.TokenHealth;
+import dev.signet.server.keystore.pkcs11.Pkcs11SigningKey;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
@@ -31,7 +33,7 @@ public final class CaRegistry {
       int number,
       String label,
       CaGenerations.State state,
-      IssuingCa ca,
+      CertificateAuthority ca,
       Optional<X509Certificate> crossCertificate) {}
 
   private final Loader loader;
@@ -43,13 +45,13 @@ public final class CaRegistry {
   }
 
   /** A registry of one fixed CA per domain, never rotated (tests of the pipeline). */
-  public CaRegistry(Map<TrustDomain, IssuingCa> cas) {
+  public CaRegistry(Map<TrustDomain, CertificateAuthority> cas) {
     this(null, single(cas));
   }
 
   /**
    * Opens the CA keys the configuration and the recorded rotations name. Domains that share a key
-   * share one {@link IssuingCa}.
+   * share one {@link CertificateAuthority}.
    *
    * @throws TokenException if a key or its certificate is missing (run init)
    */
@@ -76,7 +78,7 @@ public final class CaRegistry {
   }
 
   /** The CA that signs the domain's new certificates. */
-  public IssuingCa issuer(TrustDomain domain) {
+  public CertificateAuthority signingCa(TrustDomain domain) {
     return active(domain).ca();
   }
 
@@ -103,7 +105,7 @@ public final class CaRegistry {
    * retired.
    */
   public List<X509Certificate> bundle(TrustDomain domain) {
-    List<X509Certificate> bundle = new ArrayList<>(List.of(issuer(domain).certificate()));
+    List<X509Certificate> bundle = new ArrayList<>(List.of(signingCa(domain).certificate()));
     for (Generation generation : byDomain.get(domain)) {
       if (generation.state() != CaGenerations.State.ACTIVE
           && generation.state() != CaGenerations.State.RETIRED) {
@@ -132,8 +134,8 @@ public final class CaRegistry {
   }
 
   /** Every distinct CA not retired. */
-  public Collection<IssuingCa> all() {
-    Map<String, IssuingCa> cas = new LinkedHashMap<>();
+  public Collection<CertificateAuthority> all() {
+    Map<String, CertificateAuthority> cas = new LinkedHashMap<>();
     for (List<Generation> generations : byDomain.values()) {
       for (Generation generation : generations) {
         if (generation.state() != CaGenerations.State.RETIRED) {
@@ -145,7 +147,7 @@ public final class CaRegistry {
   }
 
   /** A CA not retired, by its key identifier (hex), as the ledger names issuers. */
-  public Optional<IssuingCa> byKeyId(String keyId) {
+  public Optional<CertificateAuthority> byKeyId(String keyId) {
     return all().stream().filter(ca -> ca.keyId().equals(keyId)).findFirst();
   }
 
@@ -156,7 +158,8 @@ public final class CaRegistry {
         .orElseThrow(() -> new IllegalStateException("no active CA for " + domain));
   }
 
-  private static Map<TrustDomain, List<Generation>> single(Map<TrustDomain, IssuingCa> cas) {
+  private static Map<TrustDomain, List<Generation>> single(
+      Map<TrustDomain, CertificateAuthority> cas) {
     Map<TrustDomain, List<Generation>> byDomain = new EnumMap<>(TrustDomain.class);
     cas.forEach(
         (domain, ca) ->
@@ -175,7 +178,7 @@ public final class CaRegistry {
     private final Semaphore signingSlots;
     private final Duration maxSigningWait;
     private final TokenHealth health;
-    private final Map<String, IssuingCa> byLabel = new ConcurrentHashMap<>();
+    private final Map<String, CertificateAuthority> byLabel = new ConcurrentHashMap<>();
 
     Loader(
         Pkcs11Token token,
@@ -217,8 +220,8 @@ public final class CaRegistry {
       return byDomain;
     }
 
-    private IssuingCa open(String label, TrustDomain domain) throws TokenException {
-      IssuingCa known = byLabel.get(label);
+    private CertificateAuthority open(String label, TrustDomain domain) throws TokenException {
+      CertificateAuthority known = byLabel.get(label);
       if (known != null) {
         return known;
       }
@@ -240,11 +243,11 @@ public final class CaRegistry {
                   () ->
                       new TokenException(
                           "CA '" + label + "' has a key of no supported kind", null));
-      IssuingCa ca =
-          new IssuingCa(
+      CertificateAuthority ca =
+          new CertificateAuthority(
               label,
               key.certificate(),
-              new TokenCaKey(
+              new Pkcs11SigningKey(
                   key.privateKey(),
                   token.provider(),
                   algorithm,

@@ -1,8 +1,8 @@
 package dev.signet.server.ca;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.keystore.TokenException;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.support.Faults;
 import dev.signet.server.x509.SerialNumbers;
 import java.security.SecureRandom;

@@ -1,8 +1,8 @@
 package dev.signet.server.cli;
 
+import dev.signet.server.audit.AuditVerifier;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;

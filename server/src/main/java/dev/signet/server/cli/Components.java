@@ -1,35 +1,35 @@
 package dev.signet.server.cli;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditLog;
+import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.JdbcAuditCheckpoints;
+import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
-import dev.signet.server.ca.CaKey;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.TokenCaKey;
-import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.enrollment.Enrollment;
-import dev.signet.server.issuance.Issuer;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.keystore.SigningKey;
+import dev.signet.server.keystore.TokenException;
+import dev.signet.server.keystore.TokenHealth;
+import dev.signet.server.keystore.pkcs11.Pkcs11SigningKey;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.AuditLog;
 import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CaGenerations;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
-import dev.signet.server.ledger.jdbc.Database;
-import dev.signet.server.ledger.jdbc.JdbcAuditCheckpoints;
-import dev.signet.server.ledger.jdbc.JdbcAuditLog;
 import dev.signet.server.ledger.jdbc.JdbcBootstrapTokens;
 import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
+import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
-import dev.signet.server.ledger.jdbc.JdbcLedger;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.TrustDomain;
@@ -51,14 +51,14 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * The daemon's parts, wired by hand in the order a request meets them and closed in reverse: token,
- * ledger, CAs, issuer. Shared by {@code init} and {@code serve}.
+ * ledger, CAs, issuance pipeline. Shared by {@code init} and {@code serve}.
  */
 final class Components implements AutoCloseable {
   final SignetdConfig config;
   final Pkcs11Token token;
   final TokenHealth tokenHealth = new TokenHealth();
   final Database database;
-  final Ledger ledger;
+  final CertificateStore certificates;
   final AuditLog audit;
   final Nodes nodes;
   final BootstrapTokens bootstrapTokens;
@@ -74,7 +74,7 @@ final class Components implements AutoCloseable {
     this.config = config;
     this.token = token;
     this.database = database;
-    this.ledger = new JdbcLedger(database);
+    this.certificates = new JdbcCertificateStore(database);
     this.audit = new JdbcAuditLog(database);
     this.nodes = new JdbcNodes(database);
     this.bootstrapTokens = new JdbcBootstrapTokens(database);
@@ -133,7 +133,7 @@ final class Components implements AutoCloseable {
   }
 
   /** The audit key in the token, which signs audit checkpoints and nothing else. */
-  record AuditKey(CaKey key, X509Certificate certificate) {
+  record AuditKey(SigningKey key, X509Certificate certificate) {
     AuditVerifier.CheckpointKey checkpointKey() {
       return new AuditVerifier.CheckpointKey(
           Signatures.verificationKey(
@@ -158,7 +158,7 @@ final class Components implements AutoCloseable {
                 () ->
                     new TokenException("the audit key " + uri + " is of no supported kind", null));
     return new AuditKey(
-        new TokenCaKey(
+        new Pkcs11SigningKey(
             found.privateKey(),
             token.provider(),
             algorithm,
@@ -176,7 +176,7 @@ final class Components implements AutoCloseable {
   static void refuseSharedKeys(CaRegistry cas, AuditKey audit) throws ConfigException {
     Map<String, PublicKey> keys = new LinkedHashMap<>();
     for (TrustDomain domain : TrustDomain.values()) {
-      keys.put("cas." + domain.configKey(), cas.issuer(domain).certificate().getPublicKey());
+      keys.put("cas." + domain.configKey(), cas.signingCa(domain).certificate().getPublicKey());
     }
     keys.put("audit.key", audit.certificate().getPublicKey());
     for (String apart : List.of("cas." + TrustDomain.SIGNET_API.configKey(), "audit.key")) {
@@ -195,13 +195,13 @@ final class Components implements AutoCloseable {
     }
   }
 
-  Issuer issuer(CaRegistry cas) {
-    return new Issuer(
+  IssuancePipeline pipeline(CaRegistry cas) {
+    return new IssuancePipeline(
         cas,
-        ledger,
+        certificates,
         audit,
         policy,
-        new Issuer.Settings(
+        new IssuancePipeline.Settings(
             new ClusterDefaults(config.cluster().dnsDomain(), config.cluster().serviceCidr()),
             config.issuance().validity(),
             config.issuance().apiCredentialValidity(),
@@ -210,9 +210,9 @@ final class Components implements AutoCloseable {
         new SerialNumbers(random));
   }
 
-  Enrollment enrollment(Issuer issuer) {
+  Enrollment enrollment(IssuancePipeline pipeline) {
     return new Enrollment(
-        issuer,
+        pipeline,
         policy,
         bootstrapTokens,
         nodes,

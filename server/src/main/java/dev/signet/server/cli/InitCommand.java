@@ -10,7 +10,7 @@ import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaSetup;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.issuance.Issuer;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
@@ -94,9 +94,9 @@ public final class InitCommand implements Callable<Integer> {
 
       CaRegistry cas = components.cas();
       Components.refuseSharedKeys(cas, components.auditKey());
-      Issuer issuer = components.issuer(cas);
-      ensureServerCredential(config, cas, issuer, components, out);
-      ensureOperatorCredential(config, cas, issuer, components, out);
+      IssuancePipeline pipeline = components.pipeline(cas);
+      ensureServerCredential(config, cas, pipeline, components, out);
+      ensureOperatorCredential(config, cas, pipeline, components, out);
     }
     out.flush();
     return 0;
@@ -119,10 +119,14 @@ public final class InitCommand implements Callable<Integer> {
   }
 
   private void ensureServerCredential(
-      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out)
+      SignetdConfig config,
+      CaRegistry cas,
+      IssuancePipeline pipeline,
+      Components components,
+      PrintWriter out)
       throws Exception {
     Path certificateFile = config.tls().certificate();
-    X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
+    X509Certificate signetApiCa = cas.signingCa(TrustDomain.SIGNET_API).certificate();
     if (Files.exists(certificateFile) && Files.exists(config.tls().key())) {
       List<byte[]> chain = Pem.readCertificates(Files.readString(certificateFile));
       if (!chain.isEmpty()) {
@@ -145,10 +149,10 @@ public final class InitCommand implements Callable<Integer> {
       }
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
-    Issuer.Issued issued =
-        issuer.issue(
+    IssuancePipeline.Issued issued =
+        pipeline.issue(
             INIT_CALLER,
-            new Issuer.Request(
+            new IssuancePipeline.Request(
                 Profile.SIGNET_API_SERVER,
                 new ProfileParameters.SignetServer(config.tls().serverNames()),
                 Csrs.create(keys, "signetd"),
@@ -171,7 +175,11 @@ public final class InitCommand implements Callable<Integer> {
    * is the one way to get one without another. The replaced files stay as .bak.
    */
   private void ensureOperatorCredential(
-      SignetdConfig config, CaRegistry cas, Issuer issuer, Components components, PrintWriter out)
+      SignetdConfig config,
+      CaRegistry cas,
+      IssuancePipeline pipeline,
+      Components components,
+      PrintWriter out)
       throws Exception {
     Path directory = config.tls().operatorDirectory();
     Path certificate = directory.resolve("operator.crt");
@@ -208,10 +216,10 @@ public final class InitCommand implements Callable<Integer> {
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
     String organization = components.roles.organizationFor(Role.CA_ADMIN);
-    Issuer.Issued issued =
-        issuer.issue(
+    IssuancePipeline.Issued issued =
+        pipeline.issue(
             INIT_CALLER,
-            new Issuer.Request(
+            new IssuancePipeline.Request(
                 Profile.SIGNET_API_CLIENT,
                 new ProfileParameters.SignetClient(name, organization),
                 Csrs.create(keys, name, organization),
@@ -275,7 +283,7 @@ public final class InitCommand implements Callable<Integer> {
     }
   }
 
-  private static byte[] chainPem(Issuer.Issued issued) {
+  private static byte[] chainPem(IssuancePipeline.Issued issued) {
     List<byte[]> ders = new java.util.ArrayList<>();
     ders.add(X509.encoded(issued.certificate()));
     issued.chain().forEach(c -> ders.add(X509.encoded(c)));

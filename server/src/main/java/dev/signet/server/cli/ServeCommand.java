@@ -2,21 +2,21 @@ package dev.signet.server.cli;
 
 import dev.signet.common.Pem;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.CaRotation;
-import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
-import dev.signet.server.issuance.Issuer;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
+import dev.signet.server.rotation.CaRotation;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -76,7 +76,7 @@ public final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try (Components components = Components.open(config)) {
       CaRegistry cas = components.cas();
-      X509Certificate signetApiCa = cas.issuer(TrustDomain.SIGNET_API).certificate();
+      X509Certificate signetApiCa = cas.signingCa(TrustDomain.SIGNET_API).certificate();
       List<X509Certificate> chain = servingChain(config, signetApiCa);
       PrivateKey key = servingKey(config);
       Components.AuditKey auditKey = components.auditKey();
@@ -86,12 +86,12 @@ public final class ServeCommand implements Callable<Integer> {
             exitCode.set(EXIT_TOKEN_FAILED);
             stop.countDown();
           });
-      Issuer issuer = components.issuer(cas);
+      IssuancePipeline pipeline = components.pipeline(cas);
       warnAboutUnconstrainedProvisioners(components);
       try (CrlPublisher crls =
               new CrlPublisher(
                   cas,
-                  components.ledger,
+                  components.certificates,
                   components.crls,
                   new CrlPublisher.Settings(
                       config.revocation().crlRefreshInterval(),
@@ -99,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
                       config.issuance().backdate()),
                   components.clock);
           RevokedCredentials revokedCredentials =
-              new RevokedCredentials(components.ledger, cas, components.clock);
+              new RevokedCredentials(components.certificates, cas, components.clock);
           AuditCheckpointer checkpointer =
               new AuditCheckpointer(
                   components.checkpoints,
@@ -107,7 +107,8 @@ public final class ServeCommand implements Callable<Integer> {
                   auditKey.certificate(),
                   components.clock);
           IntentReconciler reconciler =
-              new IntentReconciler(components.ledger, components.clock, reconcileWindow(config));
+              new IntentReconciler(
+                  components.certificates, components.clock, reconcileWindow(config));
           CaRotation rotation =
               new CaRotation(
                   components.token,
@@ -119,7 +120,7 @@ public final class ServeCommand implements Callable<Integer> {
                   crls::publishSoon)) {
         // Before serving: settle what a crash left, and publish CRLs that list what it settled.
         if (!reconciler.reconcileAtStart(components.database.exclusive()).isEmpty()) {
-          for (IssuingCa ca : cas.all()) {
+          for (CertificateAuthority ca : cas.all()) {
             crls.publish(ca);
           }
         }
@@ -130,11 +131,11 @@ public final class ServeCommand implements Callable<Integer> {
         checkpointer.start(config.audit().checkpointInterval());
         SignetServer.Parts parts =
             new SignetServer.Parts(
-                issuer,
+                pipeline,
                 cas,
-                components.enrollment(issuer),
+                components.enrollment(pipeline),
                 new Revocations(
-                    components.ledger,
+                    components.certificates,
                     components.audit,
                     cas,
                     crls,

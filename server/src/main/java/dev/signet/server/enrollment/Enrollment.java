@@ -1,17 +1,17 @@
 package dev.signet.server.enrollment;
 
 import dev.signet.common.Durations;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditEvent.Decision;
+import dev.signet.server.audit.AuditLog;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
-import dev.signet.server.issuance.Issuer;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditEvent.Decision;
-import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.ledger.BootstrapTokens;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.InvalidParametersException;
@@ -65,9 +65,9 @@ public final class Enrollment {
 
   /** What a joining node receives. */
   public record Joined(
-      Issuer.Issued credential,
-      Optional<Issuer.Issued> kubeletClient,
-      Optional<Issuer.Issued> kubeletServing) {}
+      IssuancePipeline.Issued credential,
+      Optional<IssuancePipeline.Issued> kubeletClient,
+      Optional<IssuancePipeline.Issued> kubeletServing) {}
 
   /** What a joining node sends. */
   public record JoinRequest(
@@ -83,7 +83,7 @@ public final class Enrollment {
     }
   }
 
-  private final Issuer issuer;
+  private final IssuancePipeline pipeline;
   private final IssuancePolicy policy;
   private final BootstrapTokens tokens;
   private final Nodes nodes;
@@ -94,7 +94,7 @@ public final class Enrollment {
   private final SecureRandom random;
 
   public Enrollment(
-      Issuer issuer,
+      IssuancePipeline pipeline,
       IssuancePolicy policy,
       BootstrapTokens tokens,
       Nodes nodes,
@@ -103,7 +103,7 @@ public final class Enrollment {
       Settings settings,
       Clock clock,
       SecureRandom random) {
-    this.issuer = issuer;
+    this.pipeline = pipeline;
     this.policy = policy;
     this.tokens = tokens;
     this.nodes = nodes;
@@ -119,7 +119,7 @@ public final class Enrollment {
    * the node role the name must be {@code system:node:<node>}, and {@code nodeAddresses} become the
    * node's registered addresses.
    */
-  public Issuer.Issued issueApiCredential(
+  public IssuancePipeline.Issued issueApiCredential(
       Caller caller,
       Role role,
       String name,
@@ -140,10 +140,10 @@ public final class Enrollment {
       validateNode(
           caller, "credential", name.substring(Caller.NODE_PREFIX.length()), nodeAddresses);
     }
-    Issuer.Issued issued =
-        issuer.issue(
+    IssuancePipeline.Issued issued =
+        pipeline.issue(
             caller,
-            new Issuer.Request(
+            new IssuancePipeline.Request(
                 Profile.SIGNET_API_CLIENT,
                 new ProfileParameters.SignetClient(name, roles.organizationFor(role)),
                 csr,
@@ -158,7 +158,7 @@ public final class Enrollment {
    * Issues {@code caller} a new credential like the one it calls with: same name, same role, the
    * key of {@code csr}. For a node, its registered addresses stay as they are.
    */
-  public Issuer.Issued renewApiCredential(Caller caller, byte[] csr, String requestId)
+  public IssuancePipeline.Issued renewApiCredential(Caller caller, byte[] csr, String requestId)
       throws IssuanceException {
     Role role =
         caller
@@ -167,9 +167,9 @@ public final class Enrollment {
                 () ->
                     new IssuanceException.PermissionDenied(
                         "NO_ROLE", caller.name() + " carries no Signet role"));
-    return issuer.issue(
+    return pipeline.issue(
         caller,
-        new Issuer.Request(
+        new IssuancePipeline.Request(
             Profile.SIGNET_API_CLIENT,
             new ProfileParameters.SignetClient(caller.name(), roles.organizationFor(role)),
             csr,
@@ -304,12 +304,12 @@ public final class Enrollment {
               "INVALID_PARAMETERS", "addresses: at least one is required"));
     }
     try {
-      issuer.checkCsr(request.credentialCsr(), Profile.SIGNET_API_CLIENT);
+      pipeline.checkCsr(request.credentialCsr(), Profile.SIGNET_API_CLIENT);
       if (request.kubeletClientCsr().isPresent()) {
-        issuer.checkCsr(request.kubeletClientCsr().get(), Profile.KUBELET_CLIENT);
+        pipeline.checkCsr(request.kubeletClientCsr().get(), Profile.KUBELET_CLIENT);
       }
       if (request.kubeletServingCsr().isPresent()) {
-        issuer.checkCsr(request.kubeletServingCsr().get(), Profile.KUBELET_SERVING);
+        pipeline.checkCsr(request.kubeletServingCsr().get(), Profile.KUBELET_SERVING);
       }
     } catch (IssuanceException.InvalidRequest e) {
       throw refused(joining, "join", request.nodeName(), e.reason(), e);
@@ -322,14 +322,14 @@ public final class Enrollment {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
     }
-    List<Issuer.Request> requests = joinRequests(request, token.nodeName());
+    List<IssuancePipeline.Request> requests = joinRequests(request, token.nodeName());
     if (!spentNow) {
       return replay(joining, request, requests, id);
     }
     register(token.nodeName(), request.addresses(), joining.name());
     Joined joined =
         new Joined(
-            issuer.issue(joining, requests.get(0)),
+            pipeline.issue(joining, requests.get(0)),
             optionalIssue(joining, requests.get(1)),
             optionalIssue(joining, requests.get(2)));
     write(
@@ -347,17 +347,17 @@ public final class Enrollment {
 
   /** The token was spent before: only an identical earlier join can be answered again. */
   private Joined replay(
-      Caller joining, JoinRequest request, List<Issuer.Request> requests, String id)
+      Caller joining, JoinRequest request, List<IssuancePipeline.Request> requests, String id)
       throws IssuanceException {
-    Optional<Issuer.Issued> credential = issuer.replay(joining, requests.get(0));
+    Optional<IssuancePipeline.Issued> credential = pipeline.replay(joining, requests.get(0));
     if (credential.isEmpty()) {
       throw refusedToken(joining, request, id, "TOKEN_SPENT");
     }
     Joined joined =
         new Joined(
             credential.get(),
-            requests.get(1) == null ? Optional.empty() : issuer.replay(joining, requests.get(1)),
-            requests.get(2) == null ? Optional.empty() : issuer.replay(joining, requests.get(2)));
+            requests.get(1) == null ? Optional.empty() : pipeline.replay(joining, requests.get(1)),
+            requests.get(2) == null ? Optional.empty() : pipeline.replay(joining, requests.get(2)));
     write(
         event(
             joining,
@@ -374,31 +374,31 @@ public final class Enrollment {
    * The issuance requests of a join, under request ids fixed per token: the ledger's per-caller
    * uniqueness of request ids then makes each certificate at most one per token.
    */
-  private List<Issuer.Request> joinRequests(JoinRequest request, String nodeName) {
-    Issuer.Request credential =
-        new Issuer.Request(
+  private List<IssuancePipeline.Request> joinRequests(JoinRequest request, String nodeName) {
+    IssuancePipeline.Request credential =
+        new IssuancePipeline.Request(
             Profile.SIGNET_API_CLIENT,
             new ProfileParameters.SignetClient(
                 Caller.NODE_PREFIX + nodeName, roles.organizationFor(Role.NODE)),
             request.credentialCsr(),
             "join-credential");
-    Issuer.Request kubeletClient =
+    IssuancePipeline.Request kubeletClient =
         request
             .kubeletClientCsr()
             .map(
                 csr ->
-                    new Issuer.Request(
+                    new IssuancePipeline.Request(
                         Profile.KUBELET_CLIENT,
                         new ProfileParameters.KubeletClient(nodeName),
                         csr,
                         "join-kubelet-client"))
             .orElse(null);
-    Issuer.Request kubeletServing =
+    IssuancePipeline.Request kubeletServing =
         request
             .kubeletServingCsr()
             .map(
                 csr ->
-                    new Issuer.Request(
+                    new IssuancePipeline.Request(
                         Profile.KUBELET_SERVING,
                         new ProfileParameters.KubeletServing(nodeName, request.addresses()),
                         csr,
@@ -407,9 +407,9 @@ public final class Enrollment {
     return java.util.Arrays.asList(credential, kubeletClient, kubeletServing);
   }
 
-  private Optional<Issuer.Issued> optionalIssue(Caller caller, Issuer.Request request)
-      throws IssuanceException {
-    return request == null ? Optional.empty() : Optional.of(issuer.issue(caller, request));
+  private Optional<IssuancePipeline.Issued> optionalIssue(
+      Caller caller, IssuancePipeline.Request request) throws IssuanceException {
+    return request == null ? Optional.empty() : Optional.of(pipeline.issue(caller, request));
   }
 
   /** Node name and addresses as a kubelet serving certificate would carry them. */

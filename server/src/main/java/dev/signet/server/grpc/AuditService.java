@@ -6,12 +6,12 @@ import dev.signet.api.v1.CreateCheckpointRequest;
 import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.api.v1.VerifyAuditResponse;
 import dev.signet.server.audit.AuditCheckpointer;
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.LedgerException;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
-import dev.signet.server.ledger.jdbc.Database;
+import dev.signet.server.keystore.SigningException;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 

@@ -1,11 +1,11 @@
 package dev.signet.server.grpc;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditLog;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditLog;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.revocation.RevokedCredentials;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

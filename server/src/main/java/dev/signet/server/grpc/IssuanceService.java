@@ -21,7 +21,7 @@ import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.issuance.Issuer;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
@@ -29,14 +29,14 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * The {@code signet.v1.Issuance} service: maps each typed RPC onto its profile and parameters and
- * hands it to the {@link Issuer}. No rule of issuance lives here.
+ * hands it to the {@link IssuancePipeline}. No rule of issuance lives here.
  */
 final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
-  private final Issuer issuer;
+  private final IssuancePipeline pipeline;
   private final CaRegistry cas;
 
-  IssuanceService(Issuer issuer, CaRegistry cas) {
-    this.issuer = issuer;
+  IssuanceService(IssuancePipeline pipeline, CaRegistry cas) {
+    this.pipeline = pipeline;
     this.cas = cas;
   }
 
@@ -183,8 +183,9 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
         "issue " + profile.id(),
         () ->
             Protos.response(
-                issuer.issue(
+                pipeline.issue(
                     CallerInterceptor.current(),
-                    new Issuer.Request(profile, parameters, csr.toByteArray(), requestId))));
+                    new IssuancePipeline.Request(
+                        profile, parameters, csr.toByteArray(), requestId))));
   }
 }

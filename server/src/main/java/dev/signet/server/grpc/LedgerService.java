@@ -10,11 +10,11 @@ import dev.signet.api.v1.ListCertificatesRequest;
 import dev.signet.api.v1.ListCertificatesResponse;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
@@ -67,8 +67,8 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
         () -> {
           int size =
               request.getPageSize() <= 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_PAGE);
-          Ledger.Filter filter =
-              new Ledger.Filter(
+          CertificateStore.Filter filter =
+              new CertificateStore.Filter(
                   text(request.getNodeName()),
                   request.getProfile() == dev.signet.api.v1.Profile.PROFILE_UNSPECIFIED
                       ? Optional.empty()
@@ -164,7 +164,7 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
             (notAfter.toEpochMilli() + ":" + serial).getBytes(StandardCharsets.US_ASCII));
   }
 
-  private static Optional<Ledger.PageKey> pageKey(String token) throws IssuanceException {
+  private static Optional<CertificateStore.PageKey> pageKey(String token) throws IssuanceException {
     if (token.isEmpty()) {
       return Optional.empty();
     }
@@ -172,7 +172,7 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
       String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.US_ASCII);
       int colon = text.indexOf(':');
       return Optional.of(
-          new Ledger.PageKey(
+          new CertificateStore.PageKey(
               Instant.ofEpochMilli(Long.parseLong(text.substring(0, colon))),
               text.substring(colon + 1)));
     } catch (RuntimeException e) {

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.server.auth.Role;
-import dev.signet.server.issuance.Issuer;
+import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
@@ -80,7 +80,7 @@ final class Protos {
     return certificates.stream().map(c -> ByteString.copyFrom(X509.encoded(c))).toList();
   }
 
-  static IssueCertificateResponse response(Issuer.Issued issued) {
+  static IssueCertificateResponse response(IssuancePipeline.Issued issued) {
     X509Certificate certificate = issued.certificate();
     return IssueCertificateResponse.newBuilder()
         .setCertificateDer(ByteString.copyFrom(X509.encoded(certificate)))

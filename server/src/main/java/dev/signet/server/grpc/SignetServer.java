@@ -6,23 +6,23 @@ import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditLog;
+import dev.signet.server.audit.AuditVerifier;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.CaRotation;
-import dev.signet.server.ca.TokenHealth;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.Database;
 import dev.signet.server.enrollment.Enrollment;
-import dev.signet.server.issuance.Issuer;
-import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.issuance.IssuancePipeline;
+import dev.signet.server.keystore.TokenHealth;
 import dev.signet.server.ledger.CaGenerations;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
-import dev.signet.server.ledger.jdbc.Database;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
+import dev.signet.server.rotation.CaRotation;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -63,7 +63,7 @@ public final class SignetServer implements AutoCloseable {
 
   /** What the servers serve. */
   public record Parts(
-      Issuer issuer,
+      IssuancePipeline pipeline,
       CaRegistry cas,
       Enrollment enrollment,
       Revocations revocations,
@@ -131,7 +131,7 @@ public final class SignetServer implements AutoCloseable {
           builder(config.listen(), limits, mutualTls, apiExecutor)
               .addService(
                   intercepted(
-                      new IssuanceService(parts.issuer(), parts.cas()).bindService(),
+                      new IssuanceService(parts.pipeline(), parts.cas()).bindService(),
                       callLimits,
                       callers,
                       authorization))

@@ -1,7 +1,7 @@
 package dev.signet.server.issuance;
 
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.profile.CertificateContent;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.x509.X509;
@@ -45,7 +45,7 @@ final class CertificateAssembler {
       CertificateContent content,
       SubjectPublicKeyInfo publicKey,
       KeyAlgorithm keyAlgorithm,
-      IssuingCa ca,
+      CertificateAuthority ca,
       BigInteger serial,
       Instant notBefore,
       Instant notAfter) {
@@ -73,7 +73,7 @@ final class CertificateAssembler {
       CertificateContent content,
       SubjectPublicKeyInfo publicKey,
       KeyAlgorithm keyAlgorithm,
-      IssuingCa ca) {
+      CertificateAuthority ca) {
     ExtensionsGenerator extensions = new ExtensionsGenerator();
     try {
       int keyUsage =

@@ -1,7 +1,7 @@
 package dev.signet.server.issuance;
 
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.profile.CertificateContent;
 import dev.signet.server.profile.Names;
 import dev.signet.server.x509.X509;
@@ -57,7 +57,7 @@ final class CertificateLinter {
       TBSCertificate tbs,
       CertificateContent content,
       KeyAlgorithm keyAlgorithm,
-      IssuingCa ca,
+      CertificateAuthority ca,
       Duration maxValidity) {
     List<String> problems = new ArrayList<>();
     BigInteger serial = tbs.getSerialNumber().getValue();
@@ -99,7 +99,7 @@ final class CertificateLinter {
   }
 
   private static void lintValidity(
-      TBSCertificate tbs, IssuingCa ca, Duration maxValidity, List<String> problems) {
+      TBSCertificate tbs, CertificateAuthority ca, Duration maxValidity, List<String> problems) {
     Instant notBefore = tbs.getStartDate().getDate().toInstant();
     Instant notAfter = tbs.getEndDate().getDate().toInstant();
     if (!notBefore.isBefore(notAfter)) {
@@ -192,7 +192,7 @@ final class CertificateLinter {
   }
 
   private static void lintKeyIdentifiers(
-      Extensions extensions, IssuingCa ca, List<String> problems) {
+      Extensions extensions, CertificateAuthority ca, List<String> problems) {
     Extension ski = extensions.getExtension(Extension.subjectKeyIdentifier);
     if (ski == null
         || SubjectKeyIdentifier.getInstance(ski.getParsedValue()).getKeyIdentifier().length == 0) {

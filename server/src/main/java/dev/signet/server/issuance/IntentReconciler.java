@@ -1,8 +1,8 @@
 package dev.signet.server.issuance;
 
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +27,7 @@ import java.util.logging.Logger;
 public final class IntentReconciler implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(IntentReconciler.class.getName());
 
-  private final Ledger ledger;
+  private final CertificateStore certificates;
   private final Clock clock;
   private final Duration window;
   private final ScheduledExecutorService scheduler =
@@ -41,8 +41,8 @@ public final class IntentReconciler implements AutoCloseable {
   /** The periodic pass; null until {@link #start}. */
   private ScheduledFuture<?> periodic;
 
-  public IntentReconciler(Ledger ledger, Clock clock, Duration window) {
-    this.ledger = ledger;
+  public IntentReconciler(CertificateStore certificates, Clock clock, Duration window) {
+    this.certificates = certificates;
     this.clock = clock;
     this.window = window;
   }
@@ -77,7 +77,7 @@ public final class IntentReconciler implements AutoCloseable {
 
   private List<String> reconcile(Instant olderThan, Instant now) throws LedgerException {
     List<String> serials =
-        ledger.reconcileIntents(
+        certificates.reconcileIntents(
             olderThan,
             now,
             serial ->

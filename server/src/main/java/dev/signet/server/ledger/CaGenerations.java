@@ -1,5 +1,7 @@
 package dev.signet.server.ledger;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.signet.server.ledger;
 
+import dev.signet.server.database.LedgerException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

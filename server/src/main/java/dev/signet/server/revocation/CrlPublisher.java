@@ -1,11 +1,11 @@
 package dev.signet.server.revocation;
 
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.ca.CertificateAuthority;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.io.ByteArrayOutputStream;
@@ -52,7 +52,7 @@ public final class CrlPublisher implements AutoCloseable {
   public record Settings(Duration refreshInterval, Duration validity, Duration backdate) {}
 
   private final CaRegistry cas;
-  private final Ledger ledger;
+  private final CertificateStore certificates;
   private final Crls crls;
   private final Settings settings;
   private final Clock clock;
@@ -68,9 +68,10 @@ public final class CrlPublisher implements AutoCloseable {
   /** The periodic refresh; null until {@link #start}. */
   private ScheduledFuture<?> periodic;
 
-  public CrlPublisher(CaRegistry cas, Ledger ledger, Crls crls, Settings settings, Clock clock) {
+  public CrlPublisher(
+      CaRegistry cas, CertificateStore certificates, Crls crls, Settings settings, Clock clock) {
     this.cas = cas;
-    this.ledger = ledger;
+    this.certificates = certificates;
     this.crls = crls;
     this.settings = settings;
     this.clock = clock;
@@ -96,14 +97,14 @@ public final class CrlPublisher implements AutoCloseable {
     if (found.isEmpty()) {
       return Optional.empty();
     }
-    IssuingCa ca = found.get().ca();
+    CertificateAuthority ca = found.get().ca();
     var latest = crls.latest(ca.keyId());
     return Optional.of(
         new Served(found.get().number(), latest.isPresent() ? latest.get() : publish(ca)));
   }
 
   /** Publishes a new CRL of {@code ca} soon; calls close together are served by one CRL. */
-  public void publishSoon(IssuingCa ca) {
+  public void publishSoon(CertificateAuthority ca) {
     if (pending.add(ca.keyId())) {
       // Fire and forget: publishLogged logs its own failures (the periodic refresh retries), and
       // close() drops what is still pending.
@@ -119,13 +120,14 @@ public final class CrlPublisher implements AutoCloseable {
   }
 
   /** Builds, signs, checks and stores a new CRL of {@code ca}; returns it. */
-  public Crls.Crl publish(IssuingCa ca) throws LedgerException, SigningException {
+  public Crls.Crl publish(CertificateAuthority ca) throws LedgerException, SigningException {
     while (true) {
       long number = crls.latest(ca.keyId()).map(Crls.Crl::number).orElse(0L) + 1;
       Instant now = clock.instant();
       Instant thisUpdate = now.minus(settings.backdate()).truncatedTo(ChronoUnit.SECONDS);
       Instant nextUpdate = thisUpdate.plus(settings.validity());
-      byte[] der = sign(ca, number, thisUpdate, nextUpdate, ledger.revokedEntries(ca.keyId(), now));
+      byte[] der =
+          sign(ca, number, thisUpdate, nextUpdate, certificates.revokedEntries(ca.keyId(), now));
       Crls.Crl crl = new Crls.Crl(ca.keyId(), number, thisUpdate, nextUpdate, der);
       if (crls.store(crl)) {
         LOG.info(
@@ -137,15 +139,15 @@ public final class CrlPublisher implements AutoCloseable {
   }
 
   private byte[] sign(
-      IssuingCa ca,
+      CertificateAuthority ca,
       long number,
       Instant thisUpdate,
       Instant nextUpdate,
-      List<Ledger.RevokedEntry> entries)
+      List<CertificateStore.RevokedEntry> entries)
       throws SigningException {
     X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.subject(), Date.from(thisUpdate));
     builder.setNextUpdate(Date.from(nextUpdate));
-    for (Ledger.RevokedEntry entry : entries) {
+    for (CertificateStore.RevokedEntry entry : entries) {
       // RFC 5280 §5.3.1: the reason code "unspecified" SHOULD be absent.
       if (entry.reasonCode() == 0) {
         builder.addCRLEntry(new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), null);
@@ -178,7 +180,7 @@ public final class CrlPublisher implements AutoCloseable {
 
   private void refreshStale() {
     Instant staleBefore = clock.instant().minus(settings.refreshInterval());
-    for (IssuingCa ca : cas.all()) {
+    for (CertificateAuthority ca : cas.all()) {
       try {
         var latest = crls.latest(ca.keyId());
         if (latest.isEmpty() || latest.get().thisUpdate().isBefore(staleBefore)) {
@@ -190,7 +192,7 @@ public final class CrlPublisher implements AutoCloseable {
     }
   }
 
-  private void publishLogged(IssuingCa ca) {
+  private void publishLogged(CertificateAuthority ca) {
     try {
       publish(ca);
     } catch (LedgerException | SigningException | RuntimeException e) {
@@ -223,10 +225,10 @@ public final class CrlPublisher implements AutoCloseable {
       }
     }
 
-    private final IssuingCa ca;
+    private final CertificateAuthority ca;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
-    TokenSigner(IssuingCa ca) {
+    TokenSigner(CertificateAuthority ca) {
       this.ca = ca;
     }
 

@@ -1,18 +1,18 @@
 package dev.signet.server.revocation;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditEvent.Decision;
+import dev.signet.server.audit.AuditLog;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.ca.CertificateAuthority;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditEvent.Decision;
-import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.keystore.SigningException;
 import dev.signet.server.ledger.CertificateRecord;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import java.time.Clock;
@@ -41,7 +41,7 @@ public final class Revocations {
   /** A revocation's outcome; {@code crlNumber} is 0 unless the caller waited for the CRL. */
   public record Revoked(CertificateRecord record, long crlNumber) {}
 
-  private final Ledger ledger;
+  private final CertificateStore certificates;
   private final AuditLog audit;
   private final CaRegistry cas;
   private final CrlPublisher crls;
@@ -49,13 +49,13 @@ public final class Revocations {
   private final Clock clock;
 
   public Revocations(
-      Ledger ledger,
+      CertificateStore certificates,
       AuditLog audit,
       CaRegistry cas,
       CrlPublisher crls,
       RevokedCredentials revokedCredentials,
       Clock clock) {
-    this.ledger = ledger;
+    this.certificates = certificates;
     this.audit = audit;
     this.cas = cas;
     this.crls = crls;
@@ -102,7 +102,7 @@ public final class Revocations {
     CertificateRecord revoked;
     try {
       revoked =
-          ledger.revoke(
+          certificates.revoke(
               record.issuerKeyId(),
               serial,
               reasonCode,
@@ -122,7 +122,8 @@ public final class Revocations {
     if (revoked.profile().trustDomain() == TrustDomain.SIGNET_API) {
       revokedCredentials.add(serial);
     }
-    IssuingCa ca = cas.byKeyId(revoked.issuerKeyId()).orElse(cas.issuer(revoked.trustDomain()));
+    CertificateAuthority ca =
+        cas.byKeyId(revoked.issuerKeyId()).orElse(cas.signingCa(revoked.trustDomain()));
     LOG.info(
         () -> "revoked serial " + serial + " (" + revoked.profile().id() + ") by " + caller.name());
     if (!waitForCrl) {
@@ -146,9 +147,10 @@ public final class Revocations {
   }
 
   /** A page of records, for auditors and ca-admins. */
-  public List<CertificateRecord> list(Ledger.Filter filter, int limit) throws IssuanceException {
+  public List<CertificateRecord> list(CertificateStore.Filter filter, int limit)
+      throws IssuanceException {
     try {
-      return ledger.list(filter, limit);
+      return certificates.list(filter, limit);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
     }
@@ -165,7 +167,7 @@ public final class Revocations {
     }
     List<CertificateRecord> records;
     try {
-      records = ledger.findBySerial(serial);
+      records = certificates.findBySerial(serial);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is unavailable", e);
     }

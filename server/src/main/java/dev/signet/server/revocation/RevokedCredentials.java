@@ -1,8 +1,8 @@
 package dev.signet.server.revocation;
 
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.profile.TrustDomain;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
 public final class RevokedCredentials implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RevokedCredentials.class.getName());
 
-  private final Ledger ledger;
+  private final CertificateStore certificates;
   private final String signetApiKeyId;
   private final Clock clock;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
@@ -38,9 +38,9 @@ public final class RevokedCredentials implements AutoCloseable {
   /** The periodic refresh; null until {@link #start}. */
   private ScheduledFuture<?> periodic;
 
-  public RevokedCredentials(Ledger ledger, CaRegistry cas, Clock clock) {
-    this.ledger = ledger;
-    this.signetApiKeyId = cas.issuer(TrustDomain.SIGNET_API).keyId();
+  public RevokedCredentials(CertificateStore certificates, CaRegistry cas, Clock clock) {
+    this.certificates = certificates;
+    this.signetApiKeyId = cas.signingCa(TrustDomain.SIGNET_API).keyId();
     this.clock = clock;
   }
 
@@ -72,7 +72,8 @@ public final class RevokedCredentials implements AutoCloseable {
 
   /** Adds what the ledger knows; nothing is ever removed, because revocations are final. */
   private void reload() throws LedgerException {
-    for (Ledger.RevokedEntry entry : ledger.revokedEntries(signetApiKeyId, clock.instant())) {
+    for (CertificateStore.RevokedEntry entry :
+        certificates.revokedEntries(signetApiKeyId, clock.instant())) {
       revoked.add(entry.serial());
     }
   }

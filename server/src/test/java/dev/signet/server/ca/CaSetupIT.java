@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.keystore.TokenException;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.InProcessToken;

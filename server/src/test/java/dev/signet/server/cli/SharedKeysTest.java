@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.ca.CaCertificates;
-import dev.signet.server.ca.CaKey;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.ConfigException;
+import dev.signet.server.keystore.SigningKey;
 import dev.signet.server.profile.TrustDomain;
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -75,7 +75,7 @@ class SharedKeysTest {
 
   private static CaRegistry registry(
       KeyPair kubernetes, KeyPair etcd, KeyPair frontProxy, KeyPair signetApi) throws Exception {
-    Map<TrustDomain, IssuingCa> cas = new EnumMap<>(TrustDomain.class);
+    Map<TrustDomain, CertificateAuthority> cas = new EnumMap<>(TrustDomain.class);
     cas.put(TrustDomain.KUBERNETES, ca("kubernetes", kubernetes));
     cas.put(TrustDomain.ETCD, ca("etcd-ca", etcd));
     cas.put(TrustDomain.FRONT_PROXY, ca("front-proxy-ca", frontProxy));
@@ -83,8 +83,8 @@ class SharedKeysTest {
     return new CaRegistry(cas);
   }
 
-  private static IssuingCa ca(String name, KeyPair keys) throws Exception {
-    return new IssuingCa(name, certificate(name, keys), signer(keys));
+  private static CertificateAuthority ca(String name, KeyPair keys) throws Exception {
+    return new CertificateAuthority(name, certificate(name, keys), signer(keys));
   }
 
   private static Components.AuditKey audit(KeyPair keys) throws Exception {
@@ -104,8 +104,8 @@ class SharedKeysTest {
         tbs -> sign(keys, tbs));
   }
 
-  private static CaKey signer(KeyPair keys) {
-    return new CaKey() {
+  private static SigningKey signer(KeyPair keys) {
+    return new SigningKey() {
       @Override
       public KeyAlgorithm algorithm() {
         return P256;

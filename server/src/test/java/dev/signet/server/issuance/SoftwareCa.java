@@ -2,9 +2,9 @@ package dev.signet.server.issuance;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.ca.CaCertificates;
-import dev.signet.server.ca.CaKey;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.SigningException;
+import dev.signet.server.ca.CertificateAuthority;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.keystore.SigningKey;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A CA whose key is a software key pair, for testing the issuance pipeline without a token: a
- * self-signed certificate made by the production {@link CaCertificates}, and a {@link CaKey} that
- * can be told to sign, fail like a dead token, report busy, or return a corrupted signature.
+ * self-signed certificate made by the production {@link CaCertificates}, and a {@link SigningKey}
+ * that can be told to sign, fail like a dead token, report busy, or return a corrupted signature.
  */
 final class SoftwareCa {
   /** What the fake key does when asked to sign. */
@@ -30,7 +30,7 @@ final class SoftwareCa {
   }
 
   /** A software CA key that counts its signatures (the tests' stand-in for C_Sign calls). */
-  static final class Key implements CaKey {
+  static final class Key implements SigningKey {
     private final KeyAlgorithm algorithm;
     private final PrivateKey privateKey;
     private final AtomicInteger signCalls = new AtomicInteger();
@@ -75,13 +75,13 @@ final class SoftwareCa {
   final KeyPair keys;
   final Key key;
   final X509Certificate certificate;
-  final IssuingCa issuing;
+  final CertificateAuthority issuing;
 
   private SoftwareCa(KeyPair keys, Key key, X509Certificate certificate, String label) {
     this.keys = keys;
     this.key = key;
     this.certificate = certificate;
-    this.issuing = new IssuingCa(label, certificate, key);
+    this.issuing = new CertificateAuthority(label, certificate, key);
   }
 
   /**

@@ -1,7 +1,7 @@
 package dev.signet.server.testing;
 
-import dev.signet.server.ledger.jdbc.AuditChains;
-import dev.signet.server.ledger.jdbc.AuditVerifier;
+import dev.signet.server.audit.AuditChains;
+import dev.signet.server.audit.AuditVerifier;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditEvent.Decision;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditEvent.Decision;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.jdbc.Database;
-import dev.signet.server.ledger.jdbc.JdbcLedger;
+import dev.signet.server.database.Database;
+import dev.signet.server.ledger.CertificateStore;
+import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import java.math.BigInteger;
@@ -57,9 +57,9 @@ class InvariantCheckerTest {
     try (Database database =
         Database.open(
             new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty()))) {
-      JdbcLedger ledger = new JdbcLedger(database);
+      JdbcCertificateStore ledger = new JdbcCertificateStore(database);
       ledger.recordIntent(
-          new Ledger.Intent(
+          new CertificateStore.Intent(
               "ca-key",
               serial,
               Profile.KUBELET_CLIENT,

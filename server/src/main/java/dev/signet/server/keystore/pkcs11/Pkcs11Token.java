@@ -39,6 +39,7 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.keystore.TokenException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;

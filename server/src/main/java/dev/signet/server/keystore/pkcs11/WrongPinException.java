@@ -1,6 +1,7 @@
 package dev.signet.server.keystore.pkcs11;
 
 import dev.signet.server.keystore.Pkcs11Uri;
+import dev.signet.server.keystore.TokenException;
 
 /** The token rejected the PIN. Signet never retries: real HSMs lock a PIN after a few failures. */
 public final class WrongPinException extends TokenException {

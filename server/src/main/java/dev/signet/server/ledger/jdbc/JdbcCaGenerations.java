@@ -1,8 +1,10 @@
 package dev.signet.server.ledger.jdbc;
 
-import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.JdbcAuditLog;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CaGenerations;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

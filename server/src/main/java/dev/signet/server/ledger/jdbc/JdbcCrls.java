@@ -1,7 +1,8 @@
 package dev.signet.server.ledger.jdbc;
 
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.LedgerException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

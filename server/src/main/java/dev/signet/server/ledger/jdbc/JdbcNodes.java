@@ -1,6 +1,7 @@
 package dev.signet.server.ledger.jdbc;
 
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditEvent.Decision;
+import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditEvent.Decision;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CertificateRecord;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
@@ -71,8 +74,8 @@ abstract class LedgerContract {
   @Test
   void anIntentIsReadBackAsRecordedAndBecomesIssuedWithItsAuditEvents() throws Exception {
     Database database = open(newLedger());
-    JdbcLedger ledger = new JdbcLedger(database);
-    Ledger.Intent intent = intent(ISSUER, "4a01", "operator", "req-1");
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    CertificateStore.Intent intent = intent(ISSUER, "4a01", "operator", "req-1");
 
     ledger.recordIntent(intent, event(Decision.SIGNING, "4a01", "req-1"));
     CertificateRecord pending = ledger.findByRequest("operator", "req-1").orElseThrow();
@@ -114,7 +117,7 @@ abstract class LedgerContract {
   @Test
   void aTakenSerialIsADuplicateSerialForItsIssuerOnlyAndWritesNothing() throws Exception {
     Database database = open(newLedger());
-    JdbcLedger ledger = new JdbcLedger(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
     ledger.recordIntent(
         intent(ISSUER, "4b01", "operator", "req-1"), event(Decision.SIGNING, "4b01", "req-1"));
 
@@ -137,7 +140,7 @@ abstract class LedgerContract {
   @Test
   void aLiveRequestIdIsADuplicateRequestForItsCallerOnly() throws Exception {
     Database database = open(newLedger());
-    JdbcLedger ledger = new JdbcLedger(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
     ledger.recordIntent(
         intent(ISSUER, "4c01", "operator", "req-1"), event(Decision.SIGNING, "4c01", "req-1"));
 
@@ -156,7 +159,7 @@ abstract class LedgerContract {
   @Test
   void anAbandonedIntentFreesItsRequestIdButNeverItsSerial() throws Exception {
     Database database = open(newLedger());
-    JdbcLedger ledger = new JdbcLedger(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
     ledger.recordIntent(
         intent(ISSUER, "4d01", "operator", "req-1"), event(Decision.SIGNING, "4d01", "req-1"));
     ledger.recordAbandoned(ISSUER, "4d01", "the token failed");
@@ -189,13 +192,13 @@ abstract class LedgerContract {
       throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
-    List<JdbcLedger> replicas =
-        List.of(new JdbcLedger(first), new JdbcLedger(another(first, config)));
+    List<JdbcCertificateStore> replicas =
+        List.of(new JdbcCertificateStore(first), new JdbcCertificateStore(another(first, config)));
     int writers = 32;
     int perWriter = 10;
     List<Callable<Integer>> work = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
-      JdbcLedger ledger = replicas.get(w % 2);
+      JdbcCertificateStore ledger = replicas.get(w % 2);
       int writer = w;
       work.add(
           () -> {
@@ -376,7 +379,7 @@ abstract class LedgerContract {
   void migrationsAreAppliedOnceAndOpeningAgainChangesNothing() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database firstDatabase = open(config);
-    new JdbcLedger(firstDatabase)
+    new JdbcCertificateStore(firstDatabase)
         .recordIntent(
             intent(ISSUER, "4e01", "operator", "req-1"), event(Decision.SIGNING, "4e01", "req-1"));
     firstDatabase.close();
@@ -385,7 +388,7 @@ abstract class LedgerContract {
     assertSchemaVersionsOnce(again);
     assertEquals(
         "4e01",
-        new JdbcLedger(again).findByRequest("operator", "req-1").orElseThrow().serial(),
+        new JdbcCertificateStore(again).findByRequest("operator", "req-1").orElseThrow().serial(),
         "reopening kept the data");
   }
 
@@ -432,9 +435,9 @@ abstract class LedgerContract {
     }
   }
 
-  private static Ledger.Intent intent(
+  private static CertificateStore.Intent intent(
       String issuer, String serial, String caller, String requestId) {
-    return new Ledger.Intent(
+    return new CertificateStore.Intent(
         issuer,
         serial,
         Profile.KUBELET_CLIENT,

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.SecretSource;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.testing.Concurrently;
 import dev.signet.server.testing.PostgresServer;
 import java.nio.file.Files;

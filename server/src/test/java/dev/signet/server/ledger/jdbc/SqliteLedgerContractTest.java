@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.testing.Concurrently;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.signet.server.ledger;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import java.time.Instant;
@@ -12,7 +14,7 @@ import java.util.function.Function;
  * durable, which is what lets the issuer promise that no certificate leaves the daemon without a
  * record, and no signature happens without a prior record of the intent.
  */
-public interface Ledger extends AutoCloseable {
+public interface CertificateStore extends AutoCloseable {
 
   /** What is about to be signed. */
   record Intent(

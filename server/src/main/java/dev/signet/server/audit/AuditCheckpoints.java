@@ -1,5 +1,6 @@
-package dev.signet.server.ledger;
+package dev.signet.server.audit;
 
+import dev.signet.server.database.LedgerException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

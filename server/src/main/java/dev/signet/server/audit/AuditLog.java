@@ -1,4 +1,6 @@
-package dev.signet.server.ledger;
+package dev.signet.server.audit;
+
+import dev.signet.server.database.LedgerException;
 
 /** The append-only, hash-chained audit trail. */
 public interface AuditLog {

@@ -1,9 +1,11 @@
 package dev.signet.server.ledger.jdbc;
 
-import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.JdbcAuditLog;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CertificateRecord;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import java.sql.Connection;
@@ -17,7 +19,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /** The ledger on SQLite or PostgreSQL through plain JDBC. */
-public final class JdbcLedger implements Ledger {
+public final class JdbcCertificateStore implements CertificateStore {
   private static final String COLUMNS =
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
@@ -28,7 +30,7 @@ public final class JdbcLedger implements Ledger {
 
   private final Database database;
 
-  public JdbcLedger(Database database) {
+  public JdbcCertificateStore(Database database) {
     this.database = database;
   }
 

@@ -1,4 +1,4 @@
-package dev.signet.server.keystore.pkcs11;
+package dev.signet.server.keystore;
 
 /**
  * The token failed or refused an operation. At run time this means the CA cannot sign right now:

@@ -1,4 +1,4 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +12,6 @@ import dev.signet.api.v1.IssueSuperAdminRequest;
 import dev.signet.api.v1.Role;
 import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.api.v1.VerifyAuditResponse;
-import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;

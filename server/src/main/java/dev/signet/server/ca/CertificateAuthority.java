@@ -1,5 +1,6 @@
 package dev.signet.server.ca;
 
+import dev.signet.server.keystore.SigningKey;
 import dev.signet.server.x509.Signatures;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
@@ -10,15 +11,15 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 /** A CA that signs: its certificate and the key that goes with it. */
-public final class IssuingCa {
+public final class CertificateAuthority {
   private final String label;
   private final X509Certificate certificate;
-  private final CaKey key;
+  private final SigningKey key;
   private final byte[] subjectKeyId;
   private final AsymmetricKeyParameter verificationKey;
   private final AlgorithmIdentifier signatureAlgorithm;
 
-  public IssuingCa(String label, X509Certificate certificate, CaKey key) {
+  public CertificateAuthority(String label, X509Certificate certificate, SigningKey key) {
     this.label = label;
     this.certificate = certificate;
     this.key = key;
@@ -37,7 +38,7 @@ public final class IssuingCa {
     return certificate;
   }
 
-  public CaKey key() {
+  public SigningKey key() {
     return key;
   }
 
@@ -78,6 +79,6 @@ public final class IssuingCa {
 
   @Override
   public String toString() {
-    return "IssuingCa[" + label + ", " + certificate.getSubjectX500Principal() + "]";
+    return "CertificateAuthority[" + label + ", " + certificate.getSubjectX500Principal() + "]";
   }
 }

@@ -1,7 +1,7 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -5,10 +5,11 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The certificate kinds a node asks for, one per typed RPC of {@code signet.v1.Issuance}. The id is
- * the profile's name as the daemon, its ledger and the manifest spell it.
+ * The certificate profiles a node asks for, one per typed RPC of {@code signet.v1.Issuance}: the
+ * client's side of the daemon's {@code profile.Profile} and the proto's {@code signet.v1.Profile}.
+ * The id is the profile's name as the daemon, its ledger and the manifest spell it.
  */
-public enum Kind {
+public enum Profile {
   APISERVER("apiserver", TrustDomain.TRUST_DOMAIN_KUBERNETES),
   APISERVER_KUBELET_CLIENT("apiserver-kubelet-client", TrustDomain.TRUST_DOMAIN_KUBERNETES),
   FRONT_PROXY_CLIENT("front-proxy-client", TrustDomain.TRUST_DOMAIN_FRONT_PROXY),
@@ -27,7 +28,7 @@ public enum Kind {
   private final String id;
   private final TrustDomain trustDomain;
 
-  Kind(String id, TrustDomain trustDomain) {
+  Profile(String id, TrustDomain trustDomain) {
     this.id = id;
     this.trustDomain = trustDomain;
   }
@@ -36,12 +37,12 @@ public enum Kind {
     return id;
   }
 
-  /** The trust domain whose CA signs this kind, and whose bundle its peers trust. */
+  /** The trust domain whose CA signs this profile, and whose bundle its peers trust. */
   public TrustDomain trustDomain() {
     return trustDomain;
   }
 
-  public static Optional<Kind> byId(String id) {
+  public static Optional<Profile> byId(String id) {
     return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst();
   }
 

@@ -1,4 +1,4 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.database;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -24,14 +24,14 @@ import java.util.logging.Logger;
  * before the batch holding its write is durable. With a single caller nothing waits to form a
  * batch.
  */
-final class GroupCommitter implements AutoCloseable {
+public final class GroupCommitter implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GroupCommitter.class.getName());
   private static final int MAX_BATCH = 64;
   private static final long MAX_WAIT_SECONDS = 30;
 
   /** One write, run on the writer's connection inside the batch's transaction. */
   @FunctionalInterface
-  interface Write<T> {
+  public interface Write<T> {
     T apply(Connection connection) throws SQLException;
   }
 

@@ -1,4 +1,4 @@
-package dev.signet.server.ca;
+package dev.signet.server.rotation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

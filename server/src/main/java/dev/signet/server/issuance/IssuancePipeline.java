@@ -1,17 +1,17 @@
 package dev.signet.server.issuance;
 
+import dev.signet.server.audit.AuditEvent;
+import dev.signet.server.audit.AuditEvent.Decision;
+import dev.signet.server.audit.AuditLog;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.Role;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
-import dev.signet.server.ca.SigningException;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditEvent.Decision;
-import dev.signet.server.ledger.AuditLog;
+import dev.signet.server.ca.CertificateAuthority;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.SigningException;
 import dev.signet.server.ledger.CertificateRecord;
-import dev.signet.server.ledger.Ledger;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.profile.CertificateContent;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.InvalidParametersException;
@@ -50,12 +50,12 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
  * in the token; verify the signature with the CA's public key; record the certificate durably; only
  * then return it. A failure at any step returns nothing.
  */
-public final class Issuer {
-  private static final Logger LOG = Logger.getLogger(Issuer.class.getName());
+public final class IssuancePipeline {
+  private static final Logger LOG = Logger.getLogger(IssuancePipeline.class.getName());
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final int SERIAL_ATTEMPTS = 3;
 
-  /** What a caller asks for. {@code requestId} may be empty: the issuer then picks one. */
+  /** What a caller asks for. {@code requestId} may be empty: the pipeline then picks one. */
   public record Request(
       Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {}
 
@@ -81,7 +81,7 @@ public final class Issuer {
       Duration backdate) {}
 
   private final CaRegistry cas;
-  private final Ledger ledger;
+  private final CertificateStore certificates;
   private final AuditLog audit;
   private final IssuancePolicy policy;
   private final Settings settings;
@@ -89,16 +89,16 @@ public final class Issuer {
   private final SerialNumbers serials;
   private final CsrParser csrParser = new CsrParser();
 
-  public Issuer(
+  public IssuancePipeline(
       CaRegistry cas,
-      Ledger ledger,
+      CertificateStore certificates,
       AuditLog audit,
       IssuancePolicy policy,
       Settings settings,
       Clock clock,
       SerialNumbers serials) {
     this.cas = cas;
-    this.ledger = ledger;
+    this.certificates = certificates;
     this.audit = audit;
     this.policy = policy;
     this.settings = settings;
@@ -144,7 +144,7 @@ public final class Issuer {
     } catch (InvalidParametersException e) {
       throw new IssuanceException.InvalidRequest("INVALID_PARAMETERS", e.getMessage());
     }
-    IssuingCa ca = cas.issuer(request.profile().trustDomain());
+    CertificateAuthority ca = cas.signingCa(request.profile().trustDomain());
     try {
       return earlierAnswer(
           caller.name(),
@@ -174,7 +174,7 @@ public final class Issuer {
       throw new IssuanceException.PermissionDenied(denial.get().rule(), denial.get().message());
     }
     CsrParser.ValidatedCsr csr = csrParser.parse(request.csrDer(), request.profile());
-    IssuingCa ca = cas.issuer(request.profile().trustDomain());
+    CertificateAuthority ca = cas.signingCa(request.profile().trustDomain());
     refuseCaKeys(csr);
     byte[] requestHash = requestHash(content, request.csrDer());
 
@@ -209,8 +209,8 @@ public final class Issuer {
       byte[] tbsDer = X509.der(tbs);
       String serialHex = X509.serialHex(serial);
       try {
-        ledger.recordIntent(
-            new Ledger.Intent(
+        certificates.recordIntent(
+            new CertificateStore.Intent(
                 ca.keyId(),
                 serialHex,
                 request.profile(),
@@ -248,7 +248,7 @@ public final class Issuer {
       X509Certificate certificate = sign(ca, tbs, tbsDer, serialHex);
       Faults.crashPoint("issue.after-sign");
       try {
-        ledger.recordIssued(
+        certificates.recordIssued(
             ca.keyId(),
             serialHex,
             X509.encoded(certificate),
@@ -349,7 +349,8 @@ public final class Issuer {
     }
   }
 
-  private X509Certificate sign(IssuingCa ca, TBSCertificate tbs, byte[] tbsDer, String serial)
+  private X509Certificate sign(
+      CertificateAuthority ca, TBSCertificate tbs, byte[] tbsDer, String serial)
       throws IssuanceException {
     byte[] signature;
     try {
@@ -371,9 +372,9 @@ public final class Issuer {
     return X509.assemble(tbs, algorithm, signature);
   }
 
-  private void abandon(IssuingCa ca, String serial, String reason) {
+  private void abandon(CertificateAuthority ca, String serial, String reason) {
     try {
-      ledger.recordAbandoned(ca.keyId(), serial, reason);
+      certificates.recordAbandoned(ca.keyId(), serial, reason);
     } catch (LedgerException e) {
       // The row stays an INTENT, which start-up reconciliation settles; nothing was issued.
       LOG.warning("could not mark serial " + serial + " abandoned: " + e.getMessage());
@@ -381,10 +382,11 @@ public final class Issuer {
   }
 
   private Optional<Issued> earlierAnswer(
-      String caller, String requestId, byte[] requestHash, IssuingCa ca) throws IssuanceException {
+      String caller, String requestId, byte[] requestHash, CertificateAuthority ca)
+      throws IssuanceException {
     Optional<CertificateRecord> earlier;
     try {
-      earlier = ledger.findByRequest(caller, requestId);
+      earlier = certificates.findByRequest(caller, requestId);
     } catch (LedgerException e) {
       throw ledgerUnavailable(e);
     }
@@ -403,19 +405,19 @@ public final class Issuer {
       throw inProgress(requestId);
     }
     X509Certificate certificate = X509.parse(record.certificateDer().get());
-    IssuingCa issuedBy = cas.byKeyId(record.issuerKeyId()).orElse(ca);
+    CertificateAuthority issuedBy = cas.byKeyId(record.issuerKeyId()).orElse(ca);
     return Optional.of(answer(certificate, issuedBy, record.profile(), requestId, true));
   }
 
   private Issued answer(
       X509Certificate certificate,
-      IssuingCa ca,
+      CertificateAuthority ca,
       Profile profile,
       String requestId,
       boolean replayed) {
     TrustDomain domain = profile.trustDomain();
     List<X509Certificate> chain =
-        ca == cas.issuer(domain) ? cas.chain(domain) : List.of(ca.certificate());
+        ca == cas.signingCa(domain) ? cas.chain(domain) : List.of(ca.certificate());
     return new Issued(certificate, chain, cas.bundle(domain), profile, domain, requestId, replayed);
   }
 
@@ -425,7 +427,8 @@ public final class Issuer {
    * NotBefore backdated (clocks of nodes lag), NotAfter = issuance time + lifetime, so that the
    * backdate never eats into the lifetime; both inside the CA's own validity.
    */
-  private Validity validity(IssuingCa ca, Profile profile, Instant now) throws IssuanceException {
+  private Validity validity(CertificateAuthority ca, Profile profile, Instant now)
+      throws IssuanceException {
     if (now.isBefore(ca.notBefore()) || !now.isBefore(ca.notAfter())) {
       throw new IssuanceException.CaNotValid(
           "CA_NOT_VALID",
@@ -456,7 +459,7 @@ public final class Issuer {
   }
 
   private void refuseCaKeys(CsrParser.ValidatedCsr csr) throws IssuanceException.InvalidRequest {
-    for (IssuingCa ca : cas.all()) {
+    for (CertificateAuthority ca : cas.all()) {
       if (Arrays.equals(ca.certificate().getPublicKey().getEncoded(), X509.der(csr.publicKey()))) {
         throw new IssuanceException.InvalidRequest(
             "KEY_IS_CA_KEY", "the CSR's public key is a CA's key; make a new key pair");

@@ -1,11 +1,10 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.database;
 
 import com.google.common.base.Splitter;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.signet.common.AtomicFiles;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.LedgerException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -216,7 +215,7 @@ public final class Database implements AutoCloseable {
    * writer, which commits all writes waiting at that moment together (see {@link GroupCommitter});
    * each write is atomic on its own.
    */
-  <T> T write(GroupCommitter.Write<T> write) throws SQLException {
+  public <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
   }
 
@@ -224,7 +223,7 @@ public final class Database implements AutoCloseable {
    * The clause that locks the rows a SELECT reads until the transaction ends: needed on PostgreSQL,
    * where replicas write concurrently; SQLite has one writer and no such clause.
    */
-  String forUpdate() {
+  public String forUpdate() {
     return engine == Engine.POSTGRESQL ? " FOR UPDATE" : "";
   }
 

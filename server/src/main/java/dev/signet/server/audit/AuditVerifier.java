@@ -1,8 +1,7 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
-import dev.signet.server.ledger.AuditCheckpoints;
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.x509.Signatures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,17 +1,22 @@
-package dev.signet.server.ca;
+package dev.signet.server.rotation;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
+import dev.signet.server.ca.CaCertificates;
+import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.ca.CaSetup;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.keystore.TokenException;
 import dev.signet.server.keystore.pkcs11.Pkcs11Token;
-import dev.signet.server.keystore.pkcs11.TokenException;
-import dev.signet.server.ledger.AuditEvent;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.CaGenerations.Generation;
 import dev.signet.server.ledger.CaGenerations.State;
-import dev.signet.server.ledger.LedgerException;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
@@ -55,7 +60,7 @@ public final class CaRotation implements AutoCloseable {
   private final SignetdConfig config;
   private final Clock clock;
   private final SecureRandom random;
-  private final Consumer<IssuingCa> publishCrl;
+  private final Consumer<CertificateAuthority> publishCrl;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> {
@@ -75,7 +80,7 @@ public final class CaRotation implements AutoCloseable {
       SignetdConfig config,
       Clock clock,
       SecureRandom random,
-      Consumer<IssuingCa> publishCrl) {
+      Consumer<CertificateAuthority> publishCrl) {
     this.token = token;
     this.registry = registry;
     this.store = store;
@@ -234,7 +239,7 @@ public final class CaRotation implements AutoCloseable {
               X509.encoded(
                   CaCertificates.crossSigned(
                       created.certificate(),
-                      registry.issuer(domain),
+                      registry.signingCa(domain),
                       new SerialNumbers(random).next(),
                       now,
                       config.issuance().backdate())));
@@ -267,7 +272,7 @@ public final class CaRotation implements AutoCloseable {
             .filter(g -> g.state() == State.PREVIOUS)
             .findFirst()
             .orElseThrow(() -> precondition("no previous CA to retire; activate a new one first"));
-    IssuingCa old = registry.byKeyId(keyIdOf(previous)).orElseThrow();
+    CertificateAuthority old = registry.byKeyId(keyIdOf(previous)).orElseThrow();
     long live = store.liveCertificates(old.keyId(), now);
     if (live > 0 && !force) {
       throw precondition(

@@ -1,4 +1,4 @@
-package dev.signet.server.ledger;
+package dev.signet.server.database;
 
 /** The ledger could not do what was asked. */
 public class LedgerException extends Exception {

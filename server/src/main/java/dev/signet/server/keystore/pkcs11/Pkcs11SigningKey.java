@@ -1,6 +1,9 @@
-package dev.signet.server.ca;
+package dev.signet.server.keystore.pkcs11;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.keystore.SigningException;
+import dev.signet.server.keystore.SigningKey;
+import dev.signet.server.keystore.TokenHealth;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Provider;
@@ -11,7 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A CA key held in the token, signing through the SunPKCS11 provider.
+ * A key held in the token (a CA key or the audit key), signing through the SunPKCS11 provider.
  *
  * <p>Concurrent signatures are capped by a semaphore shared by all keys of the token: SunPKCS11
  * pools at most a few idle sessions, and real HSMs allow few sessions, so unbounded parallelism
@@ -20,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Security: holds the provider's handle to the key, never its value.
  */
-public final class TokenCaKey implements CaKey {
+public final class Pkcs11SigningKey implements SigningKey {
   private final PrivateKey handle;
   private final Provider provider;
   private final KeyAlgorithm algorithm;
@@ -28,7 +31,7 @@ public final class TokenCaKey implements CaKey {
   private final Duration maxWait;
   private final TokenHealth health;
 
-  public TokenCaKey(
+  public Pkcs11SigningKey(
       PrivateKey handle,
       Provider provider,
       KeyAlgorithm algorithm,
@@ -78,6 +81,6 @@ public final class TokenCaKey implements CaKey {
 
   @Override
   public String toString() {
-    return "TokenCaKey[" + algorithm + "]";
+    return "Pkcs11SigningKey[" + algorithm + "]";
   }
 }

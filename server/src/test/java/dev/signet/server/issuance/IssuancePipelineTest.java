@@ -9,14 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.Csrs;
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.ca.CaRegistry;
-import dev.signet.server.ca.IssuingCa;
+import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.jdbc.Database;
-import dev.signet.server.ledger.jdbc.JdbcAuditLog;
-import dev.signet.server.ledger.jdbc.JdbcLedger;
+import dev.signet.server.database.Database;
+import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.Profile;
@@ -60,12 +60,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Proves the issuance pipeline of {@link Issuer} end to end without a token: a software CA, a real
- * SQLite ledger and a fixed clock. Certificates verify under the CA and carry the documented fields
- * and lifetimes; a retried request id returns the same certificate without signing again; a
- * failing, busy or lying CA key returns nothing and leaves the ledger row ABANDONED.
+ * Proves the issuance pipeline of {@link IssuancePipeline} end to end without a token: a software
+ * CA, a real SQLite ledger and a fixed clock. Certificates verify under the CA and carry the
+ * documented fields and lifetimes; a retried request id returns the same certificate without
+ * signing again; a failing, busy or lying CA key returns nothing and leaves the ledger row
+ * ABANDONED.
  */
-class IssuerTest {
+class IssuancePipelineTest {
   private static final Instant CA_CREATED = Instant.parse("2030-01-01T00:00:00Z");
   private static final Duration CA_VALIDITY = Duration.ofDays(3650);
   private static final Duration BACKDATE = Duration.ofMinutes(5);
@@ -80,7 +81,7 @@ class IssuerTest {
 
   private Path ledgerFile;
   private Database database;
-  private JdbcLedger ledger;
+  private JdbcCertificateStore ledger;
   private SoftwareCa ca;
   private KeyPair leaf;
 
@@ -96,7 +97,7 @@ class IssuerTest {
         Database.open(
             new SignetdConfig.Ledger(
                 "jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
-    ledger = new JdbcLedger(database);
+    ledger = new JdbcCertificateStore(database);
     ca =
         SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     leaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
@@ -111,7 +112,8 @@ class IssuerTest {
 
   @Test
   void kubeletClientCertificateVerifiesUnderTheCaAndNamesTheNode() throws Exception {
-    Issuer.Issued issued = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "req-1"));
+    IssuancePipeline.Issued issued =
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "req-1"));
 
     X509Certificate certificate = issued.certificate();
     certificate.verify(ca.keys.getPublic());
@@ -133,7 +135,7 @@ class IssuerTest {
   @Test
   void leafCarriesTheFieldsTheProfilesDocumentRequires() throws Exception {
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(3, certificate.getVersion());
     assertEquals(-1, certificate.getBasicConstraints(), "CA:FALSE");
@@ -169,7 +171,7 @@ class IssuerTest {
   @Test
   void ledgerRowIsIssuedAndHoldsTheCertificate() throws Exception {
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     String serial = X509.serialHex(certificate.getSerialNumber());
     assertEquals("ISSUED", column(serial, "state"));
@@ -182,8 +184,8 @@ class IssuerTest {
 
   @Test
   void apiserverCertificateCarriesTheProfileNames() throws Exception {
-    Issuer.Request request =
-        new Issuer.Request(
+    IssuancePipeline.Request request =
+        new IssuancePipeline.Request(
             Profile.APISERVER,
             new ProfileParameters.Apiserver(
                 "cp-1", "192.168.1.10", "cp.example.com:6443", "", "", List.of()),
@@ -191,7 +193,7 @@ class IssuerTest {
             "api-1");
 
     X509Certificate certificate =
-        issuer(NOW).issue(Caller.internal("admin"), request).certificate();
+        pipeline(NOW).issue(Caller.internal("admin"), request).certificate();
 
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
@@ -226,7 +228,7 @@ class IssuerTest {
     ca = SoftwareCa.create("kubernetes", caAlgorithm, CA_CREATED, CA_VALIDITY, BACKDATE);
 
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     certificate.verify(ca.keys.getPublic());
     assertEquals(caAlgorithm.signatureAlgorithm(), certificate.getSigAlgName());
@@ -234,15 +236,15 @@ class IssuerTest {
 
   @Test
   void rsaLeafGetsKeyEnciphermentAndEcLeafDoesNot() throws Exception {
-    Issuer issuer = issuer(NOW);
+    IssuancePipeline pipeline = pipeline(NOW);
 
     boolean[] rsaUsage =
-        issuer
+        pipeline
             .issue(CALLER, kubeletClient("worker-1", csr(rsaLeaf), "rsa"))
             .certificate()
             .getKeyUsage();
     boolean[] ecUsage =
-        issuer
+        pipeline
             .issue(CALLER, kubeletClient("worker-1", csr(leaf), "ec"))
             .certificate()
             .getKeyUsage();
@@ -254,7 +256,8 @@ class IssuerTest {
 
   @Test
   void emptyRequestIdIsReplacedByAGeneratedOne() throws Exception {
-    Issuer.Issued issued = issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), ""));
+    IssuancePipeline.Issued issued =
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), ""));
 
     assertEquals(issued.requestId(), UUID.fromString(issued.requestId()).toString());
   }
@@ -263,11 +266,13 @@ class IssuerTest {
 
   @Test
   void sameRequestIdAndCsrReturnTheSameCertificateWithoutSigningAgain() throws Exception {
-    Issuer issuer = issuer(NOW);
+    IssuancePipeline pipeline = pipeline(NOW);
     byte[] csr = csr(leaf);
-    Issuer.Issued first = issuer.issue(CALLER, kubeletClient("worker-1", csr, "retry-me"));
+    IssuancePipeline.Issued first =
+        pipeline.issue(CALLER, kubeletClient("worker-1", csr, "retry-me"));
 
-    Issuer.Issued again = issuer.issue(CALLER, kubeletClient("worker-1", csr, "retry-me"));
+    IssuancePipeline.Issued again =
+        pipeline.issue(CALLER, kubeletClient("worker-1", csr, "retry-me"));
 
     assertTrue(again.replayed());
     assertEquals(first.certificate().getSerialNumber(), again.certificate().getSerialNumber());
@@ -278,14 +283,14 @@ class IssuerTest {
 
   @Test
   void sameRequestIdWithAnotherCsrIsAConflict() throws Exception {
-    Issuer issuer = issuer(NOW);
-    issuer.issue(CALLER, kubeletClient("worker-1", csr(leaf), "once"));
+    IssuancePipeline pipeline = pipeline(NOW);
+    pipeline.issue(CALLER, kubeletClient("worker-1", csr(leaf), "once"));
     byte[] otherCsr = csr(KeyAlgorithm.ECDSA_P256.generateKeyPair());
 
     IssuanceException.Conflict e =
         assertThrows(
             IssuanceException.Conflict.class,
-            () -> issuer.issue(CALLER, kubeletClient("worker-1", otherCsr, "once")));
+            () -> pipeline.issue(CALLER, kubeletClient("worker-1", otherCsr, "once")));
 
     assertEquals("REQUEST_ID_REUSED", e.reason());
     assertEquals(1, ca.key.signCalls());
@@ -294,23 +299,24 @@ class IssuerTest {
 
   @Test
   void sameRequestIdWithOtherParametersIsAConflict() throws Exception {
-    Issuer issuer = issuer(NOW);
+    IssuancePipeline pipeline = pipeline(NOW);
     byte[] csr = csr(leaf);
-    issuer.issue(CALLER, kubeletClient("worker-1", csr, "once"));
+    pipeline.issue(CALLER, kubeletClient("worker-1", csr, "once"));
 
     assertThrows(
         IssuanceException.Conflict.class,
-        () -> issuer.issue(CALLER, kubeletClient("worker-2", csr, "once")));
+        () -> pipeline.issue(CALLER, kubeletClient("worker-2", csr, "once")));
   }
 
   @Test
   void sameRequestIdFromAnotherCallerIsAnotherRequest() throws Exception {
-    Issuer issuer = issuer(NOW);
+    IssuancePipeline pipeline = pipeline(NOW);
     byte[] csr = csr(leaf);
-    Issuer.Issued mine = issuer.issue(CALLER, kubeletClient("worker-1", csr, "shared-id"));
+    IssuancePipeline.Issued mine =
+        pipeline.issue(CALLER, kubeletClient("worker-1", csr, "shared-id"));
 
-    Issuer.Issued theirs =
-        issuer.issue(
+    IssuancePipeline.Issued theirs =
+        pipeline.issue(
             Caller.internal("another-operator"), kubeletClient("worker-1", csr, "shared-id"));
 
     assertFalse(theirs.replayed());
@@ -330,7 +336,7 @@ class IssuerTest {
 
     assertEquals(
         "b".repeat(128),
-        issuer(NOW)
+        pipeline(NOW)
             .issue(CALLER, kubeletClient("worker-1", csr(leaf), "b".repeat(128)))
             .requestId());
   }
@@ -344,7 +350,7 @@ class IssuerTest {
     IssuanceException.Unavailable e =
         assertThrows(
             IssuanceException.Unavailable.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("TOKEN_UNAVAILABLE", e.reason());
     assertEquals(1, count("state = 'ABANDONED'"));
@@ -353,15 +359,15 @@ class IssuerTest {
 
   @Test
   void retryAfterATokenFailureIssuesUnderTheSameRequestId() throws Exception {
-    Issuer issuer = issuer(NOW);
+    IssuancePipeline pipeline = pipeline(NOW);
     byte[] csr = csr(leaf);
     ca.key.behave(SoftwareCa.Behaviour.TOKEN_FAILURE);
     assertThrows(
         IssuanceException.Unavailable.class,
-        () -> issuer.issue(CALLER, kubeletClient("worker-1", csr, "r")));
+        () -> pipeline.issue(CALLER, kubeletClient("worker-1", csr, "r")));
     ca.key.behave(SoftwareCa.Behaviour.SIGN);
 
-    Issuer.Issued issued = issuer.issue(CALLER, kubeletClient("worker-1", csr, "r"));
+    IssuancePipeline.Issued issued = pipeline.issue(CALLER, kubeletClient("worker-1", csr, "r"));
 
     assertFalse(issued.replayed());
     assertEquals(1, count("state = 'ISSUED'"));
@@ -375,7 +381,7 @@ class IssuerTest {
     IssuanceException.Busy e =
         assertThrows(
             IssuanceException.Busy.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("SIGNER_BUSY", e.reason());
     assertEquals(1, count("state = 'ABANDONED'"));
@@ -389,7 +395,7 @@ class IssuerTest {
     IssuanceException.Internal e =
         assertThrows(
             IssuanceException.Internal.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("SIGNATURE_INVALID", e.reason());
     assertFalse(e.incident().isBlank());
@@ -409,7 +415,7 @@ class IssuerTest {
     IssuanceException.Unavailable e =
         assertThrows(
             IssuanceException.Unavailable.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("LEDGER_UNAVAILABLE", e.reason());
     assertEquals(1, ca.key.signCalls(), "signed, then held back");
@@ -434,7 +440,7 @@ class IssuerTest {
     IssuanceException.Unavailable e =
         assertThrows(
             IssuanceException.Unavailable.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("LEDGER_UNAVAILABLE", e.reason());
     assertEquals(1, ca.key.signCalls());
@@ -451,7 +457,7 @@ class IssuerTest {
     IssuanceException.InvalidRequest e =
         assertThrows(
             IssuanceException.InvalidRequest.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(ca.keys), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(ca.keys), "r")));
 
     assertEquals("KEY_IS_CA_KEY", e.reason());
     assertEquals(0, ca.key.signCalls());
@@ -462,16 +468,16 @@ class IssuerTest {
   void csrCarryingAnotherDomainsCaKeyIsRefusedToo() throws Exception {
     SoftwareCa etcd =
         SoftwareCa.create("etcd-ca", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
-    Map<TrustDomain, IssuingCa> cas = new EnumMap<>(TrustDomain.class);
+    Map<TrustDomain, CertificateAuthority> cas = new EnumMap<>(TrustDomain.class);
     for (TrustDomain domain : TrustDomain.values()) {
       cas.put(domain, domain == TrustDomain.ETCD ? etcd.issuing : ca.issuing);
     }
-    Issuer issuer = issuer(new CaRegistry(cas), NOW);
+    IssuancePipeline pipeline = pipeline(new CaRegistry(cas), NOW);
 
     IssuanceException.InvalidRequest e =
         assertThrows(
             IssuanceException.InvalidRequest.class,
-            () -> issuer.issue(CALLER, kubeletClient("worker-1", csr(etcd.keys), "r")));
+            () -> pipeline.issue(CALLER, kubeletClient("worker-1", csr(etcd.keys), "r")));
 
     assertEquals("KEY_IS_CA_KEY", e.reason());
   }
@@ -481,7 +487,7 @@ class IssuerTest {
     IssuanceException.InvalidRequest e =
         assertThrows(
             IssuanceException.InvalidRequest.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("Worker-1", csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("Worker-1", csr(leaf), "r")));
 
     assertEquals("INVALID_PARAMETERS", e.reason());
     assertTrue(e.getMessage().contains("node_name"), e.getMessage());
@@ -495,7 +501,8 @@ class IssuerTest {
     // (ub-common-name).
     // BUG (fails today): CertificateAssembler.subject hands the CN to BouncyCastle's BCStyle, which
     // throws IllegalArgumentException ("commonName length 72 exceeds RFC 5280 ub-common-name");
-    // it escapes Issuer.issue unchecked and IssuanceService answers INTERNAL, instead of an
+    // it escapes IssuancePipeline.issue unchecked and IssuanceService answers INTERNAL, instead of
+    // an
     // InvalidRequest telling the caller the node name is too long. Profiles (kubelet CN =
     // system:node:<name>, etcd CN = <name>) should bound the names that end up in the CN.
     String nodeName = "n" + "0123456789".repeat(5) + "-abcdefgh";
@@ -504,7 +511,7 @@ class IssuerTest {
     IssuanceException e =
         assertThrows(
             IssuanceException.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient(nodeName, csr(leaf), "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient(nodeName, csr(leaf), "r")));
 
     assertEquals(
         IssuanceException.InvalidRequest.class, e.getClass(), e.reason() + ": " + e.getMessage());
@@ -519,7 +526,7 @@ class IssuerTest {
     IssuanceException.InvalidRequest e =
         assertThrows(
             IssuanceException.InvalidRequest.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr, "r")));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr, "r")));
 
     assertEquals("CSR_SIGNATURE_INVALID", e.reason());
     assertEquals(0, ca.key.signCalls());
@@ -531,7 +538,7 @@ class IssuerTest {
   @Test
   void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityAfterNow() throws Exception {
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     // NOW is 12:34:56.789; minus 5 minutes, to the whole second below
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
@@ -545,15 +552,15 @@ class IssuerTest {
 
   @Test
   void signetApiCredentialsGetTheApiValidity() throws Exception {
-    Issuer.Request request =
-        new Issuer.Request(
+    IssuancePipeline.Request request =
+        new IssuancePipeline.Request(
             Profile.SIGNET_API_CLIENT,
             new ProfileParameters.SignetClient("alice", "signet:operators"),
             csr(leaf),
             "r");
 
     X509Certificate certificate =
-        issuer(NOW).issue(Caller.internal("admin"), request).certificate();
+        pipeline(NOW).issue(Caller.internal("admin"), request).certificate();
 
     assertEquals(
         Instant.parse("2030-06-01T12:34:56Z").plus(API_VALIDITY),
@@ -572,7 +579,7 @@ class IssuerTest {
             Duration.ZERO);
 
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(ca.certificate.getNotAfter(), certificate.getNotAfter());
     assertTrue(certificate.getNotAfter().toInstant().isBefore(NOW.plus(Duration.ofDays(101))));
@@ -591,7 +598,7 @@ class IssuerTest {
             Duration.ZERO);
 
     X509Certificate certificate =
-        issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     assertEquals(ca.certificate.getNotBefore(), certificate.getNotBefore());
   }
@@ -604,7 +611,7 @@ class IssuerTest {
         assertThrows(
             IssuanceException.CaNotValid.class,
             () ->
-                issuer(caNotBefore.minusSeconds(1))
+                pipeline(caNotBefore.minusSeconds(1))
                     .issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
 
     assertEquals("CA_NOT_VALID", e.reason());
@@ -618,11 +625,11 @@ class IssuerTest {
 
     assertThrows(
         IssuanceException.CaNotValid.class,
-        () -> issuer(caNotAfter).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
+        () -> pipeline(caNotAfter).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")));
     assertThrows(
         IssuanceException.CaNotValid.class,
         () ->
-            issuer(caNotAfter.plus(Duration.ofDays(1)))
+            pipeline(caNotAfter.plus(Duration.ofDays(1)))
                 .issue(CALLER, kubeletClient("worker-1", csr(leaf), "r2")));
     assertEquals(0, ca.key.signCalls());
     assertEquals(0, count("1 = 1"));
@@ -633,7 +640,9 @@ class IssuerTest {
     Instant caNotBefore = ca.certificate.getNotBefore().toInstant();
 
     X509Certificate certificate =
-        issuer(caNotBefore).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
+        pipeline(caNotBefore)
+            .issue(CALLER, kubeletClient("worker-1", csr(leaf), "r"))
+            .certificate();
 
     assertEquals(ca.certificate.getNotBefore(), certificate.getNotBefore());
   }
@@ -644,22 +653,22 @@ class IssuerTest {
     IssuanceException.InvalidRequest e =
         assertThrows(
             IssuanceException.InvalidRequest.class,
-            () -> issuer(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), requestId)));
+            () -> pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), requestId)));
     assertEquals("INVALID_REQUEST_ID", e.reason());
     assertEquals(0, ca.key.signCalls());
     assertEquals(0, count("1 = 1"));
   }
 
-  private Issuer issuer(Instant now) {
-    Map<TrustDomain, IssuingCa> cas = new EnumMap<>(TrustDomain.class);
+  private IssuancePipeline pipeline(Instant now) {
+    Map<TrustDomain, CertificateAuthority> cas = new EnumMap<>(TrustDomain.class);
     for (TrustDomain domain : TrustDomain.values()) {
       cas.put(domain, ca.issuing);
     }
-    return issuer(new CaRegistry(cas), now);
+    return pipeline(new CaRegistry(cas), now);
   }
 
-  private Issuer issuer(CaRegistry cas, Instant now) {
-    return new Issuer(
+  private IssuancePipeline pipeline(CaRegistry cas, Instant now) {
+    return new IssuancePipeline(
         cas,
         ledger,
         new JdbcAuditLog(database),
@@ -669,16 +678,16 @@ class IssuerTest {
         new SerialNumbers(new SecureRandom()));
   }
 
-  private static Issuer.Settings settings() {
-    return new Issuer.Settings(ClusterDefaults.KUBEADM, VALIDITY, API_VALIDITY, BACKDATE);
+  private static IssuancePipeline.Settings settings() {
+    return new IssuancePipeline.Settings(ClusterDefaults.KUBEADM, VALIDITY, API_VALIDITY, BACKDATE);
   }
 
   private static Clock clock(Instant now) {
     return Clock.fixed(now, ZoneOffset.UTC);
   }
 
-  private static Issuer.Request kubeletClient(String node, byte[] csr, String requestId) {
-    return new Issuer.Request(
+  private static IssuancePipeline.Request kubeletClient(String node, byte[] csr, String requestId) {
+    return new IssuancePipeline.Request(
         Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(node), csr, requestId);
   }
 

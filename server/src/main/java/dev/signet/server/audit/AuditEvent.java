@@ -1,4 +1,4 @@
-package dev.signet.server.ledger;
+package dev.signet.server.audit;
 
 import java.time.Instant;
 

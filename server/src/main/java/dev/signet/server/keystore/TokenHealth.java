@@ -1,4 +1,4 @@
-package dev.signet.server.ca;
+package dev.signet.server.keystore;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
-import dev.signet.server.ledger.AuditEvent;
-import dev.signet.server.ledger.AuditLog;
-import dev.signet.server.ledger.LedgerException;
+import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,7 +35,7 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /** Appends {@code event} to the chain within the caller's transaction; returns its sequence. */
-  static long append(Connection connection, Database database, AuditEvent event)
+  public static long append(Connection connection, Database database, AuditEvent event)
       throws SQLException {
     long previousSeq;
     String previousHash;

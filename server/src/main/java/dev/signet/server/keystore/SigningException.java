@@ -1,4 +1,4 @@
-package dev.signet.server.ca;
+package dev.signet.server.keystore;
 
 /** The CA key could not sign. Whether to retry depends on {@link #busy()}. */
 public final class SigningException extends Exception {

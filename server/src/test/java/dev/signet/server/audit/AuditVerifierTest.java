@@ -1,10 +1,10 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.ledger.AuditEvent;
+import dev.signet.server.database.Database;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

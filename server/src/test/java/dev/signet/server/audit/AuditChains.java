@@ -1,5 +1,6 @@
-package dev.signet.server.ledger.jdbc;
+package dev.signet.server.audit;
 
+import dev.signet.server.database.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;

@@ -1,18 +1,7 @@
-package dev.signet.client;
+package dev.signet.client.cli;
 
-import dev.signet.client.cli.AdminCommand;
-import dev.signet.client.cli.AgentCommand;
-import dev.signet.client.cli.CheckExpirationCommand;
-import dev.signet.client.cli.ControlPlaneCommand;
-import dev.signet.client.cli.CrlCommand;
-import dev.signet.client.cli.EtcdMemberCommand;
-import dev.signet.client.cli.JoinCommand;
-import dev.signet.client.cli.KubeProxyCommand;
-import dev.signet.client.cli.KubeletCommand;
-import dev.signet.client.cli.RecoverCommand;
-import dev.signet.client.cli.RenewCommand;
-import dev.signet.client.cli.RevokeCommand;
-import dev.signet.client.cli.TokenCommand;
+import dev.signet.client.ExitCode;
+import dev.signet.client.SignetException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.Arrays;
