@@ -52,7 +52,8 @@ public final class Database implements AutoCloseable {
           "V1__certificates.sql",
           "V2__audit_nodes_tokens.sql",
           "V3__revocation_crls_checkpoints.sql",
-          "V4__ca_generations.sql");
+          "V4__ca_generations.sql",
+          "V5__credential_lineage.sql");
 
   enum Engine {
     SQLITE,

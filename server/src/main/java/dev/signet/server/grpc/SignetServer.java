@@ -262,6 +262,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(CredentialsGrpc.getCreateBootstrapTokenMethod(), provisioning);
     table.put(CredentialsGrpc.getRenewApiCredentialMethod(), EnumSet.allOf(Role.class));
     table.put(LedgerGrpc.getRevokeMethod(), EnumSet.of(Role.CA_ADMIN, Role.NODE));
+    table.put(LedgerGrpc.getRevokeIdentityMethod(), admins);
     table.put(LedgerGrpc.getListCertificatesMethod(), auditing);
     table.put(LedgerGrpc.getGetCertificateMethod(), auditing);
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);

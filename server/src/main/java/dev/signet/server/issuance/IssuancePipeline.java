@@ -57,7 +57,16 @@ public final class IssuancePipeline {
 
   /** What a caller asks for. {@code requestId} may be empty: the pipeline then picks one. */
   public record Request(
-      Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {}
+      Profile profile,
+      ProfileParameters parameters,
+      byte[] csrDer,
+      String requestId,
+      String renewedFrom) {
+    /** A request that renews nothing. */
+    public Request(Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {
+      this(profile, parameters, csrDer, requestId, "");
+    }
+  }
 
   /**
    * An issued certificate with what the caller needs to use it.
@@ -223,7 +232,8 @@ public final class IssuancePipeline {
                 validity.notBefore(),
                 validity.notAfter(),
                 tbsDer,
-                now),
+                now,
+                request.renewedFrom()),
             event(
                 caller,
                 request,
@@ -237,6 +247,12 @@ public final class IssuancePipeline {
           continue;
         }
         throw internal("SERIAL_COLLISIONS", "serial collided " + attempt + " times", collision);
+      } catch (LedgerException.PredecessorRevoked revoked) {
+        throw new IssuanceException.Unauthenticated(
+            "CREDENTIAL_REVOKED",
+            "the credential this call is made with (serial "
+                + request.renewedFrom()
+                + ") has been revoked; it cannot be renewed");
       } catch (LedgerException.DuplicateRequest concurrent) {
         // The same caller sent the same request id twice at once; the other one won the row.
         return earlierAnswer(caller.name(), requestId, requestHash, ca)

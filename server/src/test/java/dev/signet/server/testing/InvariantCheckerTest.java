@@ -72,7 +72,8 @@ class InvariantCheckerTest {
               NOW,
               NOW.plusSeconds(3600),
               leaf.getTBSCertificate(),
-              NOW),
+              NOW,
+              ""),
           event(Decision.SIGNING, serial));
       ledger.recordIssued(
           "ca-key", serial, leaf.getEncoded(), NOW, event(Decision.APPROVED, serial));

@@ -14,8 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /** The ledger on SQLite or PostgreSQL through plain JDBC. */
@@ -23,7 +25,7 @@ public final class JdbcCertificateStore implements CertificateStore {
   private static final String COLUMNS =
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
-          + " revoked_at, revocation_reason";
+          + " revoked_at, revocation_reason, renewed_from";
 
   /** The states in which a request id is taken (see the certificates_by_request index). */
   private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
@@ -95,8 +97,96 @@ public final class JdbcCertificateStore implements CertificateStore {
   }
 
   @Override
-  public CertificateRecord revoke(
-      String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+  public List<CertificateRecord> live(Profile profile, Optional<String> nodeName, Instant now)
+      throws LedgerException {
+    List<Object> parameters = new ArrayList<>(List.of(profile.id(), now.toEpochMilli()));
+    nodeName.ifPresent(parameters::add);
+    return query(
+        "SELECT "
+            + COLUMNS
+            + " FROM certificates WHERE profile = ? AND not_after > ? AND revoked_at IS NULL"
+            + " AND state IN ('INTENT', 'ISSUED', 'POSSIBLY_ISSUED')"
+            + (nodeName.isPresent() ? " AND node_name = ?" : "")
+            + " ORDER BY created_at, serial",
+        parameters);
+  }
+
+  @Override
+  public List<CertificateRecord> line(String serial) throws LedgerException {
+    try (Connection connection = database.connection()) {
+      List<CertificateRecord> line = line(connection, serial);
+      connection.commit();
+      return line;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * Walks up the renewed_from links to the first credential, then down to every renewal of any
+   * credential met; a line is short (one credential per renewal period), so one query per step.
+   */
+  private List<CertificateRecord> line(Connection connection, String serial) throws SQLException {
+    String first = serial;
+    Set<String> seen = new HashSet<>();
+    while (seen.add(first)) {
+      List<CertificateRecord> records = credentials(connection, "serial = ?", first);
+      if (records.isEmpty() || records.get(0).renewedFrom().isEmpty()) {
+        break;
+      }
+      first = records.get(0).renewedFrom().get();
+    }
+    List<CertificateRecord> line = new ArrayList<>(credentials(connection, "serial = ?", first));
+    Set<String> inLine = new HashSet<>(List.of(first));
+    for (int next = 0; next < line.size(); next++) {
+      for (CertificateRecord renewal :
+          credentials(connection, "renewed_from = ?", line.get(next).serial())) {
+        if (inLine.add(renewal.serial())) {
+          line.add(renewal);
+        }
+      }
+    }
+    return line;
+  }
+
+  private List<CertificateRecord> credentials(Connection connection, String condition, String value)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT "
+                + COLUMNS
+                + " FROM certificates WHERE "
+                + condition
+                + " AND profile = ? AND state <> 'ABANDONED' ORDER BY created_at, serial")) {
+      query.setString(1, value);
+      query.setString(2, Profile.SIGNET_API_CLIENT.id());
+      List<CertificateRecord> records = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          records.add(read(rows));
+        }
+      }
+      return records;
+    }
+  }
+
+  private static boolean revoked(Connection connection, String serial) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT COUNT(*) FROM certificates WHERE serial = ? AND profile = ?"
+                + " AND revoked_at IS NOT NULL")) {
+      query.setString(1, serial);
+      query.setString(2, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet rows = query.executeQuery()) {
+        rows.next();
+        return rows.getInt(1) > 0;
+      }
+    }
+  }
+
+  @Override
+  public List<CertificateRecord> revokeAll(
+      List<Target> targets, int reasonCode, Instant at, Function<Target, AuditEvent> eventFor)
       throws LedgerException {
     try {
       database.write(
@@ -105,14 +195,16 @@ public final class JdbcCertificateStore implements CertificateStore {
                 connection.prepareStatement(
                     "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, updated_at = ?"
                         + " WHERE issuer_key_id = ? AND serial = ? AND revoked_at IS NULL"
-                        + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED')")) {
-              update.setLong(1, at.toEpochMilli());
-              update.setString(2, Integer.toString(reasonCode));
-              update.setLong(3, at.toEpochMilli());
-              update.setString(4, issuerKeyId);
-              update.setString(5, serial);
-              if (update.executeUpdate() == 1) {
-                JdbcAuditLog.append(connection, database, event);
+                        + " AND state IN ('INTENT', 'ISSUED', 'POSSIBLY_ISSUED')")) {
+              for (Target target : targets) {
+                update.setLong(1, at.toEpochMilli());
+                update.setString(2, Integer.toString(reasonCode));
+                update.setLong(3, at.toEpochMilli());
+                update.setString(4, target.issuerKeyId());
+                update.setString(5, target.serial());
+                if (update.executeUpdate() == 1) {
+                  JdbcAuditLog.append(connection, database, eventFor.apply(target));
+                }
               }
             }
             return null;
@@ -120,11 +212,25 @@ public final class JdbcCertificateStore implements CertificateStore {
     } catch (SQLException e) {
       throw unavailable(e);
     }
-    return findBySerial(serial).stream()
-        .filter(record -> record.issuerKeyId().equals(issuerKeyId))
-        .findFirst()
-        .orElseThrow(
-            () -> new LedgerException("serial " + serial + " vanished while being revoked", null));
+    List<CertificateRecord> records = new ArrayList<>();
+    for (Target target : targets) {
+      findBySerial(target.serial()).stream()
+          .filter(record -> record.issuerKeyId().equals(target.issuerKeyId()))
+          .findFirst()
+          .ifPresent(records::add);
+    }
+    return records;
+  }
+
+  /** Carries a refused renewal out of the write, which only lets SQL exceptions through. */
+  private static final class PredecessorRevokedSignal extends SQLException {
+    private static final long serialVersionUID = 1L;
+    final String serial;
+
+    PredecessorRevokedSignal(String serial) {
+      super("credential " + serial + " has been revoked");
+      this.serial = serial;
+    }
   }
 
   @Override
@@ -134,7 +240,8 @@ public final class JdbcCertificateStore implements CertificateStore {
         PreparedStatement query =
             connection.prepareStatement(
                 "SELECT serial, revoked_at, revocation_reason FROM certificates"
-                    + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial")) {
+                    + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ?"
+                    + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED') ORDER BY serial")) {
       query.setString(1, issuerKeyId);
       query.setLong(2, now.toEpochMilli());
       query.setFetchSize(10_000);
@@ -177,8 +284,9 @@ public final class JdbcCertificateStore implements CertificateStore {
             }
             try (PreparedStatement settle =
                 connection.prepareStatement(
-                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = ?, revocation_reason = '0',"
-                        + " updated_at = ? WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
+                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = COALESCE(revoked_at, ?),"
+                        + " revocation_reason = COALESCE(revocation_reason, '0'), updated_at = ?"
+                        + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
               for (int i = 0; i < serials.size(); i++) {
                 settle.setLong(1, now.toEpochMilli());
                 settle.setLong(2, now.toEpochMilli());
@@ -221,10 +329,16 @@ public final class JdbcCertificateStore implements CertificateStore {
     String sql =
         "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain, caller,"
             + " request_id, request_hash, node_name, subject, not_before, not_after, tbs_der,"
-            + " created_at, updated_at) VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " created_at, updated_at, renewed_from)"
+            + " VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try {
       database.write(
           connection -> {
+            if (!intent.renewedFrom().isEmpty() && revoked(connection, intent.renewedFrom())) {
+              // write transactions run one at a time, so a revocation of the line either saw
+              // this intent (and revoked it too) or comes after this check
+              throw new PredecessorRevokedSignal(intent.renewedFrom());
+            }
             try (PreparedStatement insert = connection.prepareStatement(sql)) {
               insert.setString(1, intent.issuerKeyId());
               insert.setString(2, intent.serial());
@@ -240,11 +354,14 @@ public final class JdbcCertificateStore implements CertificateStore {
               insert.setBytes(12, intent.tbsDer());
               insert.setLong(13, intent.createdAt().toEpochMilli());
               insert.setLong(14, intent.createdAt().toEpochMilli());
+              insert.setString(15, intent.renewedFrom().isEmpty() ? null : intent.renewedFrom());
               insert.executeUpdate();
             }
             JdbcAuditLog.append(connection, database, event);
             return null;
           });
+    } catch (PredecessorRevokedSignal e) {
+      throw new LedgerException.PredecessorRevoked(e.serial);
     } catch (SQLException e) {
       if (isUniqueViolation(e)) {
         throw findByRequest(intent.caller(), intent.requestId()).isPresent()
@@ -330,7 +447,8 @@ public final class JdbcCertificateStore implements CertificateStore {
         rows.getBytes("tbs_der"),
         Optional.ofNullable(rows.getBytes("certificate_der")),
         Instant.ofEpochMilli(rows.getLong("created_at")),
-        revocation(rows));
+        revocation(rows),
+        Optional.ofNullable(rows.getString("renewed_from")));
   }
 
   private static Optional<CertificateRecord.Revocation> revocation(ResultSet rows)

@@ -424,6 +424,138 @@ abstract class LedgerContract {
     return events;
   }
 
+  // --- credential lineage ----------------------------------------------------------------------
+
+  @Test
+  void aCredentialsRenewalLineIsFoundFromAnyOfItsMembers() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()));
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "c1");
+    issuedCredential(ledger, "c3", "c2");
+    issuedCredential(ledger, "c2b", "c1");
+    issuedCredential(ledger, "other", "");
+
+    for (String member : List.of("c1", "c2", "c3", "c2b")) {
+      assertEquals(
+          List.of("c1", "c2", "c2b", "c3"),
+          ledger.line(member).stream().map(CertificateRecord::serial).sorted().toList(),
+          "from " + member);
+    }
+    assertEquals(
+        List.of("other"), ledger.line("other").stream().map(CertificateRecord::serial).toList());
+    assertEquals(Optional.of("c1"), ledger.findBySerial("c2").get(0).renewedFrom());
+  }
+
+  @Test
+  void revokingSeveralRevokesEachOnceWithItsOwnEventIntentsIncluded() throws Exception {
+    Database database = open(newLedger());
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    issuedCredential(ledger, "c1", "");
+    // a renewal being signed when the line is revoked
+    ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2"));
+    long events = count(database, "SELECT COUNT(*) FROM audit_events");
+
+    List<CertificateRecord> revoked =
+        ledger.revokeAll(
+            List.of(
+                new CertificateStore.Target(ISSUER, "c1"),
+                new CertificateStore.Target(ISSUER, "c2")),
+            1,
+            NOW,
+            target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(List.of("c1", "c2"), revoked.stream().map(CertificateRecord::serial).toList());
+    assertTrue(revoked.stream().allMatch(r -> r.revocation().isPresent()));
+    assertEquals(events + 2, count(database, "SELECT COUNT(*) FROM audit_events"));
+    // the intent is revoked, but not on a CRL until it is issued
+    assertEquals(
+        List.of("c1"), ledger.revokedEntries(ISSUER, NOW).stream().map(e -> e.serial()).toList());
+    ledger.recordIssued(
+        ISSUER, "c2", bytes("certificate c2"), NOW, event(Decision.APPROVED, "c2", "c2"));
+    assertEquals(2, ledger.revokedEntries(ISSUER, NOW).size());
+
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        4,
+        NOW.plusSeconds(60),
+        target -> event(Decision.APPROVED, target.serial(), "again"));
+    assertEquals(events + 3, count(database, "SELECT COUNT(*) FROM audit_events"), "no event");
+    assertEquals(1, ledger.findBySerial("c1").get(0).revocation().orElseThrow().reasonCode());
+  }
+
+  @Test
+  void aRenewalOfARevokedCredentialIsNotRecorded() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()));
+    issuedCredential(ledger, "c1", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        1,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertThrows(
+        LedgerException.PredecessorRevoked.class,
+        () ->
+            ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2")));
+    assertTrue(ledger.findBySerial("c2").isEmpty());
+  }
+
+  @Test
+  void liveCertificatesAreNeitherRevokedNorExpired() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()));
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c2")),
+        0,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(
+        List.of("c1"),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW.plusSeconds(90_000)));
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.of("worker-2"), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+  }
+
+  private static void issuedCredential(
+      JdbcCertificateStore ledger, String serial, String renewedFrom) throws Exception {
+    ledger.recordIntent(
+        credentialIntent(serial, renewedFrom), event(Decision.SIGNING, serial, serial));
+    ledger.recordIssued(
+        ISSUER,
+        serial,
+        bytes("certificate " + serial),
+        NOW,
+        event(Decision.APPROVED, serial, serial));
+  }
+
+  private static CertificateStore.Intent credentialIntent(String serial, String renewedFrom) {
+    return new CertificateStore.Intent(
+        ISSUER,
+        serial,
+        Profile.SIGNET_API_CLIENT,
+        TrustDomain.SIGNET_API,
+        "system:node:worker-1",
+        serial,
+        sha256(serial),
+        "worker-1",
+        "CN=system:node:worker-1,O=signet:node",
+        NOW.minusSeconds(300),
+        NOW.plusSeconds(86_400),
+        bytes("to be signed " + serial),
+        NOW,
+        renewedFrom);
+  }
+
   static long count(Database database, String sql) throws SQLException {
     try (Connection connection = database.connection();
         Statement statement = connection.createStatement();
@@ -450,7 +582,8 @@ abstract class LedgerContract {
         NOW.minusSeconds(300),
         NOW.plusSeconds(86_400),
         bytes("to be signed " + serial),
-        NOW);
+        NOW,
+        "");
   }
 
   private static AuditEvent event(Decision decision, String serial, String requestId) {
