@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       JoinCommand.class,
       TokenCommand.class,
       RevokeCommand.class,
+      CredentialCommand.class,
       CrlCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -71,7 +72,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, credential or crl");
   }
 
   public static void main(String[] args) {
