@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +236,9 @@ public final class ConfigLoader {
           node.keyPath("url")
               + " must be jdbc:sqlite:FILE (embedded) or jdbc:postgresql://... (replicas)");
     }
+    if (url.startsWith("jdbc:postgresql:") && !node.bool("allowUnverifiedTls", false)) {
+      requireVerifiedTls(url, node.keyPath("url"));
+    }
     var user = node.optionalString("user");
     var password = node.optionalString("password");
     SecretSource passwordSource = null;
@@ -254,6 +258,55 @@ public final class ConfigLoader {
     node.rejectUnknownKeys();
     return new SignetdConfig.Ledger(
         url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
+  }
+
+  /**
+   * Whoever can read or alter the traffic to a PostgreSQL ledger on another host can read the
+   * ledger or pose as the database: such a URL must ask for TLS with the server's certificate and
+   * name verified ({@code sslmode=verify-full}), unless {@code ledger.allowUnverifiedTls: true}
+   * says otherwise explicitly. Loopback and local-socket connections need nothing.
+   */
+  private static void requireVerifiedTls(String url, String key) throws ConfigException {
+    // jdbc:postgresql:DB (this host), or jdbc:postgresql://HOST[:PORT][,HOST[:PORT]...]/DB?K=V&...
+    String rest = url.substring("jdbc:postgresql:".length());
+    int query = rest.indexOf('?');
+    Map<String, String> parameters = new java.util.HashMap<>();
+    if (query >= 0) {
+      for (String parameter : rest.substring(query + 1).split("&", -1)) {
+        int equals = parameter.indexOf('=');
+        if (equals > 0) {
+          parameters.put(parameter.substring(0, equals), parameter.substring(equals + 1));
+        }
+      }
+      rest = rest.substring(0, query);
+    }
+    List<String> remote = new ArrayList<>();
+    if (rest.startsWith("//")) {
+      int slash = rest.indexOf('/', 2);
+      String hosts = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+      for (String hostAndPort : hosts.split(",", -1)) {
+        String host =
+            hostAndPort.startsWith("[")
+                ? hostAndPort.substring(1, Math.max(1, hostAndPort.indexOf(']')))
+                : hostAndPort.replaceFirst(":[0-9]*$", "");
+        boolean loopback =
+            host.isEmpty()
+                || host.equals("localhost")
+                || (Names.isIpAddress(host) && Names.ipAddress(host).isLoopbackAddress());
+        if (!loopback) {
+          remote.add(host);
+        }
+      }
+    }
+    if (!remote.isEmpty() && !"verify-full".equals(parameters.get("sslmode"))) {
+      throw new ConfigException(
+          key
+              + " reaches "
+              + String.join(", ", remote)
+              + " over the network without sslmode=verify-full: add it (with sslrootcert=FILE for"
+              + " the database's CA), or set ledger.allowUnverifiedTls: true to accept a server"
+              + " that is not verified");
+    }
   }
 
   private static SignetdConfig.Issuance issuance(ConfigNode node) throws ConfigException {

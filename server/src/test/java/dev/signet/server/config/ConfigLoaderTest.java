@@ -107,7 +107,7 @@ class ConfigLoaderTest {
               maxConcurrentCalls: 10
               maxCallDuration: 5s
             ledger:
-              url: jdbc:postgresql://db.example:5432/signet
+              url: jdbc:postgresql://db.example:5432/signet?sslmode=verify-full
               user: signet
               password: env:LEDGER_PASSWORD
               durabilityCheckInterval: 30s
@@ -122,7 +122,8 @@ class ConfigLoaderTest {
     assertEquals("corp.internal", config.cluster().dnsDomain());
     assertEquals(10, config.limits().maxConcurrentCalls());
     assertEquals(Duration.ofSeconds(5), config.limits().maxCallDuration());
-    assertEquals("jdbc:postgresql://db.example:5432/signet", config.ledger().url());
+    assertEquals(
+        "jdbc:postgresql://db.example:5432/signet?sslmode=verify-full", config.ledger().url());
     assertEquals(Optional.of("signet"), config.ledger().user());
     assertEquals("env:LEDGER_PASSWORD", config.ledger().password().orElseThrow().toString());
     assertEquals(Duration.ofSeconds(30), config.ledger().durabilityCheckInterval());
@@ -196,7 +197,7 @@ class ConfigLoaderTest {
             () ->
                 load(
                     MINIMAL
-                        + "ledger:\n  url: jdbc:postgresql://db/signet\n  password: hunter2hunter2\n"));
+                        + "ledger:\n  url: jdbc:postgresql://localhost/signet\n  password: hunter2hunter2\n"));
 
     assertTrue(e.getMessage().contains("ledger.password"), e.getMessage());
     assertFalse(e.getMessage().contains("hunter2hunter2"), e.getMessage());
@@ -454,6 +455,46 @@ class ConfigLoaderTest {
     assertTrue(config.authorization().provisioners().get("ops").unconstrained());
     assertEquals(Optional.empty(), config.enrollment().listen());
     assertEquals(Duration.ofMinutes(30), config.enrollment().defaultTokenTtl());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "jdbc:postgresql://db.example:5432/signet",
+        "jdbc:postgresql://10.0.0.5/signet?sslmode=require",
+        "jdbc:postgresql://127.0.0.1,db.example/signet?sslmode=verify-ca"
+      })
+  void aPostgresqlLedgerOnAnotherHostNeedsVerifiedTls(String url) {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: \"" + url + "\"\n"));
+
+    assertTrue(e.getMessage().contains("ledger.url"), e.getMessage());
+    assertTrue(e.getMessage().contains("sslmode=verify-full"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "jdbc:postgresql://db.example:5432/signet?sslmode=verify-full&sslrootcert=ca.crt",
+        "jdbc:postgresql://127.0.0.1:5432/signet",
+        "jdbc:postgresql://localhost/signet",
+        "jdbc:postgresql://[::1]:5432/signet",
+        "jdbc:postgresql:signet"
+      })
+  void loopbackOrVerifiedPostgresqlIsAccepted(String url) throws Exception {
+    assertEquals(url, load(MINIMAL + "ledger:\n  url: \"" + url + "\"\n").ledger().url());
+  }
+
+  @Test
+  void unverifiedTlsToAnotherHostMustBeAllowedExplicitly() throws Exception {
+    SignetdConfig config =
+        load(
+            MINIMAL
+                + "ledger:\n  url: \"jdbc:postgresql://db.example/signet\"\n"
+                + "  allowUnverifiedTls: true\n");
+
+    assertEquals("jdbc:postgresql://db.example/signet", config.ledger().url());
   }
 
   static Stream<Arguments> keysThatMustStayApart() {
