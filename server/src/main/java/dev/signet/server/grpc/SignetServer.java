@@ -61,23 +61,38 @@ import java.util.logging.Logger;
 public final class SignetServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SignetServer.class.getName());
 
-  /** What the servers serve. */
-  public record Parts(
-      IssuancePipeline pipeline,
-      CaRegistry cas,
-      Enrollment enrollment,
-      Revocations revocations,
-      CrlPublisher crls,
-      RevokedCredentials revokedCredentials,
-      Database database,
-      AuditCheckpointer checkpointer,
-      AuditVerifier.CheckpointKey checkpointKey,
-      CaRotation rotation,
-      CaGenerations generations,
-      RoleMapping roles,
-      AuditLog audit,
-      TokenHealth tokenHealth,
-      Clock clock) {}
+  /** What the servers serve: the daemon's parts, as {@code daemon.Daemon} assembles them. */
+  public interface Backend {
+    IssuancePipeline pipeline();
+
+    CaRegistry cas();
+
+    Enrollment enrollment();
+
+    Revocations revocations();
+
+    CrlPublisher crlPublisher();
+
+    RevokedCredentials revokedCredentials();
+
+    Database database();
+
+    AuditCheckpointer checkpointer();
+
+    AuditVerifier.CheckpointKey checkpointKey();
+
+    CaRotation rotation();
+
+    CaGenerations generations();
+
+    RoleMapping roles();
+
+    AuditLog audit();
+
+    TokenHealth tokenHealth();
+
+    Clock clock();
+  }
 
   private final List<Server> servers;
   private final List<ExecutorService> executors;
@@ -101,7 +116,10 @@ public final class SignetServer implements AutoCloseable {
    * certificates, and only the enrollment server serves Bootstrap.Join.
    */
   public static SignetServer start(
-      SignetdConfig config, Parts parts, PrivateKey servingKey, List<X509Certificate> servingChain)
+      SignetdConfig config,
+      Backend parts,
+      PrivateKey servingKey,
+      List<X509Certificate> servingChain)
       throws IOException {
     SignetdConfig.Limits limits = config.limits();
     X509Certificate[] chain = servingChain.toArray(new X509Certificate[0]);
@@ -143,7 +161,7 @@ public final class SignetServer implements AutoCloseable {
                       authorization))
               .addService(
                   intercepted(
-                      new LedgerService(parts.revocations(), parts.crls()).bindService(),
+                      new LedgerService(parts.revocations(), parts.crlPublisher()).bindService(),
                       callLimits,
                       callers,
                       authorization))

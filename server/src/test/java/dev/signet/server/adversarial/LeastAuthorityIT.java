@@ -662,7 +662,7 @@ class LeastAuthorityIT {
   }
 
   private Path write(IssueCertificateResponse credential, KeyPair keys) throws Exception {
-    Path directory = Files.createTempDirectory(daemon.token().directory(), "renewed-");
+    Path directory = Files.createTempDirectory(daemon.directory(), "renewed-");
     AtomicFiles.write(
         directory.resolve("client.crt"),
         Pem.certificate(credential.getCertificateDer().toByteArray())

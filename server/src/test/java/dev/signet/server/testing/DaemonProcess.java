@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * directory, real restarts and real {@code kill -9}.
  */
 public final class DaemonProcess implements AutoCloseable {
-  private static final String SIGNETD = "dev.signet.server.Signetd";
+  private static final String SIGNETD = "dev.signet.server.cli.Signetd";
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
   private static final Pattern ENROLLMENT = Pattern.compile("signetd enrollment on (.+):(\\d+)");
 

@@ -1,7 +1,7 @@
-package dev.signet.server;
+package dev.signet.server.cli;
 
-import dev.signet.server.cli.RunningDaemon;
 import dev.signet.server.config.ConfigException;
+import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.keystore.TokenException;
 import dev.signet.server.support.Logging;
@@ -12,6 +12,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code signetd}: the daemon that keeps a Kubernetes cluster's CA keys in a PKCS#11 token and
@@ -31,10 +32,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "signetd 0.1.0",
     subcommands = {
-      dev.signet.server.cli.InitCommand.class,
-      dev.signet.server.cli.ServeCommand.class,
-      dev.signet.server.cli.AuditCommand.class,
-      dev.signet.server.cli.CaCommand.class,
+      InitCommand.class,
+      ServeCommand.class,
+      AuditCommand.class,
+      CaCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Signetd {
@@ -45,7 +46,12 @@ public final class Signetd {
   static final int EXIT_REFUSED = 7;
   static final int EXIT_TEMPORARY = 75;
 
-  private Signetd() {}
+  /** Where the commands that hold the keys (init, serve, audit verify) find them. */
+  private final Daemon.KeyStoreOpener keyStore;
+
+  private Signetd(Daemon.KeyStoreOpener keyStore) {
+    this.keyStore = keyStore;
+  }
 
   public static void main(String[] args) {
     Logging.configure();
@@ -53,14 +59,19 @@ public final class Signetd {
     Charset console = Charset.defaultCharset();
     System.exit(
         run(
+            Daemon.PKCS11,
             new PrintWriter(System.out, true, console),
             new PrintWriter(System.err, true, console),
             args));
   }
 
-  /** Runs a command line, printing to the given streams; returns the exit code. */
-  public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new Signetd());
+  /**
+   * Runs a command line with keys from {@code keyStore} (the token, or a test's key store),
+   * printing to the given streams; returns the exit code.
+   */
+  public static int run(
+      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = new CommandLine(new Signetd(keyStore));
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(
@@ -74,6 +85,11 @@ public final class Signetd {
           return code;
         });
     return commandLine.execute(args);
+  }
+
+  /** The key store of the command line {@code spec} belongs to. */
+  static Daemon.KeyStoreOpener keyStore(CommandSpec spec) {
+    return ((Signetd) spec.root().userObject()).keyStore;
   }
 
   private static int exitCode(Exception exception) {

@@ -1,4 +1,4 @@
-package dev.signet.server.cli;
+package dev.signet.server.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +9,7 @@ import dev.signet.server.ca.CaCertificates;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.ConfigException;
+import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.SigningKey;
 import dev.signet.server.profile.TrustDomain;
 import java.math.BigInteger;
@@ -31,14 +32,13 @@ class SharedKeysTest {
   @Test
   void separateKeysPass() throws Exception {
     assertDoesNotThrow(
-        () -> Components.refuseSharedKeys(registry(key(), key(), key(), key()), audit(key())));
+        () -> Daemon.refuseSharedKeys(registry(key(), key(), key(), key()), audit(key())));
   }
 
   @Test
   void clusterCasMayShareOneKey() throws Exception {
     KeyPair one = key();
-    assertDoesNotThrow(
-        () -> Components.refuseSharedKeys(registry(one, one, one, key()), audit(key())));
+    assertDoesNotThrow(() -> Daemon.refuseSharedKeys(registry(one, one, one, key()), audit(key())));
   }
 
   @Test
@@ -47,8 +47,7 @@ class SharedKeysTest {
     ConfigException e =
         assertThrows(
             ConfigException.class,
-            () ->
-                Components.refuseSharedKeys(registry(key(), shared, key(), shared), audit(key())));
+            () -> Daemon.refuseSharedKeys(registry(key(), shared, key(), shared), audit(key())));
     assertTrue(e.getMessage().contains("cas.signetApi and cas.etcd"), e.getMessage());
   }
 
@@ -58,14 +57,13 @@ class SharedKeysTest {
     ConfigException cluster =
         assertThrows(
             ConfigException.class,
-            () ->
-                Components.refuseSharedKeys(registry(shared, key(), key(), key()), audit(shared)));
+            () -> Daemon.refuseSharedKeys(registry(shared, key(), key(), key()), audit(shared)));
     assertTrue(cluster.getMessage().contains("audit.key and cas.kubernetes"), cluster.getMessage());
     KeyPair api = key();
     ConfigException signetApi =
         assertThrows(
             ConfigException.class,
-            () -> Components.refuseSharedKeys(registry(key(), key(), key(), api), audit(api)));
+            () -> Daemon.refuseSharedKeys(registry(key(), key(), key(), api), audit(api)));
     assertTrue(signetApi.getMessage().contains("same public key"), signetApi.getMessage());
   }
 
@@ -87,8 +85,9 @@ class SharedKeysTest {
     return new CertificateAuthority(name, certificate(name, keys), signer(keys));
   }
 
-  private static Components.AuditKey audit(KeyPair keys) throws Exception {
-    return new Components.AuditKey(signer(keys), certificate("signet-audit", keys));
+  private static CaKeyStore.StoredKey audit(KeyPair keys) throws Exception {
+    return new CaKeyStore.StoredKey(
+        "signet-audit", certificate("signet-audit", keys), signer(keys));
   }
 
   private static X509Certificate certificate(String name, KeyPair keys) throws Exception {
