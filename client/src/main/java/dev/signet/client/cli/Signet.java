@@ -42,6 +42,8 @@ import picocli.CommandLine.ScopeType;
       RevokeCommand.class,
       CredentialCommand.class,
       CrlCommand.class,
+      AuditCommand.class,
+      CertificatesCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -72,7 +74,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, credential or crl");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, credential, crl, audit or certificates");
   }
 
   public static void main(String[] args) {

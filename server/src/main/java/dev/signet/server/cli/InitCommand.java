@@ -88,9 +88,11 @@ public final class InitCommand implements Callable<Integer> {
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
       daemon.loadCas();
-      Daemon.refuseSharedKeys(daemon.cas(), daemon.auditKey());
+      Daemon.refuseSharedKeys(daemon.cas(), daemon.findAuditKey());
       ensureServerCredential(config, daemon, out);
       ensureOperatorCredential(config, daemon, out);
+      out.println(
+          "audit checkpoint " + daemon.checkpointAtInit().number() + " signed over what init did");
     }
     out.flush();
     return 0;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.audit.AuditKey;
+import dev.signet.server.audit.StoredAuditKey;
 import dev.signet.server.ca.CaCertificates;
 import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CertificateAuthority;
@@ -85,9 +87,9 @@ class SharedKeysTest {
     return new CertificateAuthority(name, certificate(name, keys), signer(keys));
   }
 
-  private static CaKeyStore.StoredKey audit(KeyPair keys) throws Exception {
-    return new CaKeyStore.StoredKey(
-        "signet-audit", certificate("signet-audit", keys), signer(keys));
+  private static AuditKey audit(KeyPair keys) throws Exception {
+    return new StoredAuditKey(
+        new CaKeyStore.StoredKey("signet-audit", certificate("signet-audit", keys), signer(keys)));
   }
 
   private static X509Certificate certificate(String name, KeyPair keys) throws Exception {
