@@ -319,7 +319,7 @@ public final class Enrollment {
 
     boolean spentNow;
     try {
-      spentNow = tokens.consume(id, Caller.NODE_PREFIX + token.nodeName(), now);
+      spentNow = tokens.consume(token, Caller.NODE_PREFIX + token.nodeName(), now);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);

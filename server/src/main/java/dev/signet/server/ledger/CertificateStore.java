@@ -55,6 +55,19 @@ public interface CertificateStore extends AutoCloseable {
   /** One entry of a CRL. */
   record RevokedEntry(String serial, Instant revokedAt, int reasonCode) {}
 
+  /** What the ledger says of a Signet API client credential presented to the API. */
+  enum CredentialStanding {
+    /** Recorded with a seal that verifies, not revoked. */
+    LIVE,
+    /** Recorded with a seal that verifies, revoked. */
+    REVOKED,
+    /** No record, or only records whose seal does not verify (reported as broken). */
+    UNRECORDED
+  }
+
+  /** The standing of the Signet API client credential {@code serial}, its seal checked. */
+  CredentialStanding credentialStanding(String serial) throws LedgerException;
+
   /** The caller's live request under {@code requestId}: an intent or an issued certificate. */
   Optional<CertificateRecord> findByRequest(String caller, String requestId) throws LedgerException;
 

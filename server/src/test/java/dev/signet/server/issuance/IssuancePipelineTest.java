@@ -22,6 +22,7 @@ import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.testing.TestSeals;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
 import java.net.InetAddress;
@@ -97,7 +98,7 @@ class IssuancePipelineTest {
         Database.open(
             new SignetdConfig.Ledger(
                 "jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
-    ledger = new JdbcCertificateStore(database);
+    ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ca =
         SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     leaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
@@ -672,7 +673,7 @@ class IssuancePipelineTest {
         cas,
         ledger,
         new JdbcAuditLog(database),
-        new IssuancePolicy(Map.of(), new JdbcNodes(database)),
+        new IssuancePolicy(Map.of(), new JdbcNodes(database, TestSeals.keyed())),
         settings(),
         clock(now),
         new SerialNumbers(new SecureRandom()));

@@ -23,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Logger;
 import javax.security.auth.login.FailedLoginException;
@@ -181,6 +182,33 @@ public final class Pkcs11KeyStore implements CaKeyStore {
       throw new TokenException(
           "cannot make the certificate of the new key '" + label + "': " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<MacKey> findMacKey(String label) throws TokenException {
+    OptionalLong handle = objects.secretKey(label);
+    if (handle.isEmpty()) {
+      return Optional.empty();
+    }
+    long key = handle.getAsLong();
+    return Optional.of(
+        data -> {
+          if (!health.healthy()) {
+            throw SigningException.tokenFailure(
+                "the token failed earlier: " + health.failure().get(), null);
+          }
+          try {
+            return objects.hmacSha256(key, data);
+          } catch (TokenException e) {
+            health.markFailed(e.getMessage());
+            throw SigningException.tokenFailure(e.getMessage(), e);
+          }
+        });
+  }
+
+  @Override
+  public synchronized void generateMacKey(String label) throws TokenException {
+    objects.generateSecretKey(label);
   }
 
   @Override

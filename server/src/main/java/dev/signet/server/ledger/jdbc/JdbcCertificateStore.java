@@ -6,6 +6,7 @@ import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
+import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import java.sql.Connection;
@@ -14,13 +15,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-/** The ledger on SQLite or PostgreSQL through plain JDBC. */
+/**
+ * The ledger on SQLite or PostgreSQL through plain JDBC. The records of Signet API client
+ * credentials are sealed ({@link RowSeals}), their revocation included: a credential a database
+ * writer recorded, altered or un-revoked is refused.
+ */
 public final class JdbcCertificateStore implements CertificateStore {
   private static final String COLUMNS =
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
@@ -30,10 +36,171 @@ public final class JdbcCertificateStore implements CertificateStore {
   /** The states in which a request id is taken (see the certificates_by_request index). */
   private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
 
-  private final Database database;
+  static final String TABLE = "certificates";
 
-  public JdbcCertificateStore(Database database) {
+  /** The columns a credential's seal covers, after its serial. */
+  private static final String SEALED =
+      "serial, issuer_key_id, profile, trust_domain, caller, node_name, subject, not_before,"
+          + " not_after, renewed_from, revoked_at";
+
+  private final Database database;
+  private final RowSeals seals;
+
+  public JdbcCertificateStore(Database database, RowSeals seals) {
     this.database = database;
+    this.seals = seals;
+  }
+
+  @Override
+  public CredentialStanding credentialStanding(String serial) throws LedgerException {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> rowSeals = new ArrayList<>();
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT "
+                    + SEALED
+                    + ", seal FROM certificates WHERE serial = ? AND profile = ?"
+                    + " AND state <> 'ABANDONED'")) {
+      query.setString(1, serial);
+      query.setString(2, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet result = query.executeQuery()) {
+        while (result.next()) {
+          rows.add(sealedColumns(result));
+          rowSeals.add(result.getString("seal"));
+        }
+      }
+      connection.commit();
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+    CredentialStanding standing = CredentialStanding.UNRECORDED;
+    for (int i = 0; i < rows.size(); i++) {
+      if (seals.verify(TABLE, rows.get(i), rowSeals.get(i))) {
+        if (rows.get(i).get(10) != null) {
+          return CredentialStanding.REVOKED;
+        }
+        standing = CredentialStanding.LIVE;
+      }
+    }
+    return standing;
+  }
+
+  /** As {@link JdbcNodes#sweep}, over the records of Signet API client credentials. */
+  SealSweep sweep(boolean sealUnsealed) throws LedgerException {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> rowSeals = new ArrayList<>();
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT "
+                    + SEALED
+                    + ", seal FROM certificates WHERE profile = ? ORDER BY serial, issuer_key_id")) {
+      query.setString(1, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet result = query.executeQuery()) {
+        while (result.next()) {
+          rows.add(sealedColumns(result));
+          rowSeals.add(result.getString("seal"));
+        }
+      }
+      connection.commit();
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+    List<String> broken = new ArrayList<>();
+    List<String> sealedNow = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      List<String> row = rows.get(i);
+      if (rowSeals.get(i) == null && sealUnsealed) {
+        String seal = seals.seal(TABLE, row);
+        try {
+          database.write(connection -> writeSeal(connection, row.get(1), row.get(0), seal));
+        } catch (SQLException e) {
+          throw unavailable(e);
+        }
+        sealedNow.add(row.get(0));
+      } else if (!seals.intact(TABLE, row, rowSeals.get(i))) {
+        broken.add(row.get(0));
+      }
+    }
+    return new SealSweep(TABLE, rows.size(), broken, sealedNow);
+  }
+
+  /**
+   * Seals a credential's record again after a change inside a write (its revocation); other rows
+   * are left alone.
+   */
+  private void reseal(Connection connection, String issuerKeyId, String serial)
+      throws SQLException {
+    List<String> row;
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT "
+                + SEALED
+                + " FROM certificates WHERE issuer_key_id = ? AND serial = ? AND profile = ?")) {
+      query.setString(1, issuerKeyId);
+      query.setString(2, serial);
+      query.setString(3, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet result = query.executeQuery()) {
+        if (!result.next()) {
+          return;
+        }
+        row = sealedColumns(result);
+      }
+    }
+    String seal;
+    try {
+      seal = seals.seal(TABLE, row);
+    } catch (LedgerException e) {
+      throw new SQLException(e.getMessage(), e);
+    }
+    writeSeal(connection, issuerKeyId, serial, seal);
+  }
+
+  private static int writeSeal(
+      Connection connection, String issuerKeyId, String serial, String seal) throws SQLException {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE certificates SET seal = ? WHERE issuer_key_id = ? AND serial = ?")) {
+      update.setString(1, seal);
+      update.setString(2, issuerKeyId);
+      update.setString(3, serial);
+      return update.executeUpdate();
+    }
+  }
+
+  /** The sealed columns of a credential's record, as text, in {@link #SEALED}'s order. */
+  private static List<String> sealedColumns(ResultSet row) throws SQLException {
+    long revokedAt = row.getLong("revoked_at");
+    String revoked = row.wasNull() ? null : Long.toString(revokedAt);
+    return Arrays.asList(
+        row.getString("serial"),
+        row.getString("issuer_key_id"),
+        row.getString("profile"),
+        row.getString("trust_domain"),
+        row.getString("caller"),
+        row.getString("node_name"),
+        row.getString("subject"),
+        Long.toString(row.getLong("not_before")),
+        Long.toString(row.getLong("not_after")),
+        row.getString("renewed_from"),
+        revoked);
+  }
+
+  /** A new intent's sealed columns, in {@link #SEALED}'s order (not revoked yet). */
+  private static List<String> sealedColumns(Intent intent) {
+    return Arrays.asList(
+        intent.serial(),
+        intent.issuerKeyId(),
+        intent.profile().id(),
+        intent.trustDomain().name(),
+        intent.caller(),
+        intent.nodeName(),
+        intent.subject(),
+        Long.toString(intent.notBefore().toEpochMilli()),
+        Long.toString(intent.notAfter().toEpochMilli()),
+        intent.renewedFrom().isEmpty() ? null : intent.renewedFrom(),
+        null);
   }
 
   @Override
@@ -210,6 +377,7 @@ public final class JdbcCertificateStore implements CertificateStore {
                 update.setString(4, target.issuerKeyId());
                 update.setString(5, target.serial());
                 if (update.executeUpdate() == 1) {
+                  reseal(connection, target.issuerKeyId(), target.serial());
                   JdbcAuditLog.append(connection, database, eventFor.apply(target));
                 }
               }
@@ -300,6 +468,7 @@ public final class JdbcCertificateStore implements CertificateStore {
                 settle.setString(3, issuers.get(i));
                 settle.setString(4, serials.get(i));
                 if (settle.executeUpdate() == 1) {
+                  reseal(connection, issuers.get(i), serials.get(i));
                   JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
                 }
               }
@@ -336,8 +505,12 @@ public final class JdbcCertificateStore implements CertificateStore {
     String sql =
         "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain, caller,"
             + " request_id, request_hash, node_name, subject, not_before, not_after, tbs_der,"
-            + " created_at, updated_at, renewed_from)"
-            + " VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " created_at, updated_at, renewed_from, seal)"
+            + " VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    String seal =
+        intent.profile() == Profile.SIGNET_API_CLIENT
+            ? seals.seal(TABLE, sealedColumns(intent))
+            : null;
     try {
       database.write(
           connection -> {
@@ -362,6 +535,7 @@ public final class JdbcCertificateStore implements CertificateStore {
               insert.setLong(13, intent.createdAt().toEpochMilli());
               insert.setLong(14, intent.createdAt().toEpochMilli());
               insert.setString(15, intent.renewedFrom().isEmpty() ? null : intent.renewedFrom());
+              insert.setString(16, seal);
               insert.executeUpdate();
             }
             JdbcAuditLog.append(connection, database, event);
