@@ -100,7 +100,6 @@ public final class AuditCommand {
                             + " BROKEN: its seal does not verify (recorded or altered outside"
                             + " signetd; refused)"));
         if (report.intact() && rows.broken().isEmpty()) {
-          out.println("rows that grant power intact: " + rows.rows() + " sealed rows verified");
           out.println(
               "audit trail intact: "
                   + report.events()
@@ -122,6 +121,7 @@ public final class AuditCommand {
                   + (witness == null
                       ? ""
                       : "; the ledger extends every checkpoint of the witness " + witness));
+          out.println("rows that grant power intact: " + rows.rows() + " sealed rows verified");
           return 0;
         }
         report

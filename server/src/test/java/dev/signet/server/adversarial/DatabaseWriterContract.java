@@ -158,12 +158,12 @@ abstract class DatabaseWriterContract {
           "| node worker-3 | kubelet-serving for its registered address, row restored | OK | OK"
               + " | +1 certificate | ISSUED |");
     }
-    // a registration inserted for a node that never registered
-    Path credential = daemon.credential(Role.ROLE_NODE, "system:node:worker-4");
+    // a registration deleted and inserted again with one more address
+    Path credential = daemon.credential(Role.ROLE_NODE, "system:node:worker-4", "127.0.5.44");
     write("DELETE FROM nodes WHERE name = 'worker-4'");
     write(
         "INSERT INTO nodes (name, addresses, registered_by, registered_at)"
-            + " VALUES ('worker-4', '10.9.9.10', 'edge', ?)",
+            + " VALUES ('worker-4', '127.0.5.44,10.9.9.10', 'operator', ?)",
         System.currentTimeMillis());
     try (ApiClient node = client(credential)) {
       refused(

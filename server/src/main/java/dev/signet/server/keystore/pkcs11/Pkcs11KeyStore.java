@@ -128,9 +128,12 @@ public final class Pkcs11KeyStore implements CaKeyStore {
       if (!keyStore.isKeyEntry(label)) {
         return Optional.empty();
       }
-      PrivateKey privateKey = (PrivateKey) keyStore.getKey(label, null);
+      // a secret key (the ledger seal key) is a key entry too, but signs no certificates
+      if (!(keyStore.getKey(label, null) instanceof PrivateKey privateKey)) {
+        return Optional.empty();
+      }
       Certificate[] chain = keyStore.getCertificateChain(label);
-      if (privateKey == null || chain == null || chain.length == 0) {
+      if (chain == null || chain.length == 0) {
         return Optional.empty();
       }
       X509Certificate certificate = (X509Certificate) chain[0];
@@ -208,6 +211,7 @@ public final class Pkcs11KeyStore implements CaKeyStore {
 
   @Override
   public synchronized void generateMacKey(String label) throws TokenException {
+    stale = true;
     objects.generateSecretKey(label);
   }
 
