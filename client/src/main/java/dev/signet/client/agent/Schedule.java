@@ -66,6 +66,26 @@ public final class Schedule {
     return Duration.ofMillis(Math.round(delay.toMillis() * (1.0 - 0.25 * random)));
   }
 
+  /**
+   * Whether a certificate just issued is already due: its renewal point comes before {@code pause}
+   * has passed. Renewing such a certificate on schedule would renew it again and again (a validity
+   * too short for signetd's backdate, or a CA about to expire); the agent backs off instead, as
+   * after a failure.
+   */
+  public static boolean dueAtOnce(X509Certificate fresh, Instant now, Duration pause) {
+    return dueAtOnce(
+        fresh.getNotBefore().toInstant(),
+        fresh.getNotAfter().toInstant(),
+        fresh.getSerialNumber(),
+        now,
+        pause);
+  }
+
+  static boolean dueAtOnce(
+      Instant notBefore, Instant notAfter, BigInteger serial, Instant now, Duration pause) {
+    return !renewAt(notBefore, notAfter, serial).isAfter(now.plus(pause));
+  }
+
   /** The check interval, give or take 10%, so that a fleet's agents do not call in step. */
   public static Duration jittered(Duration interval, double random) {
     return Duration.ofMillis(Math.round(interval.toMillis() * (0.9 + 0.2 * random)));

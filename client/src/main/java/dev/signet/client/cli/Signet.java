@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       JoinCommand.class,
       TokenCommand.class,
       RevokeCommand.class,
+      CredentialCommand.class,
       CrlCommand.class,
       AuditCommand.class,
       CertificatesCommand.class,
@@ -73,7 +74,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, crl, audit or certificates");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, credential, crl, audit or certificates");
   }
 
   public static void main(String[] args) {

@@ -250,9 +250,10 @@ public final class Provisioner {
 
   /**
    * Issues the credential anew with a new key pair made here, and replaces its files (the previous
-   * ones kept as backups); {@code reason} says why, empty for a first issue.
+   * ones kept as backups); {@code reason} says why, empty for a first issue. Returns the new
+   * certificate.
    */
-  public void issue(Credential credential, String reason) {
+  public X509Certificate issue(Credential credential, String reason) {
     KeyPair keys;
     try {
       keys = credential.keyAlgorithm().generateKeyPair();
@@ -312,6 +313,7 @@ public final class Provisioner {
         progress.wrote(file, described + ", new " + credential.keyAlgorithm() + " key embedded");
       }
       progress.issuedOne();
+      return leaf;
     } finally {
       Arrays.fill(keyPem, (byte) 0);
     }
@@ -440,6 +442,13 @@ public final class Provisioner {
       }
       if (credential.hasKubeconfig()) {
         files.add(credential.kubeconfigPath(root));
+      }
+    }
+    for (Path file : files) {
+      try {
+        SafeFiles.refuseLinksAround(root, file);
+      } catch (IOException e) {
+        throw SignetException.output(file, e);
       }
     }
     Set<Path> directories = new LinkedHashSet<>();

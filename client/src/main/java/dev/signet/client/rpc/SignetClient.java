@@ -15,6 +15,7 @@ import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
+import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
 import dev.signet.api.v1.IssueApiserverKubeletClientRequest;
 import dev.signet.api.v1.IssueApiserverRequest;
@@ -37,8 +38,11 @@ import dev.signet.api.v1.ListCertificatesRequest;
 import dev.signet.api.v1.ListCertificatesResponse;
 import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.RevocationReason;
+import dev.signet.api.v1.RevokeIdentityRequest;
+import dev.signet.api.v1.RevokeIdentityResponse;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
+import dev.signet.api.v1.Role;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.api.v1.VerifyAuditResponse;
@@ -241,6 +245,40 @@ public final class SignetClient implements AutoCloseable {
             .setWaitForCrl(waitForCrl)
             .build();
     return call("Revoke", () -> deadline(LedgerGrpc.newBlockingStub(channel)).revoke(request));
+  }
+
+  /**
+   * Revokes every live credential of {@code identity} with its renewal line, and a node's kubelet
+   * certificates; with {@code dryRun} only lists them.
+   */
+  public RevokeIdentityResponse revokeIdentity(
+      String identity, RevocationReason reason, boolean dryRun, boolean waitForCrl) {
+    RevokeIdentityRequest request =
+        RevokeIdentityRequest.newBuilder()
+            .setIdentity(identity)
+            .setReason(reason)
+            .setDryRun(dryRun)
+            .setWaitForCrl(waitForCrl)
+            .build();
+    return call(
+        "RevokeIdentity",
+        () -> deadline(LedgerGrpc.newBlockingStub(channel)).revokeIdentity(request));
+  }
+
+  /** Issues a Signet API credential of {@code role} named {@code name} for the key of the CSR. */
+  public IssueCertificateResponse issueApiCredential(Role role, String name, byte[] csrDer) {
+    IssueApiCredentialRequest request =
+        IssueApiCredentialRequest.newBuilder()
+            .setRole(role)
+            .setName(name)
+            .setCsrDer(ByteString.copyFrom(csrDer))
+            .build();
+    return call(
+        "IssueApiCredential",
+        () ->
+            deadline(CredentialsGrpc.newBlockingStub(channel))
+                .issueApiCredential(request)
+                .getCredential());
   }
 
   /** The current CRL of a generation of the trust domain's CA (0: the one that signs now). */

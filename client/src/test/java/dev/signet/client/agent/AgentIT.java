@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.Role;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Json;
@@ -143,13 +142,13 @@ class AgentIT {
     Generations kubeconfig = new Generations(dir.resolve("kubelet.conf"));
     Generations ownCredential = new Generations(credential.resolve("client.crt"));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(150));
-    int servingAtRevocation = -1;
+    int servingAtRenewal = -1;
     // until three renewals of each kubelet certificate, the credential renewed, and one more
-    // serving renewal after its previous credential was revoked
+    // serving renewal after that, made with the renewed credential (the previous key is gone)
     while (serving.changes() < 3
         || kubeconfig.changes() < 3
-        || servingAtRevocation < 0
-        || serving.changes() <= servingAtRevocation) {
+        || servingAtRenewal < 0
+        || serving.changes() <= servingAtRenewal) {
       assertTrue(
           Instant.now().isBefore(deadline),
           "renewals seen: serving "
@@ -170,12 +169,11 @@ class AgentIT {
         checkKubeconfigRenewal(kubeconfig);
       }
       if (ownCredential.poll().isPresent()) {
-        Renewals.assertRenewedPair(ownCredential);
-        if (servingAtRevocation < 0) {
-          // from now on the agent must use the renewed credential: the previous one is refused
-          String old = Renewals.leaf(ownCredential.previous()).getSerialNumber().toString(16);
-          daemon.operator().ledger().revoke(RevokeRequest.newBuilder().setSerial(old).build());
-          servingAtRevocation = serving.changes();
+        // the previous key is deleted, not kept as a backup: from now on only the renewed
+        // credential can be in use (revoking the previous one would revoke its whole line)
+        Renewals.assertRenewedCredential(ownCredential);
+        if (servingAtRenewal < 0) {
+          servingAtRenewal = serving.changes();
         }
       }
       Thread.sleep(250);

@@ -13,6 +13,7 @@ import dev.signet.server.audit.WitnessLines;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.Database;
+import dev.signet.server.ledger.jdbc.SealedRows;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,9 @@ public final class AuditCommand {
         "With --witness, also proves that the ledger extends every checkpoint in FILE (JSON",
         "lines from 'audit checkpoint --export' or Audit.WatchCheckpoints): a rewrite, a",
         "truncation or an older copy of the database is found even if every checkpoint row",
-        "was deleted. Exit code 0 when intact, 6 when broken.",
+        "was deleted. Checks the seal of every row that grants power (bootstrap tokens, node",
+        "registrations, Signet API credential records) and names each that fails.",
+        "Exit code 0 when intact, 6 when broken.",
         "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes nothing."
       },
       mixinStandardHelpOptions = true)
@@ -87,7 +90,16 @@ public final class AuditCommand {
                     config.audit().checkpointInterval(),
                     daemon.clock().instant(),
                     witnessed));
-        if (report.intact()) {
+        SealedRows.Report rows = daemon.verifyRowSeals();
+        rows.broken()
+            .forEach(
+                row ->
+                    out.println(
+                        "row "
+                            + row
+                            + " BROKEN: its seal does not verify (recorded or altered outside"
+                            + " signetd; refused)"));
+        if (report.intact() && rows.broken().isEmpty()) {
           out.println(
               "audit trail intact: "
                   + report.events()
@@ -109,13 +121,18 @@ public final class AuditCommand {
                   + (witness == null
                       ? ""
                       : "; the ledger extends every checkpoint of the witness " + witness));
+          out.println("rows that grant power intact: " + rows.rows() + " sealed rows verified");
           return 0;
         }
-        out.println(
-            "audit trail BROKEN at event "
-                + report.problem().get().seq()
-                + ": "
-                + report.problem().get().description());
+        report
+            .problem()
+            .ifPresent(
+                problem ->
+                    out.println(
+                        "audit trail BROKEN at event "
+                            + problem.seq()
+                            + ": "
+                            + problem.description()));
         return EXIT_BROKEN;
       } finally {
         out.flush();

@@ -10,6 +10,7 @@ import dev.signet.server.ca.CaSetup;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.issuance.IssuancePipeline;
+import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
@@ -87,7 +88,25 @@ public final class InitCommand implements Callable<Integer> {
               label ->
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
+      boolean sealKeyCreated = daemon.ensureSealKey();
+      out.println(
+          "key "
+              + RowSeals.KEY_LABEL
+              + ": "
+              + (sealKeyCreated
+                  ? "created (HMAC-SHA256 secret, seals the ledger's rows)"
+                  : "exists, kept"));
+
       daemon.loadCas();
+      if (sealKeyCreated) {
+        // a ledger from before the seal key: its rows are trusted once, now, and listed
+        daemon
+            .sealRowsRecordedBefore()
+            .sealedNow()
+            .forEach(
+                row -> out.println("sealed " + row + " (recorded before the seal key existed)"));
+      }
+      Daemon.refuseSharedKeys(daemon.cas(), daemon.findAuditKey());
       ensureServerCredential(config, daemon, out);
       ensureOperatorCredential(config, daemon, out);
       out.println(

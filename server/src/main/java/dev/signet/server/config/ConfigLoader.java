@@ -1,9 +1,10 @@
 package dev.signet.server.config;
 
+import dev.signet.common.Durations;
 import dev.signet.common.HostPort;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * configuration directory can be moved as a whole.
  */
 public final class ConfigLoader {
+  /** Lifetimes must be at least this many times the backdate (see {@link #issuance}). */
+  static final int MIN_LIFETIME_PER_BACKDATE = 2;
+
   private ConfigLoader() {}
 
   public static SignetdConfig load(Path file) throws ConfigException {
@@ -45,6 +50,7 @@ public final class ConfigLoader {
     SignetdConfig.Authorization authorization = authorization(root.child("authorization"));
     SignetdConfig.Enrollment enrollment = enrollment(root.child("enrollment"));
     SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
+    keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
     SignetdConfig.Limits limits = limits(root.child("limits"));
     root.rejectUnknownKeys();
@@ -171,6 +177,39 @@ public final class ConfigLoader {
     return new SignetdConfig.Cas(algorithm, validity, keys);
   }
 
+  /**
+   * The signet-api CA decides who may act on Signet, and the audit key vouches for the audit trail:
+   * neither may be a cluster CA's key object, or a cluster certificate (admin.conf) would act on
+   * Signet, and a CA signature would pass for a checkpoint. Cluster CAs may share one key.
+   */
+  private static void keysApart(SignetdConfig.Cas cas, SignetdConfig.Audit audit)
+      throws ConfigException {
+    String signetApi = cas.key(TrustDomain.SIGNET_API).object().orElseThrow();
+    for (TrustDomain domain : TrustDomain.values()) {
+      String label = cas.key(domain).object().orElseThrow();
+      if (domain != TrustDomain.SIGNET_API && label.equals(signetApi)) {
+        throw new ConfigException(
+            "cas."
+                + TrustDomain.SIGNET_API.configKey()
+                + " and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the signet-api CA must be a key of its own, or "
+                + domain.caCommonName()
+                + " certificates would be accepted as Signet API credentials");
+      }
+      if (label.equals(audit.key().object().orElseThrow())) {
+        throw new ConfigException(
+            "audit.key and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the audit key signs audit checkpoints and nothing else");
+      }
+    }
+  }
+
   private static SignetdConfig.Ledger ledger(ConfigNode node) throws ConfigException {
     String url = node.string("url", "jdbc:sqlite:ledger.db");
     if (url.startsWith("jdbc:sqlite:")) {
@@ -184,6 +223,9 @@ public final class ConfigLoader {
       throw new ConfigException(
           node.keyPath("url")
               + " must be jdbc:sqlite:FILE (embedded) or jdbc:postgresql://... (replicas)");
+    }
+    if (url.startsWith("jdbc:postgresql:") && !node.bool("allowUnverifiedTls", false)) {
+      requireVerifiedTls(url, node.keyPath("url"));
     }
     var user = node.optionalString("user");
     var password = node.optionalString("password");
@@ -206,6 +248,55 @@ public final class ConfigLoader {
         url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
   }
 
+  /**
+   * Whoever can read or alter the traffic to a PostgreSQL ledger on another host can read the
+   * ledger or pose as the database: such a URL must ask for TLS with the server's certificate and
+   * name verified ({@code sslmode=verify-full}), unless {@code ledger.allowUnverifiedTls: true}
+   * says otherwise explicitly. Loopback and local-socket connections need nothing.
+   */
+  private static void requireVerifiedTls(String url, String key) throws ConfigException {
+    // jdbc:postgresql:DB (this host), or jdbc:postgresql://HOST[:PORT][,HOST[:PORT]...]/DB?K=V&...
+    String rest = url.substring("jdbc:postgresql:".length());
+    int query = rest.indexOf('?');
+    Map<String, String> parameters = new java.util.HashMap<>();
+    if (query >= 0) {
+      for (String parameter : rest.substring(query + 1).split("&", -1)) {
+        int equals = parameter.indexOf('=');
+        if (equals > 0) {
+          parameters.put(parameter.substring(0, equals), parameter.substring(equals + 1));
+        }
+      }
+      rest = rest.substring(0, query);
+    }
+    List<String> remote = new ArrayList<>();
+    if (rest.startsWith("//")) {
+      int slash = rest.indexOf('/', 2);
+      String hosts = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+      for (String hostAndPort : hosts.split(",", -1)) {
+        String host =
+            hostAndPort.startsWith("[")
+                ? hostAndPort.substring(1, Math.max(1, hostAndPort.indexOf(']')))
+                : hostAndPort.replaceFirst(":[0-9]*$", "");
+        boolean loopback =
+            host.isEmpty()
+                || host.equals("localhost")
+                || (Names.isIpAddress(host) && Names.ipAddress(host).isLoopbackAddress());
+        if (!loopback) {
+          remote.add(host);
+        }
+      }
+    }
+    if (!remote.isEmpty() && !"verify-full".equals(parameters.get("sslmode"))) {
+      throw new ConfigException(
+          key
+              + " reaches "
+              + String.join(", ", remote)
+              + " over the network without sslmode=verify-full: add it (with sslrootcert=FILE for"
+              + " the database's CA), or set ledger.allowUnverifiedTls: true to accept a server"
+              + " that is not verified");
+    }
+  }
+
   private static SignetdConfig.Issuance issuance(ConfigNode node) throws ConfigException {
     SignetdConfig.Issuance issuance =
         new SignetdConfig.Issuance(
@@ -217,6 +308,23 @@ public final class ConfigLoader {
                 Duration.ofDays(365),
                 Duration.ofMinutes(1),
                 Duration.ofDays(3650)));
+    // NotBefore lies backdate in the past; a certificate whose lifetime is not well beyond that
+    // would be due for renewal (at two thirds of its lifetime) as soon as it is issued
+    for (String key : List.of("validity", "apiCredentialValidity")) {
+      Duration lifetime =
+          key.equals("validity") ? issuance.validity() : issuance.apiCredentialValidity();
+      if (lifetime.compareTo(issuance.backdate().multipliedBy(MIN_LIFETIME_PER_BACKDATE)) < 0) {
+        throw new ConfigException(
+            node.keyPath(key)
+                + " ("
+                + Durations.humanShort(lifetime)
+                + ") must be at least "
+                + MIN_LIFETIME_PER_BACKDATE
+                + " times issuance.backdate ("
+                + Durations.humanShort(issuance.backdate())
+                + "): certificates would be due for renewal as soon as they are issued");
+      }
+    }
     node.rejectUnknownKeys();
     return issuance;
   }
@@ -229,7 +337,7 @@ public final class ConfigLoader {
     }
     String serviceCidr = node.string("serviceCidr", "10.96.0.0/12");
     try {
-      Names.firstAddressOf(serviceCidr);
+      Names.serviceAddresses(serviceCidr);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(node.keyPath("serviceCidr") + ": " + e.getMessage());
     }
@@ -263,20 +371,23 @@ public final class ConfigLoader {
     }
     rolesNode.rejectUnknownKeys();
     ConfigNode provisionersNode = node.child("provisioners");
-    Map<String, ProvisionerConstraints> provisioners = new java.util.LinkedHashMap<>();
+    Map<String, ProvisionerGrant> provisioners = new java.util.LinkedHashMap<>();
     for (String name : List.copyOf(provisionersNode.keys())) {
-      ConfigNode constraints = provisionersNode.child(name);
+      ConfigNode entry = provisionersNode.child(name);
       try {
         provisioners.put(
             name,
-            new ProvisionerConstraints(
-                constraints.strings("nodeNames"),
-                constraints.strings("addresses"),
-                constraints.strings("dnsSuffixes")));
+            ProvisionerGrant.of(
+                name,
+                entry.strings("profiles"),
+                entry.bool("unconstrained", false),
+                entry.strings("nodeNames"),
+                entry.strings("addresses"),
+                entry.strings("dnsSuffixes")));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(provisionersNode.keyPath(name) + ": " + e.getMessage());
       }
-      constraints.rejectUnknownKeys();
+      entry.rejectUnknownKeys();
     }
     provisionersNode.rejectUnknownKeys();
     node.rejectUnknownKeys();

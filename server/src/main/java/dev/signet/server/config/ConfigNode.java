@@ -88,6 +88,17 @@ final class ConfigNode {
     }
   }
 
+  boolean bool(String key, boolean defaultValue) throws ConfigException {
+    Object value = take(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    throw new ConfigException(keyPath(key) + " must be true or false, not '" + value + "'");
+  }
+
   Duration duration(String key, Duration defaultValue, Duration min, Duration max)
       throws ConfigException {
     Duration value = parsed(key, Durations::parse).orElse(defaultValue);

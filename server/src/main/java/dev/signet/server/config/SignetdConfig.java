@@ -2,7 +2,7 @@ package dev.signet.server.config;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
@@ -88,10 +88,11 @@ public record SignetdConfig(
 
   /**
    * Who may do what: the organization (O) of a Signet API credential that confers each role, and
-   * the constraints of individual provisioners, by credential name (CN).
+   * what each provisioner is granted, by credential name (CN); a provisioner without an entry gets
+   * nothing.
    */
   public record Authorization(
-      Map<String, Role> roles, Map<String, ProvisionerConstraints> provisioners) {}
+      Map<String, Role> roles, Map<String, ProvisionerGrant> provisioners) {}
 
   /**
    * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated TLS;

@@ -4,6 +4,7 @@ import dev.signet.common.Pem;
 import dev.signet.common.audit.CheckpointStatement;
 import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.audit.AuditKey;
 import dev.signet.server.audit.AuditKeyCertificate;
 import dev.signet.server.audit.AuditLog;
@@ -34,11 +35,13 @@ import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
 import dev.signet.server.ledger.Nodes;
+import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.ledger.jdbc.JdbcBootstrapTokens;
 import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
 import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
+import dev.signet.server.ledger.jdbc.SealedRows;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
@@ -52,6 +55,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -59,7 +63,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -129,6 +135,8 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private final AuditLog audit;
   private final AuditTrail trail;
   private final AuditCheckpoints checkpoints;
+  private final RowSeals seals = new RowSeals();
+  private final SealedRows sealedRows;
   private final Nodes nodes;
   private final BootstrapTokens bootstrapTokens;
   private final Crls crls;
@@ -156,13 +164,18 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     this.database = database;
     started.push(keys);
     started.push(database);
-    this.certificates = new JdbcCertificateStore(database);
+    JdbcCertificateStore certificateStore = new JdbcCertificateStore(database, seals);
+    this.certificates = certificateStore;
     JdbcAuditLog auditLog = new JdbcAuditLog(database);
     this.audit = auditLog;
     this.trail = auditLog;
     this.checkpoints = new JdbcAuditCheckpoints(database);
-    this.nodes = new JdbcNodes(database);
-    this.bootstrapTokens = new JdbcBootstrapTokens(database);
+    JdbcNodes nodeStore = new JdbcNodes(database, seals);
+    JdbcBootstrapTokens tokenStore = new JdbcBootstrapTokens(database, seals);
+    this.nodes = nodeStore;
+    this.bootstrapTokens = tokenStore;
+    this.sealedRows = new SealedRows(nodeStore, tokenStore, certificateStore);
+    seals.reportTo(this::auditBrokenSeal);
     this.crls = new JdbcCrls(database);
     this.generations = new JdbcCaGenerations(database);
     this.roles = new RoleMapping(config.authorization().roles());
@@ -221,6 +234,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
    * @throws TokenException if a CA key is missing (run init)
    */
   public void loadCas() throws TokenException, LedgerException {
+    keys.findMacKey(RowSeals.KEY_LABEL).ifPresent(seals::use);
     cas = CaRegistry.load(keys, config.cas(), generations.all());
     pipeline =
         new IssuancePipeline(
@@ -259,10 +273,20 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     if (cas == null) {
       throw new IllegalStateException("load the CAs first");
     }
+    if (!seals.keyed()) {
+      throw new TokenException(
+          keys.description()
+              + " has no ledger seal key '"
+              + RowSeals.KEY_LABEL
+              + "'; run 'signetd init': it creates the key and seals the rows recorded before it",
+          null);
+    }
     X509Certificate signetApiCa = cas.signingCa(TrustDomain.SIGNET_API).certificate();
     List<X509Certificate> chain = servingChain(signetApiCa);
     PrivateKey servingKey = servingKey();
     auditKey = findAuditKey();
+    refuseSharedKeys(cas, auditKey);
+    warnAboutUnconstrainedProvisioners();
     certifyAuditKey(auditKey);
     crlPublisher =
         own(
@@ -476,6 +500,71 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     return server.enrollmentPort();
   }
 
+  /**
+   * Generates the ledger seal key ({@link RowSeals}) in the token when there is none.
+   *
+   * @return whether it was generated now
+   */
+  public boolean ensureSealKey() throws TokenException {
+    if (keys.findMacKey(RowSeals.KEY_LABEL).isPresent()) {
+      return false;
+    }
+    keys.generateMacKey(RowSeals.KEY_LABEL);
+    return true;
+  }
+
+  /**
+   * Seals the rows recorded before the seal key existed (an upgraded ledger), for {@code init} in
+   * the run that creates the key, and checks the others.
+   */
+  public SealedRows.Report sealRowsRecordedBefore() throws TokenException, LedgerException {
+    useSealKey();
+    return sealedRows.sealUnsealed();
+  }
+
+  /** Checks the seal of every row that grants power ({@code audit verify}). */
+  public SealedRows.Report verifyRowSeals() throws TokenException, LedgerException {
+    useSealKey();
+    return sealedRows.verify();
+  }
+
+  private void useSealKey() throws TokenException {
+    seals.use(
+        keys.findMacKey(RowSeals.KEY_LABEL)
+            .orElseThrow(
+                () ->
+                    new TokenException(
+                        keys.description()
+                            + " has no ledger seal key '"
+                            + RowSeals.KEY_LABEL
+                            + "'; run 'signetd init' to create it",
+                        null)));
+  }
+
+  /** Logs and audits a row refused because its seal does not verify. */
+  private void auditBrokenSeal(String table, String id) throws LedgerException {
+    String detail =
+        table
+            + " row "
+            + id
+            + ": its seal does not verify (recorded or altered outside signetd); refused as absent";
+    LOG.warning(detail);
+    audit.record(
+        new AuditEvent(
+            clock.instant(),
+            "signetd",
+            "",
+            "check-row",
+            "",
+            table.equals("nodes") ? id : "",
+            AuditEvent.Decision.REJECTED,
+            "ROW_SEAL_BROKEN",
+            detail,
+            table.equals("certificates") ? id : "",
+            "",
+            table.equals("bootstrap_tokens") ? id : ""));
+  }
+
   /** The audit key in the token, which signs audit checkpoints and nothing else. */
   public AuditKey findAuditKey() throws TokenException {
     Pkcs11Uri uri = config.audit().key();
@@ -489,6 +578,63 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                         + uri
                         + "; run 'signetd init' to create it",
                     null));
+  }
+
+  /**
+   * Refuses the configuration when the signet-api CA or the audit key has the same public key as a
+   * cluster CA, or as each other, under another label (an object copied within the token): the
+   * labels are checked when the configuration is loaded, this catches the same key twice.
+   */
+  public static void refuseSharedKeys(CaRegistry cas, AuditKey audit) throws ConfigException {
+    Map<String, PublicKey> keys = new LinkedHashMap<>();
+    for (TrustDomain domain : TrustDomain.values()) {
+      keys.put("cas." + domain.configKey(), cas.signingCa(domain).certificate().getPublicKey());
+    }
+    keys.put("audit.key", audit.publicKey());
+    for (String apart : List.of("cas." + TrustDomain.SIGNET_API.configKey(), "audit.key")) {
+      for (Map.Entry<String, PublicKey> other : keys.entrySet()) {
+        if (!other.getKey().equals(apart)
+            && Arrays.equals(keys.get(apart).getEncoded(), other.getValue().getEncoded())) {
+          throw new ConfigException(
+              apart
+                  + " and "
+                  + other.getKey()
+                  + " are the same public key in the token; "
+                  + apart
+                  + " must be a key of its own");
+        }
+      }
+    }
+  }
+
+  /**
+   * Logs and audits, at every start, each provisioner whose entry lifts all name constraints: a
+   * grant that wide should not go unnoticed.
+   */
+  private void warnAboutUnconstrainedProvisioners() throws LedgerException {
+    for (String name : policy.unconstrainedProvisioners()) {
+      String detail =
+          "provisioner "
+              + name
+              + " is unconstrained (authorization.provisioners."
+              + name
+              + ".unconstrained: true): it may name any node, address and DNS name";
+      LOG.warning(detail);
+      audit.record(
+          new AuditEvent(
+              clock.instant(),
+              "signetd",
+              "",
+              "start",
+              "",
+              "",
+              AuditEvent.Decision.WARNING,
+              "PROVISIONER_UNCONSTRAINED",
+              detail,
+              "",
+              "",
+              ""));
+    }
   }
 
   /**

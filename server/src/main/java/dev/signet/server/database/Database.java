@@ -58,7 +58,9 @@ public final class Database implements AutoCloseable {
           "V2__audit_nodes_tokens.sql",
           "V3__revocation_crls_checkpoints.sql",
           "V4__ca_generations.sql",
-          "V6__audit_checkpoint_chain.sql");
+          "V5__credential_lineage.sql",
+          "V6__audit_checkpoint_chain.sql",
+          "V9__row_seals.sql");
 
   enum Engine {
     SQLITE,

@@ -156,7 +156,8 @@ public final class Enrollment {
 
   /**
    * Issues {@code caller} a new credential like the one it calls with: same name, same role, the
-   * key of {@code csr}. For a node, its registered addresses stay as they are.
+   * key of {@code csr}, linked to the credential it renews, so that revoking either revokes both.
+   * For a node, its registered addresses stay as they are.
    */
   public IssuancePipeline.Issued renewApiCredential(Caller caller, byte[] csr, String requestId)
       throws IssuanceException {
@@ -173,7 +174,8 @@ public final class Enrollment {
             Profile.SIGNET_API_CLIENT,
             new ProfileParameters.SignetClient(caller.name(), roles.organizationFor(role)),
             csr,
-            requestId));
+            requestId,
+            caller.serial()));
   }
 
   /** Creates a single-use token for one node, if {@code caller} may admit that node. */
@@ -317,7 +319,7 @@ public final class Enrollment {
 
     boolean spentNow;
     try {
-      spentNow = tokens.consume(id, Caller.NODE_PREFIX + token.nodeName(), now);
+      spentNow = tokens.consume(token, Caller.NODE_PREFIX + token.nodeName(), now);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);

@@ -62,7 +62,8 @@ final class Protos {
                 dev.signet.api.v1.CertificateState.valueOf(
                     "CERTIFICATE_STATE_" + record.state().name()))
             .setCaller(record.caller())
-            .setRequestId(record.requestId());
+            .setRequestId(record.requestId())
+            .setRenewedFrom(record.renewedFrom().orElse(""));
     record
         .revocation()
         .ifPresent(

@@ -282,7 +282,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(IssuanceGrpc.getIssueEtcdHealthcheckClientMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueApiserverEtcdClientMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueAdminMethod(), provisioning);
-    table.put(IssuanceGrpc.getIssueSuperAdminMethod(), admins);
+    table.put(IssuanceGrpc.getIssueSuperAdminMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueControllerManagerMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueSchedulerMethod(), provisioning);
     table.put(IssuanceGrpc.getIssueKubeProxyMethod(), provisioning);
@@ -293,6 +293,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(CredentialsGrpc.getCreateBootstrapTokenMethod(), provisioning);
     table.put(CredentialsGrpc.getRenewApiCredentialMethod(), EnumSet.allOf(Role.class));
     table.put(LedgerGrpc.getRevokeMethod(), EnumSet.of(Role.CA_ADMIN, Role.NODE));
+    table.put(LedgerGrpc.getRevokeIdentityMethod(), admins);
     table.put(LedgerGrpc.getListCertificatesMethod(), auditing);
     table.put(LedgerGrpc.getGetCertificateMethod(), auditing);
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);

@@ -57,7 +57,16 @@ public final class IssuancePipeline {
 
   /** What a caller asks for. {@code requestId} may be empty: the pipeline then picks one. */
   public record Request(
-      Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {}
+      Profile profile,
+      ProfileParameters parameters,
+      byte[] csrDer,
+      String requestId,
+      String renewedFrom) {
+    /** A request that renews nothing. */
+    public Request(Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {
+      this(profile, parameters, csrDer, requestId, "");
+    }
+  }
 
   /**
    * An issued certificate with what the caller needs to use it.
@@ -117,6 +126,11 @@ public final class IssuancePipeline {
     } catch (IssuanceException e) {
       recordRefusal(caller, request, e);
       throw e;
+    } catch (RuntimeException e) {
+      // a fault of Signet's own: the caller gets an incident id, the trail the refusal
+      IssuanceException fault = internal("UNEXPECTED", "issuance failed unexpectedly", e);
+      recordRefusal(caller, request, fault);
+      throw fault;
     }
   }
 
@@ -161,7 +175,7 @@ public final class IssuancePipeline {
     }
     Optional<IssuancePolicy.Denial> denial;
     try {
-      denial = policy.check(caller, request.profile(), request.parameters());
+      denial = policy.check(caller, content);
     } catch (LedgerException e) {
       throw ledgerUnavailable(e);
     }
@@ -218,7 +232,8 @@ public final class IssuancePipeline {
                 validity.notBefore(),
                 validity.notAfter(),
                 tbsDer,
-                now),
+                now,
+                request.renewedFrom()),
             event(
                 caller,
                 request,
@@ -232,6 +247,12 @@ public final class IssuancePipeline {
           continue;
         }
         throw internal("SERIAL_COLLISIONS", "serial collided " + attempt + " times", collision);
+      } catch (LedgerException.PredecessorRevoked revoked) {
+        throw new IssuanceException.Unauthenticated(
+            "CREDENTIAL_REVOKED",
+            "the credential this call is made with (serial "
+                + request.renewedFrom()
+                + ") has been revoked; it cannot be renewed");
       } catch (LedgerException.DuplicateRequest concurrent) {
         // The same caller sent the same request id twice at once; the other one won the row.
         return earlierAnswer(caller.name(), requestId, requestHash, ca)
@@ -419,8 +440,8 @@ public final class IssuancePipeline {
   private record Validity(Instant notBefore, Instant notAfter) {}
 
   /**
-   * NotBefore backdated (clocks of nodes lag), NotAfter = NotBefore + lifetime; both inside the
-   * CA's own validity.
+   * NotBefore backdated (clocks of nodes lag), NotAfter = issuance time + lifetime, so that the
+   * backdate never eats into the lifetime; both inside the CA's own validity.
    */
   private Validity validity(CertificateAuthority ca, Profile profile, Instant now)
       throws IssuanceException {
@@ -435,11 +456,12 @@ public final class IssuancePipeline {
               + ca.notAfter()
               + ")");
     }
-    Instant notBefore = now.minus(settings.backdate()).truncatedTo(ChronoUnit.SECONDS);
+    Instant issued = now.truncatedTo(ChronoUnit.SECONDS);
+    Instant notBefore = issued.minus(settings.backdate());
     if (notBefore.isBefore(ca.notBefore())) {
       notBefore = ca.notBefore();
     }
-    Instant notAfter = notBefore.plus(lifetime(profile));
+    Instant notAfter = issued.plus(lifetime(profile));
     if (notAfter.isAfter(ca.notAfter())) {
       notAfter = ca.notAfter();
     }

@@ -83,8 +83,14 @@ class AuthorizationIT {
                     """
                     authorization:
                       provisioners:
+                        ops-provisioner:
+                          unconstrained: true
+                          profiles: [admin, apiserver-kubelet-client, front-proxy-client,
+                                     etcd-server, etcd-peer, etcd-healthcheck-client,
+                                     apiserver-etcd-client, controller-manager]
                         edge-provisioner:
-                          nodeNames: ["edge-*"]
+                          profiles: [kubelet-client, kubelet-serving, etcd-server]
+                          nodeNames: ["edge-*", "edge-*.edge.example.test"]
                           addresses: ["198.51.100.0/24"]
                           dnsSuffixes: ["edge.example.test"]"""));
     clients.put(Role.ROLE_CA_ADMIN, daemon.operator());
@@ -452,7 +458,7 @@ class AuthorizationIT {
         outsidePattern
             .getStatus()
             .getDescription()
-            .contains("node name core-1 matches none of [edge-*]"),
+            .contains("node name core-1 matches none of [edge-*, edge-*.edge.example.test]"),
         outsidePattern.getStatus().getDescription());
     StatusRuntimeException outsideRange =
         assertDenied(
@@ -462,7 +468,7 @@ class AuthorizationIT {
                     .issueEtcdServer(
                         IssueEtcdServerRequest.newBuilder()
                             .setCsrDer(csr())
-                            .setNodeName("edge-7")
+                            .setNodeName("edge-7.edge.example.test")
                             .setAdvertiseAddress("10.0.0.7")
                             .build()));
     assertTrue(

@@ -59,7 +59,18 @@ class BootstrapTokenIT {
   @BeforeAll
   void start() throws Exception {
     // room for the 32-thread race, which must meet the token, not the enrollment call limit
-    daemon = TestDaemon.start("bootstrap", new DaemonConfig().enrollmentCalls(64));
+    daemon =
+        TestDaemon.start(
+            "bootstrap",
+            new DaemonConfig()
+                .enrollmentCalls(64)
+                .extra(
+                    """
+                    authorization:
+                      provisioners:
+                        node-provisioner:
+                          profiles: [kubelet-client, kubelet-serving]
+                          unconstrained: true"""));
     provisioner = daemon.connectAs(Role.ROLE_PROVISIONER, "node-provisioner");
     enrollment = daemon.enrollmentClient();
   }

@@ -4,11 +4,15 @@ import dev.signet.common.KeyAlgorithm;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keys in this JVM's memory, for tests: a {@link CaKeyStore} that behaves as the token does (the
@@ -21,6 +25,7 @@ public final class InMemoryKeyStore implements CaKeyStore {
     PUBLIC_KEY,
     PRIVATE_KEY,
     CERTIFICATE,
+    SECRET_KEY,
     MARKER
   }
 
@@ -85,6 +90,33 @@ public final class InMemoryKeyStore implements CaKeyStore {
       throw new TokenException(
           "cannot make the certificate of the new key '" + label + "': " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public synchronized Optional<MacKey> findMacKey(String label) {
+    return value(label, Kind.SECRET_KEY, SecretKey.class)
+        .map(
+            key ->
+                data -> {
+                  if (!health.healthy()) {
+                    throw SigningException.tokenFailure(
+                        "the key store failed earlier: " + health.failure().get(), null);
+                  }
+                  try {
+                    Mac mac = Mac.getInstance("HmacSHA256");
+                    mac.init(key);
+                    return mac.doFinal(data);
+                  } catch (GeneralSecurityException e) {
+                    throw SigningException.tokenFailure("MAC failed: " + e.getMessage(), e);
+                  }
+                });
+  }
+
+  @Override
+  public synchronized void generateMacKey(String label) {
+    byte[] value = new byte[32];
+    new SecureRandom().nextBytes(value);
+    objects.add(new StoredObject(label, Kind.SECRET_KEY, new SecretKeySpec(value, "HmacSHA256")));
   }
 
   @Override

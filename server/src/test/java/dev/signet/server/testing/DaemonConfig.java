@@ -37,9 +37,9 @@ public final class DaemonConfig {
   }
 
   /**
-   * issuance.backdate: how far before the issuing moment NotBefore lies. A certificate's lifetime
-   * (NotBefore to NotAfter) is the validity, so a long backdate with a short validity makes
-   * certificates that fall due for renewal soon after they are issued.
+   * issuance.backdate: how far before the issuing moment NotBefore lies. NotAfter is the issuing
+   * moment plus the validity, so a certificate lives the backdate plus the validity, and falls due
+   * for renewal at two thirds of that.
    */
   public DaemonConfig backdate(String backdate) {
     this.backdate = backdate;

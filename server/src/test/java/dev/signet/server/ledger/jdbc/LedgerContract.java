@@ -20,6 +20,7 @@ import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.testing.Concurrently;
+import dev.signet.server.testing.TestSeals;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -74,7 +75,7 @@ abstract class LedgerContract {
   @Test
   void anIntentIsReadBackAsRecordedAndBecomesIssuedWithItsAuditEvents() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     CertificateStore.Intent intent = intent(ISSUER, "4a01", "operator", "req-1");
 
     ledger.recordIntent(intent, event(Decision.SIGNING, "4a01", "req-1"));
@@ -117,7 +118,7 @@ abstract class LedgerContract {
   @Test
   void aTakenSerialIsADuplicateSerialForItsIssuerOnlyAndWritesNothing() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4b01", "operator", "req-1"), event(Decision.SIGNING, "4b01", "req-1"));
 
@@ -140,7 +141,7 @@ abstract class LedgerContract {
   @Test
   void aLiveRequestIdIsADuplicateRequestForItsCallerOnly() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4c01", "operator", "req-1"), event(Decision.SIGNING, "4c01", "req-1"));
 
@@ -159,7 +160,7 @@ abstract class LedgerContract {
   @Test
   void anAbandonedIntentFreesItsRequestIdButNeverItsSerial() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4d01", "operator", "req-1"), event(Decision.SIGNING, "4d01", "req-1"));
     ledger.recordAbandoned(ISSUER, "4d01", "the token failed");
@@ -193,7 +194,9 @@ abstract class LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
     List<JdbcCertificateStore> replicas =
-        List.of(new JdbcCertificateStore(first), new JdbcCertificateStore(another(first, config)));
+        List.of(
+            new JdbcCertificateStore(first, TestSeals.keyed()),
+            new JdbcCertificateStore(another(first, config), TestSeals.keyed()));
     int writers = 32;
     int perWriter = 10;
     List<Callable<Integer>> work = new ArrayList<>();
@@ -304,7 +307,7 @@ abstract class LedgerContract {
 
   @Test
   void registeringANodeAgainReplacesItsAddresses() throws Exception {
-    JdbcNodes nodes = new JdbcNodes(open(newLedger()));
+    JdbcNodes nodes = new JdbcNodes(open(newLedger()), TestSeals.keyed());
     assertTrue(nodes.find("worker-1").isEmpty());
 
     nodes.register(
@@ -327,7 +330,9 @@ abstract class LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
     List<JdbcBootstrapTokens> replicas =
-        List.of(new JdbcBootstrapTokens(first), new JdbcBootstrapTokens(another(first, config)));
+        List.of(
+            new JdbcBootstrapTokens(first, TestSeals.keyed()),
+            new JdbcBootstrapTokens(another(first, config), TestSeals.keyed()));
     BootstrapTokens.Token token =
         new BootstrapTokens.Token(
             "abcdefgh",
@@ -345,7 +350,7 @@ abstract class LedgerContract {
     for (int c = 0; c < 32; c++) {
       JdbcBootstrapTokens tokens = replicas.get(c % 2);
       String consumer = "joiner-" + c;
-      consumers.add(() -> tokens.consume("abcdefgh", consumer, NOW.plusSeconds(10)) ? 1 : 0);
+      consumers.add(() -> tokens.consume(token, consumer, NOW.plusSeconds(10)) ? 1 : 0);
     }
     assertEquals(
         1,
@@ -354,23 +359,36 @@ abstract class LedgerContract {
     assertEquals(
         Optional.of(NOW.plusSeconds(10)), replicas.get(0).find("abcdefgh").orElseThrow().usedAt());
 
-    replicas
-        .get(0)
-        .create(
-            new BootstrapTokens.Token(
-                "ijklmnop",
-                "6f".repeat(32),
-                "worker-2",
-                List.of(),
-                "provisioner",
-                NOW,
-                NOW.plusSeconds(60),
-                Optional.empty()));
+    BootstrapTokens.Token expiring =
+        new BootstrapTokens.Token(
+            "ijklmnop",
+            "6f".repeat(32),
+            "worker-2",
+            List.of(),
+            "provisioner",
+            NOW,
+            NOW.plusSeconds(60),
+            Optional.empty());
+    replicas.get(0).create(expiring);
     assertFalse(
-        replicas.get(1).consume("ijklmnop", "late", NOW.plusSeconds(60)),
+        replicas.get(1).consume(expiring, "late", NOW.plusSeconds(60)),
         "an expired token is not spent");
     assertFalse(
-        replicas.get(1).consume("unknown0", "anyone", NOW), "an unknown token is not spent");
+        replicas
+            .get(1)
+            .consume(
+                new BootstrapTokens.Token(
+                    "unknown0",
+                    "7a".repeat(32),
+                    "worker-3",
+                    List.of(),
+                    "provisioner",
+                    NOW,
+                    NOW.plusSeconds(60),
+                    Optional.empty()),
+                "anyone",
+                NOW),
+        "an unknown token is not spent");
     assertTrue(replicas.get(1).find("ijklmnop").orElseThrow().usedAt().isEmpty());
   }
 
@@ -380,7 +398,7 @@ abstract class LedgerContract {
   void migrationsAreAppliedOnceAndOpeningAgainChangesNothing() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database firstDatabase = open(config);
-    new JdbcCertificateStore(firstDatabase)
+    new JdbcCertificateStore(firstDatabase, TestSeals.keyed())
         .recordIntent(
             intent(ISSUER, "4e01", "operator", "req-1"), event(Decision.SIGNING, "4e01", "req-1"));
     firstDatabase.close();
@@ -389,7 +407,10 @@ abstract class LedgerContract {
     assertSchemaVersionsOnce(again);
     assertEquals(
         "4e01",
-        new JdbcCertificateStore(again).findByRequest("operator", "req-1").orElseThrow().serial(),
+        new JdbcCertificateStore(again, TestSeals.keyed())
+            .findByRequest("operator", "req-1")
+            .orElseThrow()
+            .serial(),
         "reopening kept the data");
   }
 
@@ -427,6 +448,138 @@ abstract class LedgerContract {
     return events;
   }
 
+  // --- credential lineage ----------------------------------------------------------------------
+
+  @Test
+  void aCredentialsRenewalLineIsFoundFromAnyOfItsMembers() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "c1");
+    issuedCredential(ledger, "c3", "c2");
+    issuedCredential(ledger, "c2b", "c1");
+    issuedCredential(ledger, "other", "");
+
+    for (String member : List.of("c1", "c2", "c3", "c2b")) {
+      assertEquals(
+          List.of("c1", "c2", "c2b", "c3"),
+          ledger.line(member).stream().map(CertificateRecord::serial).sorted().toList(),
+          "from " + member);
+    }
+    assertEquals(
+        List.of("other"), ledger.line("other").stream().map(CertificateRecord::serial).toList());
+    assertEquals(Optional.of("c1"), ledger.findBySerial("c2").get(0).renewedFrom());
+  }
+
+  @Test
+  void revokingSeveralRevokesEachOnceWithItsOwnEventIntentsIncluded() throws Exception {
+    Database database = open(newLedger());
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    // a renewal being signed when the line is revoked
+    ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2"));
+    long events = count(database, "SELECT COUNT(*) FROM audit_events");
+
+    List<CertificateRecord> revoked =
+        ledger.revokeAll(
+            List.of(
+                new CertificateStore.Target(ISSUER, "c1"),
+                new CertificateStore.Target(ISSUER, "c2")),
+            1,
+            NOW,
+            target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(List.of("c1", "c2"), revoked.stream().map(CertificateRecord::serial).toList());
+    assertTrue(revoked.stream().allMatch(r -> r.revocation().isPresent()));
+    assertEquals(events + 2, count(database, "SELECT COUNT(*) FROM audit_events"));
+    // the intent is revoked, but not on a CRL until it is issued
+    assertEquals(
+        List.of("c1"), ledger.revokedEntries(ISSUER, NOW).stream().map(e -> e.serial()).toList());
+    ledger.recordIssued(
+        ISSUER, "c2", bytes("certificate c2"), NOW, event(Decision.APPROVED, "c2", "c2"));
+    assertEquals(2, ledger.revokedEntries(ISSUER, NOW).size());
+
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        4,
+        NOW.plusSeconds(60),
+        target -> event(Decision.APPROVED, target.serial(), "again"));
+    assertEquals(events + 3, count(database, "SELECT COUNT(*) FROM audit_events"), "no event");
+    assertEquals(1, ledger.findBySerial("c1").get(0).revocation().orElseThrow().reasonCode());
+  }
+
+  @Test
+  void aRenewalOfARevokedCredentialIsNotRecorded() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        1,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertThrows(
+        LedgerException.PredecessorRevoked.class,
+        () ->
+            ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2")));
+    assertTrue(ledger.findBySerial("c2").isEmpty());
+  }
+
+  @Test
+  void liveCertificatesAreNeitherRevokedNorExpired() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c2")),
+        0,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(
+        List.of("c1"),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW.plusSeconds(90_000)));
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.of("worker-2"), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+  }
+
+  private static void issuedCredential(
+      JdbcCertificateStore ledger, String serial, String renewedFrom) throws Exception {
+    ledger.recordIntent(
+        credentialIntent(serial, renewedFrom), event(Decision.SIGNING, serial, serial));
+    ledger.recordIssued(
+        ISSUER,
+        serial,
+        bytes("certificate " + serial),
+        NOW,
+        event(Decision.APPROVED, serial, serial));
+  }
+
+  private static CertificateStore.Intent credentialIntent(String serial, String renewedFrom) {
+    return new CertificateStore.Intent(
+        ISSUER,
+        serial,
+        Profile.SIGNET_API_CLIENT,
+        TrustDomain.SIGNET_API,
+        "system:node:worker-1",
+        serial,
+        sha256(serial),
+        "worker-1",
+        "CN=system:node:worker-1,O=signet:node",
+        NOW.minusSeconds(300),
+        NOW.plusSeconds(86_400),
+        bytes("to be signed " + serial),
+        NOW,
+        renewedFrom);
+  }
+
   static long count(Database database, String sql) throws SQLException {
     try (Connection connection = database.connection();
         Statement statement = connection.createStatement();
@@ -453,7 +606,8 @@ abstract class LedgerContract {
         NOW.minusSeconds(300),
         NOW.plusSeconds(86_400),
         bytes("to be signed " + serial),
-        NOW);
+        NOW,
+        "");
   }
 
   private static AuditEvent event(Decision decision, String serial, String requestId) {

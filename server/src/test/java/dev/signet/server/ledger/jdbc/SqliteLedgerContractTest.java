@@ -9,6 +9,7 @@ import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.testing.Concurrently;
+import dev.signet.server.testing.TestSeals;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ class SqliteLedgerContractTest extends LedgerContract {
 
     assertTrue(
         refused.getMessage().contains("in use by another signetd process"), refused.getMessage());
-    JdbcNodes nodes = new JdbcNodes(first);
+    JdbcNodes nodes = new JdbcNodes(first, TestSeals.keyed());
     nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.1"), "operator", Instant.now()));
     assertEquals(List.of("192.0.2.1"), nodes.find("worker-1").orElseThrow().addresses());
   }
