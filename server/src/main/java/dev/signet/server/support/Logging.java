@@ -11,6 +11,14 @@ import java.util.logging.SimpleFormatter;
  * wants. An operator's own {@code -Djava.util.logging.config.file} takes precedence.
  */
 public final class Logging {
+  /**
+   * Loggers whose level is set here, held: java.util.logging keeps loggers weakly, and a collected
+   * one forgets its level.
+   */
+  private static final Logger NETTY = Logger.getLogger("io.grpc.netty.shaded");
+
+  private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
+
   private Logging() {}
 
   /** Must run before anything logs: the log manager class is fixed at first use. */
@@ -34,7 +42,9 @@ public final class Logging {
     root.addHandler(handler);
     root.setLevel(Level.INFO);
     // Netty and gRPC report each refused TLS handshake at length; Signet logs its own decisions.
-    Logger.getLogger("io.grpc.netty.shaded").setLevel(Level.WARNING);
+    NETTY.setLevel(Level.WARNING);
+    // Flyway narrates every step of a migration; Database logs the version it migrated to.
+    FLYWAY.setLevel(Level.WARNING);
   }
 
   /**

@@ -50,6 +50,13 @@ abstract class LedgerContract {
   /** The settings of a new, empty ledger database of this engine. */
   protected abstract SignetdConfig.Ledger newLedger() throws Exception;
 
+  /**
+   * The settings of a ledger database made by signetd's migration runner before Flyway (a fixture:
+   * schema versions 1 to 4 recorded in {@code schema_version}, two intents with their audit events
+   * and one node).
+   */
+  protected abstract SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception;
+
   @AfterEach
   void closeDatabases() {
     opened.forEach(Database::close);
@@ -392,15 +399,96 @@ abstract class LedgerContract {
         "reopening kept the data");
   }
 
+  @Test
+  void aLedgerMadeBeforeFlywayIsBaselinedAtItsVersionAndKeepsItsData() throws Exception {
+    Database database = open(ledgerMadeBeforeFlyway());
+
+    assertEquals(
+        4,
+        count(
+            database,
+            "SELECT CAST(version AS INTEGER) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "baselined at the version schema_version recorded");
+    assertEquals(
+        count(database, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL'"),
+        count(
+            database,
+            "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL' AND success"
+                + " AND CAST(version AS INTEGER) > 4"),
+        "only migrations newer than the baseline applied, and all of them");
+    JdbcCertificateStore certificates = new JdbcCertificateStore(database);
+    assertEquals(
+        "4e01",
+        certificates.findByRequest("operator", "req-1").orElseThrow().serial(),
+        "data kept");
+    assertTrue(new JdbcNodes(database).find("worker-1").isPresent());
+    assertChainIntact(database, 2);
+    certificates.recordIntent(
+        intent(ISSUER, "4e03", "operator", "req-3"), event(Decision.SIGNING, "4e03", "req-3"));
+    assertChainIntact(database, 3);
+    database.close();
+    opened.remove(database);
+    Database again = open(ledgerMadeBeforeFlyway());
+    assertEquals(
+        1,
+        count(again, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "opened again: baselined once");
+  }
+
+  @Test
+  void aMigrationChangedAfterItWasAppliedIsRefusedWithoutTouchingTheLedger() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database, "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '2'");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("does not match"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
+  }
+
+  @Test
+  void aLedgerMigratedByANewerSignetdIsRefused() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database,
+        "INSERT INTO flyway_schema_history SELECT installed_rank + 100, '999', description, type,"
+            + " 'V999__future.sql', checksum, installed_by, installed_on, execution_time, success"
+            + " FROM flyway_schema_history WHERE installed_rank ="
+            + " (SELECT MAX(installed_rank) FROM flyway_schema_history)");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("a newer signetd"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("999"), refused.getMessage());
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
+  private static void execute(Database database, String sql) throws SQLException {
+    try (Connection connection = database.connection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+      connection.commit();
+    }
+  }
+
+  /** Every migration applied once, 1 to n in order, none failed, none skipped. */
   static void assertSchemaVersionsOnce(Database database) throws SQLException {
-    long versions = count(database, "SELECT COUNT(*) FROM schema_version");
-    assertTrue(versions >= 2, "V1 and V2 at least");
-    assertEquals(versions, count(database, "SELECT COUNT(DISTINCT version) FROM schema_version"));
+    long versions = count(database, "SELECT COUNT(*) FROM flyway_schema_history");
+    assertTrue(versions >= 4, "V1 to V4 at least");
     assertEquals(
         versions,
-        count(database, "SELECT MAX(version) FROM schema_version"),
+        count(database, "SELECT COUNT(DISTINCT version) FROM flyway_schema_history WHERE success"));
+    assertEquals(
+        versions,
+        count(database, "SELECT MAX(CAST(version AS INTEGER)) FROM flyway_schema_history"),
         "versions 1..n, none skipped");
   }
 
