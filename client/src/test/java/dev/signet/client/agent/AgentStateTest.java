@@ -1,8 +1,10 @@
 package dev.signet.client.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -70,6 +72,31 @@ class AgentStateTest {
     assertTrue(text.startsWith("{\n  \"version\": 1,\n  \"pid\": 4242,"), text);
     assertTrue(text.contains("\"file\": \"pki/kubelet-\\\"serving\\\".crt\""), text);
     assertEquals(Optional.empty(), AgentState.read(root.resolve("elsewhere")));
+  }
+
+  @Test
+  void aStateOfAnotherVersionOrWithAnUnknownKeyIsRefusedWithItsPath() throws Exception {
+    Files.createDirectories(root.resolve(".signet"));
+    sample().write(root);
+    String text = AgentState.readText(root).orElseThrow();
+
+    Files.writeString(AgentState.file(root), text.replace("\"version\": 1", "\"version\": 2"));
+    IOException otherVersion = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.replaceFirst("\\{", "{\"colour\": \"blue\","));
+    IOException unknownKey = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.replace("\"pid\"", "\"pids\""));
+    IOException missingKey = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.substring(0, text.length() / 2));
+    IOException truncated = assertThrows(IOException.class, () -> AgentState.read(root));
+
+    assertTrue(otherVersion.getMessage().contains("version 2 is not 1"), otherVersion.getMessage());
+    assertTrue(unknownKey.getMessage().contains("colour"), unknownKey.getMessage());
+    assertTrue(missingKey.getMessage().contains("pid"), missingKey.getMessage());
+    for (IOException refused : List.of(otherVersion, unknownKey, missingKey, truncated)) {
+      assertTrue(
+          refused.getMessage().startsWith("unreadable agent state " + AgentState.file(root)),
+          refused.getMessage());
+    }
   }
 
   @Test
