@@ -18,19 +18,19 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {AuditCommand.Verify.class})
 public final class AuditCommand {
-  /** Exit code of a broken audit trail. */
-  static final int EXIT_BROKEN = 6;
-
   /** {@code signetd audit verify}. */
   @Command(
       name = "verify",
       description = {
         "Verify the whole audit chain and every signed checkpoint.",
-        "Recomputes each event's hash from its fields and its predecessor, and checks each",
-        "checkpoint's signature with the audit key in the token (so it needs the PIN, like",
-        "serve). Reports the first broken link: a missing, altered or reordered event, a",
-        "truncated chain, or a forged checkpoint. Exit code 0 when intact, 6 when broken.",
-        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes nothing."
+        "",
+        "Recomputes each event's hash from its fields and its predecessor, and checks each"
+            + " checkpoint's signature with the audit key in the token (so it needs the PIN, like"
+            + " serve). Reports the first broken link: a missing, altered or reordered event, a"
+            + " truncated chain, or a forged checkpoint. Exit code 0 when intact, 6 when broken.",
+        "",
+        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes"
+            + " nothing."
       },
       mixinStandardHelpOptions = true)
   static final class Verify implements Callable<Integer> {
@@ -65,7 +65,7 @@ public final class AuditCommand {
                 + report.problem().get().seq()
                 + ": "
                 + report.problem().get().description());
-        return EXIT_BROKEN;
+        return ExitCode.AUDIT_BROKEN.code();
       } finally {
         out.flush();
       }
