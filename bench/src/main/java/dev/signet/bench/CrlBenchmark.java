@@ -1,15 +1,11 @@
 package dev.signet.bench;
 
-import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.Database;
-import dev.signet.server.keystore.TokenHealth;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.ledger.Crls;
-import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
-import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.testing.DaemonConfig;
@@ -44,21 +40,15 @@ public final class CrlBenchmark {
     DaemonProcess.init(token, configFile);
     SignetdConfig config = ConfigLoader.load(configFile);
 
-    char[] pin = token.userPin();
-    try (Pkcs11Token open =
-            Pkcs11Token.open(
-                config.hsm().library(), config.hsm().token(), pin, config.hsm().providerConfig());
-        Database database = Database.open(config.ledger())) {
-      Arrays.fill(pin, '\0');
-      CaRegistry cas =
-          CaRegistry.load(
-              open, config.cas(), 4, Duration.ofSeconds(10), new TokenHealth(), List.of());
-      CertificateAuthority ca = cas.signingCa(TrustDomain.KUBERNETES);
+    try (Daemon daemon = Daemon.open(config, Daemon.PKCS11)) {
+      daemon.loadCas();
+      Database database = daemon.database();
+      CertificateAuthority ca = daemon.cas().signingCa(TrustDomain.KUBERNETES);
       CrlPublisher publisher =
           new CrlPublisher(
-              cas,
-              new JdbcCertificateStore(database),
-              new JdbcCrls(database),
+              daemon.cas(),
+              daemon.certificates(),
+              daemon.crls(),
               new CrlPublisher.Settings(
                   Duration.ofHours(1), Duration.ofHours(24), Duration.ofMinutes(5)),
               Clock.systemUTC());

@@ -5,17 +5,15 @@ import dev.signet.api.v1.IssuanceGrpc.IssuanceBlockingStub;
 import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.keystore.Pkcs11Uri;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
+import dev.signet.server.keystore.SigningKey;
+import dev.signet.server.keystore.pkcs11.Pkcs11KeyStore;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.TestToken;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.Provider;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,18 +104,20 @@ public final class IssuanceBenchmark {
 
     double[] signatures = new double[CONCURRENCY.length];
     char[] pin = token.userPin();
-    try (Pkcs11Token open =
-        Pkcs11Token.open(
+    // As signetd signs, through SunPKCS11, with as many signing slots as callers here.
+    try (Pkcs11KeyStore open =
+        Pkcs11KeyStore.open(
             Path.of("/usr/lib/softhsm/libsofthsm2.so"),
             Pkcs11Uri.parse("pkcs11:token=" + label),
             pin,
-            Optional.empty())) {
-      PrivateKey key = open.findKey("kubernetes-ca").orElseThrow().privateKey();
+            Optional.empty(),
+            Arrays.stream(CONCURRENCY).max().orElseThrow(),
+            Duration.ofSeconds(30))) {
+      SigningKey key = open.find("kubernetes-ca").orElseThrow().key();
       byte[] tbs = new byte[600];
       new SecureRandom().nextBytes(tbs);
       for (int i = 0; i < CONCURRENCY.length; i++) {
-        signatures[i] =
-            rawSignatures(open.provider(), key, algorithm, tbs, CONCURRENCY[i], measure);
+        signatures[i] = rawSignatures(key, tbs, CONCURRENCY[i], measure);
         System.out.printf(
             "   token  %2d threads: %8.0f signatures/s%n", CONCURRENCY[i], signatures[i]);
       }
@@ -144,23 +144,14 @@ public final class IssuanceBenchmark {
     return rows;
   }
 
-  private static double rawSignatures(
-      Provider provider,
-      PrivateKey key,
-      KeyAlgorithm algorithm,
-      byte[] tbs,
-      int threads,
-      Duration measure)
+  private static double rawSignatures(SigningKey key, byte[] tbs, int threads, Duration measure)
       throws InterruptedException {
     AtomicLong count = new AtomicLong();
     run(
         threads,
         measure,
         counting -> {
-          Signature signature = Signature.getInstance(algorithm.signatureAlgorithm(), provider);
-          signature.initSign(key);
-          signature.update(tbs);
-          signature.sign();
+          key.sign(tbs);
           if (counting) {
             count.incrementAndGet();
           }

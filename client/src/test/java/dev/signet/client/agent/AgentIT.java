@@ -18,7 +18,6 @@ import dev.signet.client.testing.Generations;
 import dev.signet.client.testing.Renewals;
 import dev.signet.client.testing.Tools;
 import dev.signet.server.testing.DaemonConfig;
-import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.Exposition;
 import dev.signet.server.testing.TestDaemon;
 import java.nio.file.Files;
@@ -59,7 +58,6 @@ class AgentIT {
 
   @TempDir static Path temp;
   static TestDaemon daemon;
-  static DaemonProcess restarted;
   static AgentProcess agent;
   static Path dir;
   static Path credential;
@@ -129,9 +127,6 @@ class AgentIT {
   static void stopEverything() throws Exception {
     if (agent != null) {
       agent.close();
-    }
-    if (restarted != null) {
-      restarted.close();
     }
     if (daemon != null) {
       daemon.close();
@@ -313,8 +308,9 @@ class AgentIT {
     byte[] kubeconfig = Files.readAllBytes(dir.resolve("kubelet.conf"));
     int logged = agent.logLines().size();
 
-    daemon.process().stop(); // SIGTERM
-    assertFalse(daemon.process().isAlive());
+    int port = daemon.port();
+    daemon.stop(); // as SIGTERM does
+    assertFalse(daemon.isRunning());
     awaitTrue(
         () -> ((Number) servingState().get("failuresInARow")).intValue() >= 3,
         Duration.ofSeconds(60),
@@ -333,7 +329,7 @@ class AgentIT {
             .get(0)
             .contains(
                 "signetd not reached (attempt 1 in a row): cannot reach signetd at 127.0.0.1:"
-                    + daemon.port()),
+                    + port),
         failures.get(0));
     assertTrue(
         failures.stream()
@@ -363,8 +359,8 @@ class AgentIT {
         status.out());
     assertTrue(status.out().contains(" failed attempts in a row."), status.out());
 
-    restarted = DaemonProcess.serve(daemon.token(), daemon.config());
-    assertEquals(daemon.port(), restarted.port(), "the same address");
+    daemon.restart();
+    assertEquals(port, daemon.port(), "the same address");
     awaitChange(serving, Duration.ofSeconds(30));
 
     agent.awaitLine(

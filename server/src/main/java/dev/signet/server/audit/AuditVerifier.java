@@ -2,7 +2,9 @@ package dev.signet.server.audit;
 
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
+import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.x509.Signatures;
+import dev.signet.server.x509.X509;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 /**
@@ -24,8 +27,15 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
  */
 public final class AuditVerifier {
   /** The audit key's public half and the signature algorithm of its checkpoints. */
-  public record CheckpointKey(
-      AsymmetricKeyParameter key, ASN1ObjectIdentifier signatureAlgorithm) {}
+  public record CheckpointKey(AsymmetricKeyParameter key, ASN1ObjectIdentifier signatureAlgorithm) {
+    /** The checkpoint key of the audit key in the key store. */
+    public static CheckpointKey of(CaKeyStore.StoredKey auditKey) {
+      return new CheckpointKey(
+          Signatures.verificationKey(
+              SubjectPublicKeyInfo.getInstance(auditKey.certificate().getPublicKey().getEncoded())),
+          X509.signatureAlgorithm(auditKey.key().algorithm()).getAlgorithm());
+    }
+  }
 
   /** The outcome: how many events and checkpoints were checked, and the first problem, if any. */
   public record Report(long events, long checkpoints, Optional<Problem> problem) {

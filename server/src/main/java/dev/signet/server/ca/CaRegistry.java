@@ -1,16 +1,12 @@
 package dev.signet.server.ca;
 
-import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.TokenException;
-import dev.signet.server.keystore.TokenHealth;
-import dev.signet.server.keystore.pkcs11.Pkcs11SigningKey;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -19,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 
 /**
  * The CAs of the running daemon, by trust domain: for each, the generation that signs (active) and,
@@ -56,16 +51,9 @@ public final class CaRegistry {
    * @throws TokenException if a key or its certificate is missing (run init)
    */
   public static CaRegistry load(
-      Pkcs11Token token,
-      SignetdConfig.Cas cas,
-      int maxConcurrentSignatures,
-      Duration maxSigningWait,
-      TokenHealth health,
-      List<CaGenerations.Generation> recorded)
+      CaKeyStore keys, SignetdConfig.Cas cas, List<CaGenerations.Generation> recorded)
       throws TokenException {
-    Loader loader =
-        new Loader(
-            token, cas, new Semaphore(maxConcurrentSignatures, true), maxSigningWait, health);
+    Loader loader = new Loader(keys, cas);
     return new CaRegistry(loader, loader.snapshot(recorded));
   }
 
@@ -171,26 +159,15 @@ public final class CaRegistry {
     return byDomain;
   }
 
-  /** Opens keys from the token, each label once for the life of the daemon. */
+  /** Opens keys from the key store, each label once for the life of the daemon. */
   private static final class Loader {
-    private final Pkcs11Token token;
+    private final CaKeyStore keys;
     private final SignetdConfig.Cas cas;
-    private final Semaphore signingSlots;
-    private final Duration maxSigningWait;
-    private final TokenHealth health;
     private final Map<String, CertificateAuthority> byLabel = new ConcurrentHashMap<>();
 
-    Loader(
-        Pkcs11Token token,
-        SignetdConfig.Cas cas,
-        Semaphore signingSlots,
-        Duration maxSigningWait,
-        TokenHealth health) {
-      this.token = token;
+    Loader(CaKeyStore keys, SignetdConfig.Cas cas) {
+      this.keys = keys;
       this.cas = cas;
-      this.signingSlots = signingSlots;
-      this.maxSigningWait = maxSigningWait;
-      this.health = health;
     }
 
     Map<TrustDomain, List<Generation>> snapshot(List<CaGenerations.Generation> recorded)
@@ -225,35 +202,19 @@ public final class CaRegistry {
       if (known != null) {
         return known;
       }
-      Pkcs11Token.TokenKey key =
-          token
-              .findKey(label)
+      CaKeyStore.StoredKey key =
+          keys.find(label)
               .orElseThrow(
                   () ->
                       new TokenException(
-                          "the token has no CA key with certificate labelled '"
+                          keys.description()
+                              + " has no CA key with certificate labelled '"
                               + label
                               + "' (cas."
                               + domain.configKey()
                               + "); run 'signetd init' to create the CAs",
                           null));
-      KeyAlgorithm algorithm =
-          KeyAlgorithm.of(key.certificate().getPublicKey())
-              .orElseThrow(
-                  () ->
-                      new TokenException(
-                          "CA '" + label + "' has a key of no supported kind", null));
-      CertificateAuthority ca =
-          new CertificateAuthority(
-              label,
-              key.certificate(),
-              new Pkcs11SigningKey(
-                  key.privateKey(),
-                  token.provider(),
-                  algorithm,
-                  signingSlots,
-                  maxSigningWait,
-                  health));
+      CertificateAuthority ca = new CertificateAuthority(label, key.certificate(), key.key());
       byLabel.put(label, ca);
       return ca;
     }

@@ -1,12 +1,11 @@
 package dev.signet.server.ca;
 
 import dev.signet.common.KeyAlgorithm;
+import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.TokenException;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.support.Faults;
 import dev.signet.server.x509.SerialNumbers;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,11 +15,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Creates CAs in the token, all the missing ones or none, even across a crash.
+ * Creates CAs in the key store, all the missing ones or none, even across a crash.
  *
  * <p>A batch of new CAs is first built under temporary labels ({@code signet-pending:<batch>:
  * <label>}): key pair, self-signature, certificate. Then a marker object {@code
@@ -38,30 +36,23 @@ public final class CaSetup {
   /** What {@link #ensure} did. */
   public record Result(List<String> created, List<String> existing, List<String> settled) {}
 
-  /** A key to have in the token: its certificate's CN, and whether it is a CA. */
+  /** A key to have in the key store: its certificate's CN, and whether it is a CA. */
   public record KeySpec(String commonName, boolean authority) {
     public static KeySpec ca(String commonName) {
       return new KeySpec(commonName, true);
     }
   }
 
-  private final Pkcs11Token token;
+  private final CaKeyStore keys;
   private final Clock clock;
   private final SerialNumbers serials;
   private final SecureRandom random;
-  private final Consumer<String> afterEachNewCa;
 
-  public CaSetup(Pkcs11Token token, Clock clock, SecureRandom random) {
-    this(token, clock, random, label -> {});
-  }
-
-  /** For tests: {@code afterEachNewCa} runs after each pending CA is built, and may throw. */
-  CaSetup(Pkcs11Token token, Clock clock, SecureRandom random, Consumer<String> afterEachNewCa) {
-    this.token = token;
+  public CaSetup(CaKeyStore keys, Clock clock, SecureRandom random) {
+    this.keys = keys;
     this.clock = clock;
     this.serials = new SerialNumbers(random);
     this.random = random;
-    this.afterEachNewCa = afterEachNewCa;
   }
 
   /**
@@ -72,15 +63,17 @@ public final class CaSetup {
       Map<String, KeySpec> wanted, KeyAlgorithm algorithm, Duration validity, Duration backdate)
       throws TokenException {
     List<String> settled = settleEarlierBatches();
+    List<String> labels = keys.labels();
     List<String> existing = new ArrayList<>();
     Map<String, KeySpec> missing = new LinkedHashMap<>();
     for (Map.Entry<String, KeySpec> entry : wanted.entrySet()) {
       String label = entry.getKey();
-      if (token.findKey(label).isPresent()) {
+      if (keys.find(label).isPresent()) {
         existing.add(label);
-      } else if (!token.findObjects(label).isEmpty()) {
+      } else if (labels.contains(label)) {
         throw new TokenException(
-            "the token has objects labelled '"
+            keys.description()
+                + " has objects labelled '"
                 + label
                 + "' that do not form a CA (a key pair with its certificate); remove them or"
                 + " configure another label",
@@ -101,64 +94,57 @@ public final class CaSetup {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String batch = HexFormat.of().formatHex(id);
-    Map<String, List<Long>> objectsByLabel = new LinkedHashMap<>();
+    List<String> pending = new ArrayList<>();
     try {
       for (Map.Entry<String, KeySpec> ca : missing.entrySet()) {
-        String pending = PENDING_PREFIX + batch + ":" + ca.getKey();
-        Pkcs11Token.GeneratedKeyPair pair = token.generateKeyPair(pending, algorithm);
-        List<Long> handles =
-            new ArrayList<>(List.of(pair.publicKeyHandle(), pair.privateKeyHandle()));
-        objectsByLabel.put(ca.getKey(), handles);
-        X509Certificate certificate =
-            CaCertificates.selfSigned(
-                ca.getValue().commonName(),
-                ca.getValue().authority(),
-                pair.publicKey(),
-                algorithm,
-                serials.next(),
-                clock.instant(),
-                validity,
-                backdate,
-                tbs -> token.signWithNewKey(pair, tbs));
-        handles.add(token.storeCertificate(pending, certificate));
-        afterEachNewCa.accept(ca.getKey());
+        String label = PENDING_PREFIX + batch + ":" + ca.getKey();
+        pending.add(label);
+        keys.generate(
+            label,
+            algorithm,
+            (publicKey, newKey) ->
+                CaCertificates.selfSigned(
+                    ca.getValue().commonName(),
+                    ca.getValue().authority(),
+                    publicKey,
+                    algorithm,
+                    serials.next(),
+                    clock.instant(),
+                    validity,
+                    backdate,
+                    newKey::sign));
         Faults.crashPoint("init.after-pending-ca");
       }
     } catch (Exception e) {
-      rollBack(objectsByLabel);
+      rollBack(pending);
       if (e instanceof TokenException tokenException) {
         throw tokenException;
       }
       throw new TokenException("creating the CAs failed; nothing was kept: " + e.getMessage(), e);
     }
-    long marker = token.createMarker(COMMIT_PREFIX + batch);
+    String marker = COMMIT_PREFIX + batch;
+    keys.mark(marker);
     Faults.crashPoint("init.after-commit");
-    for (Map.Entry<String, List<Long>> ca : objectsByLabel.entrySet()) {
-      for (long handle : ca.getValue()) {
-        token.relabel(handle, ca.getKey());
-      }
+    for (String label : missing.keySet()) {
+      keys.label(PENDING_PREFIX + batch + ":" + label, label);
     }
-    token.destroy(marker);
-    token.refresh();
-    LOG.info("created CAs " + missing.keySet() + " (" + algorithm + ") in token " + token.label());
+    keys.destroy(marker);
+    LOG.info("created CAs " + missing.keySet() + " (" + algorithm + ") in " + keys.description());
   }
 
-  private void rollBack(Map<String, List<Long>> objectsByLabel) {
-    for (List<Long> handles : objectsByLabel.values()) {
-      for (long handle : handles) {
-        try {
-          token.destroy(handle);
-        } catch (TokenException e) {
-          LOG.severe(
-              "could not remove a half-made CA object; the next init will: " + e.getMessage());
-        }
+  private void rollBack(List<String> pending) {
+    for (String label : pending) {
+      try {
+        keys.destroy(label);
+      } catch (TokenException e) {
+        LOG.severe("could not remove a half-made CA object; the next init will: " + e.getMessage());
       }
     }
   }
 
   /** Finishes committed batches and destroys uncommitted ones left by an interrupted run. */
   private List<String> settleEarlierBatches() throws TokenException {
-    List<String> labels = token.objectLabels();
+    List<String> labels = keys.labels();
     Set<String> batches = new LinkedHashSet<>();
     for (String label : labels) {
       if (label.startsWith(PENDING_PREFIX)) {
@@ -177,22 +163,17 @@ public final class CaSetup {
           continue;
         }
         String finalLabel = label.substring(prefix.length());
-        for (long handle : token.findObjects(label)) {
-          if (committed) {
-            token.relabel(handle, finalLabel);
-          } else {
-            token.destroy(handle);
-          }
+        if (committed) {
+          keys.label(label, finalLabel);
+        } else {
+          keys.destroy(label);
         }
         settled.add((committed ? "finished " : "removed uncommitted ") + finalLabel);
       }
-      for (long marker : token.findObjects(COMMIT_PREFIX + batch)) {
-        token.destroy(marker);
-      }
+      keys.destroy(COMMIT_PREFIX + batch);
     }
     if (!settled.isEmpty()) {
       LOG.warning("settled an interrupted CA creation: " + settled);
-      token.refresh();
     }
     return settled;
   }

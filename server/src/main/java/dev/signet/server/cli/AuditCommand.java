@@ -1,14 +1,13 @@
 package dev.signet.server.cli;
 
 import dev.signet.server.audit.AuditVerifier;
-import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.daemon.Daemon;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code signetd audit}: checks of the tamper-evident audit trail. */
@@ -36,21 +35,16 @@ public final class AuditCommand {
   static final class Verify implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(
-        names = {"-c", "--config"},
-        required = true,
-        paramLabel = "FILE",
-        description = "signetd.yaml")
-    Path configFile;
+    @Mixin ConfigOption configFile;
 
     @Override
     public Integer call() throws Exception {
-      SignetdConfig config = ConfigLoader.load(configFile);
+      SignetdConfig config = configFile.load();
       PrintWriter out = spec.commandLine().getOut();
-      try (Components components = Components.openToRead(config)) {
+      try (Daemon daemon = Daemon.openToRead(config, Signetd.keyStore(spec))) {
         AuditVerifier.Report report =
             AuditVerifier.verify(
-                components.database, Optional.of(components.auditKey().checkpointKey()));
+                daemon.database(), Optional.of(AuditVerifier.CheckpointKey.of(daemon.auditKey())));
         if (report.intact()) {
           out.println(
               "audit trail intact: "

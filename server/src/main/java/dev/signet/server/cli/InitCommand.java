@@ -6,10 +6,9 @@ import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.Role;
-import dev.signet.server.ca.CaRegistry;
 import dev.signet.server.ca.CaSetup;
-import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.daemon.Daemon;
 import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
@@ -34,6 +33,7 @@ import java.util.concurrent.Callable;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -58,12 +58,7 @@ public final class InitCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = {"-c", "--config"},
-      required = true,
-      paramLabel = "FILE",
-      description = "signetd.yaml")
-  Path configFile;
+  @Mixin ConfigOption configFile;
 
   @Option(
       names = "--operator",
@@ -75,10 +70,10 @@ public final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    SignetdConfig config = ConfigLoader.load(configFile);
-    try (Components components = Components.open(config)) {
+    SignetdConfig config = configFile.load();
+    try (Daemon daemon = Daemon.open(config, Signetd.keyStore(spec))) {
       CaSetup.Result result =
-          new CaSetup(components.token, components.clock, components.random)
+          new CaSetup(daemon.keyStore(), daemon.clock(), daemon.random())
               .ensure(
                   wantedKeys(config),
                   config.cas().algorithm(),
@@ -92,10 +87,9 @@ public final class InitCommand implements Callable<Integer> {
               label ->
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
 
-      CaRegistry cas = components.cas();
-      IssuancePipeline pipeline = components.pipeline(cas);
-      ensureServerCredential(config, cas, pipeline, components, out);
-      ensureOperatorCredential(config, cas, pipeline, components, out);
+      daemon.loadCas();
+      ensureServerCredential(config, daemon, out);
+      ensureOperatorCredential(config, daemon, out);
     }
     out.flush();
     return 0;
@@ -117,15 +111,10 @@ public final class InitCommand implements Callable<Integer> {
     return wanted;
   }
 
-  private void ensureServerCredential(
-      SignetdConfig config,
-      CaRegistry cas,
-      IssuancePipeline pipeline,
-      Components components,
-      PrintWriter out)
+  private void ensureServerCredential(SignetdConfig config, Daemon daemon, PrintWriter out)
       throws Exception {
     Path certificateFile = config.tls().certificate();
-    X509Certificate signetApiCa = cas.signingCa(TrustDomain.SIGNET_API).certificate();
+    X509Certificate signetApiCa = daemon.cas().signingCa(TrustDomain.SIGNET_API).certificate();
     if (Files.exists(certificateFile) && Files.exists(config.tls().key())) {
       List<byte[]> chain = Pem.readCertificates(Files.readString(certificateFile));
       if (!chain.isEmpty()) {
@@ -135,7 +124,7 @@ public final class InitCommand implements Callable<Integer> {
             current
                 .getNotAfter()
                 .toInstant()
-                .isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN));
+                .isAfter(daemon.clock().instant().plus(RENEW_CREDENTIALS_WITHIN));
         if (ours && fresh) {
           out.println(
               "serving credential "
@@ -149,13 +138,15 @@ public final class InitCommand implements Callable<Integer> {
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
     IssuancePipeline.Issued issued =
-        pipeline.issue(
-            INIT_CALLER,
-            new IssuancePipeline.Request(
-                Profile.SIGNET_API_SERVER,
-                new ProfileParameters.SignetServer(config.tls().serverNames()),
-                Csrs.create(keys, "signetd"),
-                ""));
+        daemon
+            .pipeline()
+            .issue(
+                INIT_CALLER,
+                new IssuancePipeline.Request(
+                    Profile.SIGNET_API_SERVER,
+                    new ProfileParameters.SignetServer(config.tls().serverNames()),
+                    Csrs.create(keys, "signetd"),
+                    ""));
     writeKey(config.tls().key(), keys);
     AtomicFiles.write(certificateFile, chainPem(issued), AtomicFiles.PUBLIC);
     out.println(
@@ -173,12 +164,7 @@ public final class InitCommand implements Callable<Integer> {
    * working credential to recover the cluster, and init, run on the daemon's host with the token,
    * is the one way to get one without another. The replaced files stay as .bak.
    */
-  private void ensureOperatorCredential(
-      SignetdConfig config,
-      CaRegistry cas,
-      IssuancePipeline pipeline,
-      Components components,
-      PrintWriter out)
+  private void ensureOperatorCredential(SignetdConfig config, Daemon daemon, PrintWriter out)
       throws Exception {
     Path directory = config.tls().operatorDirectory();
     Path certificate = directory.resolve("operator.crt");
@@ -189,7 +175,7 @@ public final class InitCommand implements Callable<Integer> {
       List<byte[]> chain = Pem.readCertificates(Files.readString(certificate));
       X509Certificate current = chain.isEmpty() ? null : X509.parse(chain.get(0));
       Instant notAfter = current == null ? Instant.MIN : current.getNotAfter().toInstant();
-      if (notAfter.isAfter(components.clock.instant().plus(RENEW_CREDENTIALS_WITHIN))) {
+      if (notAfter.isAfter(daemon.clock().instant().plus(RENEW_CREDENTIALS_WITHIN))) {
         out.println("operator credential " + certificate + ": valid until " + notAfter + ", kept");
         return;
       }
@@ -207,22 +193,24 @@ public final class InitCommand implements Callable<Integer> {
       String was =
           current == null
               ? "an unreadable one"
-              : (notAfter.isAfter(components.clock.instant())
+              : (notAfter.isAfter(daemon.clock().instant())
                       ? "one expiring at "
                       : "one expired at ")
                   + notAfter;
       replaced = "; it replaces " + was + ", kept as operator.crt.bak and operator.key.bak";
     }
     KeyPair keys = KeyAlgorithm.ECDSA_P256.generateKeyPair();
-    String organization = components.roles.organizationFor(Role.CA_ADMIN);
+    String organization = daemon.roles().organizationFor(Role.CA_ADMIN);
     IssuancePipeline.Issued issued =
-        pipeline.issue(
-            INIT_CALLER,
-            new IssuancePipeline.Request(
-                Profile.SIGNET_API_CLIENT,
-                new ProfileParameters.SignetClient(name, organization),
-                Csrs.create(keys, name, organization),
-                ""));
+        daemon
+            .pipeline()
+            .issue(
+                INIT_CALLER,
+                new IssuancePipeline.Request(
+                    Profile.SIGNET_API_CLIENT,
+                    new ProfileParameters.SignetClient(name, organization),
+                    Csrs.create(keys, name, organization),
+                    ""));
     writeKey(key, keys);
     AtomicFiles.write(
         certificate,
@@ -230,7 +218,8 @@ public final class InitCommand implements Callable<Integer> {
         AtomicFiles.PUBLIC);
     AtomicFiles.write(
         directory.resolve("ca.crt"),
-        Pem.certificates(cas.bundle(TrustDomain.SIGNET_API).stream().map(X509::encoded).toList())
+        Pem.certificates(
+                daemon.cas().bundle(TrustDomain.SIGNET_API).stream().map(X509::encoded).toList())
             .getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
     Path settings = directory.resolve("signet.yaml");

@@ -3,7 +3,6 @@ package dev.signet.server.cli;
 import dev.signet.common.Durations;
 import dev.signet.common.Pem;
 import dev.signet.server.config.ConfigException;
-import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
@@ -21,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,12 +30,7 @@ import picocli.CommandLine.Option;
  * token session and the ledger, so these commands ask it rather than open them.
  */
 public final class RunningDaemon {
-  @Option(
-      names = {"-c", "--config"},
-      required = true,
-      paramLabel = "FILE",
-      description = "signetd.yaml of the running daemon.")
-  Path configFile;
+  @Mixin ConfigOption configFile;
 
   @Option(
       names = "--server",
@@ -80,7 +75,7 @@ public final class RunningDaemon {
 
   /** Calls the daemon once on a new channel; {@code call} receives it and the deadline. */
   <T> T call(String what, Function<Call, T> call) throws IOException, ConfigException {
-    SignetdConfig config = ConfigLoader.load(configFile);
+    SignetdConfig config = configFile.load();
     Path operator = config.tls().operatorDirectory();
     String address = server != null ? server : operatorAddress(config);
     int colon = address.lastIndexOf(':');

@@ -63,6 +63,14 @@ public final class Database implements AutoCloseable {
    */
   private volatile String notDurable;
 
+  private volatile CommitObserver commits = (writes, nanos) -> {};
+
+  /** Told of every durable commit of the group committer: how many writes, and how long. */
+  @FunctionalInterface
+  public interface CommitObserver {
+    void committed(int writes, long nanos);
+  }
+
   private ScheduledExecutorService durabilityChecks;
   private ScheduledFuture<?> durabilityCheck;
 
@@ -210,6 +218,15 @@ public final class Database implements AutoCloseable {
    */
   public <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
+  }
+
+  /** Who is told of each group commit (metrics); replaces the previous observer. */
+  public void observeCommits(CommitObserver observer) {
+    this.commits = observer;
+  }
+
+  CommitObserver commitObserver() {
+    return commits;
   }
 
   /**

@@ -11,9 +11,9 @@ import dev.signet.server.ca.CertificateAuthority;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
+import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.SigningException;
 import dev.signet.server.keystore.TokenException;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.CaGenerations.Generation;
 import dev.signet.server.ledger.CaGenerations.State;
@@ -54,7 +54,7 @@ public final class CaRotation implements AutoCloseable {
     ROLLBACK
   }
 
-  private final Pkcs11Token token;
+  private final CaKeyStore keys;
   private final CaRegistry registry;
   private final CaGenerations store;
   private final SignetdConfig config;
@@ -74,14 +74,14 @@ public final class CaRotation implements AutoCloseable {
   private ScheduledFuture<?> periodic;
 
   public CaRotation(
-      Pkcs11Token token,
+      CaKeyStore keys,
       CaRegistry registry,
       CaGenerations store,
       SignetdConfig config,
       Clock clock,
       SecureRandom random,
       Consumer<CertificateAuthority> publishCrl) {
-    this.token = token;
+    this.keys = keys;
     this.registry = registry;
     this.store = store;
     this.config = config;
@@ -222,7 +222,7 @@ public final class CaRotation implements AutoCloseable {
     int number = current.stream().mapToInt(Generation::number).max().orElse(1) + 1;
     String label = baseLabel + ".g" + number;
     KeyAlgorithm algorithm = config.cas().algorithm();
-    new CaSetup(token, clock, random)
+    new CaSetup(keys, clock, random)
         .ensure(
             Map.of(label, CaSetup.KeySpec.ca(domain.caCommonName())),
             algorithm,
@@ -230,10 +230,8 @@ public final class CaRotation implements AutoCloseable {
             config.issuance().backdate());
     Optional<byte[]> cross = Optional.empty();
     if (crossSign) {
-      var created =
-          token
-              .findKey(label)
-              .orElseThrow(() -> new TokenException("the new CA key vanished", null));
+      CaKeyStore.StoredKey created =
+          keys.find(label).orElseThrow(() -> new TokenException("the new CA key vanished", null));
       cross =
           Optional.of(
               X509.encoded(

@@ -80,8 +80,7 @@ class AuditTrailIT {
           "init, issuance intents and approvals, a denial: " + verified.getEvents());
     }
     DaemonProcess.Result beside =
-        DaemonProcess.run(
-            daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
+        daemon.signetd("audit", "verify", "-c", daemon.config().toString());
     assertEquals(
         0,
         beside.exitCode(),
@@ -94,9 +93,9 @@ class AuditTrailIT {
                 .setCsrDer(Keys.csrBytes(Keys.ec()))
                 .setNodeName("after-verify")
                 .build());
-    daemon.close();
-    ledger = daemon.token().directory().resolve("ledger.db");
-    pristine = daemon.token().directory().resolve("ledger.pristine");
+    daemon.stop();
+    ledger = daemon.directory().resolve("ledger.db");
+    pristine = daemon.directory().resolve("ledger.pristine");
     Files.copy(ledger, pristine);
   }
 
@@ -153,8 +152,7 @@ class AuditTrailIT {
     }
 
     DaemonProcess.Result verify =
-        DaemonProcess.run(
-            daemon.token(), List.of(), "audit", "verify", "-c", daemon.config().toString());
+        daemon.signetd("audit", "verify", "-c", daemon.config().toString());
 
     assertEquals(
         tampering == Tampering.NONE ? 0 : 6, verify.exitCode(), verify.stdout() + verify.stderr());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.signet.server.Signetd;
+import dev.signet.server.daemon.Daemon;
 import dev.signet.server.testing.Completion;
 import dev.signet.server.testing.HelpPages;
 import java.io.PrintWriter;
@@ -21,7 +21,8 @@ class CommandLineTest {
   void everyHelpPageFitsTheHelpWidthWithoutWarnings() {
     List<HelpPages.Page> pages =
         HelpPages.all(
-            Signetd.commandLine(new PrintWriter(SINK), new PrintWriter(SINK)), Signetd::run);
+            Signetd.commandLine(Daemon.PKCS11, new PrintWriter(SINK), new PrintWriter(SINK)),
+            CommandLineTest::run);
 
     assertTrue(pages.size() >= 14, pages.size() + " pages");
     assertAll(pages.stream().map(page -> () -> HelpPages.assertClean(page, Signetd.HELP_WIDTH)));
@@ -31,7 +32,8 @@ class CommandLineTest {
   void theTopLevelHelpListsEveryExitCode() {
     String help =
         HelpPages.all(
-                Signetd.commandLine(new PrintWriter(SINK), new PrintWriter(SINK)), Signetd::run)
+                Signetd.commandLine(Daemon.PKCS11, new PrintWriter(SINK), new PrintWriter(SINK)),
+                CommandLineTest::run)
             .get(0)
             .out();
 
@@ -47,8 +49,7 @@ class CommandLineTest {
   @Test
   void bashCompletesCommandsAndOptions() throws Exception {
     StringWriter script = new StringWriter();
-    assertEquals(
-        0, Signetd.run(new PrintWriter(script), new PrintWriter(SINK), "generate-completion"));
+    assertEquals(0, run(new PrintWriter(script), new PrintWriter(SINK), "generate-completion"));
 
     assertEquals(
         List.of("audit", "ca", "generate-completion", "help", "init", "serve"),
@@ -57,6 +58,11 @@ class CommandLineTest {
     assertTrue(
         Completion.complete(script.toString(), "signetd", "ca", "rotate", "--")
             .containsAll(List.of("--phase", "--cross-sign", "--force", "--config")));
+  }
+
+  /** signetd with the token's key store, which no help page or completion opens. */
+  private static int run(PrintWriter out, PrintWriter err, String... args) {
+    return Signetd.run(Daemon.PKCS11, out, err, args);
   }
 
   private static String firstWords(ExitCode code) {

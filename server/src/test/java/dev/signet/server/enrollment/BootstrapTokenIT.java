@@ -341,8 +341,7 @@ class BootstrapTokenIT {
   /** Rows of a table in which any text column contains {@code needle}. */
   private int rowsContaining(String table, String needle) throws Exception {
     try (Connection connection =
-            DriverManager.getConnection(
-                "jdbc:sqlite:" + daemon.token().directory().resolve("ledger.db"));
+            DriverManager.getConnection("jdbc:sqlite:" + daemon.directory().resolve("ledger.db"));
         Statement statement = connection.createStatement();
         ResultSet rows = statement.executeQuery("SELECT * FROM " + table)) {
       int found = 0;

@@ -96,31 +96,30 @@ class CaRotationIT {
           tooEarly.getStatus().getDescription());
 
       // The daemon restarts mid-rotation: the state is in the ledger, not in memory.
-      daemon.process().stop();
-      try (DaemonProcess restarted = DaemonProcess.serve(daemon.token(), daemon.config());
-          ApiClient client = ApiClient.asOperator(daemon.token(), restarted.port())) {
-        assertIssuedBy(kubeletClient(client, "after-restart"), newCa);
-        CaStatus forced =
-            client
-                .ca()
-                .rotateCa(
-                    RotateCaRequest.newBuilder()
-                        .setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES)
-                        .setPhase(RotationPhase.ROTATION_PHASE_RETIRE)
-                        .setForce(true)
-                        .build());
-        assertEquals(List.of(CaState.CA_STATE_RETIRED, CaState.CA_STATE_ACTIVE), states(forced));
-        assertEquals(
-            List.of(newCa),
-            bundle(client, TrustDomain.TRUST_DOMAIN_KUBERNETES),
-            "retire: only the new CA");
-        assertEquals(
-            1,
-            daemon
-                .ledger()
-                .auditCount(
-                    "action = 'ca-rotate' AND reason = 'CA_RETIRE' AND detail LIKE '%forced%'"));
-      }
+      daemon.stop();
+      daemon.restart();
+      ApiClient client = daemon.operator();
+      assertIssuedBy(kubeletClient(client, "after-restart"), newCa);
+      CaStatus forced =
+          client
+              .ca()
+              .rotateCa(
+                  RotateCaRequest.newBuilder()
+                      .setTrustDomain(TrustDomain.TRUST_DOMAIN_KUBERNETES)
+                      .setPhase(RotationPhase.ROTATION_PHASE_RETIRE)
+                      .setForce(true)
+                      .build());
+      assertEquals(List.of(CaState.CA_STATE_RETIRED, CaState.CA_STATE_ACTIVE), states(forced));
+      assertEquals(
+          List.of(newCa),
+          bundle(client, TrustDomain.TRUST_DOMAIN_KUBERNETES),
+          "retire: only the new CA");
+      assertEquals(
+          1,
+          daemon
+              .ledger()
+              .auditCount(
+                  "action = 'ca-rotate' AND reason = 'CA_RETIRE' AND detail LIKE '%forced%'"));
       assertEquals(
           2, daemon.ledger().auditCount("action = 'ca-rotate' AND reason = 'CA_ACTIVATE'"));
       assertEquals(
@@ -323,11 +322,9 @@ class CaRotationIT {
                   "action = 'ca-rotate' AND reason = 'CA_ACTIVATE' AND caller = 'operator'"));
 
       int port = daemon.port();
-      daemon.process().stop();
+      daemon.stop();
       DaemonProcess.Result away =
-          DaemonProcess.run(
-              daemon.token(),
-              List.of(),
+          daemon.signetd(
               "ca",
               "status",
               "etcd",
@@ -345,7 +342,7 @@ class CaRotationIT {
     command.addAll(List.of(args));
     command.addAll(
         List.of("-c", daemon.config().toString(), "--server", "127.0.0.1:" + daemon.port()));
-    return DaemonProcess.run(daemon.token(), List.of(), command.toArray(new String[0]));
+    return daemon.signetd(command.toArray(new String[0]));
   }
 
   private static CaStatus rotate(ApiClient client, TrustDomain domain, RotationPhase phase) {

@@ -105,14 +105,26 @@ public final class DaemonConfig {
    * credentials: several daemons can share one token directory, each with its own directory.
    */
   public Path writeTo(TestToken token, Path directory) throws IOException {
+    return write(token.label(), token.userPinFile(), directory);
+  }
+
+  /**
+   * Writes signetd.yaml into {@code directory} for a daemon whose keys are not in a token (an
+   * in-process {@link TestDaemon}): its hsm section names a token nobody opens.
+   */
+  public Path writeTo(Path directory) throws IOException {
+    return write("in-memory", directory.resolve("user.pin"), directory);
+  }
+
+  private Path write(String tokenLabel, Path pinFile, Path directory) throws IOException {
     String yaml =
         String.join(
             "\n",
             "listen: \"127.0.0.1:" + port + "\"",
             "hsm:",
             "  library: " + library,
-            "  token: \"pkcs11:token=" + token.label() + "\"",
-            "  pin: \"file:" + token.userPinFile() + "\"",
+            "  token: \"pkcs11:token=" + tokenLabel + "\"",
+            "  pin: \"file:" + pinFile + "\"",
             "cas:",
             "  algorithm: " + algorithm,
             "ledger:",

@@ -5,6 +5,13 @@ import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.Role;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.Pem;
+import dev.signet.server.cli.Signetd;
+import dev.signet.server.config.ConfigLoader;
+import dev.signet.server.daemon.Daemon;
+import dev.signet.server.keystore.CaKeyStore;
+import dev.signet.server.keystore.InMemoryKeyStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,23 +19,27 @@ import java.security.KeyPair;
 import java.util.List;
 
 /**
- * A running signetd for a test class: its own SoftHSM2 token, {@code signetd init} done, the daemon
- * serving on a free loopback port, and a client holding the operator credential.
+ * A signetd for a test, in the test's own JVM: {@code signetd init} run (the real command), the
+ * daemon assembled by {@link Daemon} as {@code signetd serve} assembles it, serving real mutual TLS
+ * on a free loopback port, its ledger a SQLite file in a temporary directory, and a client holding
+ * the operator credential. Its keys are in an {@link InMemoryKeyStore} that outlives {@link #stop},
+ * so that {@link #restart} finds them. Starts in about a second; the token itself is tested by the
+ * key store contract and by the process tests ({@link DaemonProcess}).
  */
 public final class TestDaemon implements AutoCloseable {
-  private final TestToken token;
+  private final Path directory;
   private final Path config;
-  private final DaemonProcess process;
-  private final ApiClient operator;
+  private final CaKeyStore keys;
+  private Daemon daemon;
+  private ApiClient operator;
 
-  private TestDaemon(TestToken token, Path config, DaemonProcess process, ApiClient operator) {
-    this.token = token;
+  private TestDaemon(Path directory, Path config, CaKeyStore keys) {
+    this.directory = directory;
     this.config = config;
-    this.process = process;
-    this.operator = operator;
+    this.keys = keys;
   }
 
-  /** Starts a daemon with a token labelled {@code label} in a new temporary directory. */
+  /** Starts a daemon named {@code label} in a new temporary directory. */
   public static TestDaemon start(String label, DaemonConfig configuration) throws Exception {
     return start(label, configuration, configuration);
   }
@@ -41,33 +52,74 @@ public final class TestDaemon implements AutoCloseable {
    */
   public static TestDaemon start(String label, DaemonConfig atInit, DaemonConfig serving)
       throws Exception {
-    TestToken token = TestToken.create(Files.createTempDirectory(label).resolve("hsm"), label);
-    Path config = atInit.writeTo(token);
-    DaemonProcess.init(token, config);
-    serving.writeTo(token);
-    DaemonProcess process = DaemonProcess.serve(token, config);
-    return new TestDaemon(token, config, process, ApiClient.asOperator(token, process.port()));
+    Path directory = Files.createTempDirectory(label);
+    TestDaemon daemon =
+        new TestDaemon(directory, atInit.writeTo(directory), new InMemoryKeyStore(label));
+    DaemonProcess.Result init = daemon.signetd("init", "-c", daemon.config.toString());
+    if (init.exitCode() != 0) {
+      throw new IllegalStateException("signetd init failed (" + init.exitCode() + "): " + init);
+    }
+    serving.writeTo(directory);
+    daemon.restart();
+    return daemon;
   }
 
-  public TestToken token() {
-    return token;
+  /**
+   * Runs a signetd command in this JVM against this daemon's keys and configuration directory, as
+   * {@code signetd ARGS} would run beside it.
+   */
+  public DaemonProcess.Result signetd(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exitCode =
+        Signetd.run(
+            configuration -> keys, new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new DaemonProcess.Result(exitCode, out.toString(), err.toString());
+  }
+
+  /** Starts serving again (after {@link #stop}) with the keys and ledger it had. */
+  public void restart() throws Exception {
+    if (daemon != null) {
+      throw new IllegalStateException("the daemon is running");
+    }
+    daemon = Daemon.start(ConfigLoader.load(config), configuration -> keys);
+    operator = ApiClient.asOperator(directory, daemon.port());
+  }
+
+  /** Stops the daemon as SIGTERM stops signetd: calls in flight finish, then everything closes. */
+  public void stop() throws InterruptedException {
+    if (daemon != null) {
+      operator.close();
+      daemon.close();
+      daemon = null;
+    }
+  }
+
+  public boolean isRunning() {
+    return daemon != null;
+  }
+
+  /** The running daemon's parts. */
+  public Daemon daemon() {
+    return daemon;
+  }
+
+  /** The directory of its configuration, ledger and credentials. */
+  public Path directory() {
+    return directory;
   }
 
   public Path config() {
     return config;
   }
 
-  public DaemonProcess process() {
-    return process;
-  }
-
   public int port() {
-    return process.port();
+    return daemon.port();
   }
 
   /** The enrollment port (Bootstrap.Join, no client certificate). */
   public int enrollmentPort() {
-    return process.enrollmentPort();
+    return daemon.enrollmentPort().orElseThrow();
   }
 
   /** The API client with the ca-admin credential {@code signetd init} wrote. */
@@ -77,7 +129,7 @@ public final class TestDaemon implements AutoCloseable {
 
   /** The directory holding the operator credential and its client configuration. */
   public Path operatorDirectory() {
-    return token.directory().resolve("operator");
+    return directory.resolve("operator");
   }
 
   /**
@@ -85,12 +137,12 @@ public final class TestDaemon implements AutoCloseable {
    * operator; for the node role, {@code nodeAddresses} are registered for the node.
    */
   public ApiClient connectAs(Role role, String name, String... nodeAddresses) throws Exception {
-    Path directory = credential(role, name, nodeAddresses);
+    Path credential = credential(role, name, nodeAddresses);
     return ApiClient.connect(
         port(),
         operatorDirectory().resolve("ca.crt"),
-        directory.resolve("client.crt"),
-        directory.resolve("client.key"));
+        credential.resolve("client.crt"),
+        credential.resolve("client.key"));
   }
 
   /**
@@ -98,7 +150,7 @@ public final class TestDaemon implements AutoCloseable {
    * holds it, as {@code client.crt} and {@code client.key}, for a client that reads files.
    */
   public Path credential(Role role, String name, String... nodeAddresses) throws Exception {
-    KeyPair keys = Keys.ec();
+    KeyPair keyPair = Keys.ec();
     IssueCertificateResponse credential =
         operator
             .credentials()
@@ -107,32 +159,32 @@ public final class TestDaemon implements AutoCloseable {
                     .setRole(role)
                     .setName(name)
                     .addAllNodeAddresses(List.of(nodeAddresses))
-                    .setCsrDer(Keys.csrBytes(keys))
+                    .setCsrDer(Keys.csrBytes(keyPair))
                     .build())
             .getCredential();
-    Path directory = Files.createTempDirectory(token.directory(), "credential-");
+    Path credentialDirectory = Files.createTempDirectory(directory, "credential-");
     AtomicFiles.write(
-        directory.resolve("client.crt"),
+        credentialDirectory.resolve("client.crt"),
         Pem.certificate(credential.getCertificateDer().toByteArray())
             .getBytes(StandardCharsets.US_ASCII),
         AtomicFiles.PUBLIC);
-    AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
-    return directory;
+    AtomicFiles.write(
+        credentialDirectory.resolve("client.key"), Pem.privateKey(keyPair), AtomicFiles.SECRET);
+    return credentialDirectory;
   }
 
   /** A client of the enrollment port, without a client certificate, as a new node is. */
   public ApiClient enrollmentClient() throws Exception {
-    return ApiClient.connect(
-        process.enrollmentPort(), operatorDirectory().resolve("ca.crt"), null, null);
+    return ApiClient.connect(enrollmentPort(), operatorDirectory().resolve("ca.crt"), null, null);
   }
 
+  /** Its ledger, read directly as an auditor with file access would. */
   public LedgerRows ledger() {
-    return LedgerRows.of(token);
+    return new LedgerRows(directory.resolve("ledger.db"));
   }
 
   @Override
   public void close() throws Exception {
-    operator.close();
-    process.close();
+    stop();
   }
 }

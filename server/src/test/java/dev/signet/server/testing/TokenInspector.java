@@ -1,9 +1,10 @@
 package dev.signet.server.testing;
 
 import dev.signet.server.keystore.Pkcs11Uri;
-import dev.signet.server.keystore.pkcs11.Pkcs11Token;
+import dev.signet.server.keystore.pkcs11.Pkcs11KeyStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -15,13 +16,15 @@ public final class TokenInspector {
 
   public static void main(String[] args) throws Exception {
     char[] pin = Files.readString(Path.of(args[1])).strip().toCharArray();
-    try (Pkcs11Token token =
-        Pkcs11Token.open(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
+    try (Pkcs11KeyStore token =
+        Pkcs11KeyStore.open(
+            InProcessToken.LIBRARY,
             Pkcs11Uri.parse("pkcs11:token=" + args[0]),
             pin,
-            Optional.empty())) {
-      token.objectLabels().forEach(System.out::println);
+            Optional.empty(),
+            1,
+            Duration.ofSeconds(10))) {
+      token.labels().forEach(System.out::println);
     }
   }
 }

@@ -19,6 +19,33 @@ public final class JdbcCrls implements Crls {
   }
 
   @Override
+  public Optional<Summary> latestSummary(String issuerKeyId) throws LedgerException {
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT number, this_update, next_update, LENGTH(der) FROM crls"
+                    + " WHERE issuer_key_id = ? ORDER BY number DESC LIMIT 1")) {
+      query.setString(1, issuerKeyId);
+      Optional<Summary> summary;
+      try (ResultSet row = query.executeQuery()) {
+        summary =
+            row.next()
+                ? Optional.of(
+                    new Summary(
+                        row.getLong(1),
+                        Instant.ofEpochMilli(row.getLong(2)),
+                        Instant.ofEpochMilli(row.getLong(3)),
+                        row.getLong(4)))
+                : Optional.empty();
+      }
+      connection.commit();
+      return summary;
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable("cannot read CRLs: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public Optional<Crl> latest(String issuerKeyId) throws LedgerException {
     try (Connection connection = database.connection();
         PreparedStatement query =

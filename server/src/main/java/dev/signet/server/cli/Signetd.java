@@ -1,12 +1,7 @@
-package dev.signet.server;
+package dev.signet.server.cli;
 
-import dev.signet.server.cli.AuditCommand;
-import dev.signet.server.cli.CaCommand;
-import dev.signet.server.cli.ExitCode;
-import dev.signet.server.cli.InitCommand;
-import dev.signet.server.cli.RunningDaemon;
-import dev.signet.server.cli.ServeCommand;
 import dev.signet.server.config.ConfigException;
+import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.keystore.TokenException;
 import dev.signet.server.support.Logging;
@@ -20,6 +15,7 @@ import java.util.logging.Logger;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code signetd}: the daemon that keeps a Kubernetes cluster's CA keys in a PKCS#11 token and
@@ -55,27 +51,40 @@ public final class Signetd {
   /** The width help texts are wrapped at, as the client's: a wide terminal's, still readable. */
   public static final int HELP_WIDTH = 100;
 
-  private Signetd() {}
+  /** Where the commands that hold the keys (init, serve, audit verify) find them. */
+  private final Daemon.KeyStoreOpener keyStore;
+
+  private Signetd(Daemon.KeyStoreOpener keyStore) {
+    this.keyStore = keyStore;
+  }
 
   public static void main(String[] args) {
     Logging.configure();
     // The platform charset, which System.out and System.err encode with too.
     Charset console = Charset.defaultCharset();
-    System.exit(
+    int code =
         run(
+            Daemon.PKCS11,
             new PrintWriter(System.out, true, console),
             new PrintWriter(System.err, true, console),
-            args));
+            args);
+    Logging.flush();
+    System.exit(code);
   }
 
-  /** Runs a command line, printing to the given streams; returns the exit code. */
-  public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(out, err).execute(args);
+  /**
+   * Runs a command line with keys from {@code keyStore} (the token, or a test's key store),
+   * printing to the given streams; returns the exit code.
+   */
+  public static int run(
+      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err, String... args) {
+    return commandLine(keyStore, out, err).execute(args);
   }
 
-  /** signetd's command line, printing to the given streams. */
-  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-    CommandLine commandLine = new CommandLine(new Signetd());
+  /** signetd's command line with keys from {@code keyStore}, printing to the given streams. */
+  public static CommandLine commandLine(
+      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new Signetd(keyStore));
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setUsageHelpWidth(HELP_WIDTH);
@@ -91,6 +100,11 @@ public final class Signetd {
           return code.code();
         });
     return commandLine;
+  }
+
+  /** The key store of the command line {@code spec} belongs to. */
+  static Daemon.KeyStoreOpener keyStore(CommandSpec spec) {
+    return ((Signetd) spec.root().userObject()).keyStore;
   }
 
   private static ExitCode exitCode(Exception exception) {

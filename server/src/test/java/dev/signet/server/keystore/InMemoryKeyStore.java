@@ -1,0 +1,155 @@
+package dev.signet.server.keystore;
+
+import dev.signet.common.KeyAlgorithm;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Keys in this JVM's memory, for tests: a {@link CaKeyStore} that behaves as the token does (the
+ * same objects under the same labels, one contract suite for both) without a PKCS#11 module, so
+ * that any number of daemons run in one test JVM and restart with their keys. Never signetd's:
+ * nothing in its configuration can select it.
+ */
+public final class InMemoryKeyStore implements CaKeyStore {
+  private enum Kind {
+    PUBLIC_KEY,
+    PRIVATE_KEY,
+    CERTIFICATE,
+    MARKER
+  }
+
+  /** One object, as a token holds it: a label, a kind and its value (none for a marker). */
+  private static final class StoredObject {
+    private String label;
+    private final Kind kind;
+    private final Object value;
+
+    StoredObject(String label, Kind kind, Object value) {
+      this.label = label;
+      this.kind = kind;
+      this.value = value;
+    }
+  }
+
+  private final String name;
+  private final List<StoredObject> objects = new ArrayList<>();
+  private final TokenHealth health = new TokenHealth();
+
+  public InMemoryKeyStore(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public String description() {
+    return "in-memory key store '" + name + "'";
+  }
+
+  @Override
+  public synchronized Optional<StoredKey> find(String label) {
+    Optional<PrivateKey> key = value(label, Kind.PRIVATE_KEY, PrivateKey.class);
+    Optional<X509Certificate> certificate = value(label, Kind.CERTIFICATE, X509Certificate.class);
+    if (key.isEmpty() || certificate.isEmpty()) {
+      return Optional.empty();
+    }
+    KeyAlgorithm algorithm = KeyAlgorithm.of(certificate.get().getPublicKey()).orElseThrow();
+    return Optional.of(new StoredKey(label, certificate.get(), signer(key.get(), algorithm)));
+  }
+
+  @Override
+  public synchronized X509Certificate generate(
+      String label, KeyAlgorithm algorithm, Certifier certifier) throws TokenException {
+    KeyPair pair;
+    try {
+      pair = algorithm.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new TokenException("cannot generate a " + algorithm + " key pair", e);
+    }
+    StoredObject publicKey = new StoredObject(label, Kind.PUBLIC_KEY, pair.getPublic());
+    StoredObject privateKey = new StoredObject(label, Kind.PRIVATE_KEY, pair.getPrivate());
+    objects.add(publicKey);
+    objects.add(privateKey);
+    try {
+      X509Certificate certificate =
+          certifier.certify(pair.getPublic(), signer(pair.getPrivate(), algorithm));
+      objects.add(new StoredObject(label, Kind.CERTIFICATE, certificate));
+      return certificate;
+    } catch (Exception e) {
+      objects.remove(publicKey);
+      objects.remove(privateKey);
+      throw new TokenException(
+          "cannot make the certificate of the new key '" + label + "': " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void mark(String label) {
+    objects.add(new StoredObject(label, Kind.MARKER, null));
+  }
+
+  @Override
+  public synchronized List<String> labels() {
+    return objects.stream().map(o -> o.label).toList();
+  }
+
+  @Override
+  public synchronized void label(String from, String to) {
+    objects.stream().filter(o -> o.label.equals(from)).forEach(o -> o.label = to);
+  }
+
+  @Override
+  public synchronized void destroy(String label) {
+    objects.removeIf(o -> o.label.equals(label));
+  }
+
+  @Override
+  public TokenHealth health() {
+    return health;
+  }
+
+  /** Nothing to release: the keys stay for the next daemon that opens this store. */
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return "InMemoryKeyStore[" + name + "]";
+  }
+
+  private <T> Optional<T> value(String label, Kind kind, Class<T> type) {
+    return objects.stream()
+        .filter(o -> o.kind == kind && o.label.equals(label))
+        .map(o -> type.cast(o.value))
+        .findFirst();
+  }
+
+  private SigningKey signer(PrivateKey key, KeyAlgorithm algorithm) {
+    return new SigningKey() {
+      @Override
+      public KeyAlgorithm algorithm() {
+        return algorithm;
+      }
+
+      @Override
+      public byte[] sign(byte[] data) throws SigningException {
+        if (!health.healthy()) {
+          throw SigningException.tokenFailure(
+              "the key store failed earlier: " + health.failure().get(), null);
+        }
+        try {
+          Signature signature = Signature.getInstance(algorithm.signatureAlgorithm());
+          signature.initSign(key);
+          signature.update(data);
+          return signature.sign();
+        } catch (GeneralSecurityException e) {
+          throw SigningException.tokenFailure("signing failed: " + e.getMessage(), e);
+        }
+      }
+    };
+  }
+}
