@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -70,6 +71,12 @@ public final class Database implements AutoCloseable {
   public interface CommitObserver {
     void committed(int writes, long nanos);
   }
+
+  /** The audit chain's head (its last event's sequence number and hash) after a commit. */
+  public record CommittedHead(long seq, String hash) {}
+
+  /** The audit chain's head as this process's newest committed write left it; null before. */
+  private final AtomicReference<CommittedHead> committedHead = new AtomicReference<>();
 
   private ScheduledExecutorService durabilityChecks;
   private ScheduledFuture<?> durabilityCheck;
@@ -227,6 +234,20 @@ public final class Database implements AutoCloseable {
 
   CommitObserver commitObserver() {
     return commits;
+  }
+
+  /**
+   * The audit chain's head as this process's newest committed write left it. Events are never
+   * removed, so a chain that ends before it, or differs at it, was cut or rewritten behind this
+   * process's back (see AuditCheckpointer).
+   */
+  public Optional<CommittedHead> committedHead() {
+    return Optional.ofNullable(committedHead.get());
+  }
+
+  void committed(CommittedHead head) {
+    committedHead.accumulateAndGet(
+        head, (current, next) -> current == null || next.seq() > current.seq() ? next : current);
   }
 
   /**
