@@ -199,7 +199,14 @@ class ObservabilityIT {
 
   @Test
   void theJsonLogIsOneObjectPerLineWithOneInfoLinePerIssuance() throws Exception {
-    issueKubeletClient("logged-1", Keys.csrBytes(Keys.ec()));
+    operator
+        .issuance()
+        .issueKubeletClient(
+            IssueKubeletClientRequest.newBuilder()
+                .setNodeName("logged-1")
+                .setCsrDer(Keys.csrBytes(Keys.ec()))
+                .setRequestId("req-logged-1")
+                .build());
     issueKubeletClient("logged-2", Keys.csrBytes(Keys.ec()));
     assertThrows(
         StatusRuntimeException.class,
@@ -213,11 +220,13 @@ class ObservabilityIT {
         assertTrue(line.hasNonNull(key), key + " in " + line);
       }
       if (line.path("event").asText().equals("issued")
-          && line.path("profile").asText().equals("kubelet-client")) {
+          && line.path("request_id").asText().equals("req-logged-1")) {
         issued.add(line);
       }
     }
-    JsonNode one = issued.get(issued.size() - 1);
+    assertEquals(1, issued.size(), "one line for the issuance: " + issued);
+    JsonNode one = issued.get(0);
+    assertEquals("kubelet-client", one.get("profile").asText());
     assertEquals("INFO", one.get("level").asText());
     assertEquals("OK", one.get("status").asText());
     assertEquals("operator", one.get("caller").asText());
