@@ -169,6 +169,7 @@ class ComposeFileTest {
     Set<Integer> listening = new HashSet<>();
     listening.add(config.listen().port());
     config.enrollment().listen().ifPresent(listen -> listening.add(listen.port()));
+    config.metrics().listen().ifPresent(listen -> listening.add(listen.port()));
     Set<Integer> published = new HashSet<>();
     for (String port : strings(map(services.get("signetd")).get("ports"))) {
       String[] parts = port.split(":", -1);
