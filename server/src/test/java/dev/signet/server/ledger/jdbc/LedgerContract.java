@@ -20,7 +20,11 @@ import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.testing.Concurrently;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -31,6 +35,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -497,9 +502,18 @@ abstract class LedgerContract {
         "up to the newest");
   }
 
-  /** The versions of the V<n>__*.sql files signetd ships, in order. */
+  /** The versions of the V<n>__*.sql files signetd ships, in order (from its classes or jar). */
   private static List<Integer> migrationVersions() throws Exception {
-    Path folder = Path.of(Database.class.getResource("V1__certificates.sql").toURI()).getParent();
+    URI first = Database.class.getResource("V1__certificates.sql").toURI();
+    if (!first.getScheme().equals("jar")) {
+      return versionsIn(Path.of(first).getParent());
+    }
+    try (FileSystem jar = FileSystems.newFileSystem(first, Map.of())) {
+      return versionsIn(jar.provider().getPath(first).getParent());
+    }
+  }
+
+  private static List<Integer> versionsIn(Path folder) throws IOException {
     try (Stream<Path> files = Files.list(folder)) {
       return files
           .map(file -> file.getFileName().toString())
