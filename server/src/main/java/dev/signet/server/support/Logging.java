@@ -74,7 +74,7 @@ public final class Logging {
 
   /** Records dropped because the queue was full, since the process started. */
   public static long dropped() {
-    return HANDLER.dropped.sum();
+    return HANDLER.dropped();
   }
 
   /** Writes what is queued; for a clean stop. */
@@ -143,6 +143,10 @@ public final class Logging {
     @Override
     public void flush() {
       writeQueued();
+    }
+
+    long dropped() {
+      return dropped.sum();
     }
 
     @Override
