@@ -33,9 +33,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {AuditCommand.Verify.class, AuditCommand.Checkpoint.class})
 public final class AuditCommand {
-  /** Exit code of a broken audit trail. */
-  static final int EXIT_BROKEN = 6;
-
   /** How often {@code checkpoint --export --follow} looks for new checkpoints. */
   private static final long FOLLOW_POLL_MILLIS = 1000;
 
@@ -44,18 +41,25 @@ public final class AuditCommand {
       name = "verify",
       description = {
         "Verify the whole audit chain and the chain of signed checkpoints.",
-        "Recomputes each event's hash from its fields and its predecessor, and checks each",
-        "checkpoint's signature with the audit key in the token (so it needs the PIN, like",
-        "serve). Reports the first broken link: a missing, altered or reordered event, a",
-        "truncated chain, a forged or missing checkpoint, none at all, or a newest checkpoint",
-        "older than twice audit.checkpointInterval that is not a stopped daemon's last.",
-        "With --witness, also proves that the ledger extends every checkpoint in FILE (JSON",
-        "lines from 'audit checkpoint --export' or Audit.WatchCheckpoints): a rewrite, a",
-        "truncation or an older copy of the database is found even if every checkpoint row",
-        "was deleted. Checks the seal of every row that grants power (bootstrap tokens, node",
-        "registrations, Signet API credential records) and names each that fails.",
-        "Exit code 0 when intact, 6 when broken.",
-        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes nothing."
+        "",
+        "Recomputes each event's hash from its fields and its predecessor, and checks each"
+            + " checkpoint's signature with the audit key in the token (so it needs the PIN, like"
+            + " serve). Reports the first broken link: a missing, altered or reordered event, a"
+            + " truncated chain, a forged or missing checkpoint, none at all, or a newest"
+            + " checkpoint older than twice audit.checkpointInterval that is not a stopped"
+            + " daemon's last.",
+        "",
+        "With --witness, also proves that the ledger extends every checkpoint in FILE (JSON lines"
+            + " from 'audit checkpoint --export' or Audit.WatchCheckpoints): a rewrite, a"
+            + " truncation or an older copy of the database is found even if every checkpoint row"
+            + " was deleted.",
+        "",
+        "Checks the seal of every row that grants power (bootstrap tokens, node registrations,"
+            + " Signet API credential records) and names each that fails. Exit code 0 when"
+            + " intact, 6 when broken.",
+        "",
+        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes"
+            + " nothing."
       },
       mixinStandardHelpOptions = true)
   static final class Verify implements Callable<Integer> {
@@ -80,7 +84,7 @@ public final class AuditCommand {
           witnessed = witnessed(witness, key);
         } catch (WitnessException e) {
           out.println("witness " + witness + " does not verify: " + e.getMessage());
-          return EXIT_BROKEN;
+          return ExitCode.AUDIT_BROKEN.code();
         }
         AuditVerifier.Report report =
             AuditVerifier.verify(
@@ -133,7 +137,7 @@ public final class AuditCommand {
                             + problem.seq()
                             + ": "
                             + problem.description()));
-        return EXIT_BROKEN;
+        return ExitCode.AUDIT_BROKEN.code();
       } finally {
         out.flush();
       }
@@ -158,11 +162,15 @@ public final class AuditCommand {
   @Command(
       name = "checkpoint",
       description = {
-        "Sign a checkpoint now through the running daemon and print it as witness JSON, or,",
-        "with --export, print the ledger's signed checkpoints as witness JSON lines, one each,",
-        "to be kept outside the database (a file on another host, a SIEM, a transparency log).",
-        "Each line is self-contained: the statement, the audit key's signature and its",
-        "certificate from the signet-api CA. --export reads the ledger only (no token, no PIN).",
+        "Sign a checkpoint now through the running daemon and print it as witness JSON, or,"
+            + " with --export, print the ledger's signed checkpoints as witness JSON lines, one"
+            + " each, to be kept outside the database (a file on another host, a SIEM, a"
+            + " transparency log).",
+        "",
+        "Each line is self-contained: the statement, the audit key's signature and its"
+            + " certificate from the signet-api CA. --export reads the ledger only (no token, no"
+            + " PIN).",
+        "",
         "Examples:",
         "  signetd audit checkpoint --export -c signetd.yaml >> /mnt/witness/signet.jsonl",
         "  signetd audit checkpoint --export --follow --after 41 -c signetd.yaml | logger"

@@ -41,14 +41,14 @@ import picocli.CommandLine.Spec;
 /** {@code signetd init}: the CAs in the token, the daemon's serving credential, an operator's. */
 @Command(
     name = "init",
-    description = {
-      "Create the CAs in the token (kubernetes, etcd, front-proxy, signet-api) and the",
-      "credentials to run and reach the daemon. Safe to run again: existing CAs and",
-      "credentials are kept, only what is missing is made; the serving and operator",
-      "credentials are also replaced when they expire within 30 days (the old operator",
-      "credential is kept as operator.crt.bak and operator.key.bak). CA keys are",
-      "generated inside the token and cannot be exported."
-    },
+    header = "Create the CAs in the token and the credentials to run and reach the daemon.",
+    description =
+        "The CAs are kubernetes, etcd, front-proxy and signet-api. Safe to run again: existing"
+            + " CAs and"
+            + " credentials are kept, only what is missing is made; the serving and operator"
+            + " credentials are also replaced when they expire within 30 days (the old operator"
+            + " credential is kept as operator.crt.bak and operator.key.bak). CA keys are"
+            + " generated inside the token and cannot be exported.",
     mixinStandardHelpOptions = true)
 public final class InitCommand implements Callable<Integer> {
   /** Who issues the credentials init makes, in the ledger and the audit trail. */

@@ -10,6 +10,7 @@ import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.Names;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.support.LogFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,6 +54,8 @@ public final class ConfigLoader {
     keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
     SignetdConfig.Limits limits = limits(root.child("limits"));
+    SignetdConfig.Metrics metrics = metrics(root.child("metrics"));
+    SignetdConfig.Logging logging = logging(root.child("logging"));
     root.rejectUnknownKeys();
     return new SignetdConfig(
         absolute,
@@ -67,7 +70,9 @@ public final class ConfigLoader {
         enrollment,
         audit,
         revocation,
-        limits);
+        limits,
+        metrics,
+        logging);
   }
 
   private static Map<String, Object> readYaml(Path file) throws ConfigException {
@@ -408,6 +413,28 @@ public final class ConfigLoader {
     int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
     node.rejectUnknownKeys();
     return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
+  }
+
+  private static SignetdConfig.Metrics metrics(ConfigNode node) throws ConfigException {
+    String listenText = node.string("listen", "off");
+    java.util.Optional<SignetdConfig.Listen> listen =
+        listenText.equals("off")
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(listen(listenText, node.keyPath("listen")));
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Metrics(listen);
+  }
+
+  private static SignetdConfig.Logging logging(ConfigNode node) throws ConfigException {
+    String format = node.string("format", "text");
+    node.rejectUnknownKeys();
+    return switch (format) {
+      case "text" -> new SignetdConfig.Logging(LogFormat.TEXT);
+      case "json" -> new SignetdConfig.Logging(LogFormat.JSON);
+      default ->
+          throw new ConfigException(
+              node.keyPath("format") + " must be text or json, not '" + format + "'");
+    };
   }
 
   private static SignetdConfig.Audit audit(ConfigNode node, Pkcs11Uri token)

@@ -6,6 +6,7 @@ import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.support.LogFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +30,9 @@ public record SignetdConfig(
     Enrollment enrollment,
     Audit audit,
     Revocation revocation,
-    Limits limits) {
+    Limits limits,
+    Metrics metrics,
+    Logging logging) {
 
   /** Where the gRPC server listens. */
   public record Listen(String host, int port) {
@@ -110,6 +113,16 @@ public record SignetdConfig(
 
   /** CRLs: renewed at least every refresh interval, each valid for {@code crlValidity}. */
   public record Revocation(Duration crlRefreshInterval, Duration crlValidity) {}
+
+  /**
+   * The local HTTP endpoint of Prometheus metrics ({@code /metrics}) and probes ({@code /healthz},
+   * {@code /readyz}): plain HTTP without client certificates, so meant for a local address; empty
+   * {@code listen} (the default) turns it off.
+   */
+  public record Metrics(Optional<Listen> listen) {}
+
+  /** How log lines are written: one line per event, as text or as a JSON object. */
+  public record Logging(LogFormat format) {}
 
   /** Resource bounds of the gRPC server, all explicit. */
   public record Limits(

@@ -42,12 +42,16 @@ import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
 import dev.signet.server.ledger.jdbc.SealedRows;
+import dev.signet.server.metrics.MeteredKeyStore;
+import dev.signet.server.metrics.MetricsServer;
+import dev.signet.server.metrics.SignetdMetrics;
 import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
 import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.support.Logging;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
@@ -58,9 +62,12 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -123,6 +130,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   }
 
   private final SignetdConfig config;
+  private final SignetdMetrics metrics;
   private final Clock clock = Clock.systemUTC();
   private final SecureRandom random = new SecureRandom();
 
@@ -157,9 +165,11 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private CaRotation rotation;
   private Revocations revocations;
   private SignetServer server;
+  private MetricsServer metricsServer;
 
-  private Daemon(SignetdConfig config, CaKeyStore keys, Database database) {
+  private Daemon(SignetdConfig config, SignetdMetrics metrics, CaKeyStore keys, Database database) {
     this.config = config;
+    this.metrics = metrics;
     this.keys = keys;
     this.database = database;
     started.push(keys);
@@ -218,9 +228,16 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
 
   private static Daemon open(SignetdConfig config, KeyStoreOpener keys, LedgerOpener ledger)
       throws TokenException, LedgerException, IOException {
-    CaKeyStore store = keys.open(config);
+    SignetdMetrics metrics = new SignetdMetrics();
+    CaKeyStore store = new MeteredKeyStore(keys.open(config), metrics);
     try {
-      return new Daemon(config, store, ledger.open(config.ledger()));
+      Database database = ledger.open(config.ledger());
+      database.observeCommits(
+          (writes, nanos) -> {
+            metrics.commits.observe(SignetdMetrics.seconds(nanos));
+            metrics.batches.observe(writes);
+          });
+      return new Daemon(config, metrics, store, database);
     } catch (LedgerException | RuntimeException e) {
       store.close();
       throw e;
@@ -324,6 +341,161 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     // Closed right after the servers, once every call has finished, before the ledger closes.
     own(this::checkpointAtShutdown);
     server = own(SignetServer.start(config, this, servingKey, chain));
+    registerStateGauges();
+    if (config.metrics().listen().isPresent()) {
+      SignetdConfig.Listen listen = config.metrics().listen().get();
+      metricsServer =
+          own(MetricsServer.start(listen.host(), listen.port(), metrics, this::unready));
+      LOG.info("metrics and probes on http://" + listen.host() + ":" + metricsServer.port());
+    }
+  }
+
+  /**
+   * The gauges read from the daemon's state when scraped. Another component's metric registers here
+   * the same way ({@link SignetdMetrics#gauge}), or adds its instrument to {@link SignetdMetrics}.
+   */
+  private void registerStateGauges() {
+    String[] none = {};
+    String[] ca = {"trust_domain", "generation"};
+    metrics.gauge(
+        "signet_token_up",
+        "1 while the token can sign, 0 once it failed (signetd exits 75 then, for a restart).",
+        none,
+        samples -> samples.add(keys.health().healthy() ? 1 : 0));
+    metrics.gauge(
+        "signet_audit_head_sequence",
+        "Sequence number of the audit chain's newest event.",
+        none,
+        samples -> {
+          try {
+            samples.add((double) checkpoints.head().seq());
+          } catch (LedgerException unreadable) {
+            // absent while the ledger cannot be read; /readyz says why
+          }
+        });
+    metrics.gauge(
+        "signet_audit_checkpoint_age_seconds",
+        "Age of the newest signed checkpoint of the audit chain; absent before the first.",
+        none,
+        samples -> {
+          try {
+            checkpoints.newest().ifPresent(c -> samples.add(secondsSince(c.statement().at())));
+          } catch (LedgerException unreadable) {
+            // absent while the ledger cannot be read
+          }
+        });
+    metrics.gauge(
+        "signet_ca_expiry_seconds",
+        "Seconds until each CA generation in use (not retired) expires.",
+        ca,
+        samples ->
+            eachGenerationInUse(
+                (domain, generation) ->
+                    samples.add(
+                        -secondsSince(generation.ca().notAfter()),
+                        label(domain),
+                        String.valueOf(generation.number()))));
+    metrics.gauge(
+        "signet_crl_age_seconds",
+        "Age (since thisUpdate) of the newest CRL of each CA generation in use.",
+        ca,
+        samples -> eachCrl((labels, crl) -> samples.add(secondsSince(crl.thisUpdate()), labels)));
+    metrics.gauge(
+        "signet_crl_size_bytes",
+        "Size of the newest CRL of each CA generation in use.",
+        ca,
+        samples -> eachCrl((labels, crl) -> samples.add((double) crl.bytes(), labels)));
+    metrics.gauge(
+        "signet_calls_in_flight",
+        "Calls being served now, per listener (api, enrollment).",
+        new String[] {"listener"},
+        samples ->
+            server.callLoad().forEach((listener, load) -> samples.add(load.inFlight(), listener)));
+    metrics.gauge(
+        "signet_calls_limit",
+        "The most calls a listener serves at once; more get RESOURCE_EXHAUSTED.",
+        new String[] {"listener"},
+        samples ->
+            server.callLoad().forEach((listener, load) -> samples.add(load.limit(), listener)));
+    metrics.gauge(
+        "signet_log_records_dropped",
+        "Log records dropped since start because the log queue was full (see support.Logging).",
+        none,
+        samples -> samples.add((double) Logging.dropped()));
+  }
+
+  private void eachGenerationInUse(
+      java.util.function.BiConsumer<TrustDomain, CaRegistry.Generation> each) {
+    for (TrustDomain domain : TrustDomain.values()) {
+      for (CaRegistry.Generation generation : cas.generations(domain)) {
+        if (generation.state() != CaGenerations.State.RETIRED) {
+          each.accept(domain, generation);
+        }
+      }
+    }
+  }
+
+  private void eachCrl(java.util.function.BiConsumer<String[], Crls.Summary> each) {
+    eachGenerationInUse(
+        (domain, generation) -> {
+          try {
+            crls.latestSummary(generation.ca().keyId())
+                .ifPresent(
+                    crl ->
+                        each.accept(
+                            new String[] {label(domain), String.valueOf(generation.number())},
+                            crl));
+          } catch (LedgerException unreadable) {
+            // absent while the ledger cannot be read
+          }
+        });
+  }
+
+  /** A trust domain as metrics name it: kubernetes, etcd, front-proxy, signet-api. */
+  private static String label(TrustDomain domain) {
+    return domain.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  private double secondsSince(Instant then) {
+    return Duration.between(then, clock.instant()).toMillis() / 1000.0;
+  }
+
+  /**
+   * Why the daemon cannot issue now, for {@code /readyz}: the token failed, the ledger does not
+   * take a durable write, or a CA in use is not valid now. Empty when it can.
+   */
+  public List<String> unready() {
+    List<String> problems = new ArrayList<>();
+    keys.health().failure().ifPresent(failure -> problems.add("token: " + failure));
+    try {
+      database.write(connection -> null);
+    } catch (SQLException e) {
+      problems.add("ledger: not writable: " + e.getMessage());
+    }
+    Instant now = clock.instant();
+    for (CertificateAuthority authority : cas.all()) {
+      if (now.isBefore(authority.notBefore()) || !now.isBefore(authority.notAfter())) {
+        problems.add(
+            "CA "
+                + authority.label()
+                + ": not valid now (valid "
+                + authority.notBefore()
+                + " to "
+                + authority.notAfter()
+                + ")");
+      }
+    }
+    return problems;
+  }
+
+  /** The port of metrics and probes, when {@code metrics.listen} is set. */
+  public Optional<Integer> metricsPort() {
+    return Optional.ofNullable(metricsServer).map(MetricsServer::port);
+  }
+
+  @Override
+  public SignetdMetrics metrics() {
+    return metrics;
   }
 
   /** The last checkpoint of a serving daemon, over the head it leaves. */

@@ -21,6 +21,9 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
+    // The node's claimed name: a join has no client certificate (and its token is never logged).
+    CallRecord.issuing("bootstrap-join", "");
+    CallRecord.current().caller = "system:node:" + request.getNodeName();
     Calls.answer(
         out,
         "Join",

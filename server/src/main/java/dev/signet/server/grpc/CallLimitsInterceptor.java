@@ -34,6 +34,15 @@ final class CallLimitsInterceptor implements ServerInterceptor {
     this.timer = timer;
   }
 
+  /** Calls in flight now. */
+  int inFlight() {
+    return maxConcurrentCalls - inFlight.availablePermits();
+  }
+
+  int maxConcurrentCalls() {
+    return maxConcurrentCalls;
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

@@ -40,19 +40,14 @@ final class Calls {
       out.onNext(result);
       out.onCompleted();
     } catch (IssuanceException e) {
-      boolean fault =
-          e instanceof IssuanceException.Unavailable || e instanceof IssuanceException.Internal;
-      LOG.log(
-          fault ? Level.WARNING : Level.INFO,
-          rpc
-              + " refused: "
-              + e.reason()
-              + ": "
-              + e.getMessage()
-              + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+      // ObservedCalls logs the refusal, with this reason, in the call's one line.
+      CallRecord.refused(
+          e.reason(),
+          e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
       out.onError(StatusMapper.toStatus(e).asRuntimeException());
     } catch (RuntimeException e) {
       String incident = UUID.randomUUID().toString();
+      CallRecord.refused("INTERNAL", "incident " + incident);
       LOG.log(Level.SEVERE, "incident " + incident + " in " + rpc, e);
       out.onError(StatusMapper.internal(incident).asRuntimeException());
     }

@@ -18,6 +18,9 @@ import java.util.Optional;
 final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   private final Enrollment enrollment;
 
+  /** The profile name of Signet API credentials in metrics and logs. */
+  static final String API_CREDENTIAL = "api-credential";
+
   CredentialsService(Enrollment enrollment) {
     this.enrollment = enrollment;
   }
@@ -25,6 +28,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void issueApiCredential(
       IssueApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
     Calls.answer(
         out,
         "IssueApiCredential",
@@ -53,6 +57,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void renewApiCredential(
       RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
     Calls.answer(
         out,
         "RenewApiCredential",

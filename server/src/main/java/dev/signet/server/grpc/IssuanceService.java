@@ -25,6 +25,7 @@ import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -178,14 +179,17 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
       ByteString csr,
       String requestId,
       ProfileParameters parameters) {
+    CallRecord.issuing(profile.id(), requestId);
     Calls.answer(
         out,
         "issue " + profile.id(),
-        () ->
-            Protos.response(
-                pipeline.issue(
-                    CallerInterceptor.current(),
-                    new IssuancePipeline.Request(
-                        profile, parameters, csr.toByteArray(), requestId))));
+        () -> {
+          IssuancePipeline.Issued issued =
+              pipeline.issue(
+                  CallerInterceptor.current(),
+                  new IssuancePipeline.Request(profile, parameters, csr.toByteArray(), requestId));
+          CallRecord.current().serial = X509.serialHex(issued.certificate().getSerialNumber());
+          return Protos.response(issued);
+        });
   }
 }

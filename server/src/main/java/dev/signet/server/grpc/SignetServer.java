@@ -20,6 +20,7 @@ import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.keystore.TokenHealth;
 import dev.signet.server.ledger.CaGenerations;
+import dev.signet.server.metrics.SignetdMetrics;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
@@ -37,6 +38,8 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
@@ -57,11 +60,17 @@ import java.util.logging.Logger;
 
 /**
  * signetd's gRPC endpoint: TLS 1.3 (1.2 at least) with client certificates required and trusted
- * only from the signet-api CA, every limit explicit, and three interceptors in front of every
- * service: call limits, then caller identity, then authorization.
+ * only from the signet-api CA, every limit explicit, and four interceptors in front of every
+ * service: observation (metrics and the call's log line), call limits, then caller identity, then
+ * authorization. Server reflection ({@code grpc.reflection.v1}) is served behind the same gate.
  */
 public final class SignetServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SignetServer.class.getName());
+
+  /** The listeners, as metrics name them. */
+  public static final String API = "api";
+
+  public static final String ENROLLMENT = "enrollment";
 
   /** What the servers serve: the daemon's parts, as {@code daemon.Daemon} assembles them. */
   public interface Backend {
@@ -98,22 +107,30 @@ public final class SignetServer implements AutoCloseable {
     TokenHealth tokenHealth();
 
     Clock clock();
+
+    SignetdMetrics metrics();
   }
+
+  /** The calls a listener has in flight and the most it takes at once. */
+  public record CallLoad(int inFlight, int limit) {}
 
   private final List<Server> servers;
   private final List<ExecutorService> executors;
   private final ScheduledExecutorService timer;
   private final HealthStatusManager health;
+  private final Map<String, CallLimitsInterceptor> callLimits;
 
   private SignetServer(
       List<Server> servers,
       List<ExecutorService> executors,
       ScheduledExecutorService timer,
-      HealthStatusManager health) {
+      HealthStatusManager health,
+      Map<String, CallLimitsInterceptor> callLimits) {
     this.servers = servers;
     this.executors = executors;
     this.timer = timer;
     this.health = health;
+    this.callLimits = callLimits;
   }
 
   /**
@@ -134,16 +151,24 @@ public final class SignetServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     List<Server> servers = new ArrayList<>();
     List<ExecutorService> executors = new ArrayList<>();
+    Map<String, CallLimitsInterceptor> limitsByListener = new LinkedHashMap<>();
+    SignetdMetrics metrics = parts.metrics();
     try {
       SslContext mutualTls =
-          GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
-              .trustManager(
-                  parts.cas().bundle(TrustDomain.SIGNET_API).toArray(new X509Certificate[0]))
-              .clientAuth(ClientAuth.REQUIRE)
-              .protocols("TLSv1.3", "TLSv1.2")
-              .build();
+          new CountedHandshakes(
+              GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+                  .trustManager(
+                      CountedHandshakes.refusalsCounted(
+                          parts.cas().bundle(TrustDomain.SIGNET_API), metrics, API))
+                  .clientAuth(ClientAuth.REQUIRE)
+                  .protocols("TLSv1.3", "TLSv1.2")
+                  .build(),
+              metrics,
+              API);
+      ObservedCalls observed = new ObservedCalls(metrics);
       CallLimitsInterceptor callLimits =
           new CallLimitsInterceptor(limits.maxConcurrentCalls(), limits.maxCallDuration(), timer);
+      limitsByListener.put(API, callLimits);
       CallerInterceptor callers = new CallerInterceptor(parts.roles());
       AuthorizationInterceptor authorization =
           new AuthorizationInterceptor(
@@ -156,18 +181,21 @@ public final class SignetServer implements AutoCloseable {
               .addService(
                   intercepted(
                       new IssuanceService(parts.pipeline(), parts.cas()).bindService(),
+                      observed,
                       callLimits,
                       callers,
                       authorization))
               .addService(
                   intercepted(
                       new CredentialsService(parts.enrollment()).bindService(),
+                      observed,
                       callLimits,
                       callers,
                       authorization))
               .addService(
                   intercepted(
                       new LedgerService(parts.revocations(), parts.crlPublisher()).bindService(),
+                      observed,
                       callLimits,
                       callers,
                       authorization))
@@ -183,6 +211,7 @@ public final class SignetServer implements AutoCloseable {
                                   config.audit().checkpointInterval(),
                                   parts.clock()))
                           .bindService(),
+                      observed,
                       callLimits,
                       callers,
                       authorization))
@@ -191,21 +220,41 @@ public final class SignetServer implements AutoCloseable {
                       new CaService(
                               parts.rotation(), parts.cas(), parts.generations(), parts.clock())
                           .bindService(),
+                      observed,
                       callLimits,
                       callers,
                       authorization))
               .addService(
                   intercepted(
-                      health.getHealthService().bindService(), callLimits, callers, authorization))
+                      health.getHealthService().bindService(),
+                      observed,
+                      callLimits,
+                      callers,
+                      authorization))
+              // grpcurl and other tools list and describe the API; behind mutual TLS like the rest
+              .addService(
+                  intercepted(
+                      ProtoReflectionServiceV1.newInstance().bindService(),
+                      observed,
+                      callLimits,
+                      callers,
+                      authorization))
+              .addTransportFilter(CountedHandshakes.completions(metrics, API))
               .build()
               .start());
       if (config.enrollment().listen().isPresent()) {
         int enrollmentCalls = config.enrollment().maxConcurrentCalls();
         SslContext serverTls =
-            GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
-                .clientAuth(ClientAuth.NONE)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .build();
+            new CountedHandshakes(
+                GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+                    .clientAuth(ClientAuth.NONE)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build(),
+                metrics,
+                ENROLLMENT);
+        CallLimitsInterceptor enrollmentLimits =
+            new CallLimitsInterceptor(enrollmentCalls, limits.maxCallDuration(), timer);
+        limitsByListener.put(ENROLLMENT, enrollmentLimits);
         ExecutorService enrollmentExecutor =
             Executors.newFixedThreadPool(enrollmentCalls, threads("signet-join"));
         executors.add(enrollmentExecutor);
@@ -214,8 +263,9 @@ public final class SignetServer implements AutoCloseable {
                 .addService(
                     intercepted(
                         new BootstrapService(parts.enrollment()).bindService(),
-                        new CallLimitsInterceptor(
-                            enrollmentCalls, limits.maxCallDuration(), timer)))
+                        new ObservedCalls(metrics),
+                        enrollmentLimits))
+                .addTransportFilter(CountedHandshakes.completions(metrics, ENROLLMENT))
                 .build()
                 .start());
       }
@@ -241,7 +291,7 @@ public final class SignetServer implements AutoCloseable {
             + (servers.size() > 1
                 ? ", enrollment on " + servers.get(1).getListenSockets() + " (server TLS)"
                 : ""));
-    return new SignetServer(servers, executors, timer, health);
+    return new SignetServer(servers, executors, timer, health, limitsByListener);
   }
 
   private static NettyServerBuilder builder(
@@ -305,6 +355,7 @@ public final class SignetServer implements AutoCloseable {
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);
     table.put(HealthGrpc.getWatchMethod(), anyone);
+    table.put(ServerReflectionGrpc.getServerReflectionInfoMethod(), anyone);
     Map<String, Set<Role>> byName = new LinkedHashMap<>();
     table.forEach((method, roles) -> byName.put(method.getFullMethodName(), roles));
     return new MethodAccess(byName);
@@ -325,6 +376,15 @@ public final class SignetServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /** The load of each listener ({@value #API}, {@value #ENROLLMENT}): in flight, and the limit. */
+  public Map<String, CallLoad> callLoad() {
+    Map<String, CallLoad> load = new LinkedHashMap<>();
+    callLimits.forEach(
+        (listener, limit) ->
+            load.put(listener, new CallLoad(limit.inFlight(), limit.maxConcurrentCalls())));
+    return load;
   }
 
   /** The API server's port (useful when the configuration asked for port 0). */

@@ -45,6 +45,7 @@ public final class InMemoryKeyStore implements CaKeyStore {
   private final String name;
   private final List<StoredObject> objects = new ArrayList<>();
   private final TokenHealth health = new TokenHealth();
+  private volatile boolean pulled;
 
   public InMemoryKeyStore(String name) {
     this.name = name;
@@ -139,6 +140,11 @@ public final class InMemoryKeyStore implements CaKeyStore {
     objects.removeIf(o -> o.label.equals(label));
   }
 
+  /** Takes the token away: the next signature fails as a device error, and health with it. */
+  public void pull() {
+    pulled = true;
+  }
+
   @Override
   public TokenHealth health() {
     return health;
@@ -169,6 +175,11 @@ public final class InMemoryKeyStore implements CaKeyStore {
 
       @Override
       public byte[] sign(byte[] data) throws SigningException {
+        if (pulled) {
+          // what a token removed from its slot does to a signature, and to the token's health
+          health.markFailed("the token was pulled out");
+          throw SigningException.tokenFailure("signing failed: the token is gone", null);
+        }
         if (!health.healthy()) {
           throw SigningException.tokenFailure(
               "the key store failed earlier: " + health.failure().get(), null);

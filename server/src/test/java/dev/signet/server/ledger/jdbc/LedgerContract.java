@@ -21,7 +21,13 @@ import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.testing.Concurrently;
 import dev.signet.server.testing.TestSeals;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,9 +36,11 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +58,13 @@ abstract class LedgerContract {
 
   /** The settings of a new, empty ledger database of this engine. */
   protected abstract SignetdConfig.Ledger newLedger() throws Exception;
+
+  /**
+   * The settings of a ledger database made by signetd's migration runner before Flyway (a fixture:
+   * schema versions 1 to 4 recorded in {@code schema_version}, two intents with their audit events
+   * and one node).
+   */
+  protected abstract SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception;
 
   @AfterEach
   void closeDatabases() {
@@ -414,17 +429,121 @@ abstract class LedgerContract {
         "reopening kept the data");
   }
 
+  @Test
+  void aLedgerMadeBeforeFlywayIsBaselinedAtItsVersionAndKeepsItsData() throws Exception {
+    Database database = open(ledgerMadeBeforeFlyway());
+
+    assertEquals(
+        4,
+        count(
+            database,
+            "SELECT CAST(version AS INTEGER) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "baselined at the version schema_version recorded");
+    assertEquals(
+        count(database, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL'"),
+        count(
+            database,
+            "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL' AND success"
+                + " AND CAST(version AS INTEGER) > 4"),
+        "only migrations newer than the baseline applied, and all of them");
+    JdbcCertificateStore certificates = new JdbcCertificateStore(database, TestSeals.keyed());
+    assertEquals(
+        "4e01",
+        certificates.findByRequest("operator", "req-1").orElseThrow().serial(),
+        "data kept");
+    // kept, though not found until signetd init seals the rows made before the seal key existed
+    assertEquals(1, count(database, "SELECT COUNT(*) FROM nodes WHERE name = 'worker-1'"));
+    assertChainIntact(database, 2);
+    certificates.recordIntent(
+        intent(ISSUER, "4e03", "operator", "req-3"), event(Decision.SIGNING, "4e03", "req-3"));
+    assertChainIntact(database, 3);
+    database.close();
+    opened.remove(database);
+    Database again = open(ledgerMadeBeforeFlyway());
+    assertEquals(
+        1,
+        count(again, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "opened again: baselined once");
+  }
+
+  @Test
+  void aMigrationChangedAfterItWasAppliedIsRefusedWithoutTouchingTheLedger() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database, "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '2'");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("does not match"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
+  }
+
+  @Test
+  void aLedgerMigratedByANewerSignetdIsRefused() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database,
+        "INSERT INTO flyway_schema_history SELECT installed_rank + 100, '999', description, type,"
+            + " 'V999__future.sql', checksum, installed_by, installed_on, execution_time, success"
+            + " FROM flyway_schema_history WHERE installed_rank ="
+            + " (SELECT MAX(installed_rank) FROM flyway_schema_history)");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("a newer signetd"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("999"), refused.getMessage());
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
-  static void assertSchemaVersionsOnce(Database database) throws SQLException {
-    long versions = count(database, "SELECT COUNT(*) FROM schema_version");
-    assertTrue(versions >= 2, "V1 and V2 at least");
-    assertEquals(versions, count(database, "SELECT COUNT(DISTINCT version) FROM schema_version"));
-    assertEquals(Database.versions().size(), versions, "every migration applied, none skipped");
+  private static void execute(Database database, String sql) throws SQLException {
+    try (Connection connection = database.connection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+      connection.commit();
+    }
+  }
+
+  /** Every migration applied once, 1 to n in order, none failed, none skipped. */
+  static void assertSchemaVersionsOnce(Database database) throws Exception {
+    long versions = count(database, "SELECT COUNT(*) FROM flyway_schema_history");
     assertEquals(
-        Database.versions().get(Database.versions().size() - 1),
-        (int) count(database, "SELECT MAX(version) FROM schema_version"),
+        versions,
+        count(database, "SELECT COUNT(DISTINCT version) FROM flyway_schema_history WHERE success"));
+    List<Integer> migrations = migrationVersions();
+    assertEquals(migrations.size(), versions, "every migration applied, none skipped");
+    assertEquals(
+        migrations.get(migrations.size() - 1),
+        (int) count(database, "SELECT MAX(CAST(version AS INTEGER)) FROM flyway_schema_history"),
         "up to the newest");
+  }
+
+  /** The versions of the V<n>__*.sql files signetd ships, in order (from its classes or jar). */
+  private static List<Integer> migrationVersions() throws Exception {
+    URI first = Database.class.getResource("V1__certificates.sql").toURI();
+    if (!first.getScheme().equals("jar")) {
+      return versionsIn(Path.of(first).getParent());
+    }
+    try (FileSystem jar = FileSystems.newFileSystem(first, Map.of())) {
+      return versionsIn(jar.provider().getPath(first).getParent());
+    }
+  }
+
+  private static List<Integer> versionsIn(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.matches("V\\d+__.*\\.sql"))
+          .map(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
+          .sorted()
+          .toList();
+    }
   }
 
   static void assertChainIntact(Database database, long events) throws LedgerException {

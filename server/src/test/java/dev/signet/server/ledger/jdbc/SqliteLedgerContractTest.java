@@ -10,6 +10,8 @@ import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.testing.Concurrently;
 import dev.signet.server.testing.TestSeals;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +35,15 @@ class SqliteLedgerContractTest extends LedgerContract {
   @Override
   protected SignetdConfig.Ledger newLedger() {
     Path file = directory.resolve("ledger-" + FILES.incrementAndGet() + ".db");
+    return new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty());
+  }
+
+  @Override
+  protected SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception {
+    Path file = directory.resolve("ledger-" + FILES.incrementAndGet() + ".db");
+    try (InputStream fixture = Database.class.getResourceAsStream("ledger-before-flyway.db")) {
+      Files.copy(fixture, file);
+    }
     return new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty());
   }
 
