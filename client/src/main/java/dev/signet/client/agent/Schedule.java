@@ -66,6 +66,16 @@ public final class Schedule {
     return Duration.ofMillis(Math.round(delay.toMillis() * (1.0 - 0.25 * random)));
   }
 
+  /**
+   * When to retry after signetd refused for lack of room and said when to come back ({@code hint}):
+   * not before the hint, and up to twice it, {@code random} in [0, 1) saying where, so that agents
+   * refused together come back apart; never later than {@code max}.
+   */
+  public static Duration afterHint(Duration hint, Duration max, double random) {
+    Duration delay = Duration.ofMillis(Math.round(hint.toMillis() * (1.0 + random)));
+    return delay.compareTo(max) > 0 ? max : delay;
+  }
+
   /** The check interval, give or take 10%, so that a fleet's agents do not call in step. */
   public static Duration jittered(Duration interval, double random) {
     return Duration.ofMillis(Math.round(interval.toMillis() * (0.9 + 0.2 * random)));

@@ -78,4 +78,14 @@ class ScheduleTest {
     assertEquals(Duration.ofMinutes(5), Schedule.jittered(interval, 0.5));
     assertTrue(Schedule.jittered(interval, 0.99999).compareTo(Duration.ofSeconds(330)) <= 0);
   }
+
+  @Test
+  void aRetryHintIsHonouredWithJitterNeverEarlier() {
+    Duration hint = Duration.ofMillis(800);
+    Duration max = Duration.ofMinutes(5);
+    assertEquals(hint, Schedule.afterHint(hint, max, 0.0), "never before the hint");
+    assertEquals(Duration.ofMillis(1200), Schedule.afterHint(hint, max, 0.5));
+    assertTrue(Schedule.afterHint(hint, max, 0.99999).compareTo(hint.multipliedBy(2)) < 0);
+    assertEquals(max, Schedule.afterHint(Duration.ofHours(1), max, 0.5), "capped by backoffMax");
+  }
 }

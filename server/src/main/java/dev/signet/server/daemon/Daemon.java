@@ -7,6 +7,7 @@ import dev.signet.server.audit.AuditLog;
 import dev.signet.server.audit.AuditVerifier;
 import dev.signet.server.audit.JdbcAuditCheckpoints;
 import dev.signet.server.audit.JdbcAuditLog;
+import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
@@ -16,6 +17,7 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.grpc.ServerLoad;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.IssuancePipeline;
@@ -81,6 +83,12 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   /** How soon a CA rotation step made through another replica is adopted here. */
   private static final Duration ROTATION_REFRESH = Duration.ofSeconds(2);
 
+  /**
+   * How many sources' refusals the audit keeps apart in one interval; beyond, they are counted
+   * together.
+   */
+  private static final int REFUSAL_SOURCES = 1024;
+
   /** How the daemon opens its key store: the PKCS#11 token in production, another in tests. */
   @FunctionalInterface
   public interface KeyStoreOpener {
@@ -135,6 +143,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private CaRegistry cas;
   private IssuancePipeline pipeline;
   private Enrollment enrollment;
+  private RefusalAudit refusals;
 
   // serve()
   private AuditVerifier.CheckpointKey checkpointKey;
@@ -228,6 +237,12 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                 config.issuance().backdate()),
             clock,
             new SerialNumbers(random));
+    if (refusals == null) {
+      refusals =
+          own(
+              new RefusalAudit(
+                  audit, clock, config.enrollment().refusalAuditInterval(), REFUSAL_SOURCES));
+    }
     enrollment =
         new Enrollment(
             pipeline,
@@ -235,6 +250,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
             bootstrapTokens,
             nodes,
             audit,
+            refusals,
             roles,
             new Enrollment.Settings(
                 config.enrollment().defaultTokenTtl(), config.enrollment().maxTokenTtl()),
@@ -354,6 +370,16 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   @Override
   public AuditLog audit() {
     return audit;
+  }
+
+  @Override
+  public RefusalAudit refusals() {
+    return refusals;
+  }
+
+  /** How full the servers' limits are (calls and connections), for metrics. */
+  public ServerLoad serverLoad() {
+    return server.load();
   }
 
   @Override

@@ -21,13 +21,15 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
-    Calls.answer(
+    String source = EnrollmentAdmission.PEER.get();
+    Calls.answerUnauthenticated(
         out,
         "Join",
         () -> {
           Enrollment.Joined joined =
               enrollment.join(
                   new Enrollment.JoinRequest(
+                      source == null ? "unknown" : source,
                       request.getToken(),
                       request.getNodeName(),
                       request.getAddressesList(),

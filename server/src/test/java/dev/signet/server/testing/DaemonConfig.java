@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** Writes a signetd.yaml for a test daemon: loopback, a free port, this token. */
 public final class DaemonConfig {
@@ -19,6 +20,7 @@ public final class DaemonConfig {
   private String ledgerDurabilityCheck = "";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
+  private final List<String> enrollmentLines = new ArrayList<>();
 
   public DaemonConfig algorithm(String algorithm) {
     this.algorithm = algorithm;
@@ -89,6 +91,12 @@ public final class DaemonConfig {
     return this;
   }
 
+  /** Lines of the enrollment section ("maxCallsPerPeer: 16"), besides listen and its calls. */
+  public DaemonConfig enrollment(String... lines) {
+    enrollmentLines.addAll(List.of(lines));
+    return this;
+  }
+
   /** Top-level YAML lines appended verbatim (a whole section such as "limits:\n ..."). */
   public DaemonConfig extra(String yaml) {
     extraLines.add(yaml);
@@ -136,6 +144,7 @@ public final class DaemonConfig {
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,
+            enrollmentLines.stream().map(line -> "  " + line).collect(Collectors.joining("\n")),
             String.join("\n", extraLines),
             "");
     Files.createDirectories(directory);
