@@ -20,6 +20,7 @@ import dev.signet.server.testing.HalfOpenCalls.Ended;
 import dev.signet.server.testing.HalfOpenCalls.Sends;
 import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.TestDaemon;
+import dev.signet.server.testing.TrustAll;
 import io.grpc.Grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -16,7 +16,9 @@ import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.Eventually;
 import dev.signet.server.testing.Keys;
+import dev.signet.server.testing.Loopback;
 import dev.signet.server.testing.TestDaemon;
+import dev.signet.server.testing.TrustAll;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -90,11 +92,10 @@ class EnrollmentFloodIT {
 
         // another source is served meanwhile
         try (ApiClient other =
-            Loopback.client(
-                Loopback.enrollmentChannel(
-                    "127.0.0.2",
-                    daemon.enrollmentPort(),
-                    daemon.operatorDirectory().resolve("ca.crt")))) {
+            Loopback.enrollmentClient(
+                "127.0.0.2",
+                daemon.enrollmentPort(),
+                daemon.operatorDirectory().resolve("ca.crt"))) {
           assertEquals(Status.Code.UNAUTHENTICATED, badJoin(other, "worker-x"));
         }
       } finally {

@@ -1,5 +1,6 @@
 package dev.signet.server.abuse;
 
+import dev.signet.server.testing.TrustAll;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers;

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Writes a signetd.yaml for a test daemon: loopback, a free port, this token. */
@@ -20,7 +22,17 @@ public final class DaemonConfig {
   private String ledgerDurabilityCheck = "";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
-  private final List<String> enrollmentLines = new ArrayList<>();
+
+  /**
+   * Per-source limits of the enrollment port: every test client comes from 127.0.0.1, so tests that
+   * are not about those limits run as if each client had its own address.
+   */
+  private final Map<String, String> enrollmentSettings =
+      new LinkedHashMap<>(
+          Map.of(
+              "maxConnectionsPerPeer", "512",
+              "callsPerSecondPerPeer", "100000",
+              "callBurstPerPeer", "100000"));
 
   public DaemonConfig algorithm(String algorithm) {
     this.algorithm = algorithm;
@@ -91,9 +103,16 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** Lines of the enrollment section ("maxCallsPerPeer: 16"), besides listen and its calls. */
-  public DaemonConfig enrollment(String... lines) {
-    enrollmentLines.addAll(List.of(lines));
+  /**
+   * Settings of the enrollment section ("maxCallsPerPeer: 16"), besides listen and its calls; they
+   * replace the generous per-source limits tests have by default.
+   */
+  public DaemonConfig enrollment(String... settings) {
+    for (String setting : settings) {
+      int colon = setting.indexOf(':');
+      enrollmentSettings.put(
+          setting.substring(0, colon).trim(), setting.substring(colon + 1).trim());
+    }
     return this;
   }
 
@@ -144,7 +163,12 @@ public final class DaemonConfig {
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,
-            enrollmentLines.stream().map(line -> "  " + line).collect(Collectors.joining("\n")),
+            "  maxCallsPerPeer: "
+                + enrollmentSettings.getOrDefault("maxCallsPerPeer", "" + enrollmentCalls),
+            enrollmentSettings.entrySet().stream()
+                .filter(setting -> !setting.getKey().equals("maxCallsPerPeer"))
+                .map(setting -> "  " + setting.getKey() + ": " + setting.getValue())
+                .collect(Collectors.joining("\n")),
             String.join("\n", extraLines),
             "");
     Files.createDirectories(directory);

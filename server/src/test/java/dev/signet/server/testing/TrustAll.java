@@ -1,4 +1,4 @@
-package dev.signet.server.abuse;
+package dev.signet.server.testing;
 
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -11,10 +11,10 @@ import javax.net.ssl.X509TrustManager;
  * TLS for a hostile client that does not care whom it talks to: it trusts any server. Only for
  * tests that attack the daemon's own loopback ports.
  */
-final class TrustAll {
+public final class TrustAll {
   private TrustAll() {}
 
-  static SSLSocketFactory socketFactory() throws Exception {
+  public static SSLSocketFactory socketFactory() throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {new AnyServer()}, new SecureRandom());
     return tls.getSocketFactory();
