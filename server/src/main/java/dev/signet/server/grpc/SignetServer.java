@@ -6,8 +6,10 @@ import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditKey;
 import dev.signet.server.audit.AuditLog;
-import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.AuditTrail;
 import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
@@ -91,7 +93,11 @@ public final class SignetServer implements AutoCloseable {
 
     AuditCheckpointer checkpointer();
 
-    AuditVerifier.CheckpointKey checkpointKey();
+    AuditKey auditKey();
+
+    AuditCheckpoints checkpoints();
+
+    AuditTrail trail();
 
     CaRotation rotation();
 
@@ -200,7 +206,14 @@ public final class SignetServer implements AutoCloseable {
               .addService(
                   intercepted(
                       new AuditService(
-                              parts.database(), parts.checkpointer(), parts.checkpointKey())
+                              new AuditService.Parts(
+                                  parts.database(),
+                                  parts.checkpointer(),
+                                  parts.checkpoints(),
+                                  parts.trail(),
+                                  parts.auditKey(),
+                                  config.audit().checkpointInterval(),
+                                  parts.clock()))
                           .bindService(),
                       api))
               .addService(
@@ -364,6 +377,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);
     table.put(AuditGrpc.getVerifyAuditMethod(), auditing);
     table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
+    table.put(AuditGrpc.getWatchCheckpointsMethod(), auditing);
+    table.put(AuditGrpc.getListAuditEventsMethod(), auditing);
     table.put(CaGrpc.getRotateCaMethod(), admins);
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);
