@@ -59,7 +59,7 @@ public final class AbuseBenchmark {
     Duration measure = Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 20);
     TestToken token = TestToken.create(directory, "bench-abuse");
     Path instance = directory.resolve("bench-abuse");
-    Path config = new DaemonConfig().writeTo(token, instance);
+    Path config = new DaemonConfig().shippedEnrollmentLimits().writeTo(token, instance);
     DaemonProcess.init(token, config);
     List<ByteString> csrs = new ArrayList<>();
     for (int i = 0; i < 2000; i++) {

@@ -89,9 +89,11 @@ class DeadlinesIT {
     try (ApiClient attacker = daemon.enrollmentClient();
         ApiClient node = daemon.enrollmentClient()) {
       long opened = System.nanoTime();
+      // the issue's case: 20 header-only Join streams from one client (HEADERS, no DATA); and
+      // 4 that send a message but never end their stream
       List<HalfOpenCalls.Held> held = new ArrayList<>();
-      held.addAll(HalfOpenCalls.open(attacker.channel(), JOIN, 10, Sends.NOTHING));
-      held.addAll(HalfOpenCalls.open(attacker.channel(), JOIN, 10, Sends.A_MESSAGE));
+      held.addAll(HalfOpenCalls.open(attacker.channel(), JOIN, 20, Sends.NOTHING));
+      held.addAll(HalfOpenCalls.open(attacker.channel(), JOIN, 4, Sends.A_MESSAGE));
       Eventually.await(
           "the enrollment port's 16 slots taken by half-open streams",
           Duration.ofSeconds(30),
@@ -106,14 +108,14 @@ class DeadlinesIT {
           ended.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
       long refused = ended.stream().filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED).count();
       assertEquals(16, deadlined, "every admitted stream is closed at its deadline: " + ended);
-      assertEquals(4, refused, "the rest were refused at once: " + ended);
+      assertEquals(8, refused, "the rest were refused at once: " + ended);
       assertEquals(0, enrollmentLoad().callsInFlight(), "every slot is free again");
 
       join(node, "after-half-open-1");
       System.out.printf(
-          "half-open Join streams: 20 opened (10 headers only, 10 with a message), 16 admitted"
-              + " and closed DEADLINE_EXCEEDED, 4 refused RESOURCE_EXHAUSTED; all ended %.1f s"
-              + " after opening (maxCallDuration 5 s); a real join then succeeded%n",
+          "half-open Join streams: 24 opened (20 headers only, 4 with a message and no end), 16"
+              + " admitted and closed DEADLINE_EXCEEDED, 8 refused RESOURCE_EXHAUSTED; all ended"
+              + " %.1f s after opening (maxCallDuration 5 s); a real join then succeeded%n",
           seconds);
     }
   }
@@ -125,9 +127,17 @@ class DeadlinesIT {
             daemon.connectAs(Role.ROLE_NODE, "system:node:half-open-1", "192.0.2.61");
         ApiClient operatorAttack = daemonOperator()) {
       long opened = System.nanoTime();
-      // one node credential: its share (maxCallsPerCredential 2) is held, the rest refused
+      // the issue's case: 72 header-only calls from one node credential. It holds its share
+      // (maxCallsPerCredential 2), the other 70 are refused at once, and the operator is served.
       List<HalfOpenCalls.Held> fromNode =
-          HalfOpenCalls.open(node.channel(), ISSUE_KUBELET_CLIENT, 24, Sends.NOTHING);
+          HalfOpenCalls.open(node.channel(), ISSUE_KUBELET_CLIENT, 72, Sends.NOTHING);
+      Eventually.await(
+          "70 of the node's 72 calls refused",
+          Duration.ofSeconds(30),
+          () -> fromNode.stream().filter(call -> call.closed().isDone()).count() == 70);
+      assertEquals(2, daemon.daemon().serverLoad().api().callsInFlight(), "the node's share");
+      daemon.operator().health().check(HealthCheckRequest.getDefaultInstance());
+
       // a ca-admin credential, which may use every slot: all 16 held, even the operator's own
       // next call is refused until the deadline frees them
       List<HalfOpenCalls.Held> fromAdmin =
@@ -152,7 +162,12 @@ class DeadlinesIT {
           ended.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
       long refused = ended.stream().filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED).count();
       assertEquals(16, deadlined, "every admitted call is closed at its deadline: " + ended);
-      assertEquals(40 - 16, refused, "the rest were refused at once: " + ended);
+      assertEquals(88 - 16, refused, "the rest were refused at once: " + ended);
+      assertTrue(
+          ended.stream()
+              .filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED)
+              .allMatch(e -> e.trailers().containsKey(RetryHint.RETRY_AFTER_MS)),
+          "every refusal for lack of room carries a retry hint");
       assertEquals(0, daemon.daemon().serverLoad().api().callsInFlight(), "every slot is free");
 
       node.issuance()
@@ -162,10 +177,10 @@ class DeadlinesIT {
                   .setNodeName("half-open-1")
                   .build());
       System.out.printf(
-          "half-open API calls: 24 from one node credential and 16 from a ca-admin; 16 admitted"
-              + " and closed DEADLINE_EXCEEDED, 24 refused RESOURCE_EXHAUSTED with retry-after-ms;"
-              + " all ended %.1f s after opening (maxCallDuration 5 s); the node's issuance then"
-              + " succeeded%n",
+          "half-open API calls: 72 header-only from one node credential (2 held, 70 refused"
+              + " RESOURCE_EXHAUSTED with retry-after-ms, the operator served meanwhile), then 16"
+              + " from a ca-admin; 16 admitted and closed DEADLINE_EXCEEDED; all ended %.1f s after"
+              + " opening (maxCallDuration 5 s); the node's issuance then succeeded%n",
           seconds);
     }
   }

@@ -30,8 +30,9 @@ public final class DaemonConfig {
   private final Map<String, String> enrollmentSettings =
       new LinkedHashMap<>(
           Map.of(
+              "maxCallsPerPeer", "" + enrollmentCalls,
               "maxConnectionsPerPeer", "512",
-              "callsPerSecondPerPeer", "100000",
+              "callsPerSecondPerPeer", "10000",
               "callBurstPerPeer", "100000"));
 
   public DaemonConfig algorithm(String algorithm) {
@@ -78,9 +79,10 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** enrollment.maxConcurrentCalls */
+  /** enrollment.maxConcurrentCalls (one test client may take them all, unless set otherwise) */
   public DaemonConfig enrollmentCalls(int calls) {
     this.enrollmentCalls = calls;
+    enrollmentSettings.replace("maxCallsPerPeer", "" + calls);
     return this;
   }
 
@@ -113,6 +115,12 @@ public final class DaemonConfig {
       enrollmentSettings.put(
           setting.substring(0, colon).trim(), setting.substring(colon + 1).trim());
     }
+    return this;
+  }
+
+  /** The enrollment port's shipped per-source limits, not the generous ones tests have. */
+  public DaemonConfig shippedEnrollmentLimits() {
+    enrollmentSettings.clear();
     return this;
   }
 
@@ -163,10 +171,7 @@ public final class DaemonConfig {
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,
-            "  maxCallsPerPeer: "
-                + enrollmentSettings.getOrDefault("maxCallsPerPeer", "" + enrollmentCalls),
             enrollmentSettings.entrySet().stream()
-                .filter(setting -> !setting.getKey().equals("maxCallsPerPeer"))
                 .map(setting -> "  " + setting.getKey() + ": " + setting.getValue())
                 .collect(Collectors.joining("\n")),
             String.join("\n", extraLines),
