@@ -192,7 +192,7 @@ public final class AbuseBenchmark {
       for (int s = 0; s < IDLE_SOURCES; s++) {
         for (int c = 0; c < IDLE_PER_SOURCE; c++) {
           try {
-            idle.add(Loopback.tlsConnection("127.0.2." + (s + 1), port));
+            idle.add(Loopback.idleHttp2Connection("127.0.2." + (s + 1), port));
           } catch (java.io.IOException refused) {
             idleRefused.incrementAndGet();
           }

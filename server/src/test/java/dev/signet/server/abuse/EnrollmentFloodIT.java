@@ -68,11 +68,7 @@ class EnrollmentFloodIT {
       List<SSLSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {
-          SSLSocket socket =
-              (SSLSocket)
-                  TrustAll.socketFactory().createSocket("127.0.0.1", daemon.enrollmentPort());
-          socket.startHandshake();
-          held.add(socket);
+          held.add(Loopback.idleHttp2Connection("127.0.0.1", daemon.enrollmentPort()));
         }
         Eventually.await(
             "4 connections counted", Duration.ofSeconds(30), () -> load(daemon).connections() == 4);
@@ -163,12 +159,7 @@ class EnrollmentFloodIT {
               openers.submit(
                   () -> {
                     for (int i = 0; i < connections / 4; i++) {
-                      SSLSocket socket =
-                          (SSLSocket)
-                              TrustAll.socketFactory()
-                                  .createSocket("127.0.0.1", daemon.enrollmentPort());
-                      socket.startHandshake();
-                      idle.add(socket);
+                      idle.add(Loopback.idleHttp2Connection("127.0.0.1", daemon.enrollmentPort()));
                     }
                     return null;
                   }));
@@ -314,7 +305,9 @@ class EnrollmentFloodIT {
         assertTrue(
             longestAuditField(daemon, auditBefore) <= RefusalAudit.MAX_FIELD + 40,
             "no field of an unauthenticated refusal is longer than the bound");
-        assertTrue(grown < 4L * 1024 * 1024, "the ledger grew by " + grown + " bytes");
+        // the file and its write-ahead log, which alone grows to about 4 MB (SQLite checkpoints
+        // it at 1,000 pages) whatever is written; the 2,000 names, unbounded, would be 120 MB
+        assertTrue(grown < 16L * 1024 * 1024, "the ledger grew by " + grown + " bytes");
         AuditVerifier.Report chain =
             AuditVerifier.verify(
                 daemon.daemon().database(), AuditVerifier.Expectations.structure());
