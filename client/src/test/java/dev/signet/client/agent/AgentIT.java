@@ -181,21 +181,17 @@ class AgentIT {
       Thread.sleep(250);
     }
 
-    List<String> hookLines = Files.readAllLines(temp.resolve("hooks.log"));
-    Set<String> hooked = new HashSet<>();
-    for (String line : hookLines) {
-      Matcher m = SERVING_HOOK.matcher(line);
-      if (m.matches()) {
-        hooked.add(m.group(1));
-      }
-    }
+    // the hook runs after a renewal is in place: wait for it (an event), then read the log
+    Set<String> renewedSerials = new HashSet<>();
     for (byte[] renewed : serving.all().subList(1, serving.all().size())) {
-      String serial =
-          Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
-      assertTrue(
-          hooked.contains(serial),
-          "the hook ran after the renewal to " + serial + ": " + hookLines);
+      renewedSerials.add(
+          Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT));
     }
+    awaitTrue(
+        () -> hookedSerials().containsAll(renewedSerials),
+        Duration.ofSeconds(60),
+        "the hook after every serving renewal " + renewedSerials);
+    List<String> hookLines = Files.readAllLines(temp.resolve("hooks.log"));
     assertTrue(
         hookLines.stream().filter("kubelet.conf"::equals).count() >= kubeconfig.changes(),
         hookLines.toString());
@@ -467,6 +463,17 @@ class AgentIT {
     Cli.Result status = Cli.run("agent", "status", "--dir", dir.toString());
     assertTrue(
         status.out().startsWith("Agent pid " + agent.pid() + " (not running)"), status.out());
+  }
+
+  private static Set<String> hookedSerials() throws Exception {
+    Set<String> hooked = new HashSet<>();
+    for (String line : Files.readAllLines(temp.resolve("hooks.log"))) {
+      Matcher m = SERVING_HOOK.matcher(line);
+      if (m.matches()) {
+        hooked.add(m.group(1));
+      }
+    }
+    return hooked;
   }
 
   private static List<String> linesSince(int index) throws Exception {
