@@ -72,7 +72,8 @@ public final class Schedule {
    * refused together come back apart; never later than {@code max}.
    */
   public static Duration afterHint(Duration hint, Duration max, double random) {
-    Duration delay = Duration.ofMillis(Math.round(hint.toMillis() * (1.0 + random)));
+    // truncated, so that the wait stays below twice the hint (random < 1)
+    Duration delay = Duration.ofMillis((long) (hint.toMillis() * (1.0 + random)));
     return delay.compareTo(max) > 0 ? max : delay;
   }
 
