@@ -152,20 +152,16 @@ public final class Agent {
   /** Runs passes until {@link #stop()}; returns once the pass in progress has finished. */
   public void run() {
     while (true) {
-      boolean asked = false;
       synchronized (wake) {
         if (stopping) {
           break;
         }
         if (checkRequested) {
+          log("asked to check now: CA bundles checked and failures retried at once");
           checkRequested = false;
-          asked = true;
           nextCheck = Instant.MIN;
           items.values().forEach(i -> i.retryAt = Instant.MIN);
         }
-      }
-      if (asked) {
-        log("looking now, as asked (SIGHUP)");
       }
       Instant next;
       try {
