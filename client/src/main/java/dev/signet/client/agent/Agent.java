@@ -13,6 +13,7 @@ import dev.signet.client.node.Provisioner;
 import dev.signet.client.node.Times;
 import dev.signet.client.rpc.ConnectionSettings;
 import dev.signet.client.rpc.Profile;
+import dev.signet.client.rpc.RetryHints;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.Durations;
 import java.io.IOException;
@@ -452,21 +453,28 @@ public final class Agent {
       SignetException e, Map<Credential, String> due, Optional<Item> own, Instant now) {
     contactFailures++;
     Duration wait =
-        Schedule.backoff(
-            contactFailures, config.backoffInitial(), config.backoffMax(), random.nextDouble());
+        RetryHints.of(e)
+            .map(hint -> Schedule.afterHint(hint, config.backoffMax(), random.nextDouble()))
+            .orElseGet(
+                () ->
+                    Schedule.backoff(
+                        contactFailures,
+                        config.backoffInitial(),
+                        config.backoffMax(),
+                        random.nextDouble()));
     nextCheck = now.plus(wait);
     List<String> waiting = new ArrayList<>();
     for (Credential c : due.keySet()) {
       Item item = items.get(c.name());
       if (item.mayTry(now)) {
-        item.failed(e.getMessage(), now, config, random);
+        item.failed(e, now, config, random);
         waiting.add(c.name());
       }
     }
     own.filter(i -> i.mayTry(now))
         .ifPresent(
             i -> {
-              i.failed(e.getMessage(), now, config, random);
+              i.failed(e, now, config, random);
               waiting.add(i.name);
             });
     log(
@@ -482,7 +490,7 @@ public final class Agent {
   }
 
   private void failed(Item item, SignetException e, Instant now) {
-    item.failed(e.getMessage(), now, config, random);
+    item.failed(e, now, config, random);
     log(
         "renewal of "
             + item.name
@@ -665,17 +673,25 @@ public final class Agent {
       }
     }
 
-    void failed(String message, Instant now, AgentConfig config, Random random) {
+    /**
+     * Backs off after a failure: as signetd's retry hint says when it refused for lack of room
+     * (with jitter), exponentially otherwise.
+     */
+    void failed(SignetException e, Instant now, AgentConfig config, Random random) {
       failures++;
       failuresInARow++;
-      retryAt =
-          now.plus(
-              Schedule.backoff(
-                  failuresInARow,
-                  config.backoffInitial(),
-                  config.backoffMax(),
-                  random.nextDouble()));
-      lastResult = "failed " + now + ": " + message;
+      Duration wait =
+          RetryHints.of(e)
+              .map(hint -> Schedule.afterHint(hint, config.backoffMax(), random.nextDouble()))
+              .orElseGet(
+                  () ->
+                      Schedule.backoff(
+                          failuresInARow,
+                          config.backoffInitial(),
+                          config.backoffMax(),
+                          random.nextDouble()));
+      retryAt = now.plus(wait);
+      lastResult = "failed " + now + ": " + e.getMessage();
     }
   }
 }

@@ -98,4 +98,14 @@ class ScheduleTest {
     // a day: due in about 16 hours
     assertTrue(!Schedule.dueAtOnce(NOT_BEFORE, now.plus(Duration.ofDays(1)), serial, now, pause));
   }
+
+  @Test
+  void aRetryHintIsHonouredWithJitterNeverEarlier() {
+    Duration hint = Duration.ofMillis(800);
+    Duration max = Duration.ofMinutes(5);
+    assertEquals(hint, Schedule.afterHint(hint, max, 0.0), "never before the hint");
+    assertEquals(Duration.ofMillis(1200), Schedule.afterHint(hint, max, 0.5));
+    assertTrue(Schedule.afterHint(hint, max, 0.99999).compareTo(hint.multipliedBy(2)) < 0);
+    assertEquals(max, Schedule.afterHint(Duration.ofHours(1), max, 0.5), "capped by backoffMax");
+  }
 }

@@ -53,7 +53,7 @@ public final class ConfigLoader {
     SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
     keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
-    SignetdConfig.Limits limits = limits(root.child("limits"));
+    SignetdConfig.Limits limits = limits(root.child("limits"), hsm.maxConcurrentSignatures());
     SignetdConfig.Metrics metrics = metrics(root.child("metrics"));
     SignetdConfig.Logging logging = logging(root.child("logging"));
     root.rejectUnknownKeys();
@@ -411,8 +411,30 @@ public final class ConfigLoader {
     Duration defaultTtl =
         node.duration("defaultTokenTtl", Duration.ofHours(1), Duration.ofMinutes(1), maxTtl);
     int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
+    int maxCallsPerPeer =
+        node.integer("maxCallsPerPeer", Math.min(4, maxConcurrentCalls), 1, maxConcurrentCalls);
+    int maxConnections = node.integer("maxConnections", 512, 1, 65536);
+    int maxConnectionsPerPeer = node.integer("maxConnectionsPerPeer", 8, 1, maxConnections);
+    double callsPerSecond = node.decimal("callsPerSecondPerPeer", 5, 0.01, 10000);
+    int burst = node.integer("callBurstPerPeer", 20, 1, 100000);
+    Duration refusalInterval =
+        node.duration(
+            "refusalAuditInterval",
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(1),
+            Duration.ofDays(1));
     node.rejectUnknownKeys();
-    return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
+    return new SignetdConfig.Enrollment(
+        listen,
+        defaultTtl,
+        maxTtl,
+        maxConcurrentCalls,
+        maxCallsPerPeer,
+        maxConnections,
+        maxConnectionsPerPeer,
+        callsPerSecond,
+        burst,
+        refusalInterval);
   }
 
   private static SignetdConfig.Metrics metrics(ConfigNode node) throws ConfigException {
@@ -469,29 +491,64 @@ public final class ConfigLoader {
     return new SignetdConfig.Revocation(refresh, validity);
   }
 
-  private static SignetdConfig.Limits limits(ConfigNode node) throws ConfigException {
-    SignetdConfig.Limits limits =
-        new SignetdConfig.Limits(
-            node.integer("maxMessageBytes", 64 * 1024, 16 * 1024, 4 * 1024 * 1024),
-            node.integer("maxMetadataBytes", 8 * 1024, 1024, 64 * 1024),
-            node.integer("maxConcurrentCalls", 64, 1, 4096),
-            node.integer("maxCallsPerConnection", 32, 1, 1024),
-            node.duration(
-                "maxCallDuration",
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(10)),
-            node.duration(
-                "handshakeTimeout",
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(2)),
-            node.duration(
-                "maxConnectionIdle",
-                Duration.ofMinutes(5),
-                Duration.ofSeconds(10),
-                Duration.ofHours(24)));
+  /**
+   * The gRPC limits. Node and auditor credentials share by default four calls in flight per
+   * signature the token makes at once: what the token can sign soon, rather than a queue in front
+   * of it that only ends in deadlines.
+   */
+  private static SignetdConfig.Limits limits(ConfigNode node, int concurrentSignatures)
+      throws ConfigException {
+    int maxMessageBytes = node.integer("maxMessageBytes", 64 * 1024, 16 * 1024, 4 * 1024 * 1024);
+    int maxMetadataBytes = node.integer("maxMetadataBytes", 8 * 1024, 1024, 64 * 1024);
+    int maxConcurrentCalls = node.integer("maxConcurrentCalls", 64, 2, 4096);
+    int maxCallsPerConnection = node.integer("maxCallsPerConnection", 32, 1, 1024);
+    Duration maxCallDuration =
+        node.duration(
+            "maxCallDuration",
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(10));
+    Duration handshakeTimeout =
+        node.duration(
+            "handshakeTimeout",
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(2));
+    Duration maxConnectionIdle =
+        node.duration(
+            "maxConnectionIdle",
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(10),
+            Duration.ofHours(24));
+    Duration maxConnectionAge =
+        node.duration(
+            "maxConnectionAge", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(7));
+    Duration maxConnectionAgeGrace =
+        node.duration("maxConnectionAgeGrace", maxCallDuration, Duration.ZERO, Duration.ofHours(1));
+    int reserved =
+        node.integer(
+            "reservedCaAdminCalls", Math.max(1, maxConcurrentCalls / 8), 1, maxConcurrentCalls - 1);
+    int maxNodeCalls =
+        node.integer(
+            "maxNodeCalls",
+            Math.min(4 * concurrentSignatures, maxConcurrentCalls - reserved),
+            1,
+            maxConcurrentCalls - reserved);
+    int maxCallsPerCredential =
+        node.integer("maxCallsPerCredential", Math.min(2, maxNodeCalls), 1, maxNodeCalls);
     node.rejectUnknownKeys();
-    return limits;
+    return new SignetdConfig.Limits(
+        maxMessageBytes,
+        maxMetadataBytes,
+        maxConcurrentCalls,
+        maxCallsPerConnection,
+        maxCallDuration,
+        handshakeTimeout,
+        maxConnectionIdle,
+        maxConnectionAge,
+        maxConnectionAgeGrace,
+        reserved,
+        maxNodeCalls,
+        maxCallsPerCredential);
   }
 }

@@ -99,14 +99,23 @@ public record SignetdConfig(
 
   /**
    * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated TLS;
-   * empty {@code listen} turns it off. Its calls are bounded apart from the API's, so that
-   * unauthenticated join attempts cannot crowd out authenticated callers.
+   * empty {@code listen} turns it off. Anyone who can reach it may call, so everything it accepts
+   * is bounded apart from the API's: calls in flight ({@code maxConcurrentCalls}) and connections
+   * ({@code maxConnections}) in all; connections, calls in flight and calls per second from each
+   * source address; and refused joins reach the audit trail as one event per source and reason per
+   * {@code refusalAuditInterval}, with a count.
    */
   public record Enrollment(
       Optional<Listen> listen,
       Duration defaultTokenTtl,
       Duration maxTokenTtl,
-      int maxConcurrentCalls) {}
+      int maxConcurrentCalls,
+      int maxCallsPerPeer,
+      int maxConnections,
+      int maxConnectionsPerPeer,
+      double callsPerSecondPerPeer,
+      int callBurstPerPeer,
+      Duration refusalAuditInterval) {}
 
   /** The audit key in the token, which signs checkpoints of the audit chain, and how often. */
   public record Audit(Pkcs11Uri key, Duration checkpointInterval) {}
@@ -124,7 +133,13 @@ public record SignetdConfig(
   /** How log lines are written: one line per event, as text or as a JSON object. */
   public record Logging(LogFormat format) {}
 
-  /** Resource bounds of the gRPC server, all explicit. */
+  /**
+   * Resource bounds of the gRPC servers, all explicit. Every call ends by {@code maxCallDuration};
+   * every connection by {@code maxConnectionAge} plus {@code maxConnectionAgeGrace}. Of the API's
+   * {@code maxConcurrentCalls}, {@code reservedCaAdminCalls} are kept for ca-admin credentials;
+   * node and auditor credentials share {@code maxNodeCalls}, each at most {@code
+   * maxCallsPerCredential}.
+   */
   public record Limits(
       int maxMessageBytes,
       int maxMetadataBytes,
@@ -132,5 +147,10 @@ public record SignetdConfig(
       int maxCallsPerConnection,
       Duration maxCallDuration,
       Duration handshakeTimeout,
-      Duration maxConnectionIdle) {}
+      Duration maxConnectionIdle,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace,
+      int reservedCaAdminCalls,
+      int maxNodeCalls,
+      int maxCallsPerCredential) {}
 }

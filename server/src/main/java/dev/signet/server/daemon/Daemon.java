@@ -11,6 +11,7 @@ import dev.signet.server.audit.AuditLog;
 import dev.signet.server.audit.AuditTrail;
 import dev.signet.server.audit.JdbcAuditCheckpoints;
 import dev.signet.server.audit.JdbcAuditLog;
+import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.audit.StoredAuditKey;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
@@ -21,6 +22,7 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.grpc.ServerLoad;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
 import dev.signet.server.issuance.IssuancePipeline;
@@ -98,6 +100,12 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   /** How soon a CA rotation step made through another replica is adopted here. */
   private static final Duration ROTATION_REFRESH = Duration.ofSeconds(2);
 
+  /**
+   * How many sources' refusals the audit keeps apart in one interval; beyond, they are counted
+   * together.
+   */
+  private static final int REFUSAL_SOURCES = 1024;
+
   /** How the daemon opens its key store: the PKCS#11 token in production, another in tests. */
   @FunctionalInterface
   public interface KeyStoreOpener {
@@ -156,6 +164,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private CaRegistry cas;
   private IssuancePipeline pipeline;
   private Enrollment enrollment;
+  private RefusalAudit refusals;
 
   // serve()
   private AuditKey auditKey;
@@ -266,6 +275,12 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                 config.issuance().backdate()),
             clock,
             new SerialNumbers(random));
+    if (refusals == null) {
+      refusals =
+          own(
+              new RefusalAudit(
+                  audit, clock, config.enrollment().refusalAuditInterval(), REFUSAL_SOURCES));
+    }
     enrollment =
         new Enrollment(
             pipeline,
@@ -273,6 +288,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
             bootstrapTokens,
             nodes,
             audit,
+            refusals,
             roles,
             new Enrollment.Settings(
                 config.enrollment().defaultTokenTtl(), config.enrollment().maxTokenTtl()),
@@ -409,14 +425,12 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
         "signet_calls_in_flight",
         "Calls being served now, per listener (api, enrollment).",
         new String[] {"listener"},
-        samples ->
-            server.callLoad().forEach((listener, load) -> samples.add(load.inFlight(), listener)));
+        samples -> eachPort(port -> samples.add(port.callsInFlight(), port.name())));
     metrics.gauge(
         "signet_calls_limit",
         "The most calls a listener serves at once; more get RESOURCE_EXHAUSTED.",
         new String[] {"listener"},
-        samples ->
-            server.callLoad().forEach((listener, load) -> samples.add(load.limit(), listener)));
+        samples -> eachPort(port -> samples.add(port.maxCalls(), port.name())));
     metrics.gauge(
         "signet_log_records_dropped",
         "Log records dropped since start because the log queue was full (see support.Logging).",
@@ -449,6 +463,13 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
             // absent while the ledger cannot be read
           }
         });
+  }
+
+  /** Each listening port's load (api, and enrollment when it runs). */
+  private void eachPort(java.util.function.Consumer<ServerLoad.Port> each) {
+    ServerLoad load = server.load();
+    each.accept(load.api());
+    load.enrollment().ifPresent(each);
   }
 
   /** A trust domain as metrics name it: kubernetes, etcd, front-proxy, signet-api. */
@@ -601,6 +622,16 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   @Override
   public AuditLog audit() {
     return audit;
+  }
+
+  @Override
+  public RefusalAudit refusals() {
+    return refusals;
+  }
+
+  /** How full the servers' limits are (calls and connections), for metrics. */
+  public ServerLoad serverLoad() {
+    return server.load();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.signet.server.grpc;
 
 import io.grpc.Context;
+import java.util.logging.Level;
 
 /**
  * What one call did, filled in as it runs: who called, which profile it asked for, what was issued,
@@ -16,6 +17,12 @@ final class CallRecord {
   volatile String serial = "";
   volatile String reason = "";
   volatile String detail = "";
+
+  /**
+   * The level a refusal is logged at: INFO, or FINE for callers nobody authenticated, whose
+   * refusals {@link dev.signet.server.audit.RefusalAudit} counts (a flood is not a log flood).
+   */
+  volatile Level refusalLevel = Level.INFO;
 
   Context attachTo(Context context) {
     return context.withValue(KEY, this);

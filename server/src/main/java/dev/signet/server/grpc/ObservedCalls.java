@@ -71,7 +71,7 @@ final class ObservedCalls implements ServerInterceptor {
         switch (status.getCode()) {
           case OK -> issuing ? Level.INFO : Level.FINE;
           case UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS -> Level.WARNING;
-          default -> Level.INFO;
+          default -> record.refusalLevel;
         };
     if (!LOG.isLoggable(level)) {
       return;

@@ -281,6 +281,14 @@ class ConfigLoaderTest {
         "limits:\\n  maxCallDuration: 1h        | limits.maxCallDuration",
         "limits:\\n  handshakeTimeout: 500ms    | limits.handshakeTimeout",
         "limits:\\n  maxCallsPerConnection: many | limits.maxCallsPerConnection",
+        "limits:\\n  reservedCaAdminCalls: 64  | limits.reservedCaAdminCalls",
+        "limits:\\n  maxNodeCalls: 60          | limits.maxNodeCalls",
+        "limits:\\n  maxCallsPerCredential: 17 | limits.maxCallsPerCredential",
+        "limits:\\n  maxConnectionAge: 1s      | limits.maxConnectionAge",
+        "enrollment:\\n  callsPerSecondPerPeer: NaN | enrollment.callsPerSecondPerPeer",
+        "enrollment:\\n  callsPerSecondPerPeer: 0 | enrollment.callsPerSecondPerPeer",
+        "enrollment:\\n  maxCallsPerPeer: 17   | enrollment.maxCallsPerPeer",
+        "enrollment:\\n  maxConnectionsPerPeer: 600 | enrollment.maxConnectionsPerPeer",
         "issuance:\\n  backdate: 2h              | issuance.backdate",
         "issuance:\\n  validity: 30s             | issuance.validity",
         "issuance:\\n  validity: 1y              | issuance.validity",
@@ -630,6 +638,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void abuseLimitsHaveTheirDefaultsAndTheNodeShareFollowsTheToken() throws Exception {
+    SignetdConfig defaults = load(MINIMAL);
+    assertEquals(Duration.ofHours(1), defaults.limits().maxConnectionAge());
+    assertEquals(Duration.ofSeconds(30), defaults.limits().maxConnectionAgeGrace());
+    assertEquals(8, defaults.limits().reservedCaAdminCalls());
+    assertEquals(16, defaults.limits().maxNodeCalls(), "4 per signature slot, 4 slots");
+    assertEquals(2, defaults.limits().maxCallsPerCredential());
+    assertEquals(4, defaults.enrollment().maxCallsPerPeer());
+    assertEquals(5.0, defaults.enrollment().callsPerSecondPerPeer());
+    assertEquals(20, defaults.enrollment().callBurstPerPeer());
+    assertEquals(512, defaults.enrollment().maxConnections());
+    assertEquals(8, defaults.enrollment().maxConnectionsPerPeer());
+    assertEquals(Duration.ofMinutes(1), defaults.enrollment().refusalAuditInterval());
+
+    SignetdConfig biggerToken = load(MINIMAL + "  maxConcurrentSignatures: 8\n");
+    assertEquals(32, biggerToken.limits().maxNodeCalls());
+    SignetdConfig shortCalls = load(MINIMAL + "limits:\n  maxCallDuration: 5s\n");
+    assertEquals(Duration.ofSeconds(5), shortCalls.limits().maxConnectionAgeGrace());
+  }
+
+  @Test
   void theShippedConfigurationsLoad() throws Exception {
     Path root = Path.of("").toAbsolutePath();
     while (!Files.exists(root.resolve("docker-compose.yml"))) {
@@ -639,6 +668,9 @@ class ConfigLoaderTest {
         Files.readString(root.resolve("hsm-config/signetd.yaml.template"))
             .replace("@TOKEN_LABEL@", "signet");
     assertEquals("jdbc:sqlite:" + directory.resolve("ledger.db"), load(template).ledger().url());
+    assertEquals(
+        load(MINIMAL).limits(), load(template).limits(), "the template shows the defaults");
+    assertEquals(load(MINIMAL).enrollment(), load(template).enrollment());
 
     SignetdConfig compose = ConfigLoader.load(root.resolve("hsm-config/compose/signetd.yaml"));
     assertEquals("jdbc:postgresql://postgres:5432/signet", compose.ledger().url());

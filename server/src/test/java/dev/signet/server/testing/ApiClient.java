@@ -11,6 +11,7 @@ import dev.signet.common.Pem;
 import dev.signet.common.SignetdChannel;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -49,6 +50,11 @@ public final class ApiClient implements AutoCloseable {
       tls.keyManager(key, chain);
     }
     return tls.build();
+  }
+
+  /** A client on a channel made elsewhere (its own source address, say); closes it when closed. */
+  public static ApiClient of(ManagedChannel channel) {
+    return new ApiClient(channel);
   }
 
   /** Opens a new channel (its own connection and TLS handshake) with these settings. */
@@ -100,6 +106,10 @@ public final class ApiClient implements AutoCloseable {
 
   public IssuanceGrpc.IssuanceBlockingStub issuance() {
     return IssuanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public HealthGrpc.HealthBlockingStub health() {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   public ManagedChannel channel() {
