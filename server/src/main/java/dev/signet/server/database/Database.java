@@ -46,13 +46,17 @@ import java.util.logging.Logger;
 public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
 
-  /** The migrations, applied in order; each file's statements are separated by ';'. */
+  /**
+   * The migrations, applied in order; each file's statements are separated by ';'. The version
+   * recorded is the position in this list (V5 to V7 are other branches' until they land).
+   */
   private static final List<String> MIGRATIONS =
       List.of(
           "V1__certificates.sql",
           "V2__audit_nodes_tokens.sql",
           "V3__revocation_crls_checkpoints.sql",
-          "V4__ca_generations.sql");
+          "V4__ca_generations.sql",
+          "V8__service_account_keys.sql");
 
   enum Engine {
     SQLITE,

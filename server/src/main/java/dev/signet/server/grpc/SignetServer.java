@@ -5,6 +5,7 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.audit.AuditLog;
 import dev.signet.server.audit.AuditVerifier;
@@ -23,6 +24,7 @@ import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
 import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.serviceaccount.ServiceAccountKeys;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -84,6 +86,8 @@ public final class SignetServer implements AutoCloseable {
     CaRotation rotation();
 
     CaGenerations generations();
+
+    ServiceAccountKeys serviceAccountKeys();
 
     RoleMapping roles();
 
@@ -178,6 +182,12 @@ public final class SignetServer implements AutoCloseable {
                       new CaService(
                               parts.rotation(), parts.cas(), parts.generations(), parts.clock())
                           .bindService(),
+                      callLimits,
+                      callers,
+                      authorization))
+              .addService(
+                  intercepted(
+                      new ServiceAccountService(parts.serviceAccountKeys()).bindService(),
                       callLimits,
                       callers,
                       authorization))
@@ -287,6 +297,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
     table.put(CaGrpc.getRotateCaMethod(), admins);
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
+    table.put(ServiceAccountKeysGrpc.getRotateServiceAccountKeyMethod(), admins);
+    table.put(ServiceAccountKeysGrpc.getGetServiceAccountKeysMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);
     table.put(HealthGrpc.getWatchMethod(), anyone);
     Map<String, Set<Role>> byName = new LinkedHashMap<>();
