@@ -20,6 +20,9 @@ public enum ExitCode {
   OUTPUT(
       8,
       "an output file or directory could not be written (permission, not a directory, disk full)"),
+  AUDIT_BROKEN(
+      9,
+      "the audit trail, the exported events or the witness do not verify: the first broken link is printed"),
   TEMPORARY(
       75,
       "signetd is temporarily unable to answer (UNAVAILABLE, RESOURCE_EXHAUSTED, deadline): run the same command again");

@@ -41,6 +41,8 @@ import picocli.CommandLine.ScopeType;
       TokenCommand.class,
       RevokeCommand.class,
       CrlCommand.class,
+      AuditCommand.class,
+      CertificatesCommand.class,
       CommandLine.HelpCommand.class
     },
     commandListHeading = "%nCommands:%n",
@@ -71,7 +73,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke or crl");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, crl, audit or certificates");
   }
 
   public static void main(String[] args) {

@@ -1,12 +1,16 @@
 package dev.signet.client.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.signet.api.v1.AuditEventRecord;
+import dev.signet.api.v1.AuditGrpc;
 import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.CaBundle;
+import dev.signet.api.v1.CertificateRecord;
 import dev.signet.api.v1.CreateBootstrapTokenRequest;
 import dev.signet.api.v1.CreateBootstrapTokenResponse;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.GetCaBundlesRequest;
+import dev.signet.api.v1.GetCertificateRequest;
 import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.IssuanceGrpc;
@@ -28,11 +32,17 @@ import dev.signet.api.v1.IssueSuperAdminRequest;
 import dev.signet.api.v1.JoinRequest;
 import dev.signet.api.v1.JoinResponse;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.ListAuditEventsRequest;
+import dev.signet.api.v1.ListCertificatesRequest;
+import dev.signet.api.v1.ListCertificatesResponse;
 import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.RevocationReason;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
 import dev.signet.api.v1.TrustDomain;
+import dev.signet.api.v1.VerifyAuditRequest;
+import dev.signet.api.v1.VerifyAuditResponse;
+import dev.signet.api.v1.WitnessedCheckpoint;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.common.Pem;
@@ -266,6 +276,48 @@ public final class SignetClient implements AutoCloseable {
             deadline(CredentialsGrpc.newBlockingStub(channel))
                 .renewApiCredential(request)
                 .getCredential());
+  }
+
+  /**
+   * Asks signetd to verify its audit trail and that its ledger extends {@code witnessed} (ca-admin,
+   * auditor).
+   */
+  public VerifyAuditResponse verifyAudit(List<WitnessedCheckpoint> witnessed) {
+    VerifyAuditRequest request = VerifyAuditRequest.newBuilder().addAllWitnessed(witnessed).build();
+    return call(
+        "VerifyAudit", () -> deadline(AuditGrpc.newBlockingStub(channel)).verifyAudit(request));
+  }
+
+  /**
+   * Up to {@code pageSize} audit events after {@code afterSeq}, oldest first (ca-admin, auditor).
+   */
+  public List<AuditEventRecord> auditEvents(long afterSeq, int pageSize) {
+    ListAuditEventsRequest request =
+        ListAuditEventsRequest.newBuilder().setAfterSeq(afterSeq).setPageSize(pageSize).build();
+    return call(
+            "ListAuditEvents",
+            () -> deadline(AuditGrpc.newBlockingStub(channel)).listAuditEvents(request))
+        .getEventsList();
+  }
+
+  /** One page of the certificate listing (ca-admin, auditor). */
+  public ListCertificatesResponse listCertificates(ListCertificatesRequest request) {
+    return call(
+        "ListCertificates",
+        () -> deadline(LedgerGrpc.newBlockingStub(channel)).listCertificates(request));
+  }
+
+  /** One certificate's record by serial, lowercase hex (ca-admin, auditor). */
+  public CertificateRecord certificate(String serial) {
+    GetCertificateRequest request = GetCertificateRequest.newBuilder().setSerial(serial).build();
+    return call(
+        "GetCertificate",
+        () -> deadline(LedgerGrpc.newBlockingStub(channel)).getCertificate(request));
+  }
+
+  /** The signet-api CA bundle this client trusts signetd with ({@code --ca-bundle}). */
+  public List<X509Certificate> caBundle() {
+    return readCertificates("--ca-bundle", settings.caBundle());
   }
 
   private IssuanceGrpc.IssuanceBlockingStub stub() {

@@ -1,5 +1,7 @@
 package dev.signet.server.audit;
 
+import dev.signet.common.audit.CheckpointStatement;
+import dev.signet.common.audit.SignedCheckpoint;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import java.sql.Connection;
@@ -12,8 +14,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-/** Audit checkpoints in the ledger database; signatures stored base64. */
+/** The chain of audit checkpoints in the ledger database; signatures stored base64. */
 public final class JdbcAuditCheckpoints implements AuditCheckpoints {
+  static final String COLUMNS =
+      "number, seq, event_hash, previous_hash, at, kind, key_id, signature_algorithm, signature";
+
   private final Database database;
 
   public JdbcAuditCheckpoints(Database database) {
@@ -22,14 +27,8 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
 
   @Override
   public Head head() throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
-        ResultSet row = query.executeQuery()) {
-      if (!row.next()) {
-        throw new LedgerException("the audit chain has no head row", null);
-      }
-      Head head = new Head(row.getLong(1), row.getString(2));
+    try (Connection connection = database.connection()) {
+      Head head = head(connection);
       connection.commit();
       return head;
     } catch (SQLException e) {
@@ -37,32 +36,70 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
     }
   }
 
-  @Override
-  public Optional<Checkpoint> latest() throws LedgerException {
-    List<Checkpoint> latest = read(" ORDER BY seq DESC LIMIT 1");
-    return latest.stream().findFirst();
+  static Head head(Connection connection) throws SQLException {
+    try (PreparedStatement query =
+            connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+        ResultSet row = query.executeQuery()) {
+      if (!row.next()) {
+        throw new SQLException("the audit chain has no head row");
+      }
+      return new Head(row.getLong(1), row.getString(2));
+    }
   }
 
   @Override
-  public List<Checkpoint> all() throws LedgerException {
-    return read(" ORDER BY seq");
+  public Optional<String> eventHash(long seq) throws LedgerException {
+    if (seq == 0) {
+      return Optional.of("");
+    }
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement("SELECT hash FROM audit_events WHERE seq = ?")) {
+      query.setLong(1, seq);
+      Optional<String> hash;
+      try (ResultSet row = query.executeQuery()) {
+        hash = row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+      }
+      connection.commit();
+      return hash;
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable("cannot read the audit chain: " + e.getMessage(), e);
+    }
   }
 
-  private List<Checkpoint> read(String order) throws LedgerException {
+  @Override
+  public Optional<Head> committedHere() {
+    return database.committedHead().map(head -> new Head(head.seq(), head.hash()));
+  }
+
+  @Override
+  public Optional<SignedCheckpoint> newest() throws LedgerException {
+    return read(" ORDER BY number DESC LIMIT 1", -1).stream().findFirst();
+  }
+
+  @Override
+  public Optional<SignedCheckpoint> byNumber(long number) throws LedgerException {
+    return read(" WHERE number = ?", number).stream().findFirst();
+  }
+
+  @Override
+  public List<SignedCheckpoint> after(long number, int limit) throws LedgerException {
+    return read(" WHERE number > ? ORDER BY number LIMIT " + Math.max(1, limit), number);
+  }
+
+  private List<SignedCheckpoint> read(String condition, long number) throws LedgerException {
     try (Connection connection = database.connection();
         PreparedStatement query =
             connection.prepareStatement(
-                "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints" + order);
-        ResultSet rows = query.executeQuery()) {
-      List<Checkpoint> checkpoints = new ArrayList<>();
-      while (rows.next()) {
-        checkpoints.add(
-            new Checkpoint(
-                rows.getLong(1),
-                rows.getString(2),
-                Instant.ofEpochMilli(rows.getLong(3)),
-                rows.getString(4),
-                Base64.getDecoder().decode(rows.getString(5))));
+                "SELECT " + COLUMNS + " FROM audit_checkpoints" + condition)) {
+      if (number >= 0) {
+        query.setLong(1, number);
+      }
+      List<SignedCheckpoint> checkpoints = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          checkpoints.add(checkpoint(rows));
+        }
       }
       connection.commit();
       return checkpoints;
@@ -71,14 +108,33 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
     }
   }
 
+  /**
+   * The checkpoint of a row selected with {@link #COLUMNS}; IllegalArgumentException when a field
+   * is malformed (someone wrote the row by hand).
+   */
+  static SignedCheckpoint checkpoint(ResultSet row) throws SQLException {
+    return new SignedCheckpoint(
+        new CheckpointStatement(
+            row.getLong(1),
+            row.getLong(2),
+            row.getString(3),
+            row.getString(4),
+            Instant.ofEpochMilli(row.getLong(5)),
+            CheckpointStatement.Kind.of(row.getString(6))),
+        row.getString(7),
+        row.getString(8),
+        Base64.getDecoder().decode(row.getString(9)));
+  }
+
   @Override
-  public boolean store(Checkpoint checkpoint) throws LedgerException {
+  public boolean store(SignedCheckpoint checkpoint) throws LedgerException {
+    CheckpointStatement statement = checkpoint.statement();
     try {
       return database.write(
           connection -> {
             try (PreparedStatement exists =
-                connection.prepareStatement("SELECT 1 FROM audit_checkpoints WHERE seq = ?")) {
-              exists.setLong(1, checkpoint.seq());
+                connection.prepareStatement("SELECT 1 FROM audit_checkpoints WHERE number = ?")) {
+              exists.setLong(1, statement.number());
               try (ResultSet row = exists.executeQuery()) {
                 if (row.next()) {
                   return false;
@@ -87,12 +143,18 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
             }
             try (PreparedStatement insert =
                 connection.prepareStatement(
-                    "INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)")) {
-              insert.setLong(1, checkpoint.seq());
-              insert.setString(2, checkpoint.hash());
-              insert.setLong(3, checkpoint.at().toEpochMilli());
-              insert.setString(4, checkpoint.keyId());
-              insert.setString(5, Base64.getEncoder().encodeToString(checkpoint.signature()));
+                    "INSERT INTO audit_checkpoints ("
+                        + COLUMNS
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              insert.setLong(1, statement.number());
+              insert.setLong(2, statement.seq());
+              insert.setString(3, statement.eventHash());
+              insert.setString(4, statement.previousHash());
+              insert.setLong(5, statement.at().toEpochMilli());
+              insert.setString(6, statement.kind().id());
+              insert.setString(7, checkpoint.keyId());
+              insert.setString(8, checkpoint.signatureAlgorithm());
+              insert.setString(9, Base64.getEncoder().encodeToString(checkpoint.signature()));
               insert.executeUpdate();
               return true;
             }
@@ -103,6 +165,53 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
       }
       throw new LedgerException.Unavailable(
           "cannot store the audit checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> auditKeyCertificate(String keyId) throws LedgerException {
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT certificate FROM audit_key_certificates WHERE key_id = ?")) {
+      query.setString(1, keyId);
+      Optional<byte[]> der;
+      try (ResultSet row = query.executeQuery()) {
+        der = row.next() ? Optional.of(row.getBytes(1)) : Optional.empty();
+      }
+      connection.commit();
+      return der;
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable(
+          "cannot read the audit key's certificate: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void storeAuditKeyCertificate(String keyId, byte[] der) throws LedgerException {
+    try {
+      database.write(
+          connection -> {
+            try (PreparedStatement delete =
+                connection.prepareStatement(
+                    "DELETE FROM audit_key_certificates WHERE key_id = ?")) {
+              delete.setString(1, keyId);
+              delete.executeUpdate();
+            }
+            try (PreparedStatement insert =
+                connection.prepareStatement(
+                    "INSERT INTO audit_key_certificates (key_id, certificate, created_at)"
+                        + " VALUES (?, ?, ?)")) {
+              insert.setString(1, keyId);
+              insert.setBytes(2, der);
+              insert.setLong(3, System.currentTimeMillis());
+              insert.executeUpdate();
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable(
+          "cannot store the audit key's certificate: " + e.getMessage(), e);
     }
   }
 }

@@ -1,16 +1,14 @@
 package dev.signet.server.audit;
 
+import dev.signet.common.audit.EventHash;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HexFormat;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,7 +16,7 @@ import java.util.List;
  * events from concurrent writers (several replicas on PostgreSQL) are chained one after another in
  * a single order, and an append is part of the transaction that made the decision it records.
  */
-public final class JdbcAuditLog implements AuditLog {
+public final class JdbcAuditLog implements AuditLog, AuditTrail {
   private final Database database;
 
   public JdbcAuditLog(Database database) {
@@ -31,6 +29,53 @@ public final class JdbcAuditLog implements AuditLog {
       database.write(connection -> append(connection, database, event));
     } catch (SQLException e) {
       throw new LedgerException.Unavailable("cannot write the audit trail: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<Recorded> after(long seq, int limit) throws LedgerException {
+    try (Connection connection = database.connection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT seq, at, caller, caller_role, action, profile, node_name, decision, reason,"
+                    + " detail, serial, request_id, token_id, hash FROM audit_events"
+                    + " WHERE seq >= ? ORDER BY seq LIMIT "
+                    + (Math.max(1, limit) + 1))) {
+      // one event more, from seq itself: its hash is the first one's previous hash
+      query.setLong(1, seq);
+      List<Recorded> events = new ArrayList<>();
+      String previous = "";
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          long rowSeq = rows.getLong(1);
+          String hash = rows.getString(14);
+          if (rowSeq > seq) {
+            events.add(
+                new Recorded(
+                    rowSeq,
+                    new AuditEvent(
+                        Instant.ofEpochMilli(rows.getLong(2)),
+                        rows.getString(3),
+                        rows.getString(4),
+                        rows.getString(5),
+                        rows.getString(6),
+                        rows.getString(7),
+                        AuditEvent.Decision.valueOf(rows.getString(8)),
+                        rows.getString(9),
+                        rows.getString(10),
+                        rows.getString(11),
+                        rows.getString(12),
+                        rows.getString(13)),
+                    hash,
+                    previous));
+          }
+          previous = hash;
+        }
+      }
+      connection.commit();
+      return events.size() > limit ? events.subList(0, limit) : events;
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new LedgerException.Unavailable("cannot read the audit trail: " + e.getMessage(), e);
     }
   }
 
@@ -74,24 +119,9 @@ public final class JdbcAuditLog implements AuditLog {
     return seq;
   }
 
-  /**
-   * SHA-256 over the previous hash, the sequence number, the time and every field, each
-   * length-prefixed so that no two different events encode alike.
-   */
+  /** The event's chain hash, as {@link EventHash} defines it. */
   static String chainHash(String previousHash, long seq, AuditEvent event) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    field(bytes, previousHash);
-    field(bytes, Long.toString(seq));
-    field(bytes, Long.toString(event.at().toEpochMilli()));
-    for (String value : textFields(event)) {
-      field(bytes, value);
-    }
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return EventHash.of(previousHash, seq, event.at().toEpochMilli(), textFields(event));
   }
 
   /** The event's text fields, in the column order of audit_events. */
@@ -108,14 +138,5 @@ public final class JdbcAuditLog implements AuditLog {
         event.serial(),
         event.requestId(),
         event.tokenId());
-  }
-
-  private static void field(ByteArrayOutputStream out, String value) {
-    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-    out.write(utf8.length >>> 24);
-    out.write(utf8.length >>> 16);
-    out.write(utf8.length >>> 8);
-    out.write(utf8.length);
-    out.writeBytes(utf8);
   }
 }

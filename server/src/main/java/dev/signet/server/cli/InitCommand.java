@@ -113,6 +113,8 @@ public final class InitCommand implements Callable<Integer> {
       daemon.loadCas();
       ensureServerCredential(config, daemon, out);
       ensureOperatorCredential(config, daemon, out);
+      out.println(
+          "audit checkpoint " + daemon.checkpointAtInit().number() + " signed over what init did");
     }
     out.flush();
     return 0;

@@ -1,12 +1,16 @@
 package dev.signet.server.daemon;
 
 import dev.signet.common.Pem;
+import dev.signet.common.audit.CheckpointStatement;
 import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditKey;
+import dev.signet.server.audit.AuditKeyCertificate;
 import dev.signet.server.audit.AuditLog;
-import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.AuditTrail;
 import dev.signet.server.audit.JdbcAuditCheckpoints;
 import dev.signet.server.audit.JdbcAuditLog;
+import dev.signet.server.audit.StoredAuditKey;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.ca.CaRegistry;
@@ -135,6 +139,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private final Database database;
   private final CertificateStore certificates;
   private final AuditLog audit;
+  private final AuditTrail trail;
   private final AuditCheckpoints checkpoints;
   private final Nodes nodes;
   private final BootstrapTokens bootstrapTokens;
@@ -150,7 +155,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private Enrollment enrollment;
 
   // serve()
-  private AuditVerifier.CheckpointKey checkpointKey;
+  private AuditKey auditKey;
   private CrlPublisher crlPublisher;
   private RevokedCredentials revokedCredentials;
   private AuditCheckpointer checkpointer;
@@ -168,7 +173,9 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     started.push(keys);
     started.push(database);
     this.certificates = new JdbcCertificateStore(database);
-    this.audit = new JdbcAuditLog(database);
+    JdbcAuditLog auditLog = new JdbcAuditLog(database);
+    this.audit = auditLog;
+    this.trail = auditLog;
     this.checkpoints = new JdbcAuditCheckpoints(database);
     this.nodes = new JdbcNodes(database);
     this.bootstrapTokens = new JdbcBootstrapTokens(database);
@@ -272,8 +279,8 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     X509Certificate signetApiCa = cas.signingCa(TrustDomain.SIGNET_API).certificate();
     List<X509Certificate> chain = servingChain(signetApiCa);
     PrivateKey servingKey = servingKey();
-    CaKeyStore.StoredKey auditKey = auditKey();
-    checkpointKey = AuditVerifier.CheckpointKey.of(auditKey);
+    auditKey = findAuditKey();
+    certifyAuditKey(auditKey);
     crlPublisher =
         own(
             new CrlPublisher(
@@ -286,8 +293,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                     config.issuance().backdate()),
                 clock));
     revokedCredentials = own(new RevokedCredentials(certificates, cas, clock));
-    checkpointer =
-        own(new AuditCheckpointer(checkpoints, auditKey.key(), auditKey.certificate(), clock));
+    checkpointer = own(new AuditCheckpointer(checkpoints, auditKey, clock));
     IntentReconciler reconciler = own(new IntentReconciler(certificates, clock, reconcileWindow()));
     rotation =
         own(
@@ -301,11 +307,16 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
         crlPublisher.publish(ca);
       }
     }
+    // The chain's state as this daemon takes over; after a crash, it covers what the crash left.
+    checkpointer.checkpoint(CheckpointStatement.Kind.START);
     reconciler.start(RECONCILE_PERIOD, () -> cas.all().forEach(crlPublisher::publishSoon));
     rotation.start(ROTATION_REFRESH);
     revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
     crlPublisher.start();
     checkpointer.start(config.audit().checkpointInterval());
+    // Closed after the servers and the token signing's last aggregate audit event, once every call
+    // has finished, before the ledger closes.
+    own(this::checkpointAtShutdown);
     SignetdConfig.ServiceAccount serviceAccount = config.serviceAccount();
     serviceAccountKeys =
         own(
@@ -340,6 +351,47 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                   serviceAccountKeys::current,
                   config.limits()));
     }
+  }
+
+  /** The last checkpoint of a serving daemon, over the head it leaves. */
+  private void checkpointAtShutdown() {
+    try {
+      checkpointer.checkpoint(CheckpointStatement.Kind.SHUTDOWN);
+    } catch (LedgerException | SigningException | RuntimeException e) {
+      LOG.warning(
+          "cannot sign the shutdown checkpoint ("
+              + e.getMessage()
+              + "): until signetd runs again, audit verification reports the newest checkpoint"
+              + " as stale");
+    }
+  }
+
+  /**
+   * What {@code init} recorded ends the chain like a daemon's shutdown: covered by a checkpoint of
+   * kind shutdown, signed with the audit key certified by the signet-api CA (both made now if
+   * missing). Needs the CAs ({@link #loadCas}).
+   */
+  public CheckpointStatement checkpointAtInit()
+      throws TokenException, LedgerException, SigningException {
+    AuditKey key = findAuditKey();
+    certifyAuditKey(key);
+    try (AuditCheckpointer signer = new AuditCheckpointer(checkpoints, key, clock)) {
+      return signer.checkpoint(CheckpointStatement.Kind.SHUTDOWN).statement();
+    }
+  }
+
+  /**
+   * The audit key's certificate from the signet-api CA, issued now if the ledger has none (see
+   * {@link AuditKeyCertificate}).
+   */
+  private X509Certificate certifyAuditKey(AuditKey key) throws LedgerException, SigningException {
+    return AuditKeyCertificate.ensure(
+        key,
+        cas.signingCa(TrustDomain.SIGNET_API),
+        checkpoints,
+        audit,
+        new SerialNumbers(random),
+        clock);
   }
 
   private <T extends AutoCloseable> T own(T part) {
@@ -436,8 +488,18 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   }
 
   @Override
-  public AuditVerifier.CheckpointKey checkpointKey() {
-    return checkpointKey;
+  public AuditKey auditKey() {
+    return auditKey;
+  }
+
+  @Override
+  public AuditCheckpoints checkpoints() {
+    return checkpoints;
+  }
+
+  @Override
+  public AuditTrail trail() {
+    return trail;
   }
 
   @Override
@@ -486,9 +548,10 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   }
 
   /** The audit key in the token, which signs audit checkpoints and nothing else. */
-  public CaKeyStore.StoredKey auditKey() throws TokenException {
+  public AuditKey findAuditKey() throws TokenException {
     Pkcs11Uri uri = config.audit().key();
     return keys.find(uri.object().orElseThrow())
+        .<AuditKey>map(StoredAuditKey::new)
         .orElseThrow(
             () ->
                 new TokenException(

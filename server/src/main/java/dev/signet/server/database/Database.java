@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -47,8 +48,8 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
 
   /**
-   * The migrations, applied in order; each file's statements are separated by ';'. The version
-   * recorded is the position in this list (V5 to V7 are other branches' until they land).
+   * The migrations, applied in order of their version (the number after the V); each file's
+   * statements are separated by ';'.
    */
   private static final List<String> MIGRATIONS =
       List.of(
@@ -56,6 +57,7 @@ public final class Database implements AutoCloseable {
           "V2__audit_nodes_tokens.sql",
           "V3__revocation_crls_checkpoints.sql",
           "V4__ca_generations.sql",
+          "V6__audit_checkpoint_chain.sql",
           "V8__service_account_keys.sql");
 
   enum Engine {
@@ -73,6 +75,12 @@ public final class Database implements AutoCloseable {
    * does.
    */
   private volatile String notDurable;
+
+  /** The audit chain's head (its last event's sequence number and hash) after a commit. */
+  public record CommittedHead(long seq, String hash) {}
+
+  /** The audit chain's head as this process's newest committed write left it; null before. */
+  private final AtomicReference<CommittedHead> committedHead = new AtomicReference<>();
 
   private ScheduledExecutorService durabilityChecks;
   private ScheduledFuture<?> durabilityCheck;
@@ -224,6 +232,20 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * The audit chain's head as this process's newest committed write left it. Events are never
+   * removed, so a chain that ends before it, or differs at it, was cut or rewritten behind this
+   * process's back (see AuditCheckpointer).
+   */
+  public Optional<CommittedHead> committedHead() {
+    return Optional.ofNullable(committedHead.get());
+  }
+
+  void committed(CommittedHead head) {
+    committedHead.accumulateAndGet(
+        head, (current, next) -> current == null || next.seq() > current.seq() ? next : current);
+  }
+
+  /**
    * The clause that locks the rows a SELECT reads until the transaction ends: needed on PostgreSQL,
    * where replicas write concurrently; SQLite has one writer and no such clause.
    */
@@ -336,17 +358,22 @@ public final class Database implements AutoCloseable {
         rows.next();
         current = rows.getInt(1);
       }
-      if (current > MIGRATIONS.size()) {
+      int newest = version(MIGRATIONS.get(MIGRATIONS.size() - 1));
+      if (current > newest) {
         throw new LedgerException(
             "the ledger's schema (version "
                 + current
                 + ") is newer than this signetd knows ("
-                + MIGRATIONS.size()
+                + newest
                 + "); upgrade signetd",
             null);
       }
-      for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
-        for (String sql : statements(MIGRATIONS.get(version - 1))) {
+      for (String migration : MIGRATIONS) {
+        int version = version(migration);
+        if (version <= current) {
+          continue;
+        }
+        for (String sql : statements(migration)) {
           statement.execute(sql);
         }
         statement.execute(
@@ -362,6 +389,16 @@ public final class Database implements AutoCloseable {
       throw new LedgerException.Unavailable(
           "cannot migrate the ledger schema: " + e.getMessage(), e);
     }
+  }
+
+  /** The schema versions this signetd migrates to, in order. */
+  public static List<Integer> versions() {
+    return MIGRATIONS.stream().map(Database::version).toList();
+  }
+
+  /** The version a migration's file name gives: 6 for V6__audit_checkpoint_chain.sql. */
+  private static int version(String migration) {
+    return Integer.parseInt(migration.substring(1, migration.indexOf("__")));
   }
 
   private static List<String> statements(String resource) {

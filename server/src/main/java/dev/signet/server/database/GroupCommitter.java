@@ -1,6 +1,7 @@
 package dev.signet.server.database;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
@@ -97,6 +98,7 @@ public final class GroupCommitter implements AutoCloseable {
 
   private void commit(List<Pending<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
+    Database.CommittedHead head;
     try (Connection connection = database.connection()) {
       try {
         database.refuseIfNotDurable();
@@ -104,6 +106,7 @@ public final class GroupCommitter implements AutoCloseable {
         for (Pending<?> pending : batch) {
           completions.add(run(connection, pending));
         }
+        head = head(connection);
         connection.commit();
       } catch (SQLException e) {
         rollbackQuietly(connection);
@@ -113,6 +116,7 @@ public final class GroupCommitter implements AutoCloseable {
       batch.forEach(pending -> pending.result().completeExceptionally(e));
       return;
     }
+    database.committed(head);
     // Only now, with the batch durable, does any caller learn of its write's outcome.
     completions.forEach(Runnable::run);
   }
@@ -129,6 +133,17 @@ public final class GroupCommitter implements AutoCloseable {
   private static void lockForWriting(Connection connection) throws SQLException {
     try (Statement lock = connection.createStatement()) {
       lock.executeUpdate("UPDATE audit_head SET seq = seq WHERE id = 1");
+    }
+  }
+
+  /** The audit chain's head as the batch leaves it, read under the batch's lock on it. */
+  private static Database.CommittedHead head(Connection connection) throws SQLException {
+    try (Statement query = connection.createStatement();
+        ResultSet row = query.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+      if (!row.next()) {
+        throw new SQLException("the audit chain has no head row");
+      }
+      return new Database.CommittedHead(row.getLong(1), row.getString(2));
     }
   }
 

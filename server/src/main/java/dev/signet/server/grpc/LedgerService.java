@@ -1,7 +1,7 @@
 package dev.signet.server.grpc;
 
 import com.google.protobuf.ByteString;
-import dev.signet.api.v1.CertificateRecord;
+import dev.signet.api.v1.CertificateState;
 import dev.signet.api.v1.GetCertificateRequest;
 import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
@@ -13,6 +13,7 @@ import dev.signet.api.v1.RevokeResponse;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.keystore.SigningException;
+import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
 import dev.signet.server.profile.Profile;
@@ -77,8 +78,10 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
                       ? Optional.of(Instant.ofEpochSecond(request.getExpiringBefore().getSeconds()))
                       : Optional.empty(),
                   request.getIncludeRevoked(),
-                  pageKey(request.getPageToken()));
-          List<dev.signet.server.ledger.CertificateRecord> page = revocations.list(filter, size);
+                  pageKey(request.getPageToken()),
+                  state(request.getState()),
+                  request.getRevokedOnly());
+          List<CertificateRecord> page = revocations.list(filter, size);
           ListCertificatesResponse.Builder response = ListCertificatesResponse.newBuilder();
           page.forEach(record -> response.addCertificates(Protos.record(record)));
           if (page.size() == size) {
@@ -90,7 +93,8 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
   }
 
   @Override
-  public void getCertificate(GetCertificateRequest request, StreamObserver<CertificateRecord> out) {
+  public void getCertificate(
+      GetCertificateRequest request, StreamObserver<dev.signet.api.v1.CertificateRecord> out) {
     Calls.answer(
         out,
         "GetCertificate",
@@ -150,6 +154,21 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
       throw new IssuanceException.InvalidRequest(
           "INVALID_PARAMETERS", "unknown profile " + profile);
     }
+  }
+
+  private static Optional<CertificateRecord.State> state(CertificateState state)
+      throws IssuanceException {
+    return switch (state) {
+      case CERTIFICATE_STATE_UNSPECIFIED -> Optional.empty();
+      case CERTIFICATE_STATE_INTENT -> Optional.of(CertificateRecord.State.INTENT);
+      case CERTIFICATE_STATE_ISSUED -> Optional.of(CertificateRecord.State.ISSUED);
+      case CERTIFICATE_STATE_ABANDONED -> Optional.of(CertificateRecord.State.ABANDONED);
+      case CERTIFICATE_STATE_POSSIBLY_ISSUED ->
+          Optional.of(CertificateRecord.State.POSSIBLY_ISSUED);
+      case UNRECOGNIZED ->
+          throw new IssuanceException.InvalidRequest(
+              "INVALID_PARAMETERS", "unknown certificate state " + state);
+    };
   }
 
   private static Optional<String> text(String value) {

@@ -7,8 +7,10 @@ import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
+import dev.signet.server.audit.AuditCheckpoints;
+import dev.signet.server.audit.AuditKey;
 import dev.signet.server.audit.AuditLog;
-import dev.signet.server.audit.AuditVerifier;
+import dev.signet.server.audit.AuditTrail;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
@@ -81,7 +83,11 @@ public final class SignetServer implements AutoCloseable {
 
     AuditCheckpointer checkpointer();
 
-    AuditVerifier.CheckpointKey checkpointKey();
+    AuditKey auditKey();
+
+    AuditCheckpoints checkpoints();
+
+    AuditTrail trail();
 
     CaRotation rotation();
 
@@ -172,7 +178,14 @@ public final class SignetServer implements AutoCloseable {
               .addService(
                   intercepted(
                       new AuditService(
-                              parts.database(), parts.checkpointer(), parts.checkpointKey())
+                              new AuditService.Parts(
+                                  parts.database(),
+                                  parts.checkpointer(),
+                                  parts.checkpoints(),
+                                  parts.trail(),
+                                  parts.auditKey(),
+                                  config.audit().checkpointInterval(),
+                                  parts.clock()))
                           .bindService(),
                       callLimits,
                       callers,
@@ -295,6 +308,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(LedgerGrpc.getGetCrlMethod(), anyone);
     table.put(AuditGrpc.getVerifyAuditMethod(), auditing);
     table.put(AuditGrpc.getCreateCheckpointMethod(), auditing);
+    table.put(AuditGrpc.getWatchCheckpointsMethod(), auditing);
+    table.put(AuditGrpc.getListAuditEventsMethod(), auditing);
     table.put(CaGrpc.getRotateCaMethod(), admins);
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
     table.put(ServiceAccountKeysGrpc.getRotateServiceAccountKeyMethod(), admins);

@@ -38,7 +38,9 @@ public interface CertificateStore extends AutoCloseable {
       Optional<Profile> profile,
       Optional<Instant> expiringBefore,
       boolean includeRevoked,
-      Optional<PageKey> after) {}
+      Optional<PageKey> after,
+      Optional<CertificateRecord.State> state,
+      boolean revokedOnly) {}
 
   /** Where a page of {@link #list} ends: results are ordered by expiry, then serial. */
   record PageKey(Instant notAfter, String serial) {}

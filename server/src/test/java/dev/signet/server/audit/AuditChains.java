@@ -3,7 +3,6 @@ package dev.signet.server.audit;
 import dev.signet.server.database.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Optional;
 
 /**
  * The audit chain verifier over a plain JDBC connection, for the invariant checker in {@code
@@ -15,6 +14,6 @@ public final class AuditChains {
   private AuditChains() {}
 
   public static AuditVerifier.Report verify(Connection connection) throws SQLException {
-    return AuditVerifier.verify(connection, Optional.empty());
+    return AuditVerifier.verify(connection, AuditVerifier.Expectations.structure());
   }
 }

@@ -23,11 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -147,7 +143,7 @@ class AuditTrailIT {
         statement.executeUpdate(sql);
       }
       if (tampering == Tampering.REWRITTEN_CHAIN) {
-        rewriteFrom(connection, 2, "rewritten-node");
+        AuditTampering.rewriteFrom(connection, 2, "rewritten-node");
       }
     }
 
@@ -157,64 +153,5 @@ class AuditTrailIT {
     assertEquals(
         tampering == Tampering.NONE ? 0 : 6, verify.exitCode(), verify.stdout() + verify.stderr());
     assertTrue(verify.stdout().contains(tampering.verdict), tampering + ": " + verify.stdout());
-  }
-
-  /**
-   * What someone with database access but without the audit key would do: change an event and
-   * recompute every hash after it, and the head, exactly as Signet computes them.
-   */
-  private static void rewriteFrom(Connection connection, long from, String node) throws Exception {
-    String previous;
-    try (PreparedStatement query =
-        connection.prepareStatement("SELECT hash FROM audit_events WHERE seq = ?")) {
-      query.setLong(1, from - 1);
-      try (ResultSet row = query.executeQuery()) {
-        row.next();
-        previous = row.getString(1);
-      }
-    }
-    try (Statement statement = connection.createStatement();
-        ResultSet rows =
-            statement.executeQuery(
-                "SELECT seq, at, caller, caller_role, action, profile, node_name, decision, reason, detail, serial,"
-                    + " request_id, token_id FROM audit_events WHERE seq >= "
-                    + from
-                    + " ORDER BY seq")) {
-      List<Object[]> updates = new java.util.ArrayList<>();
-      while (rows.next()) {
-        long seq = rows.getLong(1);
-        AuditEvent event =
-            new AuditEvent(
-                Instant.ofEpochMilli(rows.getLong(2)),
-                rows.getString(3),
-                rows.getString(4),
-                rows.getString(5),
-                rows.getString(6),
-                seq == from ? node : rows.getString(7),
-                AuditEvent.Decision.valueOf(rows.getString(8)),
-                rows.getString(9),
-                rows.getString(10),
-                rows.getString(11),
-                rows.getString(12),
-                rows.getString(13));
-        previous = JdbcAuditLog.chainHash(previous, seq, event);
-        updates.add(new Object[] {seq, event.nodeName(), previous});
-      }
-      try (PreparedStatement update =
-          connection.prepareStatement(
-              "UPDATE audit_events SET node_name = ?, hash = ? WHERE seq = ?")) {
-        for (Object[] row : updates) {
-          update.setString(1, (String) row[1]);
-          update.setString(2, (String) row[2]);
-          update.setLong(3, (Long) row[0]);
-          update.executeUpdate();
-        }
-      }
-      try (PreparedStatement head =
-          connection.prepareStatement("UPDATE audit_head SET hash = ? WHERE id = 1")) {
-        head.setString(1, previous);
-        head.executeUpdate();
-      }
-    }
   }
 }

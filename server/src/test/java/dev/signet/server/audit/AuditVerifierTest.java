@@ -55,7 +55,8 @@ class AuditVerifierTest {
 
   @Test
   void anUntouchedChainVerifies() throws Exception {
-    AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
+    AuditVerifier.Report report =
+        AuditVerifier.verify(database, AuditVerifier.Expectations.structure());
     assertTrue(report.intact(), report.toString());
     assertEquals(10, report.events());
   }
@@ -87,7 +88,8 @@ class AuditVerifierTest {
   }
 
   private void assertBrokenAt(long seq, String why) throws Exception {
-    AuditVerifier.Report report = AuditVerifier.verify(database, Optional.empty());
+    AuditVerifier.Report report =
+        AuditVerifier.verify(database, AuditVerifier.Expectations.structure());
     assertTrue(report.problem().isPresent(), "tampering must be found");
     assertEquals(seq, report.problem().get().seq(), report.problem().get().description());
     assertTrue(

@@ -26,6 +26,7 @@ import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
+import dev.signet.api.v1.ListAuditEventsRequest;
 import dev.signet.api.v1.ListCertificatesRequest;
 import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.RevokeRequest;
@@ -34,6 +35,7 @@ import dev.signet.api.v1.RotateCaRequest;
 import dev.signet.api.v1.RotationPhase;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.api.v1.VerifyAuditRequest;
+import dev.signet.api.v1.WatchCheckpointsRequest;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.Keys;
@@ -270,6 +272,14 @@ class AuthorizationIT {
     VERIFY_AUDIT(AUDITING, c -> c.audit().verifyAudit(VerifyAuditRequest.getDefaultInstance())),
     CREATE_CHECKPOINT(
         AUDITING, c -> c.audit().createCheckpoint(CreateCheckpointRequest.getDefaultInstance())),
+    WATCH_CHECKPOINTS(
+        AUDITING,
+        c ->
+            c.audit()
+                .watchCheckpoints(WatchCheckpointsRequest.getDefaultInstance())
+                .forEachRemaining(c2 -> {})),
+    LIST_AUDIT_EVENTS(
+        AUDITING, c -> c.audit().listAuditEvents(ListAuditEventsRequest.getDefaultInstance())),
     // Allowed callers get past authorization to the rule that the signet-api CA is not rotated
     // online.
     ROTATE_CA(

@@ -143,6 +143,25 @@ public final class PostgresServer implements AutoCloseable {
     return url(name);
   }
 
+  /**
+   * Copies the database at {@code url} (nobody may be connected to it) into a new one owned by
+   * {@link #USER} and returns its URL: a snapshot of a stopped daemon's ledger.
+   */
+  public String copyDatabase(String url) throws SQLException {
+    String name = DATABASE + "_" + DATABASES.incrementAndGet();
+    try (Connection connection = superuser();
+        Statement statement = connection.createStatement()) {
+      statement.execute(
+          "CREATE DATABASE "
+              + name
+              + " TEMPLATE "
+              + url.substring(url.lastIndexOf('/') + 1)
+              + " OWNER "
+              + USER);
+    }
+    return url(name);
+  }
+
   /** Writes {@link #USER}'s password to {@code file}, readable by its owner only. */
   public Path writePasswordFile(Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());

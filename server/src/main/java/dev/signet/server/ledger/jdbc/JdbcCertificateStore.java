@@ -54,9 +54,14 @@ public final class JdbcCertificateStore implements CertificateStore {
 
   @Override
   public List<CertificateRecord> list(Filter filter, int limit) throws LedgerException {
-    StringBuilder sql =
-        new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE state <> 'ABANDONED'");
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificates WHERE");
     List<Object> parameters = new ArrayList<>();
+    if (filter.state().isPresent()) {
+      sql.append(" state = ?");
+      parameters.add(filter.state().get().name());
+    } else {
+      sql.append(" state <> 'ABANDONED'");
+    }
     filter
         .nodeName()
         .ifPresent(
@@ -78,7 +83,9 @@ public final class JdbcCertificateStore implements CertificateStore {
               sql.append(" AND not_after < ?");
               parameters.add(before.toEpochMilli());
             });
-    if (!filter.includeRevoked()) {
+    if (filter.revokedOnly()) {
+      sql.append(" AND revoked_at IS NOT NULL");
+    } else if (!filter.includeRevoked()) {
       sql.append(" AND revoked_at IS NULL");
     }
     filter
