@@ -21,6 +21,8 @@ import java.util.Optional;
  *       constraints;
  *   <li>node: its own kubelet client and serving certificates only, the latter for addresses
  *       registered for it;
+ *   <li>csr-signer: kubelet client and serving certificates of any node, the latter only for the
+ *       node's registered addresses when Signet knows the node;
  *   <li>auditor and callers without a role: nothing;
  *   <li>every caller with a role: its own Signet API credential again (renewal);
  *   <li>a node spending a bootstrap token: its node credential and kubelet certificates, for the
@@ -57,6 +59,7 @@ public final class IssuancePolicy {
       case NODE -> node(caller, profile, parameters);
       case AUDITOR ->
           deny("ROLE_NOT_ALLOWED", "auditor " + caller.name() + " may not request certificates");
+      case CSR_SIGNER -> csrSigner(caller, profile, parameters);
     };
   }
 
@@ -144,6 +147,40 @@ public final class IssuancePolicy {
                   + address
                   + "; its registered addresses are "
                   + registered);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The Kubernetes CSR signer: kubelet certificates of any node (the cluster approved the CSR), and
+   * a serving certificate only for addresses Signet registered for the node, when it knows it.
+   */
+  private Optional<Denial> csrSigner(Caller caller, Profile profile, ProfileParameters parameters)
+      throws LedgerException {
+    if (profile != Profile.KUBELET_CLIENT && profile != Profile.KUBELET_SERVING) {
+      return deny(
+          "PROFILE_NOT_ALLOWED",
+          "csr-signer "
+              + caller.name()
+              + " may request only kubelet client and serving certificates, not "
+              + profile.id());
+    }
+    if (profile == Profile.KUBELET_SERVING) {
+      Optional<Nodes.Node> known = nodes.find(parameters.nodeName());
+      if (known.isPresent()) {
+        for (String address : parameters.chosenNames()) {
+          if (!Names.isAmong(address, known.get().addresses())) {
+            return deny(
+                "ADDRESS_NOT_REGISTERED",
+                "node "
+                    + parameters.nodeName()
+                    + " is registered with Signet for "
+                    + known.get().addresses()
+                    + ", not "
+                    + address);
+          }
         }
       }
     }

@@ -281,7 +281,7 @@ public final class SignetServer implements AutoCloseable {
     Set<Role> anyone = Set.of();
     Set<Role> admins = EnumSet.of(Role.CA_ADMIN);
     Set<Role> provisioning = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER);
-    Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE);
+    Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE, Role.CSR_SIGNER);
     Set<Role> auditing = EnumSet.of(Role.CA_ADMIN, Role.AUDITOR);
     Map<MethodDescriptor<?, ?>, Set<Role>> table = new LinkedHashMap<>();
     table.put(IssuanceGrpc.getIssueApiserverMethod(), provisioning);
