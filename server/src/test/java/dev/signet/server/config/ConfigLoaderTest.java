@@ -432,6 +432,7 @@ class ConfigLoaderTest {
                 + "    \"acme:ci\": provisioner\n"
                 + "    \"acme:nodes\": node\n"
                 + "    \"acme:audit\": auditor\n"
+                + "    \"acme:csr\": csr-signer\n"
                 + "  provisioners:\n"
                 + "    ci:\n"
                 + "      nodeNames: [\"ci-*\"]\n"
