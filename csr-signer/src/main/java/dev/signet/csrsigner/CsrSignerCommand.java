@@ -4,9 +4,9 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.client.rpc.ClientConfig;
 import dev.signet.client.rpc.ConnectionSettings;
-import dev.signet.client.rpc.ServerAddress;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.Durations;
+import dev.signet.common.HostPort;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -142,8 +142,14 @@ public final class CsrSignerCommand implements Callable<Integer> {
   /** The connection to signetd from a client configuration file. */
   static ConnectionSettings settings(Path file) {
     ClientConfig config = ClientConfig.load(file);
+    HostPort server;
+    try {
+      server = HostPort.parse(config.server().orElseThrow(() -> missing(file, "server")));
+    } catch (IllegalArgumentException e) {
+      throw new SignetException(ExitCode.CONFIG, file + ": server: " + e.getMessage());
+    }
     return new ConnectionSettings(
-        ServerAddress.parse(config.server().orElseThrow(() -> missing(file, "server"))),
+        server,
         config.caBundle().orElseThrow(() -> missing(file, "caBundle")),
         config.certificate().orElseThrow(() -> missing(file, "certificate")),
         config.key().orElseThrow(() -> missing(file, "key")),
