@@ -1,6 +1,8 @@
 package dev.signet.client.node;
 
+import dev.signet.api.v1.CaState;
 import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.ServiceAccountKeyStatus;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
@@ -18,6 +20,7 @@ import dev.signet.common.Durations;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -79,6 +82,9 @@ public final class Provisioner {
     try (SignetClient opened = connect.get()) {
       open(opened);
       writeCaFiles(plan.caFiles());
+      if (plan.serviceAccountPublicKeys().isPresent()) {
+        writeServiceAccountKeys(opened, plan.serviceAccountPublicKeys().get());
+      }
       Manifest manifest = recorded.merge(plan.caFiles(), List.of());
       writeManifest(manifest);
       for (Credential wanted : plan.credentials()) {
@@ -349,6 +355,38 @@ public final class Provisioner {
     return new Kubeconfig.Referenced(
         directory.relativize(credential.certificatePath(root)).toString(),
         directory.relativize(credential.keyPath(root)).toString());
+  }
+
+  /**
+   * Writes the public keys service-account tokens verify with (every key signetd publishes, the
+   * signing one first), as PUBLIC KEY blocks like kubeadm's sa.pub.
+   */
+  private void writeServiceAccountKeys(SignetClient client, String name) {
+    Path file = root.resolve(name);
+    ServiceAccountKeyStatus status = client.serviceAccountKeys();
+    List<byte[]> keys = new ArrayList<>();
+    for (CaState state :
+        List.of(CaState.CA_STATE_ACTIVE, CaState.CA_STATE_PREPARED, CaState.CA_STATE_PREVIOUS)) {
+      status.getGenerationsList().stream()
+          .filter(key -> key.getState() == state)
+          .forEach(key -> keys.add(key.getPublicKeyDer().toByteArray()));
+    }
+    status.getLegacyPublicKeysDerList().forEach(key -> keys.add(key.toByteArray()));
+    byte[] content = Pem.publicKeys(keys).getBytes(StandardCharsets.US_ASCII);
+    String what =
+        "service-account public keys ("
+            + keys.size()
+            + ", no private key: it is in signetd's token)";
+    try {
+      if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+        progress.kept(file, what + ", unchanged");
+      } else {
+        AtomicFiles.write(file, content, AtomicFiles.PUBLIC);
+        progress.wrote(file, what);
+      }
+    } catch (IOException e) {
+      throw SignetException.output(file, e);
+    }
   }
 
   /** Writes each CA file whose content differs from signetd's current bundle of its domain. */

@@ -13,6 +13,7 @@ import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCertificateRequest;
 import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
+import dev.signet.api.v1.GetServiceAccountKeysRequest;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueApiCredentialRequest;
@@ -43,6 +44,8 @@ import dev.signet.api.v1.RevokeIdentityResponse;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
 import dev.signet.api.v1.Role;
+import dev.signet.api.v1.ServiceAccountKeyStatus;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.api.v1.VerifyAuditResponse;
@@ -205,6 +208,57 @@ public final class SignetClient implements AutoCloseable {
                           .addAllAddresses(p.addresses())
                           .build());
             });
+  }
+
+  /**
+   * A kubelet client or serving certificate for a CertificateSigningRequest of the Kubernetes CSR
+   * API (signet-csr-signer): under {@code requestId}, so that a CSR signed twice gets the same
+   * certificate, and living at most {@code maxLifetime} (zero: the daemon's issuance.validity).
+   */
+  public IssueCertificateResponse issueForCsrApi(
+      Profile profile,
+      String nodeName,
+      List<String> addresses,
+      byte[] csrDer,
+      String requestId,
+      Duration maxLifetime) {
+    ByteString csr = ByteString.copyFrom(csrDer);
+    return call(
+        profile.id(),
+        () ->
+            switch (profile) {
+              case KUBELET_CLIENT ->
+                  stub()
+                      .issueKubeletClient(
+                          IssueKubeletClientRequest.newBuilder()
+                              .setCsrDer(csr)
+                              .setRequestId(requestId)
+                              .setNodeName(nodeName)
+                              .setMaxLifetimeSeconds(maxLifetime.toSeconds())
+                              .build());
+              case KUBELET_SERVING ->
+                  stub()
+                      .issueKubeletServing(
+                          IssueKubeletServingRequest.newBuilder()
+                              .setCsrDer(csr)
+                              .setRequestId(requestId)
+                              .setNodeName(nodeName)
+                              .addAllAddresses(addresses)
+                              .setMaxLifetimeSeconds(maxLifetime.toSeconds())
+                              .build());
+              default ->
+                  throw new IllegalArgumentException(
+                      "the CSR API signer issues kubelet certificates only, not " + profile.id());
+            });
+  }
+
+  /** The service-account signing key's generations and the public keys tokens verify with. */
+  public ServiceAccountKeyStatus serviceAccountKeys() {
+    return call(
+        "GetServiceAccountKeys",
+        () ->
+            deadline(ServiceAccountKeysGrpc.newBlockingStub(channel))
+                .getServiceAccountKeys(GetServiceAccountKeysRequest.getDefaultInstance()));
   }
 
   /**

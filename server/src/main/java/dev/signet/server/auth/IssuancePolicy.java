@@ -22,6 +22,8 @@ import java.util.Optional;
  *       ProvisionerGrant}); without an entry, nothing;
  *   <li>node: its own kubelet client and serving certificates only, the latter for addresses
  *       registered for it;
+ *   <li>csr-signer: kubelet client and serving certificates of any node, the latter only for the
+ *       node's registered addresses when Signet knows the node;
  *   <li>auditor and callers without a role: nothing;
  *   <li>every caller with a role: its own Signet API credential again (renewal);
  *   <li>a node spending a bootstrap token: its node credential and kubelet certificates, for the
@@ -66,6 +68,7 @@ public final class IssuancePolicy {
       case NODE -> node(caller, content);
       case AUDITOR ->
           deny("ROLE_NOT_ALLOWED", "auditor " + caller.name() + " may not request certificates");
+      case CSR_SIGNER -> csrSigner(caller, content);
     };
   }
 
@@ -190,6 +193,41 @@ public final class IssuancePolicy {
                   + address
                   + "; its registered addresses are "
                   + registered);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The Kubernetes CSR signer: kubelet certificates of any node (the cluster approved the CSR), and
+   * a serving certificate only for addresses Signet registered for the node, when it knows it.
+   */
+  private Optional<Denial> csrSigner(Caller caller, CertificateContent content)
+      throws LedgerException {
+    Profile profile = content.profile();
+    if (profile != Profile.KUBELET_CLIENT && profile != Profile.KUBELET_SERVING) {
+      return deny(
+          "PROFILE_NOT_ALLOWED",
+          "csr-signer "
+              + caller.name()
+              + " may request only kubelet client and serving certificates, not "
+              + profile.id());
+    }
+    if (profile == Profile.KUBELET_SERVING) {
+      Optional<Nodes.Node> known = nodes.find(content.nodeName());
+      if (known.isPresent()) {
+        for (String address : content.requestedNames()) {
+          if (!Names.isAmong(address, known.get().addresses())) {
+            return deny(
+                "ADDRESS_NOT_REGISTERED",
+                "node "
+                    + content.nodeName()
+                    + " is registered with Signet for "
+                    + known.get().addresses()
+                    + ", not "
+                    + address);
+          }
         }
       }
     }

@@ -14,6 +14,7 @@ import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.serviceaccount.ServiceAccountKeys;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -87,6 +88,28 @@ public final class InitCommand implements Callable<Integer> {
           .forEach(
               label ->
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
+      // The service-account signing key has an algorithm of its own (ES256 or RS256), so its own
+      // batch: like the audit key it is no CA, and it signs tokens only.
+      CaSetup.Result serviceAccount =
+          new CaSetup(daemon.keyStore(), daemon.clock(), daemon.random())
+              .ensure(
+                  Map.of(
+                      config.serviceAccount().key().object().orElseThrow(),
+                      new CaSetup.KeySpec(ServiceAccountKeys.KEY_COMMON_NAME, false)),
+                  config.serviceAccount().algorithm(),
+                  config.cas().validity(),
+                  config.issuance().backdate());
+      serviceAccount.existing().forEach(label -> out.println("key " + label + ": exists, kept"));
+      serviceAccount
+          .created()
+          .forEach(
+              label ->
+                  out.println(
+                      "key "
+                          + label
+                          + ": created ("
+                          + config.serviceAccount().algorithm()
+                          + ", service-account tokens)"));
 
       boolean sealKeyCreated = daemon.ensureSealKey();
       out.println(

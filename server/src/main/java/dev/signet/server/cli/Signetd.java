@@ -36,6 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
       ServeCommand.class,
       AuditCommand.class,
       CaCommand.class,
+      ServiceAccountKeyCommand.class,
       CommandLine.HelpCommand.class,
       AutoComplete.GenerateCompletion.class
     },

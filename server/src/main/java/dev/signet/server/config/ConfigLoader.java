@@ -16,11 +16,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -53,6 +56,8 @@ public final class ConfigLoader {
     SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
     keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
+    SignetdConfig.ServiceAccount serviceAccount =
+        serviceAccount(root.child("serviceAccount"), hsm.token());
     SignetdConfig.Limits limits = limits(root.child("limits"), hsm.maxConcurrentSignatures());
     SignetdConfig.Metrics metrics = metrics(root.child("metrics"));
     SignetdConfig.Logging logging = logging(root.child("logging"));
@@ -70,6 +75,7 @@ public final class ConfigLoader {
         enrollment,
         audit,
         revocation,
+        serviceAccount,
         limits,
         metrics,
         logging);
@@ -489,6 +495,81 @@ public final class ConfigLoader {
     }
     node.rejectUnknownKeys();
     return new SignetdConfig.Revocation(refresh, validity);
+  }
+
+  /** The JWS algorithms the service-account signer offers, and the key each needs. */
+  private static final Map<String, KeyAlgorithm> SERVICE_ACCOUNT_ALGORITHMS =
+      Map.of("es256", KeyAlgorithm.ECDSA_P256, "rs256", KeyAlgorithm.RSA_2048);
+
+  private static final Map<String, Set<PosixFilePermission>> SOCKET_MODES =
+      Map.of(
+          "0600",
+          PosixFilePermissions.fromString("rw-------"),
+          "0660",
+          PosixFilePermissions.fromString("rw-rw----"));
+
+  private static SignetdConfig.ServiceAccount serviceAccount(ConfigNode node, Pkcs11Uri token)
+      throws ConfigException {
+    Pkcs11Uri key =
+        node.parsed("key", Pkcs11Uri::parse).orElse(token.withObject("signet-service-account"));
+    if (key.object().isEmpty() || !key.sameToken(token)) {
+      throw new ConfigException(
+          node.keyPath("key")
+              + " must name an object on hsm.token, e.g. "
+              + token.withObject("signet-service-account"));
+    }
+    String algorithmName = node.string("algorithm", "es256").toLowerCase(java.util.Locale.ROOT);
+    KeyAlgorithm algorithm = SERVICE_ACCOUNT_ALGORITHMS.get(algorithmName);
+    if (algorithm == null) {
+      throw new ConfigException(
+          node.keyPath("algorithm") + ": '" + algorithmName + "' is neither es256 nor rs256");
+    }
+    java.util.Optional<Path> socket =
+        node.optionalString("socket").map(p -> node.baseDirectory().resolve(p).normalize());
+    String modeText = node.string("socketMode", "0600");
+    Set<PosixFilePermission> mode = SOCKET_MODES.get(modeText);
+    if (mode == null) {
+      throw new ConfigException(
+          node.keyPath("socketMode")
+              + ": '"
+              + modeText
+              + "' must be \"0600\" (the owner only) or \"0660\" (owner and group): whoever can"
+              + " connect can mint service-account tokens");
+    }
+    java.util.Optional<String> owner = node.optionalString("socketOwner");
+    java.util.Optional<String> group = node.optionalString("socketGroup");
+    // kube-apiserver refuses a signer whose tokens may live less than 10 minutes, and caps every
+    // token at this (extended tokens too).
+    Duration maxTokenExpiration =
+        node.duration(
+            "maxTokenExpiration",
+            Duration.ofHours(24),
+            Duration.ofMinutes(10),
+            Duration.ofDays(365));
+    Duration refreshHint =
+        node.duration(
+            "refreshHint", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(1));
+    int maxSignsPerSecond = node.integer("maxSignsPerSecond", 500, 1, 100_000);
+    Duration auditInterval =
+        node.duration(
+            "auditInterval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(1));
+    List<Path> legacy =
+        node.strings("legacyPublicKeys").stream()
+            .map(p -> node.baseDirectory().resolve(p).normalize())
+            .toList();
+    node.rejectUnknownKeys();
+    return new SignetdConfig.ServiceAccount(
+        key,
+        algorithm,
+        socket,
+        mode,
+        owner,
+        group,
+        maxTokenExpiration,
+        refreshHint,
+        maxSignsPerSecond,
+        auditInterval,
+        legacy);
   }
 
   /**

@@ -8,10 +8,12 @@ import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.support.LogFormat;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The daemon's configuration, validated: every value here is usable as it stands. Loaded from one
@@ -30,6 +32,7 @@ public record SignetdConfig(
     Enrollment enrollment,
     Audit audit,
     Revocation revocation,
+    ServiceAccount serviceAccount,
     Limits limits,
     Metrics metrics,
     Logging logging) {
@@ -122,6 +125,27 @@ public record SignetdConfig(
 
   /** CRLs: renewed at least every refresh interval, each valid for {@code crlValidity}. */
   public record Revocation(Duration crlRefreshInterval, Duration crlValidity) {}
+
+  /**
+   * The service-account token signer kube-apiserver calls (Kubernetes' ExternalJWTSigner): the key
+   * in the token that {@code signetd init} creates with {@code algorithm}, the unix socket it is
+   * served on (none: not served), who may connect to it, the longest token lifetime it signs, how
+   * often kube-apiserver should fetch the keys, the rate of signatures, how often the signatures
+   * are audited (in aggregate), and public keys of an earlier signer (a kubeadm {@code sa.pub})
+   * whose tokens stay verifiable.
+   */
+  public record ServiceAccount(
+      Pkcs11Uri key,
+      KeyAlgorithm algorithm,
+      Optional<Path> socket,
+      Set<PosixFilePermission> socketMode,
+      Optional<String> socketOwner,
+      Optional<String> socketGroup,
+      Duration maxTokenExpiration,
+      Duration refreshHint,
+      int maxSignsPerSecond,
+      Duration auditInterval,
+      List<Path> legacyPublicKeys) {}
 
   /**
    * The local HTTP endpoint of Prometheus metrics ({@code /metrics}) and probes ({@code /healthz},

@@ -22,6 +22,7 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.enrollment.Enrollment;
+import dev.signet.server.grpc.ExternalJwtSignerServer;
 import dev.signet.server.grpc.ServerLoad;
 import dev.signet.server.grpc.SignetServer;
 import dev.signet.server.issuance.IntentReconciler;
@@ -38,11 +39,13 @@ import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.ledger.RowSeals;
+import dev.signet.server.ledger.ServiceAccountKeyGenerations;
 import dev.signet.server.ledger.jdbc.JdbcBootstrapTokens;
 import dev.signet.server.ledger.jdbc.JdbcCaGenerations;
 import dev.signet.server.ledger.jdbc.JdbcCertificateStore;
 import dev.signet.server.ledger.jdbc.JdbcCrls;
 import dev.signet.server.ledger.jdbc.JdbcNodes;
+import dev.signet.server.ledger.jdbc.JdbcServiceAccountKeyGenerations;
 import dev.signet.server.ledger.jdbc.SealedRows;
 import dev.signet.server.metrics.MeteredKeyStore;
 import dev.signet.server.metrics.MetricsServer;
@@ -53,17 +56,24 @@ import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
 import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.serviceaccount.ServiceAccountKeys;
+import dev.signet.server.serviceaccount.SigningActivity;
+import dev.signet.server.serviceaccount.SigningCounters;
+import dev.signet.server.serviceaccount.TokenSigner;
 import dev.signet.server.support.Logging;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.security.spec.X509EncodedKeySpec;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -157,6 +167,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private final BootstrapTokens bootstrapTokens;
   private final Crls crls;
   private final CaGenerations generations;
+  private final ServiceAccountKeyGenerations serviceAccountGenerations;
   private final RoleMapping roles;
   private final IssuancePolicy policy;
 
@@ -173,8 +184,11 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   private AuditCheckpointer checkpointer;
   private CaRotation rotation;
   private Revocations revocations;
+  private ServiceAccountKeys serviceAccountKeys;
+  private SigningActivity tokenSigning;
   private SignetServer server;
   private MetricsServer metricsServer;
+  private ExternalJwtSignerServer tokenSignerServer;
 
   private Daemon(SignetdConfig config, SignetdMetrics metrics, CaKeyStore keys, Database database) {
     this.config = config;
@@ -197,6 +211,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     seals.reportTo(this::auditBrokenSeal);
     this.crls = new JdbcCrls(database);
     this.generations = new JdbcCaGenerations(database);
+    this.serviceAccountGenerations = new JdbcServiceAccountKeyGenerations(database);
     this.roles = new RoleMapping(config.authorization().roles());
     this.policy = new IssuancePolicy(config.authorization().provisioners(), nodes);
   }
@@ -354,9 +369,43 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
     revokedCredentials.start(REVOKED_CREDENTIALS_REFRESH);
     crlPublisher.start();
     checkpointer.start(config.audit().checkpointInterval());
-    // Closed right after the servers, once every call has finished, before the ledger closes.
+    // Closed after the servers and the token signing's last aggregate audit event, once every call
+    // has finished, before the ledger closes.
     own(this::checkpointAtShutdown);
+    SignetdConfig.ServiceAccount serviceAccount = config.serviceAccount();
+    serviceAccountKeys =
+        own(
+            ServiceAccountKeys.load(
+                keys,
+                serviceAccountGenerations,
+                new ServiceAccountKeys.Settings(
+                    serviceAccountKeyLabel(),
+                    serviceAccount.algorithm(),
+                    serviceAccount.refreshHint(),
+                    serviceAccount.maxTokenExpiration(),
+                    legacyServiceAccountKeys(serviceAccount.legacyPublicKeys()),
+                    config.cas().validity(),
+                    config.issuance().backdate()),
+                clock,
+                random));
+    serviceAccountKeys.start(ROTATION_REFRESH);
+    tokenSigning = own(new SigningActivity(audit, clock));
+    tokenSigning.start(serviceAccount.auditInterval());
     server = own(SignetServer.start(config, this, servingKey, chain));
+    if (serviceAccount.socket().isPresent()) {
+      tokenSignerServer =
+          own(
+              ExternalJwtSignerServer.start(
+                  serviceAccount,
+                  new TokenSigner(
+                      serviceAccountKeys::current,
+                      serviceAccount.maxTokenExpiration(),
+                      serviceAccount.maxSignsPerSecond(),
+                      tokenSigning,
+                      clock),
+                  serviceAccountKeys::current,
+                  config.limits()));
+    }
     registerStateGauges();
     if (config.metrics().listen().isPresent()) {
       SignetdConfig.Listen listen = config.metrics().listen().get();
@@ -689,6 +738,26 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
   }
 
   @Override
+  public ServiceAccountKeys serviceAccountKeys() {
+    return serviceAccountKeys;
+  }
+
+  /** How many service-account tokens were signed and refused, for metrics. */
+  public SigningCounters tokenSigningCounters() {
+    return tokenSigning;
+  }
+
+  /** The service-account signing socket, when it is served. */
+  public Optional<Path> serviceAccountSocket() {
+    return Optional.ofNullable(tokenSignerServer).map(ExternalJwtSignerServer::socket);
+  }
+
+  /** The label of the first service-account signing key in the token. */
+  public String serviceAccountKeyLabel() {
+    return config.serviceAccount().key().object().orElseThrow();
+  }
+
+  @Override
   public TokenHealth tokenHealth() {
     return keys.health();
   }
@@ -872,6 +941,40 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
               + " was not issued by this token's signet-api CA; run 'signetd init' to reissue it");
     }
     return chain;
+  }
+
+  /** The public keys of an earlier signer (kubeadm's sa.pub), PEM files of PUBLIC KEY blocks. */
+  private static List<PublicKey> legacyServiceAccountKeys(List<Path> files)
+      throws ConfigException, IOException {
+    List<PublicKey> keys = new ArrayList<>();
+    for (Path file : files) {
+      List<byte[]> ders;
+      try {
+        ders = Pem.readPublicKeys(Files.readString(file));
+      } catch (NoSuchFileException e) {
+        throw new ConfigException("serviceAccount.legacyPublicKeys: " + file + " does not exist");
+      }
+      if (ders.isEmpty()) {
+        throw new ConfigException(
+            "serviceAccount.legacyPublicKeys: " + file + " holds no PUBLIC KEY block");
+      }
+      for (byte[] der : ders) {
+        keys.add(publicKey(file, der));
+      }
+    }
+    return keys;
+  }
+
+  private static PublicKey publicKey(Path file, byte[] der) throws ConfigException {
+    for (String family : List.of("RSA", "EC")) {
+      try {
+        return KeyFactory.getInstance(family).generatePublic(new X509EncodedKeySpec(der));
+      } catch (GeneralSecurityException e) {
+        // try the other family
+      }
+    }
+    throw new ConfigException(
+        "serviceAccount.legacyPublicKeys: " + file + " holds a key that is neither RSA nor EC");
   }
 
   private PrivateKey servingKey() throws ConfigException, IOException {

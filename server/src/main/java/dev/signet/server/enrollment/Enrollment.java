@@ -189,7 +189,8 @@ public final class Enrollment {
             new ProfileParameters.SignetClient(caller.name(), roles.organizationFor(role)),
             csr,
             requestId,
-            caller.serial()));
+            caller.serial(),
+            Duration.ZERO));
   }
 
   /** Creates a single-use token for one node, if {@code caller} may admit that node. */

@@ -39,7 +39,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
                       () ->
                           new IssuanceException.InvalidRequest(
                               "INVALID_PARAMETERS",
-                              "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE or ROLE_AUDITOR"));
+                              "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE, ROLE_AUDITOR or ROLE_CSR_SIGNER"));
           return IssueApiCredentialResponse.newBuilder()
               .setCredential(
                   Protos.response(

@@ -33,6 +33,7 @@ final class Protos {
       case ROLE_PROVISIONER -> Optional.of(Role.PROVISIONER);
       case ROLE_NODE -> Optional.of(Role.NODE);
       case ROLE_AUDITOR -> Optional.of(Role.AUDITOR);
+      case ROLE_CSR_SIGNER -> Optional.of(Role.CSR_SIGNER);
       default -> Optional.empty();
     };
   }

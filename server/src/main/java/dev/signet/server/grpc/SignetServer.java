@@ -5,6 +5,7 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.audit.AuditCheckpoints;
 import dev.signet.server.audit.AuditKey;
@@ -27,6 +28,7 @@ import dev.signet.server.revocation.CrlPublisher;
 import dev.signet.server.revocation.Revocations;
 import dev.signet.server.revocation.RevokedCredentials;
 import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.serviceaccount.ServiceAccountKeys;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -111,6 +113,8 @@ public final class SignetServer implements AutoCloseable {
     CaRotation rotation();
 
     CaGenerations generations();
+
+    ServiceAccountKeys serviceAccountKeys();
 
     RoleMapping roles();
 
@@ -239,6 +243,9 @@ public final class SignetServer implements AutoCloseable {
                               parts.rotation(), parts.cas(), parts.generations(), parts.clock())
                           .bindService(),
                       api))
+              .addService(
+                  intercepted(
+                      new ServiceAccountService(parts.serviceAccountKeys()).bindService(), api))
               .addService(intercepted(health.getHealthService().bindService(), api))
               // grpcurl and other tools list and describe the API; behind mutual TLS like the rest
               .addService(intercepted(ProtoReflectionServiceV1.newInstance().bindService(), api))
@@ -375,7 +382,7 @@ public final class SignetServer implements AutoCloseable {
     Set<Role> anyone = Set.of();
     Set<Role> admins = EnumSet.of(Role.CA_ADMIN);
     Set<Role> provisioning = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER);
-    Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE);
+    Set<Role> kubelet = EnumSet.of(Role.CA_ADMIN, Role.PROVISIONER, Role.NODE, Role.CSR_SIGNER);
     Set<Role> auditing = EnumSet.of(Role.CA_ADMIN, Role.AUDITOR);
     Map<MethodDescriptor<?, ?>, Set<Role>> table = new LinkedHashMap<>();
     table.put(IssuanceGrpc.getIssueApiserverMethod(), provisioning);
@@ -407,6 +414,8 @@ public final class SignetServer implements AutoCloseable {
     table.put(AuditGrpc.getListAuditEventsMethod(), auditing);
     table.put(CaGrpc.getRotateCaMethod(), admins);
     table.put(CaGrpc.getGetCaStatusMethod(), anyone);
+    table.put(ServiceAccountKeysGrpc.getRotateServiceAccountKeyMethod(), admins);
+    table.put(ServiceAccountKeysGrpc.getGetServiceAccountKeysMethod(), anyone);
     table.put(HealthGrpc.getCheckMethod(), anyone);
     table.put(HealthGrpc.getWatchMethod(), anyone);
     table.put(ServerReflectionGrpc.getServerReflectionInfoMethod(), anyone);

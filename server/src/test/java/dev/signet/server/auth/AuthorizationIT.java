@@ -98,6 +98,7 @@ class AuthorizationIT {
     clients.put(
         Role.ROLE_NODE, daemon.connectAs(Role.ROLE_NODE, "system:node:" + NODE, NODE_DNS, NODE_IP));
     clients.put(Role.ROLE_AUDITOR, daemon.connectAs(Role.ROLE_AUDITOR, "auditor-1"));
+    clients.put(Role.ROLE_CSR_SIGNER, daemon.connectAs(Role.ROLE_CSR_SIGNER, "signet-csr-signer"));
     edgeProvisioner = daemon.connectAs(Role.ROLE_PROVISIONER, "edge-provisioner");
   }
 
@@ -113,11 +114,16 @@ class AuthorizationIT {
   }
 
   private static final Set<Role> ALL =
-      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE, Role.ROLE_AUDITOR);
+      EnumSet.of(
+          Role.ROLE_CA_ADMIN,
+          Role.ROLE_PROVISIONER,
+          Role.ROLE_NODE,
+          Role.ROLE_AUDITOR,
+          Role.ROLE_CSR_SIGNER);
   private static final Set<Role> PROVISIONING =
       EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER);
   private static final Set<Role> KUBELET =
-      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE);
+      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE, Role.ROLE_CSR_SIGNER);
   private static final Set<Role> ADMIN = EnumSet.of(Role.ROLE_CA_ADMIN);
   private static final Set<Role> AUDITING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_AUDITOR);
   private static final String UNKNOWN_SERIAL = "7f00000000000000000000000000dead";

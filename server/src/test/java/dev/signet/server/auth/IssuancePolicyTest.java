@@ -153,6 +153,40 @@ class IssuancePolicyTest {
   }
 
   @Test
+  void theCsrSignerGetsKubeletCertificatesOfAnyNodeAndNothingElse() throws Exception {
+    Caller signer = caller("signet-csr-signer", Role.CSR_SIGNER);
+    assertEquals(
+        Optional.empty(),
+        rule(signer, Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient("worker-7")));
+    // a node Signet does not know: kube-controller-manager's rules (checked by the signer) only
+    assertEquals(
+        Optional.empty(),
+        rule(
+            signer,
+            Profile.KUBELET_SERVING,
+            new ProfileParameters.KubeletServing("worker-7", List.of("10.9.9.9"))));
+    // a node Signet knows: its registered addresses only
+    assertEquals(
+        Optional.empty(),
+        rule(
+            signer,
+            Profile.KUBELET_SERVING,
+            new ProfileParameters.KubeletServing("worker-1", List.of("2001:db8:0::11"))));
+    assertEquals(
+        Optional.of("ADDRESS_NOT_REGISTERED"),
+        rule(
+            signer,
+            Profile.KUBELET_SERVING,
+            new ProfileParameters.KubeletServing("worker-1", List.of("192.0.2.11", "10.9.9.9"))));
+    for (Profile other : List.of(Profile.ADMIN, Profile.SUPER_ADMIN, Profile.APISERVER)) {
+      assertEquals(
+          Optional.of("PROFILE_NOT_ALLOWED"),
+          rule(signer, other, new ProfileParameters.None()),
+          other.id());
+    }
+  }
+
+  @Test
   void aNodeRoleWithoutANodeNameIsRefused() throws Exception {
     assertEquals(
         Optional.of("NOT_A_NODE"),

@@ -441,6 +441,7 @@ class ConfigLoaderTest {
                 + "    \"acme:ci\": provisioner\n"
                 + "    \"acme:nodes\": node\n"
                 + "    \"acme:audit\": auditor\n"
+                + "    \"acme:csr\": csr-signer\n"
                 + "  provisioners:\n"
                 + "    ci:\n"
                 + "      profiles: [kubelet-client, admin]\n"

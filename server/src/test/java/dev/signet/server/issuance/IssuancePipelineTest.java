@@ -552,6 +552,35 @@ class IssuancePipelineTest {
   }
 
   @Test
+  void aShorterLifetimeAskedForIsGrantedALongerOneIsNotAndItIsPartOfTheRequest() throws Exception {
+    Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
+    byte[] request = csr(leaf);
+    X509Certificate hour =
+        pipeline(NOW)
+            .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(1)))
+            .certificate();
+    assertEquals(notBefore.plus(Duration.ofHours(1)), hour.getNotAfter().toInstant());
+    X509Certificate capped =
+        pipeline(NOW)
+            .issue(
+                CALLER,
+                kubeletClient("worker-1", csr(leaf), "long", VALIDITY.plus(Duration.ofDays(1))))
+            .certificate();
+    assertEquals(notBefore.plus(VALIDITY), capped.getNotAfter().toInstant(), "at most validity");
+    // the same request id and CSR with another lifetime is another request
+    assertThrows(
+        IssuanceException.Conflict.class,
+        () ->
+            pipeline(NOW)
+                .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(2))));
+    assertTrue(
+        pipeline(NOW)
+            .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(1)))
+            .replayed(),
+        "the same lifetime again: the same request");
+  }
+
+  @Test
   void signetApiCredentialsGetTheApiValidity() throws Exception {
     IssuancePipeline.Request request =
         new IssuancePipeline.Request(
@@ -690,6 +719,17 @@ class IssuancePipelineTest {
   private static IssuancePipeline.Request kubeletClient(String node, byte[] csr, String requestId) {
     return new IssuancePipeline.Request(
         Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(node), csr, requestId);
+  }
+
+  private static IssuancePipeline.Request kubeletClient(
+      String node, byte[] csr, String requestId, Duration maxLifetime) {
+    return new IssuancePipeline.Request(
+        Profile.KUBELET_CLIENT,
+        new ProfileParameters.KubeletClient(node),
+        csr,
+        requestId,
+        "",
+        maxLifetime);
   }
 
   private static byte[] csr(KeyPair keys) {

@@ -6,6 +6,7 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.common.HostPort;
 import dev.signet.common.Pem;
 import dev.signet.common.SignetdChannel;
@@ -98,6 +99,10 @@ public final class ApiClient implements AutoCloseable {
 
   public CaGrpc.CaBlockingStub ca() {
     return CaGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  public ServiceAccountKeysGrpc.ServiceAccountKeysBlockingStub serviceAccountKeys() {
+    return ServiceAccountKeysGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   public AuditGrpc.AuditBlockingStub audit() {
