@@ -8,7 +8,6 @@ import dev.signet.api.v1.RotateServiceAccountKeyRequest;
 import dev.signet.api.v1.ServiceAccountKey;
 import dev.signet.api.v1.ServiceAccountKeyStatus;
 import dev.signet.api.v1.ServiceAccountKeysGrpc;
-import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.ledger.CaGenerations.State;
 import dev.signet.server.rotation.CaRotation;
 import dev.signet.server.serviceaccount.KeySet;
@@ -32,17 +31,7 @@ final class ServiceAccountService extends ServiceAccountKeysGrpc.ServiceAccountK
         out,
         "RotateServiceAccountKey",
         () -> {
-          CaRotation.Phase phase =
-              switch (request.getPhase()) {
-                case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
-                case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
-                case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
-                case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
-                default ->
-                    throw new IssuanceException.InvalidRequest(
-                        "INVALID_PARAMETERS",
-                        "phase is required: prepare, activate, retire or rollback");
-              };
+          CaRotation.Phase phase = Protos.rotationPhase(request.getPhase());
           return status(keys.rotate(CallerInterceptor.current(), phase, request.getForce()));
         });
   }
