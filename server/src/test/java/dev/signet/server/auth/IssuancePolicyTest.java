@@ -178,12 +178,15 @@ class IssuancePolicyTest {
             signer,
             Profile.KUBELET_SERVING,
             new ProfileParameters.KubeletServing("worker-1", List.of("192.0.2.11", "10.9.9.9"))));
-    for (Profile other : List.of(Profile.ADMIN, Profile.SUPER_ADMIN, Profile.APISERVER)) {
+    for (Profile other : List.of(Profile.ADMIN, Profile.SUPER_ADMIN)) {
       assertEquals(
           Optional.of("PROFILE_NOT_ALLOWED"),
           rule(signer, other, new ProfileParameters.None()),
           other.id());
     }
+    assertEquals(
+        Optional.of("PROFILE_NOT_ALLOWED"),
+        rule(signer, Profile.APISERVER, apiserver("worker-1", "192.0.2.11", "", "", "")));
   }
 
   @Test

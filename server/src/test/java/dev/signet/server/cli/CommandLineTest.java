@@ -52,7 +52,7 @@ class CommandLineTest {
     assertEquals(0, run(new PrintWriter(script), new PrintWriter(SINK), "generate-completion"));
 
     assertEquals(
-        List.of("audit", "ca", "generate-completion", "help", "init", "serve"),
+        List.of("audit", "ca", "generate-completion", "help", "init", "sa-key", "serve"),
         Completion.complete(script.toString(), "signetd", ""));
     assertEquals(List.of("rotate"), Completion.complete(script.toString(), "signetd", "ca", "ro"));
     assertTrue(

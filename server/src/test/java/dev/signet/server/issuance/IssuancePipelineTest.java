@@ -553,20 +553,21 @@ class IssuancePipelineTest {
 
   @Test
   void aShorterLifetimeAskedForIsGrantedALongerOneIsNotAndItIsPartOfTheRequest() throws Exception {
-    Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
+    // NotAfter counts from the issuance time (12:34:56), not from the backdated NotBefore
+    Instant issued = Instant.parse("2030-06-01T12:34:56Z");
     byte[] request = csr(leaf);
     X509Certificate hour =
         pipeline(NOW)
             .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(1)))
             .certificate();
-    assertEquals(notBefore.plus(Duration.ofHours(1)), hour.getNotAfter().toInstant());
+    assertEquals(issued.plus(Duration.ofHours(1)), hour.getNotAfter().toInstant());
     X509Certificate capped =
         pipeline(NOW)
             .issue(
                 CALLER,
                 kubeletClient("worker-1", csr(leaf), "long", VALIDITY.plus(Duration.ofDays(1))))
             .certificate();
-    assertEquals(notBefore.plus(VALIDITY), capped.getNotAfter().toInstant(), "at most validity");
+    assertEquals(issued.plus(VALIDITY), capped.getNotAfter().toInstant(), "at most validity");
     // the same request id and CSR with another lifetime is another request
     assertThrows(
         IssuanceException.Conflict.class,
