@@ -2,6 +2,7 @@ package dev.signet.server.cli;
 
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
+import dev.signet.server.support.Logging;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -83,6 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
       LOG.info(
           exitCode.get() == ExitCode.TEMPORARY.code() ? "stopping: the token failed" : "stopping");
     } finally {
+      // the shutdown hook lets the JVM halt once this counts down: write the last lines first
+      Logging.flush();
       stopped.countDown();
     }
     return exitCode.get();

@@ -32,6 +32,12 @@ import java.util.logging.Logger;
  * ({@link #dropped}, exported as {@code signet_log_records_dropped}).
  */
 public final class Logging {
+  static {
+    // First of all: the log manager class is fixed when java.util.logging is first used, which
+    // the loggers and the handler below do.
+    if (System.getProperty("java.util.logging.manager") == null) {}
+  }
+
   /** Records waiting to be written at most; beyond, they are dropped. */
   static final int CAPACITY = 16_384;
 
@@ -52,7 +58,6 @@ public final class Logging {
     if (System.getProperty("java.util.logging.config.file") != null) {
       return;
     }
-    System.setProperty("java.util.logging.manager", KeepHandlersAtExit.class.getName());
     HANDLER.setFormatter(new TextFormat());
     HANDLER.setLevel(Level.ALL);
     Logger root = Logger.getLogger("");

@@ -154,14 +154,21 @@ class DeadlinesIT {
           busy.getTrailers().containsKey(RetryHint.RETRY_AFTER_MS),
           "a refusal for lack of room carries a retry hint");
 
-      List<Ended> ended =
-          HalfOpenCalls.awaitAll(Stream.concat(fromNode.stream(), fromAdmin.stream()).toList(), 60);
+      List<Ended> nodeEnded = HalfOpenCalls.awaitAll(fromNode, 60);
+      List<Ended> adminEnded = HalfOpenCalls.awaitAll(fromAdmin, 60);
+      List<Ended> ended = Stream.concat(nodeEnded.stream(), adminEnded.stream()).toList();
       double seconds = (System.nanoTime() - opened) / 1e9;
       long deadlined =
           ended.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
       long refused = ended.stream().filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED).count();
-      assertEquals(16, deadlined, "every admitted call is closed at its deadline: " + ended);
-      assertEquals(88 - 16, refused, "the rest were refused at once: " + ended);
+      assertEquals(
+          2,
+          nodeEnded.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count(),
+          "the node's two admitted calls are closed at their deadline: " + nodeEnded);
+      // the ca-admin got the slots the node's calls had not yet freed when it came: all 16 were
+      // held at once (awaited above), so at least 16 calls in all were admitted
+      assertTrue(deadlined >= 16, "every admitted call is closed at its deadline: " + ended);
+      assertEquals(88, deadlined + refused, "the rest were refused at once: " + ended);
       assertTrue(
           ended.stream()
               .filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED)

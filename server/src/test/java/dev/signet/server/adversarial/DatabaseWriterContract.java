@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,13 @@ abstract class DatabaseWriterContract {
   @BeforeAll
   void start() throws Exception {
     engine = engine();
-    daemon = TestDaemon.start("writer", engine.ledger(new DaemonConfig().extra(GRANTS)));
+    daemon =
+        TestDaemon.start(
+            "writer",
+            engine.ledger(
+                // refused joins are audited per source and reason per interval (RefusalAudit): a
+                // short interval puts each on the record within a second
+                new DaemonConfig().extra(GRANTS).enrollment("refusalAuditInterval: 1s")));
   }
 
   @AfterAll
@@ -278,7 +285,13 @@ abstract class DatabaseWriterContract {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run, attempt);
 
     int rowsAfter = count("certificates", "1 = 1");
+    // an unauthenticated caller's refusal is written by a background thread: wait for it
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     int eventsAfter = count("audit_events", "reason = '" + reason + "'");
+    while (eventsAfter == events && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      eventsAfter = count("audit_events", "reason = '" + reason + "'");
+    }
     int brokenAfter = count("audit_events", "reason = 'ROW_SEAL_BROKEN'");
     results.add(
         "| "
