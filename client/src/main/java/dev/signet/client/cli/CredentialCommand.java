@@ -95,7 +95,7 @@ public final class CredentialCommand implements Runnable {
         names = "--role",
         required = true,
         paramLabel = "ROLE",
-        description = "provisioner, auditor or ca-admin.")
+        description = "provisioner, auditor, csr-signer (for signet-csr-signer) or ca-admin.")
     String role;
 
     @Option(
@@ -129,11 +129,13 @@ public final class CredentialCommand implements Runnable {
           switch (role) {
             case "provisioner" -> Role.ROLE_PROVISIONER;
             case "auditor" -> Role.ROLE_AUDITOR;
+            case "csr-signer" -> Role.ROLE_CSR_SIGNER;
             case "ca-admin" -> Role.ROLE_CA_ADMIN;
             default ->
                 throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--role must be provisioner, auditor or ca-admin (nodes join with signet join)");
+                    "--role must be provisioner, auditor, csr-signer or ca-admin (nodes join with signet"
+                        + " join)");
           };
       KeyAlgorithm algorithm;
       try {

@@ -43,6 +43,28 @@ class CredentialCommandIT {
   }
 
   @Test
+  void aCsrSignerCredentialIsCreatedForSignetCsrSignerAndMayNotReadTheLedger() throws Exception {
+    Path out = Files.createTempDirectory(daemon.directory(), "holder-").resolve("csr-signer-cli");
+    Cli.Result created =
+        Cli.as(
+            daemon,
+            "credential",
+            "create",
+            "--role",
+            "csr-signer",
+            "--name",
+            "signet-csr-signer",
+            "--out",
+            out.toString());
+    assertEquals(0, created.exitCode(), created.toString());
+    // the csr-signer role asks for kubelet certificates only: the auditor's listing is refused
+    Cli.Result listing =
+        Cli.run("certificates", "list", "--config", out.resolve("signet.yaml").toString());
+    assertTrue(listing.exitCode() != 0, "a csr-signer may not list certificates: " + listing);
+    assertTrue(listing.toString().contains("signetd denied"), listing.toString());
+  }
+
+  @Test
   void aCredentialIsCreatedUsedListedAndRevokedByName() throws Exception {
     Path out = Files.createTempDirectory(daemon.directory(), "holder-").resolve("auditor-cli");
 
