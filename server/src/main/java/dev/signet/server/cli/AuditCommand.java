@@ -13,6 +13,7 @@ import dev.signet.server.audit.WitnessLines;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.jdbc.SealedRows;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -213,27 +214,37 @@ public final class AuditCommand {
         return 0;
       }
       SignetdConfig config = daemon.configFile.load();
+      boolean stopped;
       try (Database database = Database.openToRead(config.ledger())) {
-        JdbcAuditCheckpoints checkpoints = new JdbcAuditCheckpoints(database);
-        WitnessLines lines = new WitnessLines(checkpoints);
-        long last = Math.max(0, after);
-        while (true) {
-          List<SignedCheckpoint> page = checkpoints.after(last, 500);
-          for (SignedCheckpoint checkpoint : page) {
-            out.println(lines.line(checkpoint));
-            last = checkpoint.statement().number();
+        stopped = export(new JdbcAuditCheckpoints(database), out);
+      }
+      if (stopped) {
+        // restored only now: Hikari leaves an interrupted thread's connections open when closing
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    }
+
+    /** Prints the checkpoints (and with --follow the new ones); true when stopped by interrupt. */
+    private boolean export(JdbcAuditCheckpoints checkpoints, PrintWriter out)
+        throws LedgerException {
+      WitnessLines lines = new WitnessLines(checkpoints);
+      long last = Math.max(0, after);
+      while (true) {
+        List<SignedCheckpoint> page = checkpoints.after(last, 500);
+        for (SignedCheckpoint checkpoint : page) {
+          out.println(lines.line(checkpoint));
+          last = checkpoint.statement().number();
+        }
+        out.flush();
+        if (page.size() < 500) {
+          if (!follow) {
+            return false;
           }
-          out.flush();
-          if (page.size() < 500) {
-            if (!follow) {
-              return 0;
-            }
-            try {
-              Thread.sleep(FOLLOW_POLL_MILLIS);
-            } catch (InterruptedException stopped) {
-              Thread.currentThread().interrupt();
-              return 0;
-            }
+          try {
+            Thread.sleep(FOLLOW_POLL_MILLIS);
+          } catch (InterruptedException interrupted) {
+            return true;
           }
         }
       }
