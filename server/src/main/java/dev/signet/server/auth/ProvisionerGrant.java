@@ -10,7 +10,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What one provisioner credential may ask for, from its entry in {@code authorization.provisioners}
@@ -41,7 +40,7 @@ public final class ProvisionerGrant {
   private final boolean standard;
   private final boolean unconstrained;
   private final List<String> nodeNamePatterns;
-  private final List<Pattern> nodeNames;
+  private final List<NodeNameGlob> nodeNames;
   private final List<Cidr> addresses;
   private final List<String> dnsSuffixes;
 
@@ -58,7 +57,7 @@ public final class ProvisionerGrant {
     this.standard = standard;
     this.unconstrained = unconstrained;
     this.nodeNamePatterns = List.copyOf(nodeNamePatterns);
-    this.nodeNames = nodeNamePatterns.stream().map(ProvisionerGrant::glob).toList();
+    this.nodeNames = nodeNamePatterns.stream().map(NodeNameGlob::new).toList();
     this.addresses = List.copyOf(addresses);
     this.dnsSuffixes = List.copyOf(dnsSuffixes);
   }
@@ -175,7 +174,7 @@ public final class ProvisionerGrant {
 
   /** Why {@code nodeName} is outside this grant, if it is. */
   public Optional<String> nodeNameProblem(String nodeName) {
-    if (unconstrained || nodeNames.stream().anyMatch(p -> p.matcher(nodeName).matches())) {
+    if (unconstrained || nodeNames.stream().anyMatch(glob -> glob.matches(nodeName))) {
       return Optional.empty();
     }
     return Optional.of(
@@ -218,20 +217,6 @@ public final class ProvisionerGrant {
 
   private static String ids(Set<Profile> profiles) {
     return profiles.stream().sorted().map(Profile::id).toList().toString();
-  }
-
-  /** {@code *} and {@code ?} within one label: a wildcard never matches a dot. */
-  private static Pattern glob(String pattern) {
-    StringBuilder regex = new StringBuilder();
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      switch (c) {
-        case '*' -> regex.append("[^.]*");
-        case '?' -> regex.append("[^.]");
-        default -> regex.append(Pattern.quote(String.valueOf(c)));
-      }
-    }
-    return Pattern.compile(regex.toString());
   }
 
   /** An address range such as {@code 10.0.0.0/8} or {@code fd00::/64}. */
