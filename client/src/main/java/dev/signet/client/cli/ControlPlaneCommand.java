@@ -1,7 +1,6 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Plan;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -99,14 +98,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
       description = "More names or addresses for the etcd server and peer certificates.")
   List<String> etcdExtraSans = new ArrayList<>();
 
-  @Option(
-      names = "--out",
-      required = true,
-      paramLabel = "DIR",
-      description = "Where to write, e.g. /etc/kubernetes.")
-  Path out;
-
-  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions.Destination destination;
   @Mixin IssueOptions issue;
   @Mixin ConnectionOptions connection;
 
@@ -123,12 +115,12 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                 apiserverExtraSans,
                 etcdExtraSans,
                 apiserverPort),
-            layout.layout,
+            destination.layout,
             issue.algorithm());
     return issue.run(
         spec.commandLine().getOut(),
         "signet control-plane: node " + node,
-        out,
+        destination.out,
         plan,
         connection::connect);
   }

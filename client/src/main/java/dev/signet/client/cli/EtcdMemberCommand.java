@@ -1,7 +1,6 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Plan;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,24 +56,17 @@ public final class EtcdMemberCommand implements Callable<Integer> {
       description = "More names or addresses for the server and peer certificates.")
   List<String> extraSans = new ArrayList<>();
 
-  @Option(
-      names = "--out",
-      required = true,
-      paramLabel = "DIR",
-      description = "Where to write, e.g. /etc/kubernetes.")
-  Path out;
-
-  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions.Destination destination;
   @Mixin IssueOptions issue;
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() {
-    Plan plan = Plan.etcdMember(node, address, extraSans, layout.layout, issue.algorithm());
+    Plan plan = Plan.etcdMember(node, address, extraSans, destination.layout, issue.algorithm());
     return issue.run(
         spec.commandLine().getOut(),
         "signet etcd-member: node " + node,
-        out,
+        destination.out,
         plan,
         connection::connect);
   }

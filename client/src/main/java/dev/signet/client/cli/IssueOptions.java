@@ -61,8 +61,15 @@ public final class IssueOptions {
     return 0;
   }
 
-  /** The --layout option of the commands that write into a directory. */
-  public static final class LayoutOption {
+  /** Where the commands that write into a directory write: --out and --layout. */
+  public static final class Destination {
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "DIR",
+        description = "Where to write, e.g. /etc/kubernetes.")
+    Path out;
+
     @Option(
         names = "--layout",
         paramLabel = "LAYOUT",

@@ -108,13 +108,6 @@ public final class JoinCommand implements Callable<Integer> {
   boolean rejoin;
 
   @Option(
-      names = "--out",
-      required = true,
-      paramLabel = "DIR",
-      description = "Where the kubelet's files go, e.g. /etc/kubernetes.")
-  Path out;
-
-  @Option(
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -122,7 +115,7 @@ public final class JoinCommand implements Callable<Integer> {
       description = "Deadline of each call to signetd. Default: 30s.")
   Duration timeout;
 
-  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions.Destination destination;
   @Mixin IssueOptions issue;
 
   @Override
@@ -145,11 +138,11 @@ public final class JoinCommand implements Callable<Integer> {
         server,
         rejoin);
     ConnectionSettings asNode = credential.settings(server, timeout);
-    Plan plan = kubelet.plan(layout.layout, issue.algorithm());
+    Plan plan = kubelet.plan(destination.layout, issue.algorithm());
     return issue.run(
         printer,
         "signet join: kubelet of node " + kubelet.node,
-        out,
+        destination.out,
         plan,
         () -> SignetClient.connect(asNode));
   }

@@ -1,12 +1,10 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Plan;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code signet kube-proxy}: kube-proxy's client credential. */
@@ -32,17 +30,18 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   @Mixin ApiserverEndpointOptions endpoint;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
-  Path out;
-
-  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions.Destination destination;
   @Mixin IssueOptions issue;
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() {
-    Plan plan = Plan.kubeProxy(endpoint.url(), layout.layout, issue.algorithm());
+    Plan plan = Plan.kubeProxy(endpoint.url(), destination.layout, issue.algorithm());
     return issue.run(
-        spec.commandLine().getOut(), "signet kube-proxy", out, plan, connection::connect);
+        spec.commandLine().getOut(),
+        "signet kube-proxy",
+        destination.out,
+        plan,
+        connection::connect);
   }
 }

@@ -1,12 +1,10 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Plan;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code signet kubelet}: a worker's kubelet credentials. */
@@ -38,24 +36,17 @@ public final class KubeletCommand implements Callable<Integer> {
 
   @Mixin KubeletOptions kubelet;
 
-  @Option(
-      names = "--out",
-      required = true,
-      paramLabel = "DIR",
-      description = "Where to write, e.g. /etc/kubernetes.")
-  Path out;
-
-  @Mixin IssueOptions.LayoutOption layout;
+  @Mixin IssueOptions.Destination destination;
   @Mixin IssueOptions issue;
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() {
-    Plan plan = kubelet.plan(layout.layout, issue.algorithm());
+    Plan plan = kubelet.plan(destination.layout, issue.algorithm());
     return issue.run(
         spec.commandLine().getOut(),
         "signet kubelet: node " + kubelet.node,
-        out,
+        destination.out,
         plan,
         connection::connect);
   }

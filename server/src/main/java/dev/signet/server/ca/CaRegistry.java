@@ -4,6 +4,7 @@ import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.TokenException;
 import dev.signet.server.ledger.CaGenerations;
+import dev.signet.server.ledger.KeyGeneration;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
@@ -27,7 +28,7 @@ public final class CaRegistry {
   public record Generation(
       int number,
       String label,
-      CaGenerations.State state,
+      KeyGeneration.State state,
       CertificateAuthority ca,
       Optional<X509Certificate> crossCertificate) {}
 
@@ -95,8 +96,8 @@ public final class CaRegistry {
   public List<X509Certificate> bundle(TrustDomain domain) {
     List<X509Certificate> bundle = new ArrayList<>(List.of(signingCa(domain).certificate()));
     for (Generation generation : byDomain.get(domain)) {
-      if (generation.state() != CaGenerations.State.ACTIVE
-          && generation.state() != CaGenerations.State.RETIRED) {
+      if (generation.state() != KeyGeneration.State.ACTIVE
+          && generation.state() != KeyGeneration.State.RETIRED) {
         bundle.add(generation.ca().certificate());
       }
     }
@@ -117,7 +118,7 @@ public final class CaRegistry {
       return Optional.of(active(domain));
     }
     return byDomain.get(domain).stream()
-        .filter(g -> g.number() == number && g.state() != CaGenerations.State.RETIRED)
+        .filter(g -> g.number() == number && g.state() != KeyGeneration.State.RETIRED)
         .findFirst();
   }
 
@@ -126,7 +127,7 @@ public final class CaRegistry {
     Map<String, CertificateAuthority> cas = new LinkedHashMap<>();
     for (List<Generation> generations : byDomain.values()) {
       for (Generation generation : generations) {
-        if (generation.state() != CaGenerations.State.RETIRED) {
+        if (generation.state() != KeyGeneration.State.RETIRED) {
           cas.putIfAbsent(generation.ca().keyId(), generation.ca());
         }
       }
@@ -141,7 +142,7 @@ public final class CaRegistry {
 
   private Generation active(TrustDomain domain) {
     return byDomain.get(domain).stream()
-        .filter(g -> g.state() == CaGenerations.State.ACTIVE)
+        .filter(g -> g.state() == KeyGeneration.State.ACTIVE)
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("no active CA for " + domain));
   }
@@ -155,7 +156,7 @@ public final class CaRegistry {
                 domain,
                 List.of(
                     new Generation(
-                        1, ca.label(), CaGenerations.State.ACTIVE, ca, Optional.empty()))));
+                        1, ca.label(), KeyGeneration.State.ACTIVE, ca, Optional.empty()))));
     return byDomain;
   }
 
@@ -190,7 +191,7 @@ public final class CaRegistry {
           String label = cas.key(domain).object().orElseThrow();
           generations.add(
               new Generation(
-                  1, label, CaGenerations.State.ACTIVE, open(label, domain), Optional.empty()));
+                  1, label, KeyGeneration.State.ACTIVE, open(label, domain), Optional.empty()));
         }
         byDomain.put(domain, List.copyOf(generations));
       }

@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -34,12 +33,6 @@ public final class CaCommand {
           "kubernetes", TrustDomain.TRUST_DOMAIN_KUBERNETES,
           "etcd", TrustDomain.TRUST_DOMAIN_ETCD,
           "front-proxy", TrustDomain.TRUST_DOMAIN_FRONT_PROXY);
-  private static final Map<String, RotationPhase> PHASES =
-      Map.of(
-          "prepare", RotationPhase.ROTATION_PHASE_PREPARE,
-          "activate", RotationPhase.ROTATION_PHASE_ACTIVATE,
-          "retire", RotationPhase.ROTATION_PHASE_RETIRE,
-          "rollback", RotationPhase.ROTATION_PHASE_ROLLBACK);
 
   /** {@code signetd ca rotate CA --phase ...}. */
   @Command(
@@ -66,12 +59,7 @@ public final class CaCommand {
     @Parameters(paramLabel = "CA", description = "kubernetes, etcd or front-proxy.")
     String ca;
 
-    @Option(
-        names = "--phase",
-        required = true,
-        paramLabel = "PHASE",
-        description = "prepare, activate, retire or rollback.")
-    String phase;
+    @Mixin RotationPhaseOption phase;
 
     @Option(
         names = "--cross-sign",
@@ -89,8 +77,8 @@ public final class CaCommand {
 
     @Override
     public Integer call() throws Exception {
-      TrustDomain domain = choose(spec, "CA", ca, DOMAINS);
-      RotationPhase rotation = choose(spec, "--phase", phase, PHASES);
+      TrustDomain domain = RotationPhaseOption.choose(spec, "CA", ca, DOMAINS);
+      RotationPhase rotation = phase.phase();
       RotateCaRequest request =
           RotateCaRequest.newBuilder()
               .setTrustDomain(domain)
@@ -100,10 +88,10 @@ public final class CaCommand {
               .build();
       CaStatus status =
           daemon.call(
-              "ca rotate " + ca + " --phase " + phase,
+              "ca rotate " + ca + " --phase " + phase.name,
               call -> call.withDeadline(CaGrpc.newBlockingStub(call.channel())).rotateCa(request));
       PrintWriter out = spec.commandLine().getOut();
-      out.println(ca + " CA: " + phase + " done");
+      out.println(ca + " CA: " + phase.name + " done");
       print(out, status);
       return 0;
     }
@@ -124,7 +112,7 @@ public final class CaCommand {
 
     @Override
     public Integer call() throws Exception {
-      TrustDomain domain = choose(spec, "CA", ca, DOMAINS);
+      TrustDomain domain = RotationPhaseOption.choose(spec, "CA", ca, DOMAINS);
       GetCaStatusRequest request = GetCaStatusRequest.newBuilder().setTrustDomain(domain).build();
       CaStatus status =
           daemon.call(
@@ -134,20 +122,6 @@ public final class CaCommand {
       print(spec.commandLine().getOut(), status);
       return 0;
     }
-  }
-
-  private static <T> T choose(CommandSpec spec, String what, String value, Map<String, T> choices) {
-    T chosen = choices.get(value.toLowerCase(Locale.ROOT));
-    if (chosen == null) {
-      throw new ParameterException(
-          spec.commandLine(),
-          what
-              + ": '"
-              + value
-              + "' is none of "
-              + String.join(", ", choices.keySet().stream().sorted().toList()));
-    }
-    return chosen;
   }
 
   private static void print(PrintWriter out, CaStatus status) {

@@ -9,13 +9,11 @@ import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code signetd sa-key}: the service-account token signing key of a running daemon. */
@@ -25,12 +23,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {ServiceAccountKeyCommand.Rotate.class, ServiceAccountKeyCommand.Status.class})
 public final class ServiceAccountKeyCommand {
-  private static final Map<String, RotationPhase> PHASES =
-      Map.of(
-          "prepare", RotationPhase.ROTATION_PHASE_PREPARE,
-          "activate", RotationPhase.ROTATION_PHASE_ACTIVATE,
-          "retire", RotationPhase.ROTATION_PHASE_RETIRE,
-          "rollback", RotationPhase.ROTATION_PHASE_ROLLBACK);
 
   /** {@code signetd sa-key rotate --phase ...}. */
   @Command(
@@ -52,12 +44,7 @@ public final class ServiceAccountKeyCommand {
   static final class Rotate implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(
-        names = "--phase",
-        required = true,
-        paramLabel = "PHASE",
-        description = "prepare, activate, retire or rollback.")
-    String phase;
+    @Mixin RotationPhaseOption phase;
 
     @Option(
         names = "--force",
@@ -68,22 +55,17 @@ public final class ServiceAccountKeyCommand {
 
     @Override
     public Integer call() throws Exception {
-      RotationPhase rotation = PHASES.get(phase.toLowerCase(Locale.ROOT));
-      if (rotation == null) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--phase: '" + phase + "' is none of activate, prepare, retire, rollback");
-      }
+      RotationPhase rotation = phase.phase();
       RotateServiceAccountKeyRequest request =
           RotateServiceAccountKeyRequest.newBuilder().setPhase(rotation).setForce(force).build();
       ServiceAccountKeyStatus status =
           daemon.call(
-              "sa-key rotate --phase " + phase,
+              "sa-key rotate --phase " + phase.name,
               call ->
                   call.withDeadline(ServiceAccountKeysGrpc.newBlockingStub(call.channel()))
                       .rotateServiceAccountKey(request));
       PrintWriter out = spec.commandLine().getOut();
-      out.println("service-account key: " + phase + " done");
+      out.println("service-account key: " + phase.name + " done");
       print(out, status);
       return 0;
     }

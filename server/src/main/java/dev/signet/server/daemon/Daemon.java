@@ -37,6 +37,7 @@ import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
+import dev.signet.server.ledger.KeyGeneration;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.ledger.ServiceAccountKeyGenerations;
@@ -491,7 +492,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
       java.util.function.BiConsumer<TrustDomain, CaRegistry.Generation> each) {
     for (TrustDomain domain : TrustDomain.values()) {
       for (CaRegistry.Generation generation : cas.generations(domain)) {
-        if (generation.state() != CaGenerations.State.RETIRED) {
+        if (generation.state() != KeyGeneration.State.RETIRED) {
           each.accept(domain, generation);
         }
       }

@@ -13,6 +13,7 @@ import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.ledger.CaGenerations;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.rotation.KeyRotation;
 import dev.signet.server.x509.X509;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -39,7 +40,7 @@ final class CaService extends CaGrpc.CaImplBase {
         "RotateCa",
         () -> {
           TrustDomain domain = domain(request.getTrustDomain());
-          CaRotation.Phase phase = Protos.rotationPhase(request.getPhase());
+          KeyRotation.Phase phase = Protos.rotationPhase(request.getPhase());
           return status(
               domain,
               rotation.rotate(

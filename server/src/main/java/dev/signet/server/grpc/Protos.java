@@ -10,7 +10,7 @@ import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
-import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.rotation.KeyRotation;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -22,12 +22,12 @@ final class Protos {
   private Protos() {}
 
   /** A rotation phase of the API (CA and service-account key rotations share them). */
-  static CaRotation.Phase rotationPhase(RotationPhase phase) throws IssuanceException {
+  static KeyRotation.Phase rotationPhase(RotationPhase phase) throws IssuanceException {
     return switch (phase) {
-      case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
-      case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
-      case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
-      case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
+      case ROTATION_PHASE_PREPARE -> KeyRotation.Phase.PREPARE;
+      case ROTATION_PHASE_ACTIVATE -> KeyRotation.Phase.ACTIVATE;
+      case ROTATION_PHASE_RETIRE -> KeyRotation.Phase.RETIRE;
+      case ROTATION_PHASE_ROLLBACK -> KeyRotation.Phase.ROLLBACK;
       default ->
           throw new IssuanceException.InvalidRequest(
               "INVALID_PARAMETERS", "phase is required: prepare, activate, retire or rollback");

@@ -8,8 +8,8 @@ import dev.signet.api.v1.RotateServiceAccountKeyRequest;
 import dev.signet.api.v1.ServiceAccountKey;
 import dev.signet.api.v1.ServiceAccountKeyStatus;
 import dev.signet.api.v1.ServiceAccountKeysGrpc;
-import dev.signet.server.ledger.CaGenerations.State;
-import dev.signet.server.rotation.CaRotation;
+import dev.signet.server.ledger.KeyGeneration.State;
+import dev.signet.server.rotation.KeyRotation;
 import dev.signet.server.serviceaccount.KeySet;
 import dev.signet.server.serviceaccount.ServiceAccountKeys;
 import io.grpc.stub.StreamObserver;
@@ -31,7 +31,7 @@ final class ServiceAccountService extends ServiceAccountKeysGrpc.ServiceAccountK
         out,
         "RotateServiceAccountKey",
         () -> {
-          CaRotation.Phase phase = Protos.rotationPhase(request.getPhase());
+          KeyRotation.Phase phase = Protos.rotationPhase(request.getPhase());
           return status(keys.rotate(CallerInterceptor.current(), phase, request.getForce()));
         });
   }

@@ -2,6 +2,7 @@ package dev.signet.server.ledger;
 
 import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.database.LedgerException;
+import dev.signet.server.ledger.KeyGeneration.State;
 import dev.signet.server.profile.TrustDomain;
 import java.time.Instant;
 import java.util.Arrays;
@@ -10,22 +11,20 @@ import java.util.Optional;
 
 /** The recorded generations of each trust domain's CA (see signet.v1.Ca). */
 public interface CaGenerations {
-  /** Where a generation is in a rotation. */
-  enum State {
-    PREPARED,
-    ACTIVE,
-    PREVIOUS,
-    RETIRED
-  }
-
-  /** One generation: its key in the token and its state. */
+  /** One generation: its key in the token, its state and the old CA's cross certificate, if any. */
   record Generation(
       TrustDomain domain,
       int number,
       String keyLabel,
       State state,
       Optional<byte[]> crossCertificate,
-      Instant changedAt) {}
+      Instant changedAt)
+      implements KeyGeneration<Generation> {
+    @Override
+    public Generation with(State state, Instant changedAt) {
+      return new Generation(domain, number, keyLabel, state, crossCertificate, changedAt);
+    }
+  }
 
   /** Whether two lists hold the same generations (cross certificates compared by content). */
   static boolean same(List<Generation> a, List<Generation> b) {

@@ -2,7 +2,7 @@ package dev.signet.server.ledger;
 
 import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.database.LedgerException;
-import dev.signet.server.ledger.CaGenerations.State;
+import dev.signet.server.ledger.KeyGeneration.State;
 import java.time.Instant;
 import java.util.List;
 
@@ -13,7 +13,13 @@ import java.util.List;
  */
 public interface ServiceAccountKeyGenerations {
   /** One generation: its key's label in the token and its state since {@code changedAt}. */
-  record Generation(int number, String keyLabel, State state, Instant changedAt) {}
+  record Generation(int number, String keyLabel, State state, Instant changedAt)
+      implements KeyGeneration<Generation> {
+    @Override
+    public Generation with(State state, Instant changedAt) {
+      return new Generation(number, keyLabel, state, changedAt);
+    }
+  }
 
   /** Every recorded generation, by number. Empty before the first rotation. */
   List<Generation> all() throws LedgerException;

@@ -4,7 +4,7 @@ import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.keystore.CaKeyStore;
 import dev.signet.server.keystore.SigningKey;
 import dev.signet.server.keystore.TokenException;
-import dev.signet.server.ledger.CaGenerations.State;
+import dev.signet.server.ledger.KeyGeneration.State;
 import dev.signet.server.ledger.ServiceAccountKeyGenerations;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

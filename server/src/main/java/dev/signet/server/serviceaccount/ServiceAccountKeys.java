@@ -2,30 +2,25 @@ package dev.signet.server.serviceaccount;
 
 import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.auth.Caller;
-import dev.signet.server.auth.Role;
 import dev.signet.server.ca.CaSetup;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.keystore.CaKeyStore;
+import dev.signet.server.keystore.SigningException;
 import dev.signet.server.keystore.TokenException;
-import dev.signet.server.ledger.CaGenerations.State;
+import dev.signet.server.ledger.KeyGeneration.State;
 import dev.signet.server.ledger.ServiceAccountKeyGenerations;
 import dev.signet.server.ledger.ServiceAccountKeyGenerations.Generation;
-import dev.signet.server.rotation.CaRotation.Phase;
+import dev.signet.server.rotation.KeyRotation;
+import dev.signet.server.rotation.ReplicaFollower;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * The service-account signing keys: the {@link KeySet} that Sign and FetchKeys use now, and its
@@ -41,11 +36,9 @@ import java.util.logging.Logger;
  * </ol>
  *
  * Rollback undoes a prepare or an activate. Every replica adopts a step within the refresh
- * interval.
+ * interval. The steps and their refusals are {@link KeyRotation}'s, as for a CA.
  */
 public final class ServiceAccountKeys implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ServiceAccountKeys.class.getName());
-
   /** The CN in the certificate stored with each service-account key. */
   public static final String KEY_COMMON_NAME = "signet-service-account";
 
@@ -71,16 +64,10 @@ public final class ServiceAccountKeys implements AutoCloseable {
   private final Settings settings;
   private final Clock clock;
   private final SecureRandom random;
-  private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "signet-sa-keys");
-            thread.setDaemon(true);
-            return thread;
-          });
+  private final ReplicaFollower follower;
+  private final KeyRotation.Subject<Generation> subject = new SigningKey();
   private volatile KeySet current;
   private volatile List<Generation> adopted;
-  private ScheduledFuture<?> periodic;
 
   private ServiceAccountKeys(
       CaKeyStore store,
@@ -93,6 +80,17 @@ public final class ServiceAccountKeys implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.random = random;
+    this.follower =
+        new ReplicaFollower(
+            "service-account key",
+            () -> {
+              List<Generation> now = recorded.all();
+              if (now.equals(adopted)) {
+                return false;
+              }
+              adopt(now);
+              return true;
+            });
   }
 
   /** Loads the keys as the ledger records them now. */
@@ -115,123 +113,88 @@ public final class ServiceAccountKeys implements AutoCloseable {
 
   /** Checks for other replicas' rotation steps every {@code interval}. */
   public void start(Duration interval) {
-    periodic =
-        scheduler.scheduleWithFixedDelay(
-            () -> {
-              try {
-                List<Generation> now = recorded.all();
-                if (!now.equals(adopted)) {
-                  adopt(now);
-                  LOG.info("adopted a service-account key rotation step made by another replica");
-                }
-              } catch (LedgerException | TokenException | RuntimeException e) {
-                LOG.warning("cannot refresh the service-account keys: " + e.getMessage());
-              }
-            },
-            interval.toMillis(),
-            interval.toMillis(),
-            TimeUnit.MILLISECONDS);
+    follower.start(interval);
   }
 
   /** When a previous generation may be retired without force: its last token has expired. */
   public Instant retirableAt(KeySet.Generation previous) {
-    return previous.changedAt().plus(settings.maxTokenExpiration()).plus(ADOPTION_MARGIN);
+    return retirableAt(previous.changedAt());
   }
 
   /** When a prepared generation may be activated without force: every fetcher has seen it. */
   public Instant activatableAt(KeySet.Generation prepared) {
-    return prepared.changedAt().plus(settings.refreshHint().multipliedBy(2));
+    return activatableAt(prepared.changedAt());
+  }
+
+  private Instant retirableAt(Instant stoppedSigning) {
+    return stoppedSigning.plus(settings.maxTokenExpiration()).plus(ADOPTION_MARGIN);
+  }
+
+  private Instant activatableAt(Instant published) {
+    return published.plus(settings.refreshHint().multipliedBy(2));
   }
 
   /** Takes one rotation step; returns the keys after it. */
-  public KeySet rotate(Caller caller, Phase phase, boolean force) throws IssuanceException {
-    try {
-      List<Generation> stored = recorded.all();
-      List<Generation> generations = stored.isEmpty() ? implicitFirst() : stored;
-      Instant now = clock.instant();
-      List<Generation> next =
-          switch (phase) {
-            case PREPARE -> prepare(generations, now);
-            case ACTIVATE -> activate(generations, force, now);
-            case RETIRE -> retire(generations, force, now);
-            case ROLLBACK -> rollback(generations, now);
-          };
-      AuditEvent event =
-          new AuditEvent(
-              now,
-              caller.name(),
-              caller.role().map(Role::id).orElse(""),
-              "sa-key-rotate",
-              "",
-              "",
-              AuditEvent.Decision.APPROVED,
-              "SA_KEY_" + phase.name(),
-              describe(next) + (force ? " (forced)" : ""),
-              "",
-              "",
-              "");
-      if (!recorded.replace(stored, next, event)) {
-        throw new IssuanceException.Conflict(
-            "CONCURRENT_ROTATION",
-            "another service-account key rotation step happened meanwhile; check the status and"
-                + " try again");
-      }
-      adopt(recorded.all());
-      LOG.info(
-          () ->
-              "service-account key rotation: "
-                  + phase
-                  + " by "
-                  + caller.name()
-                  + " -> "
-                  + describe(next));
-      return current;
-    } catch (LedgerException e) {
-      throw new IssuanceException.Unavailable(
-          "LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing changed", e);
-    } catch (TokenException e) {
-      throw new IssuanceException.Unavailable(
-          "TOKEN_UNAVAILABLE", "the token could not make the new key: " + e.getMessage(), e);
-    }
-  }
-
-  /** Before the first rotation the configured key is generation 1, active. */
-  private List<Generation> implicitFirst() {
-    KeySet.Generation first = current.generations().get(0);
-    return List.of(new Generation(1, first.keyLabel(), State.ACTIVE, first.changedAt()));
-  }
-
-  private List<Generation> prepare(List<Generation> generations, Instant now)
-      throws IssuanceException, TokenException {
-    if (generations.stream().anyMatch(g -> g.state() == State.PREPARED)) {
-      throw precondition("a new service-account key is already prepared; activate it or roll back");
-    }
-    if (generations.stream().anyMatch(g -> g.state() == State.PREVIOUS)) {
-      throw precondition("retire the previous service-account key before preparing another");
-    }
-    int number = generations.stream().mapToInt(Generation::number).max().orElse(1) + 1;
-    String label = settings.baseLabel() + ".g" + number;
-    new CaSetup(store, clock, random)
-        .ensure(
-            Map.of(label, new CaSetup.KeySpec(KEY_COMMON_NAME, false)),
-            settings.algorithm(),
-            settings.keyValidity(),
-            settings.backdate());
-    List<Generation> next = new ArrayList<>(generations);
-    next.add(new Generation(number, label, State.PREPARED, now));
-    return next;
-  }
-
-  private List<Generation> activate(List<Generation> generations, boolean force, Instant now)
+  public KeySet rotate(Caller caller, KeyRotation.Phase phase, boolean force)
       throws IssuanceException {
-    Generation prepared =
-        generations.stream()
-            .filter(g -> g.state() == State.PREPARED)
-            .findFirst()
-            .orElseThrow(() -> precondition("no prepared key to activate; run prepare first"));
-    Instant ready = prepared.changedAt().plus(settings.refreshHint().multipliedBy(2));
-    if (now.isBefore(ready) && !force) {
-      throw precondition(
+    KeyRotation.rotate(subject, caller, phase, force, "", clock.instant());
+    return current;
+  }
+
+  /** The service-account signing key as the rotated key. */
+  private final class SigningKey implements KeyRotation.Subject<Generation> {
+    @Override
+    public String name() {
+      return "service-account key";
+    }
+
+    @Override
+    public String auditAction() {
+      return "sa-key-rotate";
+    }
+
+    @Override
+    public String auditReasonPrefix() {
+      return "SA_KEY_";
+    }
+
+    @Override
+    public List<Generation> recorded() throws LedgerException {
+      return recorded.all();
+    }
+
+    @Override
+    public Generation configured() {
+      KeySet.Generation first = current.generations().get(0);
+      return new Generation(1, first.keyLabel(), State.ACTIVE, first.changedAt());
+    }
+
+    @Override
+    public boolean replace(List<Generation> expected, List<Generation> next, AuditEvent event)
+        throws LedgerException {
+      return recorded.replace(expected, next, event);
+    }
+
+    @Override
+    public Generation create(int number, Instant now) throws TokenException, SigningException {
+      String label = settings.baseLabel() + ".g" + number;
+      new CaSetup(store, clock, random)
+          .ensure(
+              Map.of(label, new CaSetup.KeySpec(KEY_COMMON_NAME, false)),
+              settings.algorithm(),
+              settings.keyValidity(),
+              settings.backdate());
+      return new Generation(number, label, State.PREPARED, now);
+    }
+
+    /** Not before kube-apiserver has had two refresh hints to fetch the new key. */
+    @Override
+    public Optional<String> notReadyToActivate(Generation prepared, Instant now) {
+      Instant ready = activatableAt(prepared.changedAt());
+      if (!now.isBefore(ready)) {
+        return Optional.empty();
+      }
+      return Optional.of(
           "the prepared key was published at "
               + prepared.changedAt()
               + "; kube-apiserver fetches keys every "
@@ -240,28 +203,15 @@ public final class ServiceAccountKeys implements AutoCloseable {
               + ready
               + " on (or with force)");
     }
-    return generations.stream()
-        .map(
-            g ->
-                switch (g.state()) {
-                  case PREPARED -> with(g, State.ACTIVE, now);
-                  case ACTIVE -> with(g, State.PREVIOUS, now);
-                  default -> g;
-                })
-        .toList();
-  }
 
-  private List<Generation> retire(List<Generation> generations, boolean force, Instant now)
-      throws IssuanceException {
-    Generation previous =
-        generations.stream()
-            .filter(g -> g.state() == State.PREVIOUS)
-            .findFirst()
-            .orElseThrow(() -> precondition("no previous key to retire; activate a new one first"));
-    Instant expired =
-        previous.changedAt().plus(settings.maxTokenExpiration()).plus(ADOPTION_MARGIN);
-    if (now.isBefore(expired) && !force) {
-      throw precondition(
+    /** Not while a token the previous key signed may be alive. */
+    @Override
+    public Optional<String> notReadyToRetire(Generation previous, Instant now) {
+      Instant expired = retirableAt(previous.changedAt());
+      if (!now.isBefore(expired)) {
+        return Optional.empty();
+      }
+      return Optional.of(
           "tokens signed by the previous key may live until "
               + expired
               + " (it stopped signing at "
@@ -270,36 +220,11 @@ public final class ServiceAccountKeys implements AutoCloseable {
               + settings.maxTokenExpiration().toSeconds()
               + " s); retire then, or with force");
     }
-    return generations.stream()
-        .map(g -> g.number() == previous.number() ? with(g, State.RETIRED, now) : g)
-        .toList();
-  }
 
-  private static List<Generation> rollback(List<Generation> generations, Instant now)
-      throws IssuanceException {
-    Optional<Generation> previous =
-        generations.stream().filter(g -> g.state() == State.PREVIOUS).findFirst();
-    Optional<Generation> active =
-        generations.stream().filter(g -> g.state() == State.ACTIVE).findFirst();
-    if (previous.isPresent() && active.isPresent()) {
-      // undo activate: the old key signs again, the new one is only published
-      return generations.stream()
-          .map(
-              g ->
-                  g.number() == active.get().number()
-                      ? with(g, State.PREPARED, now)
-                      : g.number() == previous.get().number() ? with(g, State.ACTIVE, now) : g)
-          .toList();
+    @Override
+    public void adopt() throws LedgerException, TokenException {
+      ServiceAccountKeys.this.adopt(recorded.all());
     }
-    Optional<Generation> prepared =
-        generations.stream().filter(g -> g.state() == State.PREPARED).findFirst();
-    if (prepared.isPresent()) {
-      // undo prepare: the new key is no longer published; it stays in the token under its label
-      return generations.stream()
-          .map(g -> g.number() == prepared.get().number() ? with(g, State.RETIRED, now) : g)
-          .toList();
-    }
-    throw precondition("nothing to roll back: a retire is final");
   }
 
   private void adopt(List<Generation> generations) throws TokenException {
@@ -307,23 +232,8 @@ public final class ServiceAccountKeys implements AutoCloseable {
     adopted = generations;
   }
 
-  private static Generation with(Generation g, State state, Instant now) {
-    return new Generation(g.number(), g.keyLabel(), state, now);
-  }
-
-  private static String describe(List<Generation> generations) {
-    return generations.stream().map(g -> g.keyLabel() + "=" + g.state()).toList().toString();
-  }
-
-  private static IssuanceException precondition(String message) {
-    return new IssuanceException.CaNotValid("ROTATION_PRECONDITION", message);
-  }
-
   @Override
   public void close() {
-    if (periodic != null) {
-      periodic.cancel(false);
-    }
-    scheduler.shutdownNow();
+    follower.close();
   }
 }

@@ -5,6 +5,7 @@ import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CaGenerations;
+import dev.signet.server.ledger.KeyGeneration.State;
 import dev.signet.server.profile.TrustDomain;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

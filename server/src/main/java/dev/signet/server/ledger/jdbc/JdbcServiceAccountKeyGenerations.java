@@ -4,7 +4,7 @@ import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
-import dev.signet.server.ledger.CaGenerations.State;
+import dev.signet.server.ledger.KeyGeneration.State;
 import dev.signet.server.ledger.ServiceAccountKeyGenerations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
