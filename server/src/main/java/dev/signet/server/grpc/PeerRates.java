@@ -6,10 +6,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Calls per second from each source address, as token buckets: {@code burst} calls at once, then
- * {@code perSecond}. Buckets that have refilled are forgotten ({@link #forgetIdle}); past {@code
- * maxPeers} remembered sources, new ones share one bucket, so that the table stays bounded however
- * many addresses an attacker has.
+ * Events per second from each source address (calls, or connections), as token buckets: {@code
+ * burst} at once, then {@code perSecond}. Each bucket also counts how many times in a row its
+ * source was refused, so that a source that ignores the retry hint can be told from one that
+ * honours it. Buckets that have refilled are forgotten ({@link #forgetIdle}); past {@code maxPeers}
+ * remembered sources, new ones share one bucket, so that the table stays bounded however many
+ * addresses an attacker has.
  */
 final class PeerRates {
   static final String OTHERS = "(others)";
@@ -26,12 +28,27 @@ final class PeerRates {
   }
 
   /**
-   * Takes one call from {@code peer}'s budget at {@code nanos} (a monotonic time); empty when it
-   * had one, else how long until it will.
+   * The answer to one event: admitted ({@code retryAfter} empty), or refused, with how long until
+   * the source has budget again and how many times in a row (this one included) it has been
+   * refused.
    */
-  Optional<Duration> take(String peer, long nanos) {
+  record Verdict(Optional<Duration> retryAfter, int refusedInARow) {
+    private static final Verdict ADMITTED = new Verdict(Optional.empty(), 0);
+
+    boolean admitted() {
+      return retryAfter.isEmpty();
+    }
+  }
+
+  /** Takes one event from {@code peer}'s budget at {@code nanos} (a monotonic time). */
+  Verdict take(String peer, long nanos) {
     String key = buckets.containsKey(peer) || buckets.size() < maxPeers ? peer : OTHERS;
     return buckets.computeIfAbsent(key, k -> new Bucket(burst, nanos)).take(nanos);
+  }
+
+  /** How long an empty bucket takes to fill up again: {@code burst / perSecond}. */
+  Duration refill() {
+    return Duration.ofNanos((long) Math.ceil(burst / perSecond * 1e9));
   }
 
   /** Forgets the sources whose budget is full again: they are as if never seen. */
@@ -46,19 +63,24 @@ final class PeerRates {
   private final class Bucket {
     private double tokens;
     private long updated;
+    private int refusedInARow;
 
     Bucket(double tokens, long nanos) {
       this.tokens = tokens;
       this.updated = nanos;
     }
 
-    synchronized Optional<Duration> take(long nanos) {
+    synchronized Verdict take(long nanos) {
       refill(nanos);
       if (tokens >= 1) {
         tokens -= 1;
-        return Optional.empty();
+        refusedInARow = 0;
+        return Verdict.ADMITTED;
       }
-      return Optional.of(Duration.ofNanos((long) Math.ceil((1 - tokens) / perSecond * 1e9)));
+      refusedInARow = refusedInARow == Integer.MAX_VALUE ? refusedInARow : refusedInARow + 1;
+      return new Verdict(
+          Optional.of(Duration.ofNanos((long) Math.ceil((1 - tokens) / perSecond * 1e9))),
+          refusedInARow);
     }
 
     synchronized boolean full(long nanos) {
