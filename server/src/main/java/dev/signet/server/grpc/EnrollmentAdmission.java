@@ -25,9 +25,10 @@ import java.util.logging.Level;
  * callBurstPerPeer}) and hold {@code maxCallsPerPeer} in flight, and all sources together {@code
  * maxConcurrentCalls}. Refusals are RESOURCE_EXHAUSTED with a retry hint, and are audited through
  * the {@link RefusalAudit} (counted, not written one by one, and not logged one by one). A source
- * that goes on calling after more than {@code callBurstPerPeer} refusals in a row ignores the hint:
- * it is disconnected and shut out (see {@link PeerConnections#shutOut}) until its call budget has
- * refilled. The source goes on in the context, for the join's own refusals.
+ * refused for its rate more than {@code callBurstPerPeer} times beyond what that rate refills (it
+ * goes on at more than twice its rate: it ignores the hints) is disconnected and shut out (see
+ * {@link PeerConnections#shutOut}) until its call budget has refilled. The source goes on in the
+ * context, for the join's own refusals.
  */
 final class EnrollmentAdmission implements ServerInterceptor {
   static final Context.Key<String> PEER = Context.key("signet-peer");
@@ -91,7 +92,7 @@ final class EnrollmentAdmission implements ServerInterceptor {
     }
     PeerRates.Verdict verdict = rates.take(peer, System.nanoTime());
     if (!verdict.admitted()) {
-      if (verdict.refusedInARow() > burst) {
+      if (verdict.ignoresHints()) {
         ServerCall.Listener<Q> refusal =
             refuse(
                 call,
@@ -99,9 +100,9 @@ final class EnrollmentAdmission implements ServerInterceptor {
                 method,
                 "SHUT_OUT",
                 peer
-                    + " called "
-                    + verdict.refusedInARow()
-                    + " times in a row after its call rate refused it: shut out for "
+                    + " went on calling after more than "
+                    + burst
+                    + " refusals for its rate: shut out for "
                     + rates.refill().toMillis()
                     + " ms",
                 rates.refill());

@@ -7,11 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Events per second from each source address (calls, or connections), as token buckets: {@code
- * burst} at once, then {@code perSecond}. Each bucket also counts how many times in a row its
- * source was refused, so that a source that ignores the retry hint can be told from one that
- * honours it. Buckets that have refilled are forgotten ({@link #forgetIdle}); past {@code maxPeers}
- * remembered sources, new ones share one bucket, so that the table stays bounded however many
- * addresses an attacker has.
+ * burst} at once, then {@code perSecond}. Each source also has a budget of refusals, as large and
+ * refilled as fast: a source that honours the retry hints hardly spends it, one that goes on at
+ * more than twice its rate empties it, and is told apart by that ({@link Verdict#ignoresHints}).
+ * Buckets that have refilled are forgotten ({@link #forgetIdle}); past {@code maxPeers} remembered
+ * sources, new ones share one bucket, so that the table stays bounded however many addresses an
+ * attacker has.
  */
 final class PeerRates {
   static final String OTHERS = "(others)";
@@ -29,11 +30,10 @@ final class PeerRates {
 
   /**
    * The answer to one event: admitted ({@code retryAfter} empty), or refused, with how long until
-   * the source has budget again and how many times in a row (this one included) it has been
-   * refused.
+   * the source has budget again and whether it has spent its budget of refusals too.
    */
-  record Verdict(Optional<Duration> retryAfter, int refusedInARow) {
-    private static final Verdict ADMITTED = new Verdict(Optional.empty(), 0);
+  record Verdict(Optional<Duration> retryAfter, boolean ignoresHints) {
+    private static final Verdict ADMITTED = new Verdict(Optional.empty(), false);
 
     boolean admitted() {
       return retryAfter.isEmpty();
@@ -62,11 +62,12 @@ final class PeerRates {
 
   private final class Bucket {
     private double tokens;
+    private double refusals;
     private long updated;
-    private int refusedInARow;
 
     Bucket(double tokens, long nanos) {
       this.tokens = tokens;
+      this.refusals = tokens;
       this.updated = nanos;
     }
 
@@ -74,22 +75,23 @@ final class PeerRates {
       refill(nanos);
       if (tokens >= 1) {
         tokens -= 1;
-        refusedInARow = 0;
         return Verdict.ADMITTED;
       }
-      refusedInARow = refusedInARow == Integer.MAX_VALUE ? refusedInARow : refusedInARow + 1;
+      refusals = Math.max(-1, refusals - 1);
       return new Verdict(
           Optional.of(Duration.ofNanos((long) Math.ceil((1 - tokens) / perSecond * 1e9))),
-          refusedInARow);
+          refusals < 0);
     }
 
     synchronized boolean full(long nanos) {
       refill(nanos);
-      return tokens >= burst;
+      return tokens >= burst && refusals >= burst;
     }
 
     private void refill(long nanos) {
-      tokens = Math.min(burst, tokens + (nanos - updated) / 1e9 * perSecond);
+      double added = (nanos - updated) / 1e9 * perSecond;
+      tokens = Math.min(burst, tokens + added);
+      refusals = Math.min(burst, refusals + added);
       updated = nanos;
     }
   }

@@ -159,7 +159,7 @@ class EnrollmentFloodIT {
       }
 
       // calls: 127.0.0.22 spends its burst of 2, then calls on regardless of the retry hint;
-      // past 2 refusals in a row it is disconnected and shut out for 2 / 0.2 = 10 s
+      // past 2 refusals (beyond what 0.2/s refills) it is disconnected and shut out for 2 / 0.2 s
       List<Status.Code> codes = new ArrayList<>();
       try (ApiClient flooder = Loopback.enrollmentClient("127.0.0.22", port, caBundle)) {
         for (int i = 0; i < 40 && !codes.contains(Status.Code.UNAVAILABLE); i++) {

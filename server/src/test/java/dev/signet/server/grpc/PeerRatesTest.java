@@ -11,21 +11,39 @@ class PeerRatesTest {
   private static final long SECOND = 1_000_000_000L;
 
   @Test
-  void aBurstThenTheRateAndRefusalsInARowAreCounted() {
+  void aBurstThenTheRateWithARetryHint() {
     PeerRates rates = new PeerRates(2, 3, 16);
     for (int i = 0; i < 3; i++) {
       assertTrue(rates.take("192.0.2.1", 0).admitted(), "the burst");
     }
-    PeerRates.Verdict first = rates.take("192.0.2.1", 0);
-    assertFalse(first.admitted());
-    assertEquals(Duration.ofMillis(500), first.retryAfter().orElseThrow(), "one call at 2/s");
-    assertEquals(1, first.refusedInARow());
-    assertEquals(2, rates.take("192.0.2.1", 0).refusedInARow());
+    PeerRates.Verdict refused = rates.take("192.0.2.1", 0);
+    assertFalse(refused.admitted());
+    assertEquals(Duration.ofMillis(500), refused.retryAfter().orElseThrow(), "one call at 2/s");
+    assertFalse(refused.ignoresHints());
     assertTrue(rates.take("192.0.2.2", 0).admitted(), "another source has its own budget");
-    // half a second later one call is allowed again, and the count starts over
-    assertTrue(rates.take("192.0.2.1", SECOND / 2).admitted());
-    assertEquals(1, rates.take("192.0.2.1", SECOND / 2).refusedInARow());
+    assertTrue(rates.take("192.0.2.1", SECOND / 2).admitted(), "half a second later");
     assertEquals(Duration.ofMillis(1500), rates.refill(), "3 calls at 2/s");
+  }
+
+  @Test
+  void aSourceAtMoreThanTwiceItsRateIgnoresTheHintsOneThatWaitsDoesNot() {
+    PeerRates rates = new PeerRates(2, 3, 16);
+    // 10 calls a second for 5 s: 3 + 2 a second admitted, the refusal budget (3, +2 a second) is
+    // spent at 8 - 2 = 6 a second, so within a second
+    boolean ignores = false;
+    for (long i = 0; i < 50 && !ignores; i++) {
+      PeerRates.Verdict verdict = rates.take("192.0.2.1", i * SECOND / 10);
+      ignores = verdict.ignoresHints();
+    }
+    assertTrue(ignores, "a source at 5 times its rate");
+    // one that is refused once in a while and waits as told never is
+    PeerRates patient = new PeerRates(2, 3, 16);
+    long now = 0;
+    for (int i = 0; i < 100; i++) {
+      PeerRates.Verdict verdict = patient.take("192.0.2.2", now);
+      assertFalse(verdict.ignoresHints(), "call " + i);
+      now += verdict.retryAfter().map(Duration::toNanos).orElse(0L);
+    }
   }
 
   @Test
