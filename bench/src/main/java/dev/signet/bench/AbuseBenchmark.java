@@ -1,62 +1,67 @@
 package dev.signet.bench;
 
 import com.google.protobuf.ByteString;
-import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.IssueKubeletClientRequest;
-import dev.signet.api.v1.JoinRequest;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
-import dev.signet.server.testing.HalfOpenCalls;
 import dev.signet.server.testing.Keys;
-import dev.signet.server.testing.Loopback;
 import dev.signet.server.testing.TestToken;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.Socket;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Legitimate issuance while the enrollment port is flooded, against the same without the flood, in
- * one run: a real signetd (child process, SoftHSM2 token, SQLite ledger, default limits) serves
- * operator callers issuing kubelet certificates over mutual TLS; then the same callers again while
- * this process floods the enrollment port from many loopback source addresses with bad joins (60
- * KiB node names, bad tokens, as fast as they are answered), idle TLS connections, and header-only
- * Join streams reopened as the daemon closes them at their deadline. Prints certificates/s, p50 and
- * p99 of both, their ratios, and what the flood sent and was answered. Target: throughput at least
- * 80 % of undisturbed, p99 at most twice.
+ * one run: a real signetd (child process, SoftHSM2 token, SQLite ledger, shipped limits) serves
+ * {@value #CALLERS} operator callers in this process, issuing kubelet certificates over mutual TLS;
+ * then the same callers again while {@link AbuseFlood}, a process of its own started under {@code
+ * nice -n FLOOD-NICE}, floods the enrollment port from many loopback source addresses with bad
+ * joins (60 KiB node names), idle TLS connections and header-only Join streams. Prints
+ * certificates/s, p50 and p99 of both, their ratios, the load average beside each, the CPU that
+ * signetd, the callers and the flood used in each phase (signetd's by thread), what the flood sent,
+ * and signetd's CPU per flood attempt. Target: throughput at least 80 % of undisturbed, p99 at most
+ * twice.
  *
- * <p>Run with {@code bin/signet-bench abuse [SECONDS]} (default 20 measured seconds per phase).
+ * <p>Run with {@code bin/signet-bench abuse [SECONDS [FLOOD-NICE]]} (default 20 measured seconds
+ * per phase, the flood at nice 10).
  */
 public final class AbuseBenchmark {
   private static final int CALLERS = 4;
   private static final Duration WARM_UP = Duration.ofSeconds(5);
-  private static final int BAD_JOIN_THREADS = 4;
-  private static final int BAD_JOIN_SOURCES = 8;
-  private static final int IDLE_SOURCES = 48;
-  private static final int IDLE_PER_SOURCE = 8;
-  private static final int HALF_OPEN_SOURCES = 8;
-  private static final int HALF_OPEN_PER_SOURCE = 4;
-  private static final String SIXTY_KIB = "n".repeat(60 * 1024);
+  private static final Duration FIRST_WARM_UP = Duration.ofSeconds(30);
 
   private record Figures(double perSecond, double p50, double p99, long calls) {}
+
+  /**
+   * One measured phase: the callers' figures, CPU seconds used meanwhile, load averages, and the
+   * flood's calls and connections meanwhile.
+   */
+  private record Phase(
+      Figures figures,
+      double seconds,
+      double daemonCpu,
+      double callersCpu,
+      double floodCpu,
+      Map<String, Double> daemonThreads,
+      String loadBefore,
+      String loadAfter,
+      long floodCalls,
+      long floodConnections) {}
 
   private AbuseBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     Path directory = Path.of(args[0]);
     Duration measure = Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 20);
+    int floodNice = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     TestToken token = TestToken.create(directory, "bench-abuse");
     Path instance = directory.resolve("bench-abuse");
     Path config = new DaemonConfig().shippedEnrollmentLimits().writeTo(token, instance);
@@ -68,46 +73,167 @@ public final class AbuseBenchmark {
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient operator = ApiClient.asOperator(instance, daemon.port())) {
       Path caBundle = instance.resolve("operator/ca.crt");
-      System.out.println("== undisturbed: " + CALLERS + " operator callers");
-      Figures quiet = issue(operator, csrs, measure);
-      System.out.println("== flooded: the same, while the enrollment port is flooded");
-      Flood flood = new Flood(daemon.enrollmentPort(), caBundle);
-      flood.start();
-      Figures flooded;
-      try {
-        flooded = issue(operator, csrs, measure);
-      } finally {
-        flood.stop();
+      long pid = daemon.pid();
+      System.out.println("== warm-up (not counted), then undisturbed: " + CALLERS + " callers");
+      issue(operator, csrs, FIRST_WARM_UP, pid, null);
+      Phase before = issue(operator, csrs, measure, pid, null);
+      System.out.println("== flooded: the same, the enrollment port flooded at nice " + floodNice);
+      Phase flooded;
+      Phase floodAlone;
+      List<String> floodReport;
+      try (FloodProcess flood = FloodProcess.start(daemon.enrollmentPort(), caBundle, floodNice)) {
+        flooded = issue(operator, csrs, measure, pid, flood);
+        System.out.println("== the flood alone, no callers");
+        floodAlone = measure(pid, flood, measure, () -> new Figures(0, 0, 0, 0));
+        floodReport = flood.stop();
       }
-      System.out.println();
-      System.out.printf(
-          "%-12s %16s %9s %9s %8s%n", "", "certificates/s", "p50 ms", "p99 ms", "calls");
-      print("undisturbed", quiet);
-      print("flooded", flooded);
-      double throughput = flooded.perSecond / quiet.perSecond;
-      double p99 = flooded.p99 / quiet.p99;
-      System.out.printf(
-          "%nflooded/undisturbed: throughput %.0f %% (target >= 80 %%: %s), p99 %.2fx (target <="
-              + " 2x: %s)%n",
-          100 * throughput, throughput >= 0.8 ? "met" : "MISSED", p99, p99 <= 2 ? "met" : "MISSED");
-      flood.report();
-      System.out.println(
-          "cores: "
-              + Runtime.getRuntime().availableProcessors()
-              + " (signetd, the callers and the flood share them), java "
-              + System.getProperty("java.version"));
+      System.out.println("== undisturbed again");
+      Phase after = issue(operator, csrs, measure, pid, null);
+      report(before, flooded, after, floodAlone, floodReport, floodNice);
     }
   }
 
-  private static void print(String name, Figures figures) {
+  private static void report(
+      Phase before,
+      Phase flooded,
+      Phase after,
+      Phase floodAlone,
+      List<String> floodReport,
+      int floodNice) {
+    System.out.println();
     System.out.printf(
-        "%-12s %16.1f %9.1f %9.1f %8d%n",
-        name, figures.perSecond, figures.p50, figures.p99, figures.calls);
+        "%-18s %8s %7s %7s %6s %8s %8s %8s %9s %11s   %s%n",
+        "",
+        "certs/s",
+        "p50 ms",
+        "p99 ms",
+        "calls",
+        "signetd",
+        "callers",
+        "flood",
+        "flood",
+        "flood",
+        "load average");
+    System.out.printf(
+        "%-18s %8s %7s %7s %6s %8s %8s %8s %9s %11s   %s%n",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "cpu",
+        "cpu",
+        "cpu",
+        "calls/s",
+        "connects/s",
+        "(1, 5, 15 min) before / after");
+    print("undisturbed", before);
+    print("flooded", flooded);
+    print("undisturbed again", after);
+    print("flood alone", floodAlone);
+    double quietPerSecond = (before.figures.perSecond + after.figures.perSecond) / 2;
+    double quietP99 = (before.figures.p99 + after.figures.p99) / 2;
+    double throughput = flooded.figures.perSecond / quietPerSecond;
+    double p99 = flooded.figures.p99 / quietP99;
+    System.out.printf(
+        "%nflooded / undisturbed (the mean of before and after): throughput %.0f %% (target >= 80"
+            + " %%: %s), p99 %.2fx (target <= 2x: %s)%n",
+        100 * throughput, throughput >= 0.8 ? "met" : "MISSED", p99, p99 <= 2 ? "met" : "MISSED");
+    System.out.println("(cpu: core-seconds per second, of 2 cores)");
+    System.out.println("signetd cpu by thread, undisturbed: " + threads(before.daemonThreads));
+    System.out.println("signetd cpu by thread, flooded:     " + threads(flooded.daemonThreads));
+    System.out.println("signetd cpu by thread, flood alone: " + threads(floodAlone.daemonThreads));
+    floodReport.forEach(System.out::println);
+    long attempts = floodAlone.floodCalls + floodAlone.floodConnections;
+    System.out.printf(
+        "signetd cpu per flood call or connection (flood alone): %.0f us; per certificate"
+            + " (undisturbed): %.1f ms%n",
+        attempts > 0 ? 1e6 * floodAlone.daemonCpu / attempts : 0,
+        1e3 * before.daemonCpu / Math.max(1, before.figures.calls));
+    System.out.println(
+        "cores: "
+            + Runtime.getRuntime().availableProcessors()
+            + ", shared by signetd and the callers (nice 0), the flood (nice "
+            + floodNice
+            + ") and whatever else runs on the machine; java "
+            + System.getProperty("java.version"));
   }
 
-  /** Issues with {@link #CALLERS} callers: a warm-up, then {@code measure} counted. */
-  private static Figures issue(ApiClient operator, List<ByteString> csrs, Duration measure)
-      throws InterruptedException {
+  private static void print(String name, Phase phase) {
+    System.out.printf(
+        "%-18s %8.1f %7.1f %7.1f %6d %8.2f %8.2f %8s %9s %11s   %s / %s%n",
+        name,
+        phase.figures.perSecond,
+        phase.figures.p50,
+        phase.figures.p99,
+        phase.figures.calls,
+        phase.daemonCpu / phase.seconds,
+        phase.callersCpu / phase.seconds,
+        phase.floodCpu < 0 ? "-" : String.format("%.2f", phase.floodCpu / phase.seconds),
+        phase.floodCpu < 0 ? "-" : String.format("%.0f", phase.floodCalls / phase.seconds),
+        phase.floodCpu < 0 ? "-" : String.format("%.1f", phase.floodConnections / phase.seconds),
+        phase.loadBefore,
+        phase.loadAfter);
+  }
+
+  private static String threads(Map<String, Double> byThread) {
+    StringBuilder out = new StringBuilder();
+    byThread.entrySet().stream()
+        .filter(entry -> entry.getValue() >= 0.05)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(8)
+        .forEach(
+            entry -> out.append(String.format("%s %.1f s, ", entry.getKey(), entry.getValue())));
+    return out.toString();
+  }
+
+  /**
+   * Measures for {@code measure} what signetd ({@code daemon}), this process and the flood (if any)
+   * use while {@code work} goes on; {@code work} returns the callers' figures at the end.
+   */
+  private static Phase measure(long daemon, FloodProcess flood, Duration measure, Work work)
+      throws InterruptedException, IOException {
+    String loadBefore = ProcessCpu.loadAverage();
+    Map<String, Double> threadsBefore = ProcessCpu.byThread(daemon);
+    double daemonBefore = ProcessCpu.seconds(daemon);
+    double callersBefore = ProcessCpu.seconds(ProcessHandle.current().pid());
+    double floodBefore = flood == null ? 0 : ProcessCpu.seconds(flood.pid());
+    long[] totalsBefore = flood == null ? new long[2] : flood.totals();
+    long start = System.nanoTime();
+    Thread.sleep(measure.toMillis());
+    Figures figures = work.end();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double daemonCpu = ProcessCpu.seconds(daemon) - daemonBefore;
+    double callersCpu = ProcessCpu.seconds(ProcessHandle.current().pid()) - callersBefore;
+    double floodCpu = flood == null ? -1 : ProcessCpu.seconds(flood.pid()) - floodBefore;
+    long[] totals = flood == null ? new long[2] : flood.totals();
+    Map<String, Double> daemonThreads = ProcessCpu.byThread(daemon);
+    daemonThreads.replaceAll((name, used) -> used - threadsBefore.getOrDefault(name, 0.0));
+    return new Phase(
+        figures,
+        seconds,
+        daemonCpu,
+        callersCpu,
+        floodCpu,
+        daemonThreads,
+        loadBefore,
+        ProcessCpu.loadAverage(),
+        totals[0] - totalsBefore[0],
+        totals[1] - totalsBefore[1]);
+  }
+
+  /** What a measured phase does; ends it and returns the callers' figures. */
+  private interface Work {
+    Figures end() throws InterruptedException;
+  }
+
+  /**
+   * Issues with {@link #CALLERS} callers: a warm-up, then {@code measure} counted (see {@link
+   * #measure}).
+   */
+  private static Phase issue(
+      ApiClient operator, List<ByteString> csrs, Duration measure, long daemon, FloodProcess flood)
+      throws InterruptedException, IOException {
     AtomicBoolean counting = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger next = new AtomicInteger();
@@ -144,22 +270,27 @@ public final class AbuseBenchmark {
     }
     Thread.sleep(WARM_UP.toMillis());
     counting.set(true);
-    Thread.sleep(measure.toMillis());
-    counting.set(false);
-    stop.set(true);
-    for (Thread thread : threads) {
-      thread.join(60_000);
-    }
-    if (failures.get() > 0) {
-      throw new IllegalStateException(failures.get() + " operator issuances failed");
-    }
-    List<Long> sorted = new ArrayList<>(latencies);
-    Collections.sort(sorted);
-    return new Figures(
-        sorted.size() / (double) measure.toSeconds(),
-        quantile(sorted, 0.50),
-        quantile(sorted, 0.99),
-        sorted.size());
+    return measure(
+        daemon,
+        flood,
+        measure,
+        () -> {
+          counting.set(false);
+          stop.set(true);
+          for (Thread thread : threads) {
+            thread.join(60_000);
+          }
+          if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " operator issuances failed");
+          }
+          List<Long> sorted = new ArrayList<>(latencies);
+          Collections.sort(sorted);
+          return new Figures(
+              sorted.size() / (double) measure.toSeconds(),
+              quantile(sorted, 0.50),
+              quantile(sorted, 0.99),
+              sorted.size());
+        });
   }
 
   private static double quantile(List<Long> sorted, double q) {
@@ -168,128 +299,5 @@ public final class AbuseBenchmark {
     }
     int index = (int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1);
     return sorted.get(Math.max(0, index)) / 1e6;
-  }
-
-  /** The attack on the enrollment port: bad joins, idle connections, half-open streams. */
-  private static final class Flood {
-    private final int port;
-    private final Path caBundle;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Map<Status.Code, AtomicLong> joinAnswers = new ConcurrentHashMap<>();
-    private final AtomicLong halfOpenOpened = new AtomicLong();
-    private final Map<Status.Code, AtomicLong> halfOpenEnded = new ConcurrentHashMap<>();
-    private final List<Socket> idle = Collections.synchronizedList(new ArrayList<>());
-    private final AtomicLong idleRefused = new AtomicLong();
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-
-    Flood(int port, Path caBundle) {
-      this.port = port;
-      this.caBundle = caBundle;
-    }
-
-    void start() throws Exception {
-      for (int s = 0; s < IDLE_SOURCES; s++) {
-        for (int c = 0; c < IDLE_PER_SOURCE; c++) {
-          try {
-            idle.add(Loopback.idleHttp2Connection("127.0.2." + (s + 1), port));
-          } catch (java.io.IOException refused) {
-            idleRefused.incrementAndGet();
-          }
-        }
-      }
-      for (int t = 0; t < BAD_JOIN_THREADS; t++) {
-        for (int s = t; s < BAD_JOIN_SOURCES; s += BAD_JOIN_THREADS) {
-          ManagedChannel channel = Loopback.enrollmentChannel("127.0.1." + (s + 1), port, caBundle);
-          channels.add(channel);
-          thread(() -> badJoins(channel));
-        }
-      }
-      for (int s = 0; s < HALF_OPEN_SOURCES; s++) {
-        ManagedChannel channel = Loopback.enrollmentChannel("127.0.3." + (s + 1), port, caBundle);
-        channels.add(channel);
-        thread(() -> halfOpen(channel));
-      }
-      Thread.sleep(2000);
-    }
-
-    private void thread(Runnable body) {
-      Thread thread = new Thread(body);
-      thread.setDaemon(true);
-      thread.start();
-      threads.add(thread);
-    }
-
-    private void badJoins(ManagedChannel channel) {
-      var stub = BootstrapGrpc.newBlockingStub(channel);
-      int i = 0;
-      while (running.get()) {
-        JoinRequest join =
-            JoinRequest.newBuilder()
-                .setToken(i++ % 2 == 0 ? "not-a-token" : "abcdefgh." + "a".repeat(32))
-                .setNodeName(SIXTY_KIB)
-                .addAddresses("10.0.0.1")
-                .build();
-        Status.Code code;
-        try {
-          stub.withDeadlineAfter(30, TimeUnit.SECONDS).join(join);
-          code = Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-          code = e.getStatus().getCode();
-        }
-        joinAnswers.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
-      }
-    }
-
-    private void halfOpen(ManagedChannel channel) {
-      String join = BootstrapGrpc.getJoinMethod().getFullMethodName();
-      while (running.get()) {
-        List<HalfOpenCalls.Held> held =
-            HalfOpenCalls.open(channel, join, HALF_OPEN_PER_SOURCE, HalfOpenCalls.Sends.NOTHING);
-        halfOpenOpened.addAndGet(held.size());
-        for (HalfOpenCalls.Held call : held) {
-          try {
-            HalfOpenCalls.Ended ended = call.closed().get(120, TimeUnit.SECONDS);
-            halfOpenEnded.computeIfAbsent(ended.code(), c -> new AtomicLong()).incrementAndGet();
-          } catch (Exception e) {
-            call.call().cancel("the benchmark ends", null);
-          }
-        }
-      }
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      for (ManagedChannel channel : channels) {
-        channel.shutdownNow();
-      }
-      synchronized (idle) {
-        for (Socket socket : idle) {
-          try {
-            socket.close();
-          } catch (java.io.IOException ignored) {
-            // closing anyway
-          }
-        }
-      }
-      for (Thread thread : threads) {
-        thread.join(30_000);
-      }
-    }
-
-    void report() {
-      System.out.printf(
-          "flood: %d idle TLS connections held (%d refused at accept) from %d sources; bad"
-              + " joins (60 KiB names) from %d sources answered %s; %d header-only Join streams"
-              + " from %d sources, ended %s%n",
-          idle.size(),
-          idleRefused.get(),
-          IDLE_SOURCES,
-          BAD_JOIN_SOURCES,
-          joinAnswers,
-          halfOpenOpened.get(),
-          HALF_OPEN_SOURCES,
-          halfOpenEnded);
-    }
   }
 }

@@ -224,6 +224,9 @@ public final class RefusalAudit implements AutoCloseable {
    * ?}, cut to {@link #MAX_FIELD} characters with a note of how many were left out.
    */
   public static String bounded(String text) {
+    if (fit(text)) {
+      return text; // the usual case, a source address or a reason of signetd's own: no copy
+    }
     StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_FIELD + 32));
     int length = text.length();
     int i = 0;
@@ -244,6 +247,19 @@ public final class RefusalAudit implements AutoCloseable {
       out.append("...(").append(length - i).append(" more characters)");
     }
     return out.toString();
+  }
+
+  private static boolean fit(String text) {
+    if (text.length() > MAX_FIELD) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

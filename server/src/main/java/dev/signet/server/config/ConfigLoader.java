@@ -423,6 +423,9 @@ public final class ConfigLoader {
     int maxConnectionsPerPeer = node.integer("maxConnectionsPerPeer", 8, 1, maxConnections);
     double callsPerSecond = node.decimal("callsPerSecondPerPeer", 5, 0.01, 10000);
     int burst = node.integer("callBurstPerPeer", 20, 1, 100000);
+    double connectionsPerSecond = node.decimal("connectionsPerSecondPerPeer", 2, 0.01, 10000);
+    int connectionBurst =
+        node.integer("connectionBurstPerPeer", 2 * maxConnectionsPerPeer, 1, 100000);
     Duration refusalInterval =
         node.duration(
             "refusalAuditInterval",
@@ -440,6 +443,8 @@ public final class ConfigLoader {
         maxConnectionsPerPeer,
         callsPerSecond,
         burst,
+        connectionsPerSecond,
+        connectionBurst,
         refusalInterval);
   }
 

@@ -104,9 +104,9 @@ public record SignetdConfig(
    * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated TLS;
    * empty {@code listen} turns it off. Anyone who can reach it may call, so everything it accepts
    * is bounded apart from the API's: calls in flight ({@code maxConcurrentCalls}) and connections
-   * ({@code maxConnections}) in all; connections, calls in flight and calls per second from each
-   * source address; and refused joins reach the audit trail as one event per source and reason per
-   * {@code refusalAuditInterval}, with a count.
+   * ({@code maxConnections}) in all; connections, new connections per second, calls in flight and
+   * calls per second from each source address; and refused joins reach the audit trail as one event
+   * per source and reason per {@code refusalAuditInterval}, with a count.
    */
   public record Enrollment(
       Optional<Listen> listen,
@@ -118,6 +118,8 @@ public record SignetdConfig(
       int maxConnectionsPerPeer,
       double callsPerSecondPerPeer,
       int callBurstPerPeer,
+      double connectionsPerSecondPerPeer,
+      int connectionBurstPerPeer,
       Duration refusalAuditInterval) {}
 
   /** The audit key in the token, which signs checkpoints of the audit chain, and how often. */

@@ -10,20 +10,25 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
 
 /**
  * Admission on the enrollment port, where nobody is authenticated: each source address (see {@link
  * Peers}) may start {@code callsPerSecondPerPeer} calls a second (bursts of {@code
  * callBurstPerPeer}) and hold {@code maxCallsPerPeer} in flight, and all sources together {@code
  * maxConcurrentCalls}. Refusals are RESOURCE_EXHAUSTED with a retry hint, and are audited through
- * the {@link RefusalAudit} (counted, not written one by one). The source goes on in the context,
- * for the join's own refusals.
+ * the {@link RefusalAudit} (counted, not written one by one, and not logged one by one). A source
+ * refused for its rate more than {@code callBurstPerPeer} times beyond what that rate refills (it
+ * goes on at more than twice its rate: it ignores the hints) is disconnected and shut out (see
+ * {@link PeerConnections#shutOut}) until its call budget has refilled. The source goes on in the
+ * context, for the join's own refusals.
  */
 final class EnrollmentAdmission implements ServerInterceptor {
   static final Context.Key<String> PEER = Context.key("signet-peer");
@@ -35,6 +40,8 @@ final class EnrollmentAdmission implements ServerInterceptor {
   private final int perPeer;
   private final PeerRates rates;
   private final double perSecond;
+  private final int burst;
+  private final PeerConnections connections;
   private final CallDurations durations;
   private final RefusalAudit refusals;
   private final Clock clock;
@@ -43,6 +50,7 @@ final class EnrollmentAdmission implements ServerInterceptor {
   EnrollmentAdmission(
       SignetdConfig.Enrollment enrollment,
       Duration maxCallDuration,
+      PeerConnections connections,
       RefusalAudit refusals,
       Clock clock) {
     this.all =
@@ -54,6 +62,8 @@ final class EnrollmentAdmission implements ServerInterceptor {
                 + " calls on the enrollment port");
     this.perPeer = enrollment.maxCallsPerPeer();
     this.perSecond = enrollment.callsPerSecondPerPeer();
+    this.burst = enrollment.callBurstPerPeer();
+    this.connections = connections;
     this.rates =
         new PeerRates(
             enrollment.callsPerSecondPerPeer(), enrollment.callBurstPerPeer(), REMEMBERED_PEERS);
@@ -65,17 +75,47 @@ final class EnrollmentAdmission implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String peer = Peers.of(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String peer = Peers.of(remote);
     String method = call.getMethodDescriptor().getBareMethodName();
-    Optional<Duration> wait = rates.take(peer, System.nanoTime());
-    if (wait.isPresent()) {
+    if (connections.isShutOut(peer)) {
+      ServerCall.Listener<Q> refusal =
+          refuse(
+              call,
+              peer,
+              method,
+              "SHUT_OUT",
+              peer + " is shut out for ignoring retry hints",
+              rates.refill());
+      connections.disconnect(remote);
+      return refusal;
+    }
+    PeerRates.Verdict verdict = rates.take(peer, System.nanoTime());
+    if (!verdict.admitted()) {
+      if (verdict.ignoresHints()) {
+        ServerCall.Listener<Q> refusal =
+            refuse(
+                call,
+                peer,
+                method,
+                "SHUT_OUT",
+                peer
+                    + " went on calling after more than "
+                    + burst
+                    + " refusals for its rate: shut out for "
+                    + rates.refill().toMillis()
+                    + " ms",
+                rates.refill());
+        connections.shutOut(peer, remote, rates.refill());
+        return refusal;
+      }
       return refuse(
           call,
           peer,
           method,
           "RATE_LIMITED",
           "more than " + perSecond + " calls a second from " + peer,
-          wait.get());
+          verdict.retryAfter().orElseThrow());
     }
     List<Slots.Limit> limits =
         List.of(
@@ -109,6 +149,9 @@ final class EnrollmentAdmission implements ServerInterceptor {
       String why,
       Duration retryAfter) {
     refused.incrementAndGet();
+    // counted in metrics and the audit; a log line each would make a flood a log flood
+    CallRecord.refused(reason, why);
+    CallRecord.current().refusalLevel = Level.FINE;
     refusals.refused(
         peer,
         new AuditEvent(
@@ -131,6 +174,7 @@ final class EnrollmentAdmission implements ServerInterceptor {
   /** Forgets sources whose call budget is full again, so that the table stays small. */
   void forgetIdlePeers() {
     rates.forgetIdle(System.nanoTime());
+    connections.forgetIdlePeers();
   }
 
   int inFlight() {

@@ -83,8 +83,11 @@ public final class SignetServer implements AutoCloseable {
 
   public static final String ENROLLMENT = "enrollment";
 
-  /** Network threads of the enrollment port (TLS handshakes), apart from the API port's. */
-  private static final int ENROLLMENT_NETWORK_THREADS = 2;
+  /**
+   * Network threads of the enrollment port (TLS, HTTP/2), apart from the API port's: one, so that
+   * however it is flooded the enrollment port's network work takes at most one core.
+   */
+  private static final int ENROLLMENT_NETWORK_THREADS = 1;
 
   /** What the servers serve: the daemon's parts, as {@code daemon.Daemon} assembles them. */
   public interface Backend {
@@ -179,13 +182,19 @@ public final class SignetServer implements AutoCloseable {
     ApiAdmission apiAdmission = new ApiAdmission(limits, parts.clock());
     OpenConnections apiConnections = new OpenConnections();
     CallBounds enrollmentBounds = new CallBounds(limits.maxCallDuration(), timer);
-    EnrollmentAdmission enrollmentAdmission =
-        new EnrollmentAdmission(
-            config.enrollment(), limits.maxCallDuration(), parts.refusals(), parts.clock());
     PeerConnections enrollmentConnections =
         new PeerConnections(
             config.enrollment().maxConnections(),
             config.enrollment().maxConnectionsPerPeer(),
+            config.enrollment().connectionsPerSecondPerPeer(),
+            config.enrollment().connectionBurstPerPeer(),
+            parts.refusals(),
+            parts.clock());
+    EnrollmentAdmission enrollmentAdmission =
+        new EnrollmentAdmission(
+            config.enrollment(),
+            limits.maxCallDuration(),
+            enrollmentConnections,
             parts.refusals(),
             parts.clock());
     SignetdMetrics metrics = parts.metrics();

@@ -134,6 +134,83 @@ class EnrollmentFloodIT {
   }
 
   @Test
+  void aSourceThatConnectsTooOftenOrIgnoresRetryHintsIsRefusedBeforeTlsAndOthersAreServed()
+      throws Exception {
+    try (TestDaemon daemon =
+        TestDaemon.start(
+            "shut-out",
+            new DaemonConfig()
+                .enrollment(
+                    "connectionsPerSecondPerPeer: 0.1",
+                    "connectionBurstPerPeer: 3",
+                    "callsPerSecondPerPeer: 0.2",
+                    "callBurstPerPeer: 2"))) {
+      int port = daemon.enrollmentPort();
+      Path caBundle = daemon.operatorDirectory().resolve("ca.crt");
+
+      // connection rate: three TLS connections from 127.0.0.20 at once, the fourth is closed at
+      // accept, before TLS
+      for (int i = 0; i < 3; i++) {
+        Loopback.tlsConnection("127.0.0.20", port).close();
+      }
+      assertTrue(closedBeforeTls("127.0.0.20", port), "a fourth connection at once is refused");
+      try (ApiClient other = Loopback.enrollmentClient("127.0.0.21", port, caBundle)) {
+        assertEquals(Status.Code.UNAUTHENTICATED, badJoin(other, "worker-y"));
+      }
+
+      // calls: 127.0.0.22 spends its burst of 2, then calls on regardless of the retry hint;
+      // past 2 refusals (beyond what 0.2/s refills) it is disconnected and shut out for 2 / 0.2 s
+      List<Status.Code> codes = new ArrayList<>();
+      try (ApiClient flooder = Loopback.enrollmentClient("127.0.0.22", port, caBundle)) {
+        for (int i = 0; i < 40 && !codes.contains(Status.Code.UNAVAILABLE); i++) {
+          codes.add(badJoin(flooder, "worker-z"));
+        }
+      }
+      assertTrue(
+          codes.contains(Status.Code.RESOURCE_EXHAUSTED) && codes.contains(Status.Code.UNAVAILABLE),
+          "refused for its rate, then disconnected: " + codes);
+      long shutOutAt = System.nanoTime();
+      assertTrue(closedBeforeTls("127.0.0.22", port), "a shut-out source's connection is refused");
+      try (ApiClient other = Loopback.enrollmentClient("127.0.0.23", port, caBundle)) {
+        assertEquals(Status.Code.UNAUTHENTICATED, badJoin(other, "worker-w"), "others served");
+      }
+      // once its budget has refilled, the source is served again
+      Eventually.await(
+          "127.0.0.22 served again after its shut-out",
+          Duration.ofSeconds(60),
+          () -> served("127.0.0.22", port, caBundle));
+      System.out.printf(
+          "connection rate: 3 connections from 127.0.0.20, the 4th closed before TLS; a source"
+              + " ignoring retry hints got %s, then its connections were closed before TLS,"
+              + " others served; served again %.1f s later%n",
+          codes, (System.nanoTime() - shutOutAt) / 1e9);
+      daemon.daemon().refusals().flush();
+      assertTrue(
+          auditRows(daemon, "CONNECTION_RATE_LIMITED") >= 1 && auditRows(daemon, "SHUT_OUT") >= 1,
+          "both kinds of refusal are on the record");
+    }
+  }
+
+  /** Whether a join from {@code source} on a new connection is answered (and refused). */
+  private static boolean served(String source, int port, Path caBundle) {
+    try (ApiClient client = Loopback.enrollmentClient(source, port, caBundle)) {
+      return badJoin(client, "worker-z") == Status.Code.UNAUTHENTICATED;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Whether a TLS connection from {@code source} is closed before its handshake completes. */
+  private static boolean closedBeforeTls(String source, int port) {
+    try {
+      Loopback.tlsConnection(source, port).close();
+      return false;
+    } catch (Exception closed) {
+      return true;
+    }
+  }
+
+  @Test
   void twoThousandIdleTlsConnectionsLeaveTheDaemonServing() throws Exception {
     int connections = 2000;
     long limit = openFileLimit();

@@ -651,6 +651,8 @@ class ConfigLoaderTest {
     assertEquals(20, defaults.enrollment().callBurstPerPeer());
     assertEquals(512, defaults.enrollment().maxConnections());
     assertEquals(8, defaults.enrollment().maxConnectionsPerPeer());
+    assertEquals(2.0, defaults.enrollment().connectionsPerSecondPerPeer());
+    assertEquals(16, defaults.enrollment().connectionBurstPerPeer(), "twice the connections");
     assertEquals(Duration.ofMinutes(1), defaults.enrollment().refusalAuditInterval());
 
     SignetdConfig biggerToken = load(MINIMAL + "  maxConcurrentSignatures: 8\n");

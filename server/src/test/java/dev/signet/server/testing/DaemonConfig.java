@@ -33,7 +33,9 @@ public final class DaemonConfig {
               "maxCallsPerPeer", "" + enrollmentCalls,
               "maxConnectionsPerPeer", "512",
               "callsPerSecondPerPeer", "10000",
-              "callBurstPerPeer", "100000"));
+              "callBurstPerPeer", "100000",
+              "connectionsPerSecondPerPeer", "10000",
+              "connectionBurstPerPeer", "100000"));
 
   public DaemonConfig algorithm(String algorithm) {
     this.algorithm = algorithm;
