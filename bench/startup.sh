@@ -24,10 +24,9 @@ export SOFTHSM2_CONF="$work/softhsm2.conf"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 api_port="$(free_port)"
-metrics_port="$(free_port)"
 sed -i -e "s/^listen: .*/listen: \"127.0.0.1:$api_port\"/" \
   -e 's/^  listen: "127.0.0.1:7444"/  listen: "127.0.0.1:0"/' \
-  -e "s/^  # listen: \"127.0.0.1:9465\"/  listen: \"127.0.0.1:$metrics_port\"/" "$work/signetd.yaml"
+  -e 's/^  # listen: "127.0.0.1:9465"/  listen: "127.0.0.1:0"/' "$work/signetd.yaml"
 SIGNET_CDS_DIR="" "$root/bin/signetd" init -c "$work/signetd.yaml" >/dev/null 2>"$work/init.log" || {
   cat "$work/init.log" >&2
   exit 1
@@ -46,7 +45,9 @@ stop_daemon() {
 }
 trap stop_daemon EXIT
 
-# Starts signetd serve; sets ready_ms (exec to the "ready" line) and readyz_ms (to /readyz 200).
+# Starts signetd serve; sets ready_ms (exec to the "ready" line), readyz_ms (to /readyz 200) and
+# cpu_ms (the daemon's CPU time, user and system, until the "ready" line: less sensitive to the
+# machine's load than the wall time).
 start_daemon() {
   local log="$work/serve.log" start
   : >"$log"
@@ -61,7 +62,10 @@ start_daemon() {
     sleep 0.01
   done
   ready_ms=$(($(now_ms) - start))
-  until curl -sf -o /dev/null "http://127.0.0.1:$metrics_port/readyz"; do sleep 0.01; done
+  cpu_ms=$(awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$daemon/stat")
+  local probes
+  probes="$(sed -n 's/^signetd metrics on //p' "$log")"
+  until curl -sf -o /dev/null "$probes/readyz"; do sleep 0.01; done
   readyz_ms=$(($(now_ms) - start))
 }
 
@@ -87,14 +91,17 @@ for mode in none archive; do
   fi
   ready=()
   readyz=()
+  cpu=()
   for _ in $(seq 1 "$runs"); do
     start_daemon
     ready+=("$ready_ms")
     readyz+=("$readyz_ms")
+    cpu+=("$cpu_ms")
     stop_daemon
   done
   echo "$(summary "$mode, \"ready\" line" "${ready[@]}") $(load) |"
   echo "$(summary "$mode, /readyz 200" "${readyz[@]}") $(load) |"
+  echo "$(summary "$mode, CPU time to ready" "${cpu[@]}") $(load) |"
 done
 
 echo
@@ -106,7 +113,7 @@ control_plane="$root/bin/signet control-plane --config $work/operator/signet.yam
 "$root/bin/signet" control-plane --config "$work/operator/signet.yaml" --node cp-1 \
   --advertise-address 127.0.0.1 --out "$out" >/dev/null # writes the archive
 echo "load average before: $(load)"
-hyperfine --style basic --warmup 2 --runs "$runs" --export-markdown "$work/hyperfine.md" \
+hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$work/hyperfine.json" \
   --prepare "rm -rf $out" \
   -n "control-plane, JIT tier 4, no archive (before)" \
   "SIGNET_CDS_DIR= SIGNET_JAVA_OPTS=-XX:TieredStopAtLevel=4 $control_plane" \
@@ -115,4 +122,11 @@ hyperfine --style basic --warmup 2 --runs "$runs" --export-markdown "$work/hyper
   -n "signet --version" "$root/bin/signet --version" >"$work/hyperfine.log"
 echo "load average after: $(load)"
 echo
-cat "$work/hyperfine.md"
+python3 - "$work/hyperfine.json" <<'TABLE'
+import json, sys
+print("| command | runs | median | mean ± σ | best | user CPU | system CPU |")
+print("|---|---|---|---|---|---|---|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"| {r['command']} | {len(r['times'])} | {r['median']:.2f} s | {r['mean']:.2f} ± {r['stddev']:.2f} s"
+          f" | {r['min']:.2f} s | {r['user']:.2f} s | {r['system']:.2f} s |")
+TABLE

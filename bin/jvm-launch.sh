@@ -5,7 +5,8 @@
 #
 # One archive per NAME, subcommand, jar (path, size, modification time) and java binary, in
 # $SIGNET_CDS_DIR (default: systemd's $CACHE_DIRECTORY, else ${XDG_CACHE_HOME:-~/.cache}/signet;
-# set it empty to use no archive). When the archive is there, the JVM maps it (-Xshare:auto: one
+# set it empty to use no archive), a directory owned by this user that group and others cannot
+# write to (else no archive is used). When the archive is there, the JVM maps it (-Xshare:auto: one
 # that does not match this jar or JVM is ignored). When it is not, this run writes it at exit
 # (-XX:ArchiveClassesAtExit) under a temporary name; it becomes the archive only if the run
 # succeeded (or was stopped by TERM, INT or HUP: a daemon) and a JVM accepts it, so a crashed or interrupted run never leaves a broken one. That
@@ -37,11 +38,14 @@ launch_java() {
   key="$(printf '%s\n' "$java_path" "$jar_path" "$(stat -c '%s %Y' "$jar_path" "$java_path")" |
     cksum | cut -d' ' -f1)"
   local archive="$cache/$name-$command-$key.jsa"
+  # An archive is code the JVM runs: only from a directory of this user that no one else can
+  # write to (and then one the JVM rejects is still ignored).
+  mkdir -p -m 0700 "$cache" 2>/dev/null || true
+  if [[ ! -d "$cache" || ! -O "$cache" || ! -w "$cache" ]] || (("8#$(stat -c '%a' "$cache")" & 8#022)); then
+    exec "$java" "${options[@]}" -jar "$jar" "$@"
+  fi
   if [[ -f "$archive" ]]; then
     exec "$java" -XX:SharedArchiveFile="$archive" "${quiet[@]}" "${options[@]}" -jar "$jar" "$@"
-  fi
-  if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w "$cache" ]]; then
-    exec "$java" "${options[@]}" -jar "$jar" "$@"
   fi
   local partial="$archive.$$.partial"
   "$java" -XX:ArchiveClassesAtExit="$partial" "${quiet[@]}" "${options[@]}" -jar "$jar" "$@" &

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/jvm-launch.sh, the launchers' class-data-sharing archive, run on a jar of one class: the
  * first run writes the archive, later runs map it, an archive of another jar is ignored (the JVM
- * still runs, from the jar), and a failed run leaves no archive behind.
+ * still runs, from the jar), a failed run leaves no archive behind, and a directory others may
+ * write to is not used (an archive is code the JVM runs).
  */
 class LauncherArchiveTest {
   /** The jar's main class: prints its arguments; its subcommand "fail" exits with 3. */
@@ -167,6 +169,16 @@ class LauncherArchiveTest {
     Run failed = launch("fail");
     assertEquals(3, failed.status(), failed.output());
     assertTrue(failed.output().contains("hello fail"), failed.output());
+    assertEquals(List.of(), archiveFiles());
+  }
+
+  @Test
+  void aDirectoryOthersCanWriteToIsNotUsed() throws Exception {
+    Files.createDirectories(archives);
+    Files.setPosixFilePermissions(archives, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Run run = launch("run", "shared");
+    assertEquals(0, run.status(), run.output());
+    assertTrue(run.output().contains("hello run shared"), run.output());
     assertEquals(List.of(), archiveFiles());
   }
 
