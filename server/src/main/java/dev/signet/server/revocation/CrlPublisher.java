@@ -10,6 +10,7 @@ import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,10 +31,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.BERTags;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.DERGeneralizedTime;
 import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERUTCTime;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -155,8 +157,8 @@ public final class CrlPublisher implements AutoCloseable {
       List<CertificateStore.RevokedEntry> entries)
       throws SigningException {
     // Built from BouncyCastle's ASN.1 types rather than X509v2CRLBuilder, whose per-entry path
-    // formats each date with a new SimpleDateFormat and encodes a reason extension per entry:
-    // that was most of the time and garbage of a CRL with 100,000 entries.
+    // formats and parses each date with new SimpleDateFormats and encodes a reason extension per
+    // entry: that was most of the time and garbage of a CRL with 100,000 entries.
     V2TBSCertListGenerator generator = new V2TBSCertListGenerator();
     generator.setSignature(ca.signatureAlgorithm());
     generator.setIssuer(ca.subject());
@@ -215,9 +217,17 @@ public final class CrlPublisher implements AutoCloseable {
   /** RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050; whole seconds. */
   static Time time(Instant instant) {
     int year = instant.atOffset(ZoneOffset.UTC).getYear();
-    return year >= 1950 && year <= 2049
-        ? new Time(new DERUTCTime(UTC_TIME.format(instant)))
-        : new Time(new DERGeneralizedTime(GENERALIZED_TIME.format(instant)));
+    if (year < 1950 || year > 2049) {
+      return new Time(new DERGeneralizedTime(GENERALIZED_TIME.format(instant)));
+    }
+    // new DERUTCTime(String) parses its text back with a new SimpleDateFormat to check it (most
+    // of a large CRL's cost); read from its DER encoding (tag, length, the characters) it is not.
+    byte[] text = UTC_TIME.format(instant).getBytes(StandardCharsets.US_ASCII);
+    byte[] der = new byte[text.length + 2];
+    der[0] = BERTags.UTC_TIME;
+    der[1] = (byte) text.length;
+    System.arraycopy(text, 0, der, 2, text.length);
+    return new Time(ASN1UTCTime.getInstance(der));
   }
 
   /** The entry extension of each reason code (1 to 10), made once: CRLs share them. */
