@@ -31,11 +31,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
@@ -79,7 +85,8 @@ public final class Provisioner {
       Plan plan, Supplier<SignetClient> connect, boolean force, Optional<Duration> renewWithin) {
     prepare(plan.caFiles().values(), plan.credentials());
     Manifest recorded = manifest().orElse(Manifest.empty());
-    try (SignetClient opened = connect.get()) {
+    try (SignetClient opened = connect.get();
+        Requests requests = new Requests(opened)) {
       open(opened);
       writeCaFiles(plan.caFiles());
       if (plan.serviceAccountPublicKeys().isPresent()) {
@@ -87,6 +94,9 @@ public final class Provisioner {
       }
       Manifest manifest = recorded.merge(plan.caFiles(), List.of());
       writeManifest(manifest);
+      // Every certificate due is asked for at once (a few calls in flight); the files are then
+      // written and reported in the plan's order, as each answer arrives.
+      Map<Credential, String> reasons = new LinkedHashMap<>();
       for (Credential wanted : plan.credentials()) {
         try (Inspection current = inspect(wanted)) {
           Optional<String> reason =
@@ -94,8 +104,16 @@ public final class Provisioner {
                   ? reissueReason(wanted, recorded.find(wanted.name()), current, force, renewWithin)
                   : Optional.of("");
           if (reason.isPresent()) {
-            issue(wanted, reason.get());
-          } else {
+            reasons.put(wanted, reason.get());
+            requests.start(wanted);
+          }
+        }
+      }
+      for (Credential wanted : plan.credentials()) {
+        if (reasons.containsKey(wanted)) {
+          save(wanted, requests.result(wanted), reasons.get(wanted));
+        } else {
+          try (Inspection current = inspect(wanted)) {
             keep(wanted, current);
           }
         }
@@ -260,6 +278,14 @@ public final class Provisioner {
    * certificate.
    */
   public X509Certificate issue(Credential credential, String reason) {
+    return save(credential, request(client, credential), reason);
+  }
+
+  /** A new key pair made here, and the certificate signetd issued for it. */
+  private record Issued(KeyPair keys, IssueCertificateResponse response) {}
+
+  /** Makes a key pair and asks signetd for its certificate; writes nothing. */
+  private static Issued request(SignetClient client, Credential credential) {
     KeyPair keys;
     try {
       keys = credential.keyAlgorithm().generateKeyPair();
@@ -269,9 +295,72 @@ public final class Provisioner {
           "cannot make a " + credential.keyAlgorithm() + " key: " + e.getMessage(),
           e);
     }
-    IssueCertificateResponse response =
+    return new Issued(
+        keys,
         client.issue(
-            credential.profile(), credential.parameters(), Csrs.create(keys, credential.name()));
+            credential.profile(), credential.parameters(), Csrs.create(keys, credential.name())));
+  }
+
+  /**
+   * Requests running in the background, {@link #IN_FLIGHT} at a time: key generation and the round
+   * trips to signetd overlap instead of adding up. Closing cancels what is still running (after a
+   * failure, nothing more is asked for).
+   */
+  private static final class Requests implements AutoCloseable {
+    /**
+     * Calls in flight: what signetd grants one node credential by default ({@code
+     * limits.maxCallsPerCredential}), so that a node's own commands are not refused for asking too
+     * much at once.
+     */
+    static final int IN_FLIGHT = 2;
+
+    private final SignetClient client;
+    private final ExecutorService executor;
+    private final Map<String, Future<Issued>> running = new HashMap<>();
+
+    Requests(SignetClient client) {
+      this.client = client;
+      this.executor =
+          Executors.newFixedThreadPool(
+              IN_FLIGHT,
+              runnable -> {
+                Thread thread = new Thread(runnable, "signet-request");
+                thread.setDaemon(true);
+                return thread;
+              });
+    }
+
+    void start(Credential credential) {
+      running.put(credential.name(), executor.submit(() -> request(client, credential)));
+    }
+
+    Issued result(Credential credential) {
+      try {
+        return running.get(credential.name()).get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException failure) {
+          throw failure;
+        }
+        throw new SignetException(ExitCode.SOFTWARE, e.getCause().toString(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SignetException(ExitCode.SOFTWARE, "interrupted while issuing", e);
+      }
+    }
+
+    @Override
+    public void close() {
+      executor.shutdownNow();
+    }
+  }
+
+  /**
+   * Writes the files of an issued credential (the previous ones kept as backups) and reports them;
+   * {@code reason} says why it was issued, empty for a first issue. Returns the new certificate.
+   */
+  private X509Certificate save(Credential credential, Issued issued, String reason) {
+    KeyPair keys = issued.keys();
+    IssueCertificateResponse response = issued.response();
     // The file carries the leaf and any intermediate CA; the trust anchors are in the CA files.
     List<X509Certificate> certificates =
         Certificates.leafAndIntermediates(response, bundle(credential.profile().trustDomain()));

@@ -8,16 +8,18 @@ import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.ledger.Crls;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.x509.X509;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,13 +29,22 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.BERTags;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.DERGeneralizedTime;
+import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.CertificateList;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.cert.X509CRLHolder;
-import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.TBSCertList;
+import org.bouncycastle.asn1.x509.Time;
+import org.bouncycastle.asn1.x509.V2TBSCertListGenerator;
 
 /**
  * Publishes each CA's CRL, signed in the token: numbered, with thisUpdate and nextUpdate, one entry
@@ -145,37 +156,99 @@ public final class CrlPublisher implements AutoCloseable {
       Instant nextUpdate,
       List<CertificateStore.RevokedEntry> entries)
       throws SigningException {
-    X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.subject(), Date.from(thisUpdate));
-    builder.setNextUpdate(Date.from(nextUpdate));
+    // Built from BouncyCastle's ASN.1 types rather than X509v2CRLBuilder, whose per-entry path
+    // formats and parses each date with new SimpleDateFormats and encodes a reason extension per
+    // entry: that was most of the time and garbage of a CRL with 100,000 entries.
+    V2TBSCertListGenerator generator = new V2TBSCertListGenerator();
+    generator.setSignature(ca.signatureAlgorithm());
+    generator.setIssuer(ca.subject());
+    generator.setThisUpdate(time(thisUpdate));
+    generator.setNextUpdate(time(nextUpdate));
     for (CertificateStore.RevokedEntry entry : entries) {
+      ASN1Integer serial = new ASN1Integer(serial(entry.serial()));
+      Time revoked = time(entry.revokedAt());
       // RFC 5280 §5.3.1: the reason code "unspecified" SHOULD be absent.
-      if (entry.reasonCode() == 0) {
-        builder.addCRLEntry(new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), null);
-      } else {
-        builder.addCRLEntry(
-            new BigInteger(entry.serial(), 16), Date.from(entry.revokedAt()), entry.reasonCode());
-      }
+      generator.addCRLEntry(
+          entry.reasonCode() == 0
+              ? new DERSequence(new ASN1Encodable[] {serial, revoked})
+              : new DERSequence(
+                  new ASN1Encodable[] {serial, revoked, reasonExtensions(entry.reasonCode())}));
     }
     try {
-      builder.addExtension(
-          Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyId()));
-      builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(number)));
+      generator.setExtensions(
+          new Extensions(
+              new Extension[] {
+                Extension.create(
+                    Extension.authorityKeyIdentifier,
+                    false,
+                    new AuthorityKeyIdentifier(ca.subjectKeyId())),
+                Extension.create(
+                    Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(number)))
+              }));
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode a CRL extension", e);
     }
-    TokenSigner signer = new TokenSigner(ca);
-    X509CRLHolder crl;
-    try {
-      crl = builder.build(signer);
-    } catch (TokenSigner.Failure failure) {
-      throw failure.signingFailure;
-    }
-    byte[] tbs = X509.der(crl.toASN1Structure().getTBSCertList());
-    if (!ca.verifies(tbs, crl.toASN1Structure().getSignature().getOctets())) {
+    TBSCertList tbsCertList = generator.generateTBSCertList();
+    byte[] tbs = X509.der(tbsCertList);
+    byte[] signature = ca.key().sign(tbs);
+    if (!ca.verifies(tbs, signature)) {
       throw SigningException.tokenFailure(
           "the token returned a CRL signature that does not verify", null);
     }
-    return X509.der(crl.toASN1Structure());
+    return X509.der(
+        CertificateList.getInstance(
+            new DERSequence(
+                new ASN1Encodable[] {
+                  tbsCertList, ca.signatureAlgorithm(), new DERBitString(signature)
+                })));
+  }
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  private static BigInteger serial(String hex) {
+    return hex.length() % 2 == 0 ? new BigInteger(1, HEX.parseHex(hex)) : new BigInteger(hex, 16);
+  }
+
+  private static final DateTimeFormatter UTC_TIME =
+      DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter GENERALIZED_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050; whole seconds. */
+  static Time time(Instant instant) {
+    int year = instant.atOffset(ZoneOffset.UTC).getYear();
+    if (year < 1950 || year > 2049) {
+      return new Time(new DERGeneralizedTime(GENERALIZED_TIME.format(instant)));
+    }
+    // new DERUTCTime(String) parses its text back with a new SimpleDateFormat to check it (most
+    // of a large CRL's cost); read from its DER encoding (tag, length, the characters) it is not.
+    byte[] text = UTC_TIME.format(instant).getBytes(StandardCharsets.US_ASCII);
+    byte[] der = new byte[text.length + 2];
+    der[0] = BERTags.UTC_TIME;
+    der[1] = (byte) text.length;
+    System.arraycopy(text, 0, der, 2, text.length);
+    return new Time(ASN1UTCTime.getInstance(der));
+  }
+
+  /** The entry extension of each reason code (1 to 10), made once: CRLs share them. */
+  private static final Extensions[] REASONS = new Extensions[11];
+
+  static {
+    for (int code = 1; code < REASONS.length; code++) {
+      try {
+        REASONS[code] =
+            new Extensions(Extension.create(Extension.reasonCode, false, CRLReason.lookup(code)));
+      } catch (IOException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+  }
+
+  private static Extensions reasonExtensions(int code) {
+    if (code < 1 || code >= REASONS.length) {
+      throw new IllegalArgumentException("not a CRL reason code: " + code);
+    }
+    return REASONS[code];
   }
 
   private void refreshStale() {
@@ -211,44 +284,5 @@ public final class CrlPublisher implements AutoCloseable {
       periodic.cancel(false);
     }
     scheduler.shutdownNow();
-  }
-
-  /** A BouncyCastle ContentSigner that signs with the CA key in the token. */
-  private static final class TokenSigner implements ContentSigner {
-    /** Carries the checked signing failure out of BouncyCastle's unchecked signer interface. */
-    static final class Failure extends RuntimeException {
-      final SigningException signingFailure;
-
-      Failure(SigningException cause) {
-        super(cause.getMessage(), cause);
-        this.signingFailure = cause;
-      }
-    }
-
-    private final CertificateAuthority ca;
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-
-    TokenSigner(CertificateAuthority ca) {
-      this.ca = ca;
-    }
-
-    @Override
-    public AlgorithmIdentifier getAlgorithmIdentifier() {
-      return ca.signatureAlgorithm();
-    }
-
-    @Override
-    public OutputStream getOutputStream() {
-      return buffer;
-    }
-
-    @Override
-    public byte[] getSignature() {
-      try {
-        return ca.key().sign(buffer.toByteArray());
-      } catch (SigningException e) {
-        throw new Failure(e);
-      }
-    }
   }
 }

@@ -85,6 +85,14 @@ class SystemdUnitTest {
   }
 
   @Test
+  void theLauncherCanWriteItsClassArchiveInTheSandbox() {
+    // ProtectSystem=strict leaves /var/cache read-only but for the unit's own cache directory,
+    // which systemd names to bin/jvm-launch.sh in $CACHE_DIRECTORY
+    assertEquals("strict", one("ProtectSystem"));
+    assertEquals("signet", one("CacheDirectory"));
+  }
+
+  @Test
   void itRestartsAfterATokenFailureButNeverRetriesAWrongPin() {
     assertEquals("on-failure", one("Restart"));
     List<String> prevented = List.of(one("RestartPreventExitStatus").split(" ", -1));
