@@ -234,7 +234,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                 config.issuance().apiCredentialValidity(),
                 config.issuance().backdate()),
             clock,
-            new SerialNumbers(random));
+            SerialNumbers.perThread());
     enrollment =
         new Enrollment(
             pipeline,

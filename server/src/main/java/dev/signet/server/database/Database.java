@@ -57,7 +57,8 @@ public final class Database implements AutoCloseable {
           "V2__audit_nodes_tokens.sql",
           "V3__revocation_crls_checkpoints.sql",
           "V4__ca_generations.sql",
-          "V6__audit_checkpoint_chain.sql");
+          "V6__audit_checkpoint_chain.sql",
+          "V10__partial_revoked_index.sql");
 
   enum Engine {
     SQLITE,
