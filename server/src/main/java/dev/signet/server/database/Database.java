@@ -120,9 +120,11 @@ public final class Database implements AutoCloseable {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("signet-ledger");
     hikari.setJdbcUrl(config.url());
-    // Fail a request within seconds when the database is away, instead of queueing it; the pool
-    // validates connections, so issuance resumes by itself once the database is back.
-    hikari.setConnectionTimeout(5_000);
+    // Fail a request within seconds when a database server is away, instead of queueing it; the
+    // pool validates connections, so issuance resumes by itself once the database is back. A
+    // SQLite file is never away: its first connection (which loads the native library) only
+    // waits for a busy machine, so it gets longer.
+    hikari.setConnectionTimeout(engine == Engine.SQLITE ? 30_000 : 5_000);
     hikari.setValidationTimeout(2_000);
     hikari.setInitializationFailTimeout(-1);
     hikari.setAutoCommit(false);

@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -149,17 +151,43 @@ public final class PostgresServer implements AutoCloseable {
    */
   public String copyDatabase(String url) throws SQLException {
     String name = DATABASE + "_" + DATABASES.incrementAndGet();
+    String source = url.substring(url.lastIndexOf('/') + 1);
     try (Connection connection = superuser();
         Statement statement = connection.createStatement()) {
-      statement.execute(
-          "CREATE DATABASE "
-              + name
-              + " TEMPLATE "
-              + url.substring(url.lastIndexOf('/') + 1)
-              + " OWNER "
-              + USER);
+      awaitNoSessions(connection, source);
+      statement.execute("CREATE DATABASE " + name + " TEMPLATE " + source + " OWNER " + USER);
     }
     return url(name);
+  }
+
+  /**
+   * A server backend ends a little after its client closed the connection, so a just-stopped
+   * daemon's sessions may still be listed; CREATE DATABASE ... TEMPLATE refuses while they are.
+   */
+  private static void awaitNoSessions(Connection connection, String database) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+      query.setString(1, database);
+      while (true) {
+        try (ResultSet rows = query.executeQuery()) {
+          rows.next();
+          if (rows.getInt(1) == 0) {
+            return;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new SQLException("sessions on " + database + " did not end within 60 s");
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while waiting for sessions on " + database, e);
+        }
+      }
+    }
   }
 
   /** Writes {@link #USER}'s password to {@code file}, readable by its owner only. */
