@@ -99,7 +99,7 @@ public final class CsrParser {
                             + "; allowed are ECDSA P-256 or P-384 and RSA 2048, 3072 or 4096 bits"
                             + " with exponent 65537"));
     checkRsaModulus(info);
-    verifySignature(csr, verificationKey(info));
+    verifySignature(csr, info, verificationKey(info));
     checkRequestedExtensions(csr, profile);
     return new ValidatedCsr(csr.getSubjectPublicKeyInfo(), algorithm, sha256(der));
   }
@@ -155,7 +155,8 @@ public final class CsrParser {
     }
   }
 
-  private static void verifySignature(PKCS10CertificationRequest csr, AsymmetricKeyParameter key)
+  private static void verifySignature(
+      PKCS10CertificationRequest csr, SubjectPublicKeyInfo info, AsymmetricKeyParameter key)
       throws IssuanceException.InvalidRequest {
     byte[] signed;
     try {
@@ -164,8 +165,8 @@ public final class CsrParser {
     } catch (IOException e) {
       throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request");
     }
-    if (!Signatures.verify(
-        key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
+    if (!Signatures.verifyOnce(
+        info, key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
       throw invalid(
           "CSR_SIGNATURE_INVALID",
           "the CSR's signature does not verify under its own public key, so it does not prove"
