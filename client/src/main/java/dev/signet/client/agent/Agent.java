@@ -156,6 +156,7 @@ public final class Agent {
           break;
         }
         if (checkRequested) {
+          log("asked to check now: CA bundles checked and failures retried at once");
           checkRequested = false;
           nextCheck = Instant.MIN;
           items.values().forEach(i -> i.retryAt = Instant.MIN);

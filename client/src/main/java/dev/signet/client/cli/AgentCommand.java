@@ -5,7 +5,7 @@ import dev.signet.client.SignetException;
 import dev.signet.client.agent.Agent;
 import dev.signet.client.agent.AgentConfig;
 import dev.signet.client.agent.Metrics;
-import dev.signet.client.rpc.ServerAddress;
+import dev.signet.common.HostPort;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
@@ -125,9 +125,9 @@ public final class AgentCommand implements Callable<Integer> {
     if (metricsListen == null) {
       return null;
     }
-    ServerAddress address;
+    HostPort address;
     try {
-      address = ServerAddress.parse(metricsListen);
+      address = HostPort.parse(metricsListen);
     } catch (IllegalArgumentException e) {
       throw new SignetException(ExitCode.USAGE, "--metrics-listen: " + e.getMessage());
     }

@@ -4,9 +4,9 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.client.rpc.ClientConfig;
 import dev.signet.client.rpc.ConnectionSettings;
-import dev.signet.client.rpc.ServerAddress;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.Durations;
+import dev.signet.common.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -85,9 +85,9 @@ public final class ConnectionOptions {
         group.server != null
             ? group.server
             : config.server().orElseThrow(() -> missing("--server HOST:PORT", "server"));
-    ServerAddress address;
+    HostPort address;
     try {
-      address = ServerAddress.parse(server);
+      address = HostPort.parse(server);
     } catch (IllegalArgumentException e) {
       throw new SignetException(
           group.server != null ? ExitCode.USAGE : ExitCode.CONFIG,

@@ -1,8 +1,8 @@
 package dev.signet.client.cli;
 
 import dev.signet.client.node.Layout;
-import dev.signet.client.rpc.ServerAddress;
 import dev.signet.common.Durations;
+import dev.signet.common.HostPort;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
 import java.nio.file.Path;
@@ -50,11 +50,11 @@ final class Converters {
     }
   }
 
-  static final class ServerAddressConverter implements ITypeConverter<ServerAddress> {
+  static final class HostPortConverter implements ITypeConverter<HostPort> {
     @Override
-    public ServerAddress convert(String value) {
+    public HostPort convert(String value) {
       try {
-        return ServerAddress.parse(value);
+        return HostPort.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

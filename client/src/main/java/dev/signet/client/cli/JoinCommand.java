@@ -4,8 +4,8 @@ import dev.signet.client.node.NodeCredential;
 import dev.signet.client.node.Plan;
 import dev.signet.client.node.Progress;
 import dev.signet.client.rpc.ConnectionSettings;
-import dev.signet.client.rpc.ServerAddress;
 import dev.signet.client.rpc.SignetClient;
+import dev.signet.common.HostPort;
 import dev.signet.common.SecretSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -73,19 +73,19 @@ public final class JoinCommand implements Callable<Integer> {
       names = "--server",
       required = true,
       paramLabel = "HOST:PORT",
-      converter = Converters.ServerAddressConverter.class,
+      converter = Converters.HostPortConverter.class,
       description = "signetd's main (mutual-TLS) address, e.g. signet.example.com:7443.")
-  ServerAddress server;
+  HostPort server;
 
   @Option(
       names = "--enrollment-server",
       paramLabel = "HOST:PORT",
-      converter = Converters.ServerAddressConverter.class,
+      converter = Converters.HostPortConverter.class,
       description =
           "signetd's enrollment address. Default: the host of --server, port "
               + ENROLLMENT_PORT
               + ".")
-  ServerAddress enrollmentServer;
+  HostPort enrollmentServer;
 
   @Option(
       names = "--ca-bundle",
@@ -132,10 +132,8 @@ public final class JoinCommand implements Callable<Integer> {
     printer.println("signet join: node " + kubelet.node + " -> " + directory);
     NodeCredential credential =
         new NodeCredential(directory, new Progress(printer, directory), Clock.systemUTC());
-    ServerAddress enrollment =
-        enrollmentServer != null
-            ? enrollmentServer
-            : new ServerAddress(server.host(), ENROLLMENT_PORT);
+    HostPort enrollment =
+        enrollmentServer != null ? enrollmentServer : new HostPort(server.host(), ENROLLMENT_PORT);
     credential.ensure(
         kubelet.node,
         kubelet.addresses,

@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -51,19 +50,14 @@ public final class RecoverCommand implements Callable<Integer> {
 
   @Mixin HelpOption help;
 
-  @Option(
-      names = "--dir",
-      required = true,
-      paramLabel = "DIR",
-      description = "The directory signet wrote into, e.g. /etc/kubernetes.")
-  Path dir;
+  @Mixin ManagedDirectoryOption directory;
 
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path root = dir.toAbsolutePath().normalize();
+    Path root = directory.root();
     out.println("signet recover -> " + root);
     Progress progress = new Progress(out, root);
     new Provisioner(root, progress, Clock.systemUTC())

@@ -45,12 +45,7 @@ public final class RenewCommand implements Callable<Integer> {
       description = "all, or the names of the certificates to renew.")
   List<String> names;
 
-  @Option(
-      names = "--dir",
-      required = true,
-      paramLabel = "DIR",
-      description = "The directory signet wrote into, e.g. /etc/kubernetes.")
-  Path dir;
+  @Mixin ManagedDirectoryOption directory;
 
   @Option(
       names = "--if-expiring-within",
@@ -72,7 +67,7 @@ public final class RenewCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path root = dir.toAbsolutePath().normalize();
+    Path root = directory.root();
     out.println("signet renew " + String.join(" ", names) + " -> " + root);
     Progress progress = new Progress(out, root);
     new Provisioner(root, progress, Clock.systemUTC())

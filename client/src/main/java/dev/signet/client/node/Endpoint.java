@@ -1,5 +1,9 @@
 package dev.signet.client.node;
 
+import dev.signet.client.ExitCode;
+import dev.signet.client.SignetException;
+import dev.signet.common.HostPort;
+
 /** The URL a kubeconfig names for kube-apiserver, built from a host and a port. */
 public final class Endpoint {
   private Endpoint() {}
@@ -7,22 +11,14 @@ public final class Endpoint {
   /**
    * {@code https://HOST:PORT} for a control-plane endpoint written {@code HOST}, {@code HOST:PORT},
    * {@code [IPV6]:PORT} or a bare IPv6 literal; {@code defaultPort} when it names none.
+   *
+   * @throws SignetException (usage) if it is none of these
    */
   public static String url(String endpoint, int defaultPort) {
-    String host = endpoint;
-    String port = String.valueOf(defaultPort);
-    if (endpoint.startsWith("[")) {
-      int close = endpoint.indexOf(']');
-      if (close > 0) {
-        host = endpoint.substring(1, close);
-        if (endpoint.startsWith(":", close + 1)) {
-          port = endpoint.substring(close + 2);
-        }
-      }
-    } else if (endpoint.indexOf(':') >= 0 && endpoint.indexOf(':') == endpoint.lastIndexOf(':')) {
-      host = endpoint.substring(0, endpoint.indexOf(':'));
-      port = endpoint.substring(endpoint.indexOf(':') + 1);
+    try {
+      return HostPort.parse(endpoint, defaultPort).httpsUrl();
+    } catch (IllegalArgumentException e) {
+      throw new SignetException(ExitCode.USAGE, "kube-apiserver endpoint " + e.getMessage());
     }
-    return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 }

@@ -10,10 +10,10 @@ import dev.signet.client.files.Certificates;
 import dev.signet.client.files.SafeFiles;
 import dev.signet.client.rpc.ClientConfig;
 import dev.signet.client.rpc.ConnectionSettings;
-import dev.signet.client.rpc.ServerAddress;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.Csrs;
+import dev.signet.common.HostPort;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import dev.signet.common.SecretSource;
@@ -66,7 +66,7 @@ public final class NodeCredential {
   }
 
   /** How to call signetd's main port with this credential. */
-  public ConnectionSettings settings(ServerAddress server, Duration timeout) {
+  public ConnectionSettings settings(HostPort server, Duration timeout) {
     return new ConnectionSettings(
         server,
         directory.resolve(CA),
@@ -87,7 +87,7 @@ public final class NodeCredential {
       KeyAlgorithm algorithm,
       SecretSource token,
       Supplier<SignetClient> enrollment,
-      ServerAddress server,
+      HostPort server,
       boolean force) {
     Path certificate = directory.resolve(CERTIFICATE);
     try {
@@ -240,7 +240,7 @@ public final class NodeCredential {
     }
   }
 
-  private void writeConfig(ServerAddress server) {
+  private void writeConfig(HostPort server) {
     Path file = directory.resolve(CONFIG);
     byte[] content =
         ClientConfig.render(server, CA, CERTIFICATE, KEY).getBytes(StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package dev.signet.client.rpc;
 
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
+import dev.signet.common.HostPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,8 +96,7 @@ public record ClientConfig(
    * The text of a configuration with these values; paths are written as given (relative ones are
    * read relative to the file's directory).
    */
-  public static String render(
-      ServerAddress server, String caBundle, String certificate, String key) {
+  public static String render(HostPort server, String caBundle, String certificate, String key) {
     return "# Written by signet; read by signet --config and signet agent.\n"
         + "server: \""
         + server

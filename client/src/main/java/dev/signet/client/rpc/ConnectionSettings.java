@@ -1,5 +1,6 @@
 package dev.signet.client.rpc;
 
+import dev.signet.common.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -10,11 +11,11 @@ import java.time.Duration;
  * certificate and key are null, and only {@code Bootstrap.Join} accepts such a caller.
  */
 public record ConnectionSettings(
-    ServerAddress server, Path caBundle, Path certificate, Path key, Duration timeout) {
+    HostPort server, Path caBundle, Path certificate, Path key, Duration timeout) {
 
   /** Server-authenticated TLS only, for {@code Bootstrap.Join} on signetd's enrollment port. */
   public static ConnectionSettings withoutCredential(
-      ServerAddress server, Path caBundle, Duration timeout) {
+      HostPort server, Path caBundle, Duration timeout) {
     return new ConnectionSettings(server, caBundle, null, null, timeout);
   }
 

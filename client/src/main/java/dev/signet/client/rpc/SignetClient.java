@@ -46,11 +46,9 @@ import dev.signet.api.v1.WitnessedCheckpoint;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import dev.signet.common.Pem;
+import dev.signet.common.SignetdChannel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.AbstractStub;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -68,6 +66,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -80,9 +79,6 @@ import java.util.function.Supplier;
  * <p>Only CSRs cross the wire: private keys stay with the caller.
  */
 public final class SignetClient implements AutoCloseable {
-  /** Above gRPC's 4 MiB default: the CRL of 100,000 revoked certificates is about 5 MB. */
-  private static final int MAX_ANSWER_BYTES = 64 << 20;
-
   private final ManagedChannel channel;
   private final ConnectionSettings settings;
 
@@ -97,18 +93,15 @@ public final class SignetClient implements AutoCloseable {
    */
   public static SignetClient connect(ConnectionSettings settings) {
     List<X509Certificate> trusted = readCertificates("--ca-bundle", settings.caBundle());
-    SslContext tls;
+    Optional<SignetdChannel.Credential> credential = Optional.empty();
+    if (settings.hasCredential()) {
+      List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
+      refuseExpired(chain.get(0), settings.certificate());
+      credential = Optional.of(new SignetdChannel.Credential(readKey(settings.key()), chain));
+    }
     try {
-      var builder =
-          GrpcSslContexts.forClient()
-              .trustManager(trusted.toArray(new X509Certificate[0]))
-              .protocols("TLSv1.3", "TLSv1.2");
-      if (settings.hasCredential()) {
-        List<X509Certificate> chain = readCertificates("--cert", settings.certificate());
-        refuseExpired(chain.get(0), settings.certificate());
-        builder.keyManager(readKey(settings.key()), chain.toArray(new X509Certificate[0]));
-      }
-      tls = builder.build();
+      return new SignetClient(
+          SignetdChannel.open(settings.server(), trusted, credential), settings);
     } catch (IOException | IllegalArgumentException e) {
       throw new SignetException(
           ExitCode.CONFIG,
@@ -120,12 +113,6 @@ public final class SignetClient implements AutoCloseable {
               + e.getMessage()
               + ". Check that --cert and --key belong together.");
     }
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(settings.server().host(), settings.server().port())
-            .sslContext(tls)
-            .maxInboundMessageSize(MAX_ANSWER_BYTES)
-            .build();
-    return new SignetClient(channel, settings);
   }
 
   /** The CA certificates of every trust domain, current CA first. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +66,7 @@ class HooksTest {
     Path pid = directory.resolve("child.pid");
     Hooks hooks =
         new Hooks(
-            Map.of("ca.crt", "sleep 60 & echo $! > child.pid; wait"),
+            Map.of("ca.crt", "sleep 600 & echo $! > child.pid; wait"),
             Duration.ofSeconds(1),
             directory,
             log::add);
@@ -74,14 +75,14 @@ class HooksTest {
     List<Hooks.Run> runs = hooks.runFor(List.of(directory.resolve("ca.crt")));
 
     assertTrue(
-        System.nanoTime() - started < Duration.ofSeconds(10).toNanos(),
-        "did not wait for the sleep");
+        System.nanoTime() - started < Duration.ofMinutes(5).toNanos(),
+        "did not wait for the ten-minute sleep");
     assertFalse(runs.get(0).succeeded());
     assertTrue(log.get(0).contains("still running after 1 s: killed"), log.toString());
     long child = Long.parseLong(Files.readString(pid).strip());
-    for (int i = 0;
-        i < 50 && ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false);
-        i++) {
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false)
+        && Instant.now().isBefore(deadline)) {
       Thread.sleep(100);
     }
     assertFalse(

@@ -55,7 +55,7 @@ class DirectoryLockTest {
                   + ")"),
           waited);
     }
-    assertTrue(other.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(other.waitFor(60, TimeUnit.SECONDS));
     try (DirectoryLock again = DirectoryLock.acquire(root, waited::add)) {
       assertEquals(1, waited.size(), "free again: no wait");
     }

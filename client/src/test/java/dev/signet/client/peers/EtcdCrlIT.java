@@ -106,7 +106,7 @@ class EtcdCrlIT {
   static void stop() throws Exception {
     if (member != null) {
       member.destroyForcibly();
-      member.waitFor(10, TimeUnit.SECONDS);
+      member.waitFor(30, TimeUnit.SECONDS);
     }
     if (daemon != null) {
       daemon.close();

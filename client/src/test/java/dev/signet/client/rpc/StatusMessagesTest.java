@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
+import dev.signet.common.HostPort;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class StatusMessagesTest {
   private static final ConnectionSettings SETTINGS =
       new ConnectionSettings(
-          new ServerAddress("127.0.0.1", 7443),
+          new HostPort("127.0.0.1", 7443),
           Path.of("ca.crt"),
           Path.of("node.crt"),
           Path.of("node.key"),

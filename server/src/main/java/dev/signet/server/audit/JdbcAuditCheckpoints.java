@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -27,13 +26,14 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
 
   @Override
   public Head head() throws LedgerException {
-    try (Connection connection = database.connection()) {
-      Head head = head(connection);
-      connection.commit();
-      return head;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot read the audit chain: " + e.getMessage(), e);
-    }
+    return database
+        .queryFirst(
+            "the audit chain",
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+            query -> {},
+            row -> new Head(row.getLong(1), row.getString(2)))
+        .orElseThrow(
+            () -> new LedgerException.Unavailable("the audit chain has no head row", null));
   }
 
   static Head head(Connection connection) throws SQLException {
@@ -52,19 +52,11 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
     if (seq == 0) {
       return Optional.of("");
     }
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement("SELECT hash FROM audit_events WHERE seq = ?")) {
-      query.setLong(1, seq);
-      Optional<String> hash;
-      try (ResultSet row = query.executeQuery()) {
-        hash = row.next() ? Optional.of(row.getString(1)) : Optional.empty();
-      }
-      connection.commit();
-      return hash;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot read the audit chain: " + e.getMessage(), e);
-    }
+    return database.queryFirst(
+        "the audit chain",
+        "SELECT hash FROM audit_events WHERE seq = ?",
+        query -> query.setLong(1, seq),
+        row -> row.getString(1));
   }
 
   @Override
@@ -88,22 +80,17 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
   }
 
   private List<SignedCheckpoint> read(String condition, long number) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM audit_checkpoints" + condition)) {
-      if (number >= 0) {
-        query.setLong(1, number);
-      }
-      List<SignedCheckpoint> checkpoints = new ArrayList<>();
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          checkpoints.add(checkpoint(rows));
-        }
-      }
-      connection.commit();
-      return checkpoints;
-    } catch (SQLException | IllegalArgumentException e) {
+    try {
+      return database.query(
+          "audit checkpoints",
+          "SELECT " + COLUMNS + " FROM audit_checkpoints" + condition,
+          query -> {
+            if (number >= 0) {
+              query.setLong(1, number);
+            }
+          },
+          JdbcAuditCheckpoints::checkpoint);
+    } catch (IllegalArgumentException e) {
       throw new LedgerException.Unavailable("cannot read audit checkpoints: " + e.getMessage(), e);
     }
   }
@@ -160,7 +147,7 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
             }
           });
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState()) || e.getErrorCode() == 19) {
+      if (Database.isDuplicateKey(e)) {
         return false;
       }
       throw new LedgerException.Unavailable(
@@ -170,48 +157,33 @@ public final class JdbcAuditCheckpoints implements AuditCheckpoints {
 
   @Override
   public Optional<byte[]> auditKeyCertificate(String keyId) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT certificate FROM audit_key_certificates WHERE key_id = ?")) {
-      query.setString(1, keyId);
-      Optional<byte[]> der;
-      try (ResultSet row = query.executeQuery()) {
-        der = row.next() ? Optional.of(row.getBytes(1)) : Optional.empty();
-      }
-      connection.commit();
-      return der;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable(
-          "cannot read the audit key's certificate: " + e.getMessage(), e);
-    }
+    return database.queryFirst(
+        "the audit key's certificate",
+        "SELECT certificate FROM audit_key_certificates WHERE key_id = ?",
+        query -> query.setString(1, keyId),
+        row -> row.getBytes(1));
   }
 
   @Override
   public void storeAuditKeyCertificate(String keyId, byte[] der) throws LedgerException {
-    try {
-      database.write(
-          connection -> {
-            try (PreparedStatement delete =
-                connection.prepareStatement(
-                    "DELETE FROM audit_key_certificates WHERE key_id = ?")) {
-              delete.setString(1, keyId);
-              delete.executeUpdate();
-            }
-            try (PreparedStatement insert =
-                connection.prepareStatement(
-                    "INSERT INTO audit_key_certificates (key_id, certificate, created_at)"
-                        + " VALUES (?, ?, ?)")) {
-              insert.setString(1, keyId);
-              insert.setBytes(2, der);
-              insert.setLong(3, System.currentTimeMillis());
-              insert.executeUpdate();
-            }
-            return null;
-          });
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable(
-          "cannot store the audit key's certificate: " + e.getMessage(), e);
-    }
+    database.write(
+        "store the audit key's certificate",
+        connection -> {
+          try (PreparedStatement delete =
+              connection.prepareStatement("DELETE FROM audit_key_certificates WHERE key_id = ?")) {
+            delete.setString(1, keyId);
+            delete.executeUpdate();
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO audit_key_certificates (key_id, certificate, created_at)"
+                      + " VALUES (?, ?, ?)")) {
+            insert.setString(1, keyId);
+            insert.setBytes(2, der);
+            insert.setLong(3, System.currentTimeMillis());
+            insert.executeUpdate();
+          }
+          return null;
+        });
   }
 }

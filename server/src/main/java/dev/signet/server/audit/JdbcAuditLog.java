@@ -25,11 +25,7 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
 
   @Override
   public void record(AuditEvent event) throws LedgerException {
-    try {
-      database.write(connection -> append(connection, database, event));
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot write the audit trail: " + e.getMessage(), e);
-    }
+    database.write("write the audit trail", connection -> append(connection, database, event));
   }
 
   @Override

@@ -1,23 +1,16 @@
 package dev.signet.server.cli;
 
 import dev.signet.common.Durations;
-import dev.signet.common.Pem;
+import dev.signet.common.HostPort;
+import dev.signet.common.SignetdChannel;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.SignetdConfig;
-import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.Mixin;
@@ -78,17 +71,11 @@ public final class RunningDaemon {
     SignetdConfig config = configFile.load();
     Path operator = config.tls().operatorDirectory();
     String address = server != null ? server : operatorAddress(config);
-    int colon = address.lastIndexOf(':');
-    String host = address.substring(0, Math.max(colon, 0)).replace("[", "").replace("]", "");
-    int port;
+    HostPort daemon;
     try {
-      port = Integer.parseInt(address.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      port = -1;
-    }
-    if (host.isEmpty() || port < 1 || port > 65535) {
-      throw new ConfigException(
-          "the daemon's address '" + address + "' is not HOST:PORT; give --server HOST:PORT");
+      daemon = HostPort.parse(address);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("the daemon's address: " + e.getMessage() + "; give --server");
     }
     Duration deadline;
     try {
@@ -97,9 +84,8 @@ public final class RunningDaemon {
       throw new ConfigException("--timeout: " + e.getMessage());
     }
     ManagedChannel channel =
-        channel(
-            host,
-            port,
+        SignetdChannel.open(
+            daemon,
             operator.resolve("ca.crt"),
             certificate != null ? certificate : operator.resolve("operator.crt"),
             key != null ? key : operator.resolve("operator.key"));
@@ -141,37 +127,6 @@ public final class RunningDaemon {
     if (host.equals("0.0.0.0") || host.equals("::")) {
       host = config.tls().serverNames().get(0);
     }
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + config.listen().port();
-  }
-
-  /**
-   * A mutual-TLS channel to signetd: the daemon verified with {@code caBundle} (the signet-api CA),
-   * this caller with {@code certificate} and {@code key}; a null certificate means none (the
-   * enrollment port).
-   */
-  public static ManagedChannel channel(
-      String host, int port, Path caBundle, Path certificate, Path key) throws IOException {
-    SslContextBuilder tls =
-        GrpcSslContexts.forClient()
-            .trustManager(
-                Pem.readCertificates(Files.readString(caBundle)).stream()
-                    .map(X509::parse)
-                    .toArray(X509Certificate[]::new))
-            .protocols("TLSv1.3", "TLSv1.2");
-    if (certificate != null) {
-      byte[] pem = Files.readAllBytes(key);
-      PrivateKey privateKey;
-      try {
-        privateKey = Pem.readPrivateKey(pem);
-      } finally {
-        Arrays.fill(pem, (byte) 0);
-      }
-      tls.keyManager(
-          privateKey,
-          Pem.readCertificates(Files.readString(certificate)).stream()
-              .map(X509::parse)
-              .toArray(X509Certificate[]::new));
-    }
-    return NettyChannelBuilder.forAddress(host, port).sslContext(tls.build()).build();
+    return new HostPort(host, config.listen().port()).toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.signet.server.config;
 
+import dev.signet.common.HostPort;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
 import dev.signet.server.auth.ProvisionerConstraints;
@@ -86,24 +87,11 @@ public final class ConfigLoader {
   }
 
   private static SignetdConfig.Listen listen(String text, String key) throws ConfigException {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new ConfigException(key + " must be HOST:PORT, e.g. 127.0.0.1:7443 or [::1]:7443");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    } else if (host.contains(":")) {
-      throw new ConfigException(key + ": write an IPv6 address in brackets, e.g. [::1]:7443");
-    }
     try {
-      int port = Integer.parseInt(text.substring(colon + 1));
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return new SignetdConfig.Listen(host, port);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + ": '" + text.substring(colon + 1) + "' is not a port number");
+      HostPort address = HostPort.parseListen(text);
+      return new SignetdConfig.Listen(address.host(), address.port());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": " + e.getMessage() + "; port 0 means any free one");
     }
   }
 

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -231,6 +232,66 @@ public final class Database implements AutoCloseable {
    */
   public <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
+  }
+
+  /**
+   * As {@link #write(GroupCommitter.Write)}, reporting a failure as the ledger unavailable: "cannot
+   * {@code what}" and the database's reason.
+   */
+  public <T> T write(String what, GroupCommitter.Write<T> write) throws LedgerException {
+    try {
+      return writes.submit(write);
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable("cannot " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Binds the parameters of a statement. */
+  @FunctionalInterface
+  public interface Parameters {
+    void bind(PreparedStatement statement) throws SQLException;
+  }
+
+  /** Reads the current row of a result. */
+  @FunctionalInterface
+  public interface Row<T> {
+    T read(ResultSet row) throws SQLException;
+  }
+
+  /**
+   * Runs one query on a pooled connection and reads every row it returns; the read transaction ends
+   * with it. A failure is the ledger unavailable: "cannot read {@code what}".
+   */
+  public <T> List<T> query(String what, String sql, Parameters parameters, Row<T> row)
+      throws LedgerException {
+    try (Connection connection = connection();
+        PreparedStatement query = connection.prepareStatement(sql)) {
+      parameters.bind(query);
+      List<T> results = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          results.add(row.read(rows));
+        }
+      }
+      connection.commit();
+      return results;
+    } catch (SQLException e) {
+      throw new LedgerException.Unavailable("cannot read " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** As {@link #query}, for the first row only. */
+  public <T> Optional<T> queryFirst(String what, String sql, Parameters parameters, Row<T> row)
+      throws LedgerException {
+    return query(what, sql, parameters, row).stream().findFirst();
+  }
+
+  /**
+   * Whether {@code e} says a unique constraint refused the row: SQLState 23505 on PostgreSQL,
+   * SQLITE_CONSTRAINT (19) on SQLite.
+   */
+  public static boolean isDuplicateKey(SQLException e) {
+    return "23505".equals(e.getSQLState()) || e.getErrorCode() == 19;
   }
 
   /**

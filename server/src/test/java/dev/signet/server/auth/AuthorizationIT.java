@@ -304,7 +304,7 @@ class AuthorizationIT {
         ALL,
         c ->
             HealthGrpc.newBlockingStub(c.channel())
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.getDefaultInstance()));
 
     final Set<Role> allowed;

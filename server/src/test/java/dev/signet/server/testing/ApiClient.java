@@ -6,8 +6,9 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.common.HostPort;
 import dev.signet.common.Pem;
-import dev.signet.server.cli.RunningDaemon;
+import dev.signet.common.SignetdChannel;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -32,7 +33,8 @@ public final class ApiClient implements AutoCloseable {
   /** Connects with a client credential (certificate and key files); null ones mean none. */
   public static ApiClient connect(int port, Path caBundle, Path certificate, Path key)
       throws IOException {
-    return new ApiClient(RunningDaemon.channel("127.0.0.1", port, caBundle, certificate, key));
+    return new ApiClient(
+        SignetdChannel.open(new HostPort("127.0.0.1", port), caBundle, certificate, key));
   }
 
   /**

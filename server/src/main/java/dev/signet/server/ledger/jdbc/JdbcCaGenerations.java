@@ -38,58 +38,49 @@ public final class JdbcCaGenerations implements CaGenerations {
   public boolean replace(
       TrustDomain domain, List<Generation> expected, List<Generation> generations, AuditEvent event)
       throws LedgerException {
-    try {
-      return database.write(
-          connection -> {
-            if (!CaGenerations.same(read(connection, domain), expected)) {
-              return false;
+    return database.write(
+        "record the CA rotation",
+        connection -> {
+          if (!CaGenerations.same(read(connection, domain), expected)) {
+            return false;
+          }
+          try (PreparedStatement delete =
+              connection.prepareStatement("DELETE FROM ca_generations WHERE trust_domain = ?")) {
+            delete.setString(1, domain.name());
+            delete.executeUpdate();
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO ca_generations (trust_domain, generation, key_label, state, cross_certificate, changed_at)"
+                      + " VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (Generation generation : generations) {
+              insert.setString(1, domain.name());
+              insert.setInt(2, generation.number());
+              insert.setString(3, generation.keyLabel());
+              insert.setString(4, generation.state().name());
+              insert.setBytes(5, generation.crossCertificate().orElse(null));
+              insert.setLong(6, generation.changedAt().toEpochMilli());
+              insert.executeUpdate();
             }
-            try (PreparedStatement delete =
-                connection.prepareStatement("DELETE FROM ca_generations WHERE trust_domain = ?")) {
-              delete.setString(1, domain.name());
-              delete.executeUpdate();
-            }
-            try (PreparedStatement insert =
-                connection.prepareStatement(
-                    "INSERT INTO ca_generations (trust_domain, generation, key_label, state, cross_certificate, changed_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?)")) {
-              for (Generation generation : generations) {
-                insert.setString(1, domain.name());
-                insert.setInt(2, generation.number());
-                insert.setString(3, generation.keyLabel());
-                insert.setString(4, generation.state().name());
-                insert.setBytes(5, generation.crossCertificate().orElse(null));
-                insert.setLong(6, generation.changedAt().toEpochMilli());
-                insert.executeUpdate();
-              }
-            }
-            JdbcAuditLog.append(connection, database, event);
-            return true;
-          });
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot record the CA rotation: " + e.getMessage(), e);
-    }
+          }
+          JdbcAuditLog.append(connection, database, event);
+          return true;
+        });
   }
 
   @Override
   public long liveCertificates(String issuerKeyId, Instant now) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT COUNT(*) FROM certificates WHERE issuer_key_id = ? AND state = 'ISSUED'"
-                    + " AND revoked_at IS NULL AND not_after > ?")) {
-      query.setString(1, issuerKeyId);
-      query.setLong(2, now.toEpochMilli());
-      long count;
-      try (ResultSet row = query.executeQuery()) {
-        row.next();
-        count = row.getLong(1);
-      }
-      connection.commit();
-      return count;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot count live certificates: " + e.getMessage(), e);
-    }
+    return database
+        .queryFirst(
+            "live certificates",
+            "SELECT COUNT(*) FROM certificates WHERE issuer_key_id = ? AND state = 'ISSUED'"
+                + " AND revoked_at IS NULL AND not_after > ?",
+            query -> {
+              query.setString(1, issuerKeyId);
+              query.setLong(2, now.toEpochMilli());
+            },
+            row -> row.getLong(1))
+        .orElseThrow();
   }
 
   /** A domain's generations (all domains' when {@code domain} is null), locked for update. */

@@ -8,7 +8,6 @@ import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -105,28 +104,25 @@ public final class JdbcCertificateStore implements CertificateStore {
   public CertificateRecord revoke(
       String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
       throws LedgerException {
-    try {
-      database.write(
-          connection -> {
-            try (PreparedStatement update =
-                connection.prepareStatement(
-                    "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, updated_at = ?"
-                        + " WHERE issuer_key_id = ? AND serial = ? AND revoked_at IS NULL"
-                        + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED')")) {
-              update.setLong(1, at.toEpochMilli());
-              update.setString(2, Integer.toString(reasonCode));
-              update.setLong(3, at.toEpochMilli());
-              update.setString(4, issuerKeyId);
-              update.setString(5, serial);
-              if (update.executeUpdate() == 1) {
-                JdbcAuditLog.append(connection, database, event);
-              }
+    database.write(
+        "revoke serial " + serial,
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, updated_at = ?"
+                      + " WHERE issuer_key_id = ? AND serial = ? AND revoked_at IS NULL"
+                      + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED')")) {
+            update.setLong(1, at.toEpochMilli());
+            update.setString(2, Integer.toString(reasonCode));
+            update.setLong(3, at.toEpochMilli());
+            update.setString(4, issuerKeyId);
+            update.setString(5, serial);
+            if (update.executeUpdate() == 1) {
+              JdbcAuditLog.append(connection, database, event);
             }
-            return null;
-          });
-    } catch (SQLException e) {
-      throw unavailable(e);
-    }
+          }
+          return null;
+        });
     return findBySerial(serial).stream()
         .filter(record -> record.issuerKeyId().equals(issuerKeyId))
         .findFirst()
@@ -136,91 +132,72 @@ public final class JdbcCertificateStore implements CertificateStore {
 
   @Override
   public List<RevokedEntry> revokedEntries(String issuerKeyId, Instant now) throws LedgerException {
-    List<RevokedEntry> entries = new ArrayList<>();
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT serial, revoked_at, revocation_reason FROM certificates"
-                    + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial")) {
-      query.setString(1, issuerKeyId);
-      query.setLong(2, now.toEpochMilli());
-      query.setFetchSize(10_000);
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          entries.add(
-              new RevokedEntry(
-                  rows.getString(1),
-                  Instant.ofEpochMilli(rows.getLong(2)),
-                  Integer.parseInt(rows.getString(3))));
-        }
-      }
-      connection.commit();
-      return entries;
-    } catch (SQLException e) {
-      throw unavailable(e);
-    }
+    return database.query(
+        "revoked certificates",
+        "SELECT serial, revoked_at, revocation_reason FROM certificates"
+            + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial",
+        query -> {
+          query.setString(1, issuerKeyId);
+          query.setLong(2, now.toEpochMilli());
+          query.setFetchSize(10_000);
+        },
+        row ->
+            new RevokedEntry(
+                row.getString(1),
+                Instant.ofEpochMilli(row.getLong(2)),
+                Integer.parseInt(row.getString(3))));
   }
 
   @Override
   public List<String> reconcileIntents(
       Instant olderThan, Instant now, Function<String, AuditEvent> auditFor)
       throws LedgerException {
-    try {
-      return database.write(
-          connection -> {
-            List<String> serials = new ArrayList<>();
-            List<String> issuers = new ArrayList<>();
-            try (PreparedStatement stale =
-                connection.prepareStatement(
-                    "SELECT issuer_key_id, serial FROM certificates WHERE state = 'INTENT' AND created_at < ?"
-                        + database.forUpdate())) {
-              stale.setLong(1, olderThan.toEpochMilli());
-              try (ResultSet rows = stale.executeQuery()) {
-                while (rows.next()) {
-                  issuers.add(rows.getString(1));
-                  serials.add(rows.getString(2));
-                }
+    return database.write(
+        "settle crashed intents",
+        connection -> {
+          List<String> serials = new ArrayList<>();
+          List<String> issuers = new ArrayList<>();
+          try (PreparedStatement stale =
+              connection.prepareStatement(
+                  "SELECT issuer_key_id, serial FROM certificates WHERE state = 'INTENT' AND created_at < ?"
+                      + database.forUpdate())) {
+            stale.setLong(1, olderThan.toEpochMilli());
+            try (ResultSet rows = stale.executeQuery()) {
+              while (rows.next()) {
+                issuers.add(rows.getString(1));
+                serials.add(rows.getString(2));
               }
             }
-            try (PreparedStatement settle =
-                connection.prepareStatement(
-                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = ?, revocation_reason = '0',"
-                        + " updated_at = ? WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
-              for (int i = 0; i < serials.size(); i++) {
-                settle.setLong(1, now.toEpochMilli());
-                settle.setLong(2, now.toEpochMilli());
-                settle.setString(3, issuers.get(i));
-                settle.setString(4, serials.get(i));
-                if (settle.executeUpdate() == 1) {
-                  JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
-                }
+          }
+          try (PreparedStatement settle =
+              connection.prepareStatement(
+                  "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = ?, revocation_reason = '0',"
+                      + " updated_at = ? WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
+            for (int i = 0; i < serials.size(); i++) {
+              settle.setLong(1, now.toEpochMilli());
+              settle.setLong(2, now.toEpochMilli());
+              settle.setString(3, issuers.get(i));
+              settle.setString(4, serials.get(i));
+              if (settle.executeUpdate() == 1) {
+                JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
               }
             }
-            return serials;
-          });
-    } catch (SQLException e) {
-      throw unavailable(e);
-    }
+          }
+          return serials;
+        });
   }
 
   private List<CertificateRecord> query(String sql, List<Object> parameters)
       throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query = connection.prepareStatement(sql)) {
-      for (int i = 0; i < parameters.size(); i++) {
-        query.setObject(i + 1, parameters.get(i));
-      }
-      List<CertificateRecord> records = new ArrayList<>();
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          records.add(read(rows));
-        }
-      }
-      connection.commit();
-      return records;
-    } catch (SQLException e) {
-      throw unavailable(e);
-    }
+    return database.query(
+        "certificates",
+        sql,
+        query -> {
+          for (int i = 0; i < parameters.size(); i++) {
+            query.setObject(i + 1, parameters.get(i));
+          }
+        },
+        JdbcCertificateStore::read);
   }
 
   @Override
@@ -253,7 +230,7 @@ public final class JdbcCertificateStore implements CertificateStore {
             return null;
           });
     } catch (SQLException e) {
-      if (isUniqueViolation(e)) {
+      if (Database.isDuplicateKey(e)) {
         throw findByRequest(intent.caller(), intent.requestId()).isPresent()
             ? new LedgerException.DuplicateRequest(intent.requestId())
             : new LedgerException.DuplicateSerial(intent.serial());
@@ -297,27 +274,24 @@ public final class JdbcCertificateStore implements CertificateStore {
    */
   private void updateIntent(AuditEvent event, String sql, String serial, Object... parameters)
       throws LedgerException {
-    try {
-      database.write(
-          connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-              for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-              }
-              int rows = statement.executeUpdate();
-              if (rows != 1) {
-                throw new SQLException(
-                    "no pending intent for serial " + serial + " (" + rows + " rows)");
-              }
+    database.write(
+        "record serial " + serial,
+        connection -> {
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+              statement.setObject(i + 1, parameters[i]);
             }
-            if (event != null) {
-              JdbcAuditLog.append(connection, database, event);
+            int rows = statement.executeUpdate();
+            if (rows != 1) {
+              throw new SQLException(
+                  "no pending intent for serial " + serial + " (" + rows + " rows)");
             }
-            return null;
-          });
-    } catch (SQLException e) {
-      throw unavailable(e);
-    }
+          }
+          if (event != null) {
+            JdbcAuditLog.append(connection, database, event);
+          }
+          return null;
+        });
   }
 
   private static CertificateRecord read(ResultSet rows) throws SQLException {
@@ -350,11 +324,6 @@ public final class JdbcCertificateStore implements CertificateStore {
         new CertificateRecord.Revocation(
             Instant.ofEpochMilli(revokedAt),
             Integer.parseInt(rows.getString("revocation_reason"))));
-  }
-
-  /** SQLState 23505 (PostgreSQL) or SQLite's SQLITE_CONSTRAINT (19). */
-  private static boolean isUniqueViolation(SQLException e) {
-    return "23505".equals(e.getSQLState()) || e.getErrorCode() == 19;
   }
 
   private static LedgerException unavailable(SQLException e) {

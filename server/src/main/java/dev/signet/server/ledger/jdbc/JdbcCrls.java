@@ -3,7 +3,6 @@ package dev.signet.server.ledger.jdbc;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Crls;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,30 +19,18 @@ public final class JdbcCrls implements Crls {
 
   @Override
   public Optional<Crl> latest(String issuerKeyId) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT number, this_update, next_update, der FROM crls WHERE issuer_key_id = ?"
-                    + " ORDER BY number DESC LIMIT 1")) {
-      query.setString(1, issuerKeyId);
-      Optional<Crl> crl;
-      try (ResultSet row = query.executeQuery()) {
-        crl =
-            row.next()
-                ? Optional.of(
-                    new Crl(
-                        issuerKeyId,
-                        row.getLong(1),
-                        Instant.ofEpochMilli(row.getLong(2)),
-                        Instant.ofEpochMilli(row.getLong(3)),
-                        row.getBytes(4)))
-                : Optional.empty();
-      }
-      connection.commit();
-      return crl;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot read CRLs: " + e.getMessage(), e);
-    }
+    return database.queryFirst(
+        "CRLs",
+        "SELECT number, this_update, next_update, der FROM crls WHERE issuer_key_id = ?"
+            + " ORDER BY number DESC LIMIT 1",
+        query -> query.setString(1, issuerKeyId),
+        row ->
+            new Crl(
+                issuerKeyId,
+                row.getLong(1),
+                Instant.ofEpochMilli(row.getLong(2)),
+                Instant.ofEpochMilli(row.getLong(3)),
+                row.getBytes(4)));
   }
 
   @Override
@@ -75,7 +62,7 @@ public final class JdbcCrls implements Crls {
             }
           });
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState()) || e.getErrorCode() == 19) {
+      if (Database.isDuplicateKey(e)) {
         return false;
       }
       throw new LedgerException.Unavailable("cannot store the CRL: " + e.getMessage(), e);

@@ -3,10 +3,7 @@ package dev.signet.server.ledger.jdbc;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -22,61 +19,45 @@ public final class JdbcNodes implements Nodes {
 
   @Override
   public Optional<Node> find(String name) throws LedgerException {
-    try (Connection connection = database.connection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT name, addresses, registered_by, registered_at FROM nodes WHERE name = ?")) {
-      query.setString(1, name);
-      Optional<Node> node;
-      try (ResultSet row = query.executeQuery()) {
-        node =
-            row.next()
-                ? Optional.of(
-                    new Node(
-                        row.getString(1),
-                        split(row.getString(2)),
-                        row.getString(3),
-                        Instant.ofEpochMilli(row.getLong(4))))
-                : Optional.empty();
-      }
-      connection.commit();
-      return node;
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable("cannot read registered nodes: " + e.getMessage(), e);
-    }
+    return database.queryFirst(
+        "registered nodes",
+        "SELECT name, addresses, registered_by, registered_at FROM nodes WHERE name = ?",
+        query -> query.setString(1, name),
+        row ->
+            new Node(
+                row.getString(1),
+                split(row.getString(2)),
+                row.getString(3),
+                Instant.ofEpochMilli(row.getLong(4))));
   }
 
   @Override
   public void register(Node node) throws LedgerException {
-    try {
-      database.write(
-          connection -> {
-            try (PreparedStatement update =
-                connection.prepareStatement(
-                    "UPDATE nodes SET addresses = ?, registered_by = ?, registered_at = ? WHERE name = ?")) {
-              update.setString(1, String.join(",", node.addresses()));
-              update.setString(2, node.registeredBy());
-              update.setLong(3, node.registeredAt().toEpochMilli());
-              update.setString(4, node.name());
-              if (update.executeUpdate() == 1) {
-                return null;
-              }
+    database.write(
+        "register node " + node.name(),
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE nodes SET addresses = ?, registered_by = ?, registered_at = ? WHERE name = ?")) {
+            update.setString(1, String.join(",", node.addresses()));
+            update.setString(2, node.registeredBy());
+            update.setLong(3, node.registeredAt().toEpochMilli());
+            update.setString(4, node.name());
+            if (update.executeUpdate() == 1) {
+              return null;
             }
-            try (PreparedStatement insert =
-                connection.prepareStatement(
-                    "INSERT INTO nodes (name, addresses, registered_by, registered_at) VALUES (?, ?, ?, ?)")) {
-              insert.setString(1, node.name());
-              insert.setString(2, String.join(",", node.addresses()));
-              insert.setString(3, node.registeredBy());
-              insert.setLong(4, node.registeredAt().toEpochMilli());
-              insert.executeUpdate();
-            }
-            return null;
-          });
-    } catch (SQLException e) {
-      throw new LedgerException.Unavailable(
-          "cannot register node " + node.name() + ": " + e.getMessage(), e);
-    }
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO nodes (name, addresses, registered_by, registered_at) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, node.name());
+            insert.setString(2, String.join(",", node.addresses()));
+            insert.setString(3, node.registeredBy());
+            insert.setLong(4, node.registeredAt().toEpochMilli());
+            insert.executeUpdate();
+          }
+          return null;
+        });
   }
 
   static List<String> split(String addresses) {
