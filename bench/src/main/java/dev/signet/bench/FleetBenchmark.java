@@ -228,6 +228,10 @@ public final class FleetBenchmark {
             .validity(KUBELET_LIFETIME.toHours() + "h")
             .apiCredentialValidity(CREDENTIAL_LIFETIME.toHours() + "h")
             .ledgerUrl("jdbc:sqlite:" + ledger)
+            // saturation runs 32 agents at once: room for all of them, so that what is measured
+            // is throughput, not admission (the default, 4 per token signing slot, would refuse
+            // half of them with retry hints)
+            .extra("limits:\n  maxNodeCalls: 32")
             .writeTo(token, instance);
     DaemonProcess.init(token, config);
     List<Row> rows = new ArrayList<>();

@@ -144,7 +144,7 @@ public final class IssuanceBenchmark {
     return rows;
   }
 
-  private static double rawSignatures(SigningKey key, byte[] tbs, int threads, Duration measure)
+  static double rawSignatures(SigningKey key, byte[] tbs, int threads, Duration measure)
       throws InterruptedException {
     AtomicLong count = new AtomicLong();
     run(
@@ -189,13 +189,12 @@ public final class IssuanceBenchmark {
     };
   }
 
-  private interface Operation {
+  interface Operation {
     void run(boolean counting) throws Exception;
   }
 
   /** Runs {@code operation} on {@code threads} threads: a warm-up, then {@code measure} counted. */
-  private static void run(int threads, Duration measure, Operation operation)
-      throws InterruptedException {
+  static void run(int threads, Duration measure, Operation operation) throws InterruptedException {
     AtomicBoolean counting = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger failures = new AtomicInteger();

@@ -44,6 +44,20 @@ public final class Pem {
     return out.toString();
   }
 
+  /** Public keys (PKIX DER) as consecutive {@code PUBLIC KEY} blocks, as kubeadm writes sa.pub. */
+  public static String publicKeys(List<byte[]> ders) {
+    StringBuilder out = new StringBuilder();
+    for (byte[] der : ders) {
+      out.append(encode(new PemObject("PUBLIC KEY", der)));
+    }
+    return out.toString();
+  }
+
+  /** The PKIX DER of every {@code PUBLIC KEY} block in {@code pem}, in order. */
+  public static List<byte[]> readPublicKeys(String pem) throws IOException {
+    return read(pem, "PUBLIC KEY");
+  }
+
   /** A DER CRL as an {@code X509 CRL} PEM block (as openssl, nginx and etcd read it). */
   public static String crl(byte[] der) {
     return encode(new PemObject("X509 CRL", der));
@@ -53,12 +67,16 @@ public final class Pem {
    * The DER of every {@code CERTIFICATE} block in {@code pem}, in order; other blocks are skipped.
    */
   public static List<byte[]> readCertificates(String pem) throws IOException {
+    return read(pem, CERTIFICATE);
+  }
+
+  private static List<byte[]> read(String pem, String type) throws IOException {
     List<byte[]> ders = new ArrayList<>();
     try (PemReader reader = new PemReader(new StringReader(pem))) {
       for (PemObject object = reader.readPemObject();
           object != null;
           object = reader.readPemObject()) {
-        if (object.getType().equals(CERTIFICATE)) {
+        if (object.getType().equals(type)) {
           ders.add(object.getContent());
         }
       }

@@ -10,8 +10,10 @@ import dev.signet.client.files.Manifest;
 import dev.signet.client.node.Inspection;
 import dev.signet.client.node.Progress;
 import dev.signet.client.node.Provisioner;
+import dev.signet.client.node.Times;
 import dev.signet.client.rpc.ConnectionSettings;
 import dev.signet.client.rpc.Profile;
+import dev.signet.client.rpc.RetryHints;
 import dev.signet.client.rpc.SignetClient;
 import dev.signet.common.Durations;
 import java.io.IOException;
@@ -348,8 +350,7 @@ public final class Agent {
         Optional<String> reason = reason(c, found, now);
         if (reason.isPresent() && item.mayTry(now)) {
           try {
-            provisioner.issue(c, reason.get());
-            item.succeeded(reason.get(), now, config);
+            renewed(item, provisioner.issue(c, reason.get()), reason.get(), now);
           } catch (SignetException e) {
             failed(item, e, now);
           }
@@ -408,10 +409,31 @@ public final class Agent {
       return;
     }
     try {
-      credential.renew(client, found.certificate().orElseThrow(), reason, progress);
-      own.succeeded(reason, now, config);
+      renewed(
+          own,
+          credential.renew(client, found.certificate().orElseThrow(), reason, progress),
+          reason,
+          now);
     } catch (SignetException e) {
       failed(own, e, now);
+    }
+  }
+
+  private void renewed(Item item, X509Certificate fresh, String reason, Instant now) {
+    item.succeeded(fresh, reason, now, config, random);
+    if (item.dueAtOnceInARow > 0) {
+      log(
+          "renewal of "
+              + item.name
+              + ": signetd issued a certificate that is already due for renewal (valid "
+              + Times.format(fresh.getNotBefore().toInstant())
+              + " to "
+              + Times.format(fresh.getNotAfter().toInstant())
+              + "; "
+              + item.dueAtOnceInARow
+              + " in a row): check its issuance.validity and its CA's expiry. Backing off: next"
+              + " renewal in "
+              + seconds(Duration.between(now, item.retryAt)));
     }
   }
 
@@ -431,21 +453,28 @@ public final class Agent {
       SignetException e, Map<Credential, String> due, Optional<Item> own, Instant now) {
     contactFailures++;
     Duration wait =
-        Schedule.backoff(
-            contactFailures, config.backoffInitial(), config.backoffMax(), random.nextDouble());
+        RetryHints.of(e)
+            .map(hint -> Schedule.afterHint(hint, config.backoffMax(), random.nextDouble()))
+            .orElseGet(
+                () ->
+                    Schedule.backoff(
+                        contactFailures,
+                        config.backoffInitial(),
+                        config.backoffMax(),
+                        random.nextDouble()));
     nextCheck = now.plus(wait);
     List<String> waiting = new ArrayList<>();
     for (Credential c : due.keySet()) {
       Item item = items.get(c.name());
       if (item.mayTry(now)) {
-        item.failed(e.getMessage(), now, config, random);
+        item.failed(e, now, config, random);
         waiting.add(c.name());
       }
     }
     own.filter(i -> i.mayTry(now))
         .ifPresent(
             i -> {
-              i.failed(e.getMessage(), now, config, random);
+              i.failed(e, now, config, random);
               waiting.add(i.name);
             });
     log(
@@ -461,7 +490,7 @@ public final class Agent {
   }
 
   private void failed(Item item, SignetException e, Instant now) {
-    item.failed(e.getMessage(), now, config, random);
+    item.failed(e, now, config, random);
     log(
         "renewal of "
             + item.name
@@ -582,6 +611,7 @@ public final class Agent {
     long renewals;
     long failures;
     int failuresInARow;
+    int dueAtOnceInARow;
     Instant retryAt = Instant.MIN;
 
     Item(String name) {
@@ -612,28 +642,56 @@ public final class Agent {
      * its CA about to expire, is not renewed in a loop).
      */
     Instant next() {
-      return failuresInARow > 0 || retryAt.isAfter(renewAt) ? retryAt : renewAt;
+      return failuresInARow > 0 || dueAtOnceInARow > 0 || retryAt.isAfter(renewAt)
+          ? retryAt
+          : renewAt;
     }
 
-    void succeeded(String reason, Instant now, AgentConfig config) {
+    /**
+     * After a renewal: a pause, growing like the backoff after failures while signetd keeps issuing
+     * certificates that are due at once.
+     */
+    void succeeded(
+        X509Certificate fresh, String reason, Instant now, AgentConfig config, Random random) {
       renewals++;
       failuresInARow = 0;
-      retryAt = now.plus(config.backoffInitial());
       lastSuccess = Optional.of(now);
       lastResult = "renewed " + now + " (" + reason + ")";
+      if (Schedule.dueAtOnce(fresh, now, config.backoffInitial())) {
+        dueAtOnceInARow++;
+        retryAt =
+            now.plus(
+                Schedule.backoff(
+                    dueAtOnceInARow,
+                    config.backoffInitial(),
+                    config.backoffMax(),
+                    random.nextDouble()));
+        lastResult += ", but the new certificate is already due: backing off";
+      } else {
+        dueAtOnceInARow = 0;
+        retryAt = now.plus(config.backoffInitial());
+      }
     }
 
-    void failed(String message, Instant now, AgentConfig config, Random random) {
+    /**
+     * Backs off after a failure: as signetd's retry hint says when it refused for lack of room
+     * (with jitter), exponentially otherwise.
+     */
+    void failed(SignetException e, Instant now, AgentConfig config, Random random) {
       failures++;
       failuresInARow++;
-      retryAt =
-          now.plus(
-              Schedule.backoff(
-                  failuresInARow,
-                  config.backoffInitial(),
-                  config.backoffMax(),
-                  random.nextDouble()));
-      lastResult = "failed " + now + ": " + message;
+      Duration wait =
+          RetryHints.of(e)
+              .map(hint -> Schedule.afterHint(hint, config.backoffMax(), random.nextDouble()))
+              .orElseGet(
+                  () ->
+                      Schedule.backoff(
+                          failuresInARow,
+                          config.backoffInitial(),
+                          config.backoffMax(),
+                          random.nextDouble()));
+      retryAt = now.plus(wait);
+      lastResult = "failed " + now + ": " + e.getMessage();
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.signet.client.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.signet.client.files.Json;
 import dev.signet.client.node.Table;
 import dev.signet.common.AtomicFiles;
@@ -11,9 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -64,41 +64,8 @@ public record AgentState(
 
   /** Writes the state into {@code root} atomically. */
   public void write(Path root) throws IOException {
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("version", VERSION);
-    document.put("pid", pid);
-    document.put("started", started.toString());
-    document.put("updated", updated.toString());
-    document.put("lastContact", lastContact.map(Instant::toString).orElse(null));
-    document.put("contactFailuresInARow", contactFailuresInARow);
-    document.put("hookRuns", hookRuns);
-    document.put("hookFailures", hookFailures);
-    List<Object> entries = new ArrayList<>();
-    for (Certificate certificate : certificates) {
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("name", certificate.name());
-      entry.put("file", certificate.file());
-      entry.put("serial", certificate.serial());
-      entry.put("expires", certificate.expires().map(Instant::toString).orElse(null));
-      entry.put("nextRenewal", certificate.nextRenewal().toString());
-      entry.put("lastResult", certificate.lastResult());
-      entry.put("lastSuccess", certificate.lastSuccess().map(Instant::toString).orElse(null));
-      entry.put("renewals", certificate.renewals());
-      entry.put("failures", certificate.failures());
-      entry.put("failuresInARow", certificate.failuresInARow());
-      entries.add(entry);
-    }
-    document.put("certificates", entries);
-    List<Object> files = new ArrayList<>();
-    for (CaFile caFile : caFiles) {
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("domain", caFile.domain());
-      entry.put("file", caFile.file());
-      entry.put("certificates", caFile.certificates());
-      entry.put("changed", caFile.changed().map(Instant::toString).orElse(null));
-      files.add(entry);
-    }
-    document.put("caFiles", files);
+    ObjectNode document = Json.MAPPER.createObjectNode().put("version", VERSION);
+    document.setAll((ObjectNode) Json.MAPPER.valueToTree(this));
     AtomicFiles.write(
         file(root), Json.write(document).getBytes(StandardCharsets.UTF_8), AtomicFiles.PUBLIC);
   }
@@ -119,62 +86,15 @@ public record AgentState(
       return Optional.empty();
     }
     try {
-      return Optional.of(parse(Json.readObject(text.get())));
-    } catch (RuntimeException e) {
-      throw new IOException("unreadable agent state " + file(root) + ": " + e.getMessage());
+      JsonNode document = Json.MAPPER.readTree(text.get());
+      if (!document.path("version").isInt() || document.get("version").intValue() != VERSION) {
+        throw new IOException("version " + document.get("version") + " is not " + VERSION);
+      }
+      ((ObjectNode) document).remove("version");
+      return Optional.of(Json.MAPPER.treeToValue(document, AgentState.class));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("unreadable agent state " + file(root) + ": " + e.getMessage(), e);
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static AgentState parse(Map<String, Object> document) throws IOException {
-    if (!Integer.valueOf(VERSION).equals(document.get("version"))) {
-      throw new IOException(
-          "agent state version " + document.get("version") + " is not " + VERSION);
-    }
-    List<Certificate> certificates = new ArrayList<>();
-    for (Object item : (List<Object>) document.getOrDefault("certificates", List.of())) {
-      Map<String, Object> entry = (Map<String, Object>) item;
-      certificates.add(
-          new Certificate(
-              (String) entry.get("name"),
-              (String) entry.get("file"),
-              (String) entry.get("serial"),
-              instant(entry.get("expires")),
-              Instant.parse((String) entry.get("nextRenewal")),
-              (String) entry.get("lastResult"),
-              instant(entry.get("lastSuccess")),
-              number(entry.get("renewals")),
-              number(entry.get("failures")),
-              (int) number(entry.get("failuresInARow"))));
-    }
-    List<CaFile> caFiles = new ArrayList<>();
-    for (Object item : (List<Object>) document.getOrDefault("caFiles", List.of())) {
-      Map<String, Object> entry = (Map<String, Object>) item;
-      caFiles.add(
-          new CaFile(
-              (String) entry.get("domain"),
-              (String) entry.get("file"),
-              (int) number(entry.get("certificates")),
-              instant(entry.get("changed"))));
-    }
-    return new AgentState(
-        number(document.get("pid")),
-        Instant.parse((String) document.get("started")),
-        Instant.parse((String) document.get("updated")),
-        instant(document.get("lastContact")),
-        (int) number(document.get("contactFailuresInARow")),
-        number(document.get("hookRuns")),
-        number(document.get("hookFailures")),
-        certificates,
-        caFiles);
-  }
-
-  private static Optional<Instant> instant(Object value) {
-    return value == null ? Optional.empty() : Optional.of(Instant.parse((String) value));
-  }
-
-  private static long number(Object value) {
-    return ((Number) value).longValue();
   }
 
   /** The table {@code signet agent status} prints. */

@@ -12,6 +12,7 @@ import dev.signet.common.Csrs;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -19,6 +20,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +29,8 @@ import java.util.Optional;
  * The agent's own Signet API credential, the certificate and key of its connection settings. It
  * expires like any certificate, and an expired one cannot renew itself, so the agent renews it on
  * the same schedule with {@code Credentials.RenewApiCredential} (same name and role, a new key made
- * here) and replaces the two files as a pair, keeping the previous pair as backups. The next
- * connection uses the new one.
+ * here) and replaces the two files as a pair; the previous pair, still valid, is then deleted
+ * rather than kept as backups. The next connection uses the new one.
  */
 final class ApiCredential {
   /** Its name in the agent's state and metrics. */
@@ -55,9 +57,30 @@ final class ApiCredential {
     return key;
   }
 
-  /** Finishes a replacement of the pair that a crash interrupted; returns what it did. */
+  /**
+   * Finishes a replacement of the pair that a crash interrupted, and removes a previous pair that a
+   * crash left behind once the current one is whole; returns what it did.
+   */
   List<String> repair() throws IOException {
-    return SafeFiles.recover(certificate, key);
+    List<String> done = new ArrayList<>(SafeFiles.recover(certificate, key));
+    if (Certificates.pairMatches(certificate, key)) {
+      dropPrevious(done);
+    }
+    return done;
+  }
+
+  /**
+   * Deletes the previous pair's backups: unlike a component's certificate, the previous credential
+   * stays valid until it expires, and its key would let whoever reads it act as this node (the
+   * whole line is revoked together, so it also outlives no revocation, but no key should lie around
+   * for nothing).
+   */
+  private void dropPrevious(List<String> done) throws IOException {
+    for (Path backup : List.of(SafeFiles.backup(key), SafeFiles.backup(certificate))) {
+      if (Files.deleteIfExists(backup)) {
+        done.add("removed " + backup + ", the previous credential");
+      }
+    }
   }
 
   Found inspect(Instant now) {
@@ -88,9 +111,10 @@ final class ApiCredential {
 
   /**
    * Renews the credential through {@code client} (which authenticates with the current one) and
-   * replaces its files. {@code reason} is for the log line.
+   * replaces its files. {@code reason} is for the log line. Returns the new certificate.
    */
-  void renew(SignetClient client, X509Certificate current, String reason, Progress progress) {
+  X509Certificate renew(
+      SignetClient client, X509Certificate current, String reason, Progress progress) {
     KeyAlgorithm algorithm =
         KeyAlgorithm.of(current.getPublicKey())
             .orElseThrow(
@@ -126,6 +150,20 @@ final class ApiCredential {
     } finally {
       Arrays.fill(keyPem, (byte) 0);
     }
+    List<String> dropped = new ArrayList<>();
+    try {
+      dropPrevious(dropped);
+    } catch (IOException e) {
+      throw new SignetException(
+          ExitCode.OUTPUT,
+          "the credential was renewed, but its previous key "
+              + SafeFiles.backup(key)
+              + " could not be removed: "
+              + SignetException.describe(e)
+              + "; remove it",
+          e);
+    }
+    dropped.forEach(progress::note);
     progress.wrote(
         key, "new " + algorithm + " key of the Signet API credential, made on this node");
     progress.wrote(
@@ -140,5 +178,6 @@ final class ApiCredential {
             + " ("
             + reason
             + ")");
+    return certificates.get(0);
   }
 }

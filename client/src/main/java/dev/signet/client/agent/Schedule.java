@@ -66,6 +66,37 @@ public final class Schedule {
     return Duration.ofMillis(Math.round(delay.toMillis() * (1.0 - 0.25 * random)));
   }
 
+  /**
+   * Whether a certificate just issued is already due: its renewal point comes before {@code pause}
+   * has passed. Renewing such a certificate on schedule would renew it again and again (a validity
+   * too short for signetd's backdate, or a CA about to expire); the agent backs off instead, as
+   * after a failure.
+   */
+  public static boolean dueAtOnce(X509Certificate fresh, Instant now, Duration pause) {
+    return dueAtOnce(
+        fresh.getNotBefore().toInstant(),
+        fresh.getNotAfter().toInstant(),
+        fresh.getSerialNumber(),
+        now,
+        pause);
+  }
+
+  static boolean dueAtOnce(
+      Instant notBefore, Instant notAfter, BigInteger serial, Instant now, Duration pause) {
+    return !renewAt(notBefore, notAfter, serial).isAfter(now.plus(pause));
+  }
+
+  /**
+   * When to retry after signetd refused for lack of room and said when to come back ({@code hint}):
+   * not before the hint, and up to twice it, {@code random} in [0, 1) saying where, so that agents
+   * refused together come back apart; never later than {@code max}.
+   */
+  public static Duration afterHint(Duration hint, Duration max, double random) {
+    // truncated, so that the wait stays below twice the hint (random < 1)
+    Duration delay = Duration.ofMillis((long) (hint.toMillis() * (1.0 + random)));
+    return delay.compareTo(max) > 0 ? max : delay;
+  }
+
   /** The check interval, give or take 10%, so that a fleet's agents do not call in step. */
   public static Duration jittered(Duration interval, double random) {
     return Duration.ofMillis(Math.round(interval.toMillis() * (0.9 + 0.2 * random)));

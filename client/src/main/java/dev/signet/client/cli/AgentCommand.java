@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs until stopped (under systemd: deploy/signet-agent.service). It manages every certificate DIR/.signet/manifest.yaml records, kubeconfig-embedded ones included, and the Signet API credential it connects with (--cert/--key or the client configuration).",
       "",
-      "Each is renewed at two thirds of its lifetime (give or take up to 5% of it, fixed per certificate), with a NEW key pair made here and the subject and names recorded, replaced atomically with the previous pair kept as .bak; at once when its files are missing or unusable, or when the CA that issued it no longer signs (a CA rotation was activated). Every check interval it compares signetd's CA bundles with the CA files and the CA data in kubeconfigs, and rewrites those that differ (a rotation adds a CA, or retires one).",
+      "Each is renewed at two thirds of its lifetime (give or take up to 5%% of it, fixed per certificate), with a NEW key pair made here and the subject and names recorded, replaced atomically with the previous pair kept as .bak; at once when its files are missing or unusable, or when the CA that issued it no longer signs (a CA rotation was activated). Every check interval it compares signetd's CA bundles with the CA files and the CA data in kubeconfigs, and rewrites those that differ (a rotation adds a CA, or retires one).",
       "",
       "After writing files it runs their hooks (agent.hooks in the client configuration), each command once. When signetd is unreachable or refuses, the current files stay and it retries with exponential backoff. SIGHUP makes it check and retry at once. One line per action goes to standard output; `signet agent status` shows the state."
     },
@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
       "      kubelet.conf: systemctl restart kubelet",
       "",
       "Example:",
-      "  signet agent --dir /etc/kubernetes --config /etc/signet/signet.yaml --metrics-listen 127.0.0.1:9464"
+      "  signet agent --dir /etc/kubernetes --config /etc/signet/signet.yaml \\",
+      "      --metrics-listen 127.0.0.1:9464"
     })
 public final class AgentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -36,7 +36,7 @@ public final class ConnectionOptions {
         names = "--ca-bundle",
         paramLabel = "FILE",
         description =
-            "The signet-api CA that signed signetd's serving certificate (operator/ca.crt from signetd init).")
+            "The signet-api CA, operator/ca.crt from signetd init: it signed signetd's serving certificate.")
     Path caBundle;
 
     @Option(

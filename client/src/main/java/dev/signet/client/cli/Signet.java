@@ -4,11 +4,11 @@ import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,10 +40,12 @@ import picocli.CommandLine.ScopeType;
       JoinCommand.class,
       TokenCommand.class,
       RevokeCommand.class,
+      CredentialCommand.class,
       CrlCommand.class,
       AuditCommand.class,
       CertificatesCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      AutoComplete.GenerateCompletion.class
     },
     commandListHeading = "%nCommands:%n",
     exitCodeListHeading = "%nExit codes:%n",
@@ -58,6 +60,12 @@ import picocli.CommandLine.ScopeType;
       "Run `signet help COMMAND` for a command's options and files."
     })
 public final class Signet implements Runnable {
+  /**
+   * The width help texts are wrapped at: a wide terminal's, still readable; descriptions are
+   * paragraphs that picocli wraps, and examples lines shorter than this.
+   */
+  public static final int HELP_WIDTH = 100;
+
   /** Held, so that the level set in main stays (java.util.logging keeps loggers weakly). */
   private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
 
@@ -73,7 +81,7 @@ public final class Signet implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, crl, audit or certificates");
+        "a command is required: control-plane, kubelet, kube-proxy, etcd-member, admin, check-expiration, renew, recover, agent, join, token, revoke, credential, crl, audit or certificates");
   }
 
   public static void main(String[] args) {
@@ -90,11 +98,19 @@ public final class Signet implements Runnable {
 
   /** Runs one command line, printing to {@code out} and {@code err}; returns the exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    int code = commandLine(out, err).execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** signet's command line, printing to {@code out} and {@code err}. */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     Signet signet = new Signet();
     CommandLine commandLine = new CommandLine(signet);
     commandLine.setOut(out);
     commandLine.setErr(err);
-    commandLine.setUsageHelpWidth(100);
+    commandLine.setUsageHelpWidth(HELP_WIDTH);
     commandLine.getCommandSpec().usageMessage().exitCodeList(exitCodeList());
     commandLine.setParameterExceptionHandler(
         (exception, arguments) -> {
@@ -109,7 +125,7 @@ public final class Signet implements Runnable {
         });
     commandLine.setExecutionExceptionHandler(
         (exception, command, parseResult) -> {
-          boolean verbose = signet.verbose || Arrays.asList(args).contains("--verbose");
+          boolean verbose = signet.verbose || parseResult.originalArgs().contains("--verbose");
           if (exception instanceof SignetException failure) {
             err.println("signet: " + failure.getMessage());
             if (verbose) {
@@ -131,10 +147,7 @@ public final class Signet implements Runnable {
           err.flush();
           return ExitCode.SOFTWARE.code();
         });
-    int code = commandLine.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return commandLine;
   }
 
   private static Map<String, String> exitCodeList() {

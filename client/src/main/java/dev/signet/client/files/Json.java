@@ -1,96 +1,67 @@
 package dev.signet.client.files;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.List;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * The JSON signet prints and keeps (check-expiration's output, the agent's state): written indented
- * by two spaces, as kubectl and kubeadm print theirs, and read back through the YAML parser, since
- * JSON is YAML 1.2. Values are maps with string keys, lists, strings, numbers, booleans and null.
+ * The JSON signet prints and keeps (check-expiration's output, the agent's state), through Jackson:
+ * indented by two spaces with {@code "key": value}, as kubectl and kubeadm print theirs. Records
+ * map directly: an empty {@code Optional} is {@code null}, an {@code Instant} its ISO-8601 text; an
+ * unknown or missing property is an error when reading.
  */
 public final class Json {
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new Jdk8Module())
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          .build();
+
+  private static final ObjectWriter INDENTED = MAPPER.writer(printer());
+
   private Json() {}
 
   /** {@code value} as indented JSON, with a final newline. */
   public static String write(Object value) {
-    StringBuilder out = new StringBuilder();
-    write(out, value, "");
-    return out.append('\n').toString();
+    try {
+      return INDENTED.writeValueAsString(value) + "\n";
+    } catch (JsonProcessingException e) {
+      // Only maps, lists, records and scalars are written here: a failure is a bug.
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A JSON object; an IOException when the text is not one. */
   public static Map<String, Object> readObject(String text) throws IOException {
-    return Yaml.loadMapping(text);
+    return MAPPER.readValue(text, new TypeReference<Map<String, Object>>() {});
   }
 
-  private static void write(StringBuilder out, Object value, String indent) {
-    if (value instanceof Map<?, ?> map) {
-      writeEntries(
-          out,
-          '{',
-          '}',
-          map.entrySet().iterator(),
-          indent,
-          (entry, inner) -> {
-            out.append(quote(String.valueOf(entry.getKey()))).append(": ");
-            write(out, entry.getValue(), inner);
-          });
-    } else if (value instanceof List<?> list) {
-      writeEntries(
-          out, '[', ']', list.iterator(), indent, (item, inner) -> write(out, item, inner));
-    } else if (value instanceof String text) {
-      out.append(quote(text));
-    } else {
-      out.append(value); // numbers, booleans, null
-    }
-  }
-
-  private interface Entry<T> {
-    void write(T entry, String indent);
-  }
-
-  private static <T> void writeEntries(
-      StringBuilder out,
-      char open,
-      char close,
-      Iterator<T> entries,
-      String indent,
-      Entry<T> entry) {
-    out.append(open);
-    if (!entries.hasNext()) {
-      out.append(close);
-      return;
-    }
-    String inner = indent + "  ";
-    while (entries.hasNext()) {
-      out.append('\n').append(inner);
-      entry.write(entries.next(), inner);
-      if (entries.hasNext()) {
-        out.append(',');
-      }
-    }
-    out.append('\n').append(indent).append(close);
-  }
-
-  /** A JSON string literal. */
-  public static String quote(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
+  private static DefaultPrettyPrinter printer() {
+    DefaultIndenter twoSpaces = new DefaultIndenter("  ", "\n");
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter(
+            Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+    printer.indentObjectsWith(twoSpaces);
+    printer.indentArraysWith(twoSpaces);
+    return printer;
   }
 }

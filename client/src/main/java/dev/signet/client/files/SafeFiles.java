@@ -2,10 +2,14 @@ package dev.signet.client.files;
 
 import dev.signet.common.AtomicFiles;
 import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -123,6 +127,44 @@ public final class SafeFiles {
     }
   }
 
+  /**
+   * Refuses {@code file} when it, or any directory between {@code root} and it, is a symbolic link:
+   * signet creates none, so a link there was planted, and following it would write (or back up, or
+   * lock) somewhere else, e.g. copy {@code pki/apiserver.crt -> /etc/shadow} into a world-readable
+   * {@code apiserver.crt.bak}. {@code root} itself, given on the command line, may be a link.
+   */
+  public static void refuseLinks(Path root, Path file) throws IOException {
+    Path base = root.toAbsolutePath().normalize();
+    Path target = file.toAbsolutePath().normalize();
+    if (!target.startsWith(base)) {
+      refuseLink(target);
+      return;
+    }
+    Path current = base;
+    for (Path part : base.relativize(target)) {
+      current = current.resolve(part);
+      refuseLink(current);
+    }
+  }
+
+  /** Refuses the files a replacement of {@code file} touches: itself, staged, backup. */
+  public static void refuseLinksAround(Path root, Path file) throws IOException {
+    refuseLinks(root, file);
+    refuseLink(staged(file));
+    refuseLink(backup(file));
+  }
+
+  private static void refuseLink(Path path) throws IOException {
+    if (Files.isSymbolicLink(path)) {
+      throw new FileSystemException(
+          path.toString(),
+          null,
+          path
+              + " is a symbolic link, which signet did not create and does not follow: remove it,"
+              + " then run again");
+    }
+  }
+
   public static Path staged(Path file) {
     return file.resolveSibling(file.getFileName() + ".new");
   }
@@ -132,14 +174,29 @@ public final class SafeFiles {
   }
 
   private static void backUp(Path file, Set<PosixFilePermission> permissions) throws IOException {
-    if (!Files.exists(file)) {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    byte[] content = Files.readAllBytes(file);
+    refuseLink(file);
+    byte[] content = readWithoutFollowing(file);
     try {
       AtomicFiles.write(backup(file), content, permissions);
     } finally {
       Arrays.fill(content, (byte) 0);
+    }
+  }
+
+  /** Reads a file, failing (ELOOP) if it has become a link since it was checked. */
+  private static byte[] readWithoutFollowing(Path file) throws IOException {
+    try (SeekableByteChannel channel =
+        Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
+      while (channel.read(buffer) >= 0) {
+        out.write(buffer.array(), 0, buffer.position());
+        buffer.clear();
+      }
+      return out.toByteArray();
     }
   }
 

@@ -9,13 +9,17 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What one command writes into an output directory: the CA files of the trust domains it needs and
  * one {@link Credential} per certificate, named as kubeadm's check-expiration names them (or after
  * the flat file). The per-command builders below are the single source of the file layout.
  */
-public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credentials) {
+public record Plan(
+    Map<TrustDomain, String> caFiles,
+    List<Credential> credentials,
+    Optional<String> serviceAccountPublicKeys) {
   private static final TrustDomain KUBERNETES = TrustDomain.TRUST_DOMAIN_KUBERNETES;
   private static final TrustDomain ETCD = TrustDomain.TRUST_DOMAIN_ETCD;
   private static final TrustDomain FRONT_PROXY = TrustDomain.TRUST_DOMAIN_FRONT_PROXY;
@@ -52,6 +56,9 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
       plan.ca(KUBERNETES, "pki/ca.crt")
           .ca(FRONT_PROXY, "pki/front-proxy-ca.crt")
           .ca(ETCD, "pki/etcd/ca.crt");
+      // kubeadm's sa.pub, for components that verify service-account tokens; no sa.key: the
+      // signing key is in signetd's token (ExternalJWTSigner)
+      plan.serviceAccountPublicKeys = Optional.of("pki/sa.pub");
       plan.pair("apiserver", Profile.APISERVER, apiserver, "pki/apiserver");
       plan.pair(
           "apiserver-kubelet-client",
@@ -83,6 +90,7 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
       plan.kubeconfig("kubelet.conf", Profile.KUBELET_CLIENT, Parameters.node(in.node()), endpoint);
     } else {
       plan.ca(KUBERNETES, "ca.crt").ca(FRONT_PROXY, "front-proxy-ca.crt").ca(ETCD, "etcd-ca.crt");
+      plan.serviceAccountPublicKeys = Optional.of("sa.pub");
       plan.pair("apiserver", Profile.APISERVER, apiserver, "apiserver");
       plan.pair(
           "apiserver-kubelet-client",
@@ -197,6 +205,7 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     private final KeyAlgorithm algorithm;
     private final Map<TrustDomain, String> caFiles = new EnumMap<>(TrustDomain.class);
     private final List<Credential> credentials = new ArrayList<>();
+    private Optional<String> serviceAccountPublicKeys = Optional.empty();
 
     Builder(KeyAlgorithm algorithm) {
       this.algorithm = algorithm;
@@ -229,7 +238,7 @@ public record Plan(Map<TrustDomain, String> caFiles, List<Credential> credential
     }
 
     Plan build() {
-      return new Plan(caFiles, credentials);
+      return new Plan(caFiles, credentials, serviceAccountPublicKeys);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.signet.client.node;
 
+import dev.signet.api.v1.CaState;
 import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.ServiceAccountKeyStatus;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
@@ -18,6 +20,7 @@ import dev.signet.common.Durations;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -79,6 +82,9 @@ public final class Provisioner {
     try (SignetClient opened = connect.get()) {
       open(opened);
       writeCaFiles(plan.caFiles());
+      if (plan.serviceAccountPublicKeys().isPresent()) {
+        writeServiceAccountKeys(opened, plan.serviceAccountPublicKeys().get());
+      }
       Manifest manifest = recorded.merge(plan.caFiles(), List.of());
       writeManifest(manifest);
       for (Credential wanted : plan.credentials()) {
@@ -250,9 +256,10 @@ public final class Provisioner {
 
   /**
    * Issues the credential anew with a new key pair made here, and replaces its files (the previous
-   * ones kept as backups); {@code reason} says why, empty for a first issue.
+   * ones kept as backups); {@code reason} says why, empty for a first issue. Returns the new
+   * certificate.
    */
-  public void issue(Credential credential, String reason) {
+  public X509Certificate issue(Credential credential, String reason) {
     KeyPair keys;
     try {
       keys = credential.keyAlgorithm().generateKeyPair();
@@ -312,6 +319,7 @@ public final class Provisioner {
         progress.wrote(file, described + ", new " + credential.keyAlgorithm() + " key embedded");
       }
       progress.issuedOne();
+      return leaf;
     } finally {
       Arrays.fill(keyPem, (byte) 0);
     }
@@ -347,6 +355,38 @@ public final class Provisioner {
     return new Kubeconfig.Referenced(
         directory.relativize(credential.certificatePath(root)).toString(),
         directory.relativize(credential.keyPath(root)).toString());
+  }
+
+  /**
+   * Writes the public keys service-account tokens verify with (every key signetd publishes, the
+   * signing one first), as PUBLIC KEY blocks like kubeadm's sa.pub.
+   */
+  private void writeServiceAccountKeys(SignetClient client, String name) {
+    Path file = root.resolve(name);
+    ServiceAccountKeyStatus status = client.serviceAccountKeys();
+    List<byte[]> keys = new ArrayList<>();
+    for (CaState state :
+        List.of(CaState.CA_STATE_ACTIVE, CaState.CA_STATE_PREPARED, CaState.CA_STATE_PREVIOUS)) {
+      status.getGenerationsList().stream()
+          .filter(key -> key.getState() == state)
+          .forEach(key -> keys.add(key.getPublicKeyDer().toByteArray()));
+    }
+    status.getLegacyPublicKeysDerList().forEach(key -> keys.add(key.toByteArray()));
+    byte[] content = Pem.publicKeys(keys).getBytes(StandardCharsets.US_ASCII);
+    String what =
+        "service-account public keys ("
+            + keys.size()
+            + ", no private key: it is in signetd's token)";
+    try {
+      if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+        progress.kept(file, what + ", unchanged");
+      } else {
+        AtomicFiles.write(file, content, AtomicFiles.PUBLIC);
+        progress.wrote(file, what);
+      }
+    } catch (IOException e) {
+      throw SignetException.output(file, e);
+    }
   }
 
   /** Writes each CA file whose content differs from signetd's current bundle of its domain. */
@@ -440,6 +480,13 @@ public final class Provisioner {
       }
       if (credential.hasKubeconfig()) {
         files.add(credential.kubeconfigPath(root));
+      }
+    }
+    for (Path file : files) {
+      try {
+        SafeFiles.refuseLinksAround(root, file);
+      } catch (IOException e) {
+        throw SignetException.output(file, e);
       }
     }
     Set<Path> directories = new LinkedHashSet<>();

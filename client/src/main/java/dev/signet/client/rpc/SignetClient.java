@@ -13,8 +13,10 @@ import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.GetCertificateRequest;
 import dev.signet.api.v1.GetCrlRequest;
 import dev.signet.api.v1.GetCrlResponse;
+import dev.signet.api.v1.GetServiceAccountKeysRequest;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.IssueAdminRequest;
+import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueApiserverEtcdClientRequest;
 import dev.signet.api.v1.IssueApiserverKubeletClientRequest;
 import dev.signet.api.v1.IssueApiserverRequest;
@@ -37,8 +39,13 @@ import dev.signet.api.v1.ListCertificatesRequest;
 import dev.signet.api.v1.ListCertificatesResponse;
 import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.api.v1.RevocationReason;
+import dev.signet.api.v1.RevokeIdentityRequest;
+import dev.signet.api.v1.RevokeIdentityResponse;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
+import dev.signet.api.v1.Role;
+import dev.signet.api.v1.ServiceAccountKeyStatus;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.api.v1.TrustDomain;
 import dev.signet.api.v1.VerifyAuditRequest;
 import dev.signet.api.v1.VerifyAuditResponse;
@@ -204,6 +211,57 @@ public final class SignetClient implements AutoCloseable {
   }
 
   /**
+   * A kubelet client or serving certificate for a CertificateSigningRequest of the Kubernetes CSR
+   * API (signet-csr-signer): under {@code requestId}, so that a CSR signed twice gets the same
+   * certificate, and living at most {@code maxLifetime} (zero: the daemon's issuance.validity).
+   */
+  public IssueCertificateResponse issueForCsrApi(
+      Profile profile,
+      String nodeName,
+      List<String> addresses,
+      byte[] csrDer,
+      String requestId,
+      Duration maxLifetime) {
+    ByteString csr = ByteString.copyFrom(csrDer);
+    return call(
+        profile.id(),
+        () ->
+            switch (profile) {
+              case KUBELET_CLIENT ->
+                  stub()
+                      .issueKubeletClient(
+                          IssueKubeletClientRequest.newBuilder()
+                              .setCsrDer(csr)
+                              .setRequestId(requestId)
+                              .setNodeName(nodeName)
+                              .setMaxLifetimeSeconds(maxLifetime.toSeconds())
+                              .build());
+              case KUBELET_SERVING ->
+                  stub()
+                      .issueKubeletServing(
+                          IssueKubeletServingRequest.newBuilder()
+                              .setCsrDer(csr)
+                              .setRequestId(requestId)
+                              .setNodeName(nodeName)
+                              .addAllAddresses(addresses)
+                              .setMaxLifetimeSeconds(maxLifetime.toSeconds())
+                              .build());
+              default ->
+                  throw new IllegalArgumentException(
+                      "the CSR API signer issues kubelet certificates only, not " + profile.id());
+            });
+  }
+
+  /** The service-account signing key's generations and the public keys tokens verify with. */
+  public ServiceAccountKeyStatus serviceAccountKeys() {
+    return call(
+        "GetServiceAccountKeys",
+        () ->
+            deadline(ServiceAccountKeysGrpc.newBlockingStub(channel))
+                .getServiceAccountKeys(GetServiceAccountKeysRequest.getDefaultInstance()));
+  }
+
+  /**
    * Creates a single-use bootstrap token for one node and its addresses; null ttl: signetd's
    * default.
    */
@@ -241,6 +299,40 @@ public final class SignetClient implements AutoCloseable {
             .setWaitForCrl(waitForCrl)
             .build();
     return call("Revoke", () -> deadline(LedgerGrpc.newBlockingStub(channel)).revoke(request));
+  }
+
+  /**
+   * Revokes every live credential of {@code identity} with its renewal line, and a node's kubelet
+   * certificates; with {@code dryRun} only lists them.
+   */
+  public RevokeIdentityResponse revokeIdentity(
+      String identity, RevocationReason reason, boolean dryRun, boolean waitForCrl) {
+    RevokeIdentityRequest request =
+        RevokeIdentityRequest.newBuilder()
+            .setIdentity(identity)
+            .setReason(reason)
+            .setDryRun(dryRun)
+            .setWaitForCrl(waitForCrl)
+            .build();
+    return call(
+        "RevokeIdentity",
+        () -> deadline(LedgerGrpc.newBlockingStub(channel)).revokeIdentity(request));
+  }
+
+  /** Issues a Signet API credential of {@code role} named {@code name} for the key of the CSR. */
+  public IssueCertificateResponse issueApiCredential(Role role, String name, byte[] csrDer) {
+    IssueApiCredentialRequest request =
+        IssueApiCredentialRequest.newBuilder()
+            .setRole(role)
+            .setName(name)
+            .setCsrDer(ByteString.copyFrom(csrDer))
+            .build();
+    return call(
+        "IssueApiCredential",
+        () ->
+            deadline(CredentialsGrpc.newBlockingStub(channel))
+                .issueApiCredential(request)
+                .getCredential());
   }
 
   /** The current CRL of a generation of the trust domain's CA (0: the one that signs now). */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.Role;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Json;
@@ -18,11 +17,8 @@ import dev.signet.client.testing.Generations;
 import dev.signet.client.testing.Renewals;
 import dev.signet.client.testing.Tools;
 import dev.signet.server.testing.DaemonConfig;
+import dev.signet.server.testing.Exposition;
 import dev.signet.server.testing.TestDaemon;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -143,13 +139,13 @@ class AgentIT {
     Generations kubeconfig = new Generations(dir.resolve("kubelet.conf"));
     Generations ownCredential = new Generations(credential.resolve("client.crt"));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(150));
-    int servingAtRevocation = -1;
+    int servingAtRenewal = -1;
     // until three renewals of each kubelet certificate, the credential renewed, and one more
-    // serving renewal after its previous credential was revoked
+    // serving renewal after that, made with the renewed credential (the previous key is gone)
     while (serving.changes() < 3
         || kubeconfig.changes() < 3
-        || servingAtRevocation < 0
-        || serving.changes() <= servingAtRevocation) {
+        || servingAtRenewal < 0
+        || serving.changes() <= servingAtRenewal) {
       assertTrue(
           Instant.now().isBefore(deadline),
           "renewals seen: serving "
@@ -170,12 +166,11 @@ class AgentIT {
         checkKubeconfigRenewal(kubeconfig);
       }
       if (ownCredential.poll().isPresent()) {
-        Renewals.assertRenewedPair(ownCredential);
-        if (servingAtRevocation < 0) {
-          // from now on the agent must use the renewed credential: the previous one is refused
-          String old = Renewals.leaf(ownCredential.previous()).getSerialNumber().toString(16);
-          daemon.operator().ledger().revoke(RevokeRequest.newBuilder().setSerial(old).build());
-          servingAtRevocation = serving.changes();
+        // the previous key is deleted, not kept as a backup: from now on only the renewed
+        // credential can be in use (revoking the previous one would revoke its whole line)
+        Renewals.assertRenewedCredential(ownCredential);
+        if (servingAtRenewal < 0) {
+          servingAtRenewal = serving.changes();
         }
       }
       Thread.sleep(250);
@@ -279,84 +274,40 @@ class AgentIT {
     assertTrue(((Number) serving.get("renewals")).intValue() >= 3, serving.toString());
     assertEquals(0, ((Number) serving.get("failuresInARow")).intValue(), serving.toString());
 
-    HttpClient http = HttpClient.newHttpClient();
-    String text = null;
+    Exposition scrape = null;
     X509Certificate onDisk = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       // the agent may renew between reading the file and scraping: then read both again
       onDisk = Certificates.read(dir.resolve("pki/kubelet-serving.crt")).get(0);
-      HttpResponse<String> response =
-          http.send(metrics("/metrics"), HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, response.statusCode());
-      assertEquals(
-          "text/plain; version=0.0.4; charset=utf-8",
-          response.headers().firstValue("Content-Type").orElseThrow());
-      text = response.body();
+      scrape = Exposition.scrape("http://127.0.0.1:" + metricsPort + "/metrics");
       if (onDisk.equals(Certificates.read(dir.resolve("pki/kubelet-serving.crt")).get(0))) {
         break;
       }
     }
-    String servingLabels = "{name=\"kubelet-serving\",file=\"pki/kubelet-serving.crt\"}";
-    assertTrue(text.contains("\nsignet_agent_up 1\n"), text);
+    Map<String, String> servingLabels =
+        Map.of("name", "kubelet-serving", "file", "pki/kubelet-serving.crt");
+    assertEquals(1, scrape.value("signet_agent_up", Map.of()));
+    assertEquals(
+        (double) onDisk.getNotAfter().toInstant().getEpochSecond(),
+        scrape.value("signet_agent_certificate_expiry_timestamp_seconds", servingLabels));
     assertTrue(
-        text.contains(
-            "signet_agent_certificate_expiry_timestamp_seconds"
-                + servingLabels
-                + " "
-                + onDisk.getNotAfter().toInstant().getEpochSecond()
-                + "\n"),
-        text);
-    assertTrue(
-        text.contains(
-            "signet_agent_certificate_next_renewal_timestamp_seconds" + servingLabels + " "),
-        text);
-    Matcher renewals =
-        Pattern.compile("signet_agent_renewals_total" + Pattern.quote(servingLabels) + " (\\d+)\n")
-            .matcher(text);
-    assertTrue(renewals.find() && Integer.parseInt(renewals.group(1)) >= 3, text);
-    assertTrue(
-        text.contains("signet_agent_renewal_failures_in_a_row" + servingLabels + " 0\n"), text);
-    assertTrue(
-        text.contains(
-            "signet_agent_last_success_timestamp_seconds{name=\"signet-api-credential\","),
-        text);
-    assertTrue(
-        text.contains(
-            "signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 1\n"),
-        text);
-    assertExpositionFormat(text);
-
-    assertEquals(404, http.send(metrics("/"), HttpResponse.BodyHandlers.ofString()).statusCode());
-  }
-
-  /**
-   * Every family announced by HELP and TYPE before its samples; every sample NAME{LABELS} VALUE.
-   */
-  static void assertExpositionFormat(String text) {
-    assertTrue(text.endsWith("\n"), "ends with a newline");
-    String family = null;
-    for (String line : text.lines().toList()) {
-      if (line.startsWith("# HELP ")) {
-        family = line.split(" ", -1)[2];
-      } else if (line.startsWith("# TYPE ")) {
-        String[] parts = line.split(" ", -1);
-        assertEquals(family, parts[2], "TYPE follows HELP: " + line);
-        assertTrue(Set.of("gauge", "counter").contains(parts[3]), line);
-      } else {
-        assertTrue(
-            line.matches("[a-z_]+(\\{([a-z]+=\"([^\"\\\\]|\\\\.)*\",?)+\\})? -?[0-9]+"),
-            "a sample: " + line);
-        assertTrue(
-            line.startsWith(family + "{") || line.startsWith(family + " "),
-            "in its family " + family + ": " + line);
-      }
-    }
-  }
-
-  private static HttpRequest metrics(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path))
-        .timeout(Duration.ofSeconds(30))
-        .build();
+        scrape.value("signet_agent_certificate_next_renewal_timestamp_seconds", servingLabels)
+            > onDisk.getNotBefore().toInstant().getEpochSecond());
+    assertTrue(scrape.value("signet_agent_renewals_total", servingLabels) >= 3, scrape.toString());
+    assertEquals(0, scrape.value("signet_agent_renewal_failures_in_a_row", servingLabels));
+    assertEquals(
+        1,
+        scrape
+            .samples(
+                "signet_agent_last_success_timestamp_seconds",
+                Map.of("name", "signet-api-credential"))
+            .size(),
+        scrape.toString());
+    assertEquals(
+        1,
+        scrape.value(
+            "signet_agent_ca_bundle_certificates",
+            Map.of("domain", "kubernetes", "file", "pki/ca.crt")));
   }
 
   @Test

@@ -1,18 +1,26 @@
 package dev.signet.client.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.signet.server.testing.Exposition;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The state file: a round trip, the status table, and the metrics rendered from it. */
+/** The state file: a round trip, the status table, and the metrics served from it. */
 class AgentStateTest {
   private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
 
@@ -73,6 +81,31 @@ class AgentStateTest {
   }
 
   @Test
+  void aStateOfAnotherVersionOrWithAnUnknownKeyIsRefusedWithItsPath() throws Exception {
+    Files.createDirectories(root.resolve(".signet"));
+    sample().write(root);
+    String text = AgentState.readText(root).orElseThrow();
+
+    Files.writeString(AgentState.file(root), text.replace("\"version\": 1", "\"version\": 2"));
+    IOException otherVersion = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.replaceFirst("\\{", "{\"colour\": \"blue\","));
+    IOException unknownKey = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.replace("\"pid\"", "\"pids\""));
+    IOException missingKey = assertThrows(IOException.class, () -> AgentState.read(root));
+    Files.writeString(AgentState.file(root), text.substring(0, text.length() / 2));
+    IOException truncated = assertThrows(IOException.class, () -> AgentState.read(root));
+
+    assertTrue(otherVersion.getMessage().contains("version 2 is not 1"), otherVersion.getMessage());
+    assertTrue(unknownKey.getMessage().contains("colour"), unknownKey.getMessage());
+    assertTrue(missingKey.getMessage().contains("pid"), missingKey.getMessage());
+    for (IOException refused : List.of(otherVersion, unknownKey, missingKey, truncated)) {
+      assertTrue(
+          refused.getMessage().startsWith("unreadable agent state " + AgentState.file(root)),
+          refused.getMessage());
+    }
+  }
+
+  @Test
   void theTableShowsEachCertificateAndCaFile() {
     String table = sample().table(NOW);
 
@@ -100,45 +133,50 @@ class AgentStateTest {
   }
 
   @Test
-  void theMetricsAreInThePrometheusTextFormat() {
-    String text = Metrics.render(Optional.of(sample()));
+  void theMetricsAreServedInThePrometheusTextFormat() throws Exception {
+    AtomicReference<Optional<AgentState>> state = new AtomicReference<>(Optional.empty());
+    try (Metrics metrics =
+        Metrics.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), state::get)) {
+      String url = "http://127.0.0.1:" + metrics.port() + "/metrics";
 
-    assertTrue(
-        text.startsWith(
-            "# HELP signet_agent_up 1 while the agent runs.\n# TYPE signet_agent_up gauge\nsignet_agent_up 1\n"),
-        text);
-    assertTrue(
-        text.contains(
-            "# TYPE signet_agent_certificate_expiry_timestamp_seconds gauge\n"
-                + "signet_agent_certificate_expiry_timestamp_seconds{name=\"kubelet.conf\",file=\"kubelet.conf\"} "
-                + NOW.plusSeconds(600).getEpochSecond()
-                + "\n"
-                + "# HELP signet_agent_certificate_next_renewal_timestamp_seconds"),
-        "a missing certificate has no expiry sample: " + text);
-    assertTrue(
-        text.contains(
-            "signet_agent_renewal_failures_total{name=\"kubelet-serving\",file=\"pki/kubelet-\\\"serving\\\".crt\"} 3\n"),
-        text);
-    assertTrue(text.contains("# TYPE signet_agent_renewals_total counter\n"), text);
-    assertTrue(
-        text.contains(
-            "signet_agent_ca_bundle_certificates{domain=\"kubernetes\",file=\"pki/ca.crt\"} 2\n"),
-        text);
-    assertTrue(text.contains("signet_agent_hook_failures_total 1\n"), text);
-    for (String line : text.lines().toList()) {
-      assertTrue(
-          line.startsWith("# HELP signet_agent_")
-              || line.startsWith("# TYPE signet_agent_")
-              || line.matches("signet_agent_[a-z_]+(\\{[^}]*\\})? -?\\d+"),
-          "a line of the format: " + line);
+      Exposition beforeTheFirstPass = Exposition.scrape(url);
+      state.set(Optional.of(sample()));
+      Exposition scrape = Exposition.scrape(url);
+
+      assertEquals(Set.of("signet_agent_up"), beforeTheFirstPass.sampleNames());
+      assertEquals(1, scrape.value("signet_agent_up", Map.of()));
+      Map<String, String> kubelet = Map.of("name", "kubelet.conf", "file", "kubelet.conf");
+      Map<String, String> serving =
+          Map.of("name", "kubelet-serving", "file", "pki/kubelet-\"serving\".crt");
+      assertEquals(
+          (double) NOW.plusSeconds(600).getEpochSecond(),
+          scrape.value("signet_agent_certificate_expiry_timestamp_seconds", kubelet));
+      assertEquals(
+          Optional.empty(),
+          scrape.find("signet_agent_certificate_expiry_timestamp_seconds", serving),
+          "a missing certificate has no expiry sample");
+      assertEquals(
+          (double) NOW.plusSeconds(20).getEpochSecond(),
+          scrape.value("signet_agent_certificate_next_renewal_timestamp_seconds", serving));
+      assertEquals(2, scrape.value("signet_agent_renewals_total", kubelet));
+      assertEquals(3, scrape.value("signet_agent_renewal_failures_total", serving));
+      assertEquals(3, scrape.value("signet_agent_renewal_failures_in_a_row", serving));
+      assertEquals(
+          (double) NOW.minusSeconds(300).getEpochSecond(),
+          scrape.value("signet_agent_last_success_timestamp_seconds", kubelet));
+      assertEquals(
+          2,
+          scrape.value(
+              "signet_agent_ca_bundle_certificates",
+              Map.of("domain", "kubernetes", "file", "pki/ca.crt")));
+      assertEquals(
+          (double) NOW.minusSeconds(6).getEpochSecond(),
+          scrape.value("signet_agent_last_contact_timestamp_seconds", Map.of()));
+      assertEquals(0, scrape.value("signet_agent_contact_failures_in_a_row", Map.of()));
+      assertEquals(3, scrape.value("signet_agent_hook_runs_total", Map.of()));
+      assertEquals(1, scrape.value("signet_agent_hook_failures_total", Map.of()));
+      assertEquals("counter", scrape.types().get("signet_agent_renewals_total"));
+      assertEquals("gauge", scrape.types().get("signet_agent_renewal_failures_in_a_row"));
     }
-    assertEquals(
-        "signet_agent_up 1\n",
-        Metrics.render(Optional.empty()).lines().skip(2).findFirst().orElseThrow() + "\n");
-  }
-
-  @Test
-  void labelValuesAreEscaped() {
-    assertEquals("a\\\\b\\\"c\\nd", Metrics.escape("a\\b\"c\nd"));
   }
 }

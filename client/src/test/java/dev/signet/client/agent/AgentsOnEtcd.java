@@ -36,11 +36,27 @@ final class AgentsOnEtcd implements AutoCloseable {
   }
 
   static AgentsOnEtcd start(String label, Path temp) throws Exception {
+    // each member's provisioner may have its etcd certificates, by name (they are high-value)
+    String grants =
+        """
+        authorization:
+          provisioners:
+            provisioner-etcd-1: &etcd
+              profiles: [etcd-server, etcd-peer, etcd-healthcheck-client]
+              nodeNames: ["etcd-?"]
+              addresses: ["127.0.0.1/32"]
+              dnsSuffixes: ["etcd-1", "etcd-2", "etcd-3"]
+            provisioner-etcd-2: *etcd
+            provisioner-etcd-3: *etcd""";
     TestDaemon daemon =
         TestDaemon.start(
             label,
-            new DaemonConfig().validity("2m").backdate("20s"),
-            new DaemonConfig().validity("2m").backdate("20s").apiCredentialValidity("3m"));
+            new DaemonConfig().validity("2m").backdate("20s").extra(grants),
+            new DaemonConfig()
+                .validity("2m")
+                .backdate("20s")
+                .apiCredentialValidity("3m")
+                .extra(grants));
     List<Path> dirs = new ArrayList<>();
     List<Path> credentials = new ArrayList<>();
     List<Path> pki = new ArrayList<>();

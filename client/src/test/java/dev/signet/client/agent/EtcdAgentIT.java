@@ -65,7 +65,7 @@ class EtcdAgentIT {
           }
           for (Generations generations : credentials) {
             if (generations.poll().isPresent()) {
-              Renewals.assertRenewedPair(generations);
+              Renewals.assertRenewedCredential(generations);
             }
           }
           Thread.sleep(250);

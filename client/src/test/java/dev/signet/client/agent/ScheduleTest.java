@@ -78,4 +78,34 @@ class ScheduleTest {
     assertEquals(Duration.ofMinutes(5), Schedule.jittered(interval, 0.5));
     assertTrue(Schedule.jittered(interval, 0.99999).compareTo(Duration.ofSeconds(330)) <= 0);
   }
+
+  /**
+   * Issue 10: a daemon with issuance.validity 2m and a 5m backdate issued certificates already
+   * expired, and the agent re-issued them in a loop. Such a certificate is "due at once"; one with
+   * a sane lifetime is not.
+   */
+  @Test
+  void aCertificateDueAsSoonAsItIsIssuedIsRecognised() {
+    Instant now = NOT_BEFORE.plus(Duration.ofMinutes(5));
+    BigInteger serial = BigInteger.valueOf(42);
+    Duration pause = Duration.ofSeconds(10);
+
+    // NotBefore backdated 5m, NotAfter 2m after NotBefore (the old rule): expired on arrival
+    assertTrue(
+        Schedule.dueAtOnce(NOT_BEFORE, NOT_BEFORE.plus(Duration.ofMinutes(2)), serial, now, pause));
+    // NotAfter 2m after issuance: 2/3 of 7m from NotBefore is 4m40s, before now
+    assertTrue(Schedule.dueAtOnce(NOT_BEFORE, now.plus(Duration.ofMinutes(2)), serial, now, pause));
+    // a day: due in about 16 hours
+    assertTrue(!Schedule.dueAtOnce(NOT_BEFORE, now.plus(Duration.ofDays(1)), serial, now, pause));
+  }
+
+  @Test
+  void aRetryHintIsHonouredWithJitterNeverEarlier() {
+    Duration hint = Duration.ofMillis(800);
+    Duration max = Duration.ofMinutes(5);
+    assertEquals(hint, Schedule.afterHint(hint, max, 0.0), "never before the hint");
+    assertEquals(Duration.ofMillis(1200), Schedule.afterHint(hint, max, 0.5));
+    assertTrue(Schedule.afterHint(hint, max, 0.99999).compareTo(hint.multipliedBy(2)) < 0);
+    assertEquals(max, Schedule.afterHint(Duration.ofHours(1), max, 0.5), "capped by backoffMax");
+  }
 }

@@ -79,7 +79,11 @@ class AuditorIT {
 
   @BeforeAll
   void aDaemonWithHistory() throws Exception {
-    daemon = TestDaemon.start("auditor", new DaemonConfig());
+    // the Audit API's follower limit is tried below with one auditor credential, which signetd
+    // otherwise admits for 2 calls at a time (limits.maxCallsPerCredential)
+    daemon =
+        TestDaemon.start(
+            "auditor", new DaemonConfig().extra("limits:\n  maxCallsPerCredential: 8"));
     kept = issue("audited-1");
     revoked = issue("audited-1");
     daemon

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.signet.client.files.Certificates;
 import dev.signet.client.files.Kubeconfig;
 import dev.signet.client.testing.Cli;
+import dev.signet.client.testing.PrivateKeys;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.TestDaemon;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ class ControlPlaneIT {
           "pki/ca.crt",
           "pki/front-proxy-ca.crt",
           "pki/etcd/ca.crt",
+          "pki/sa.pub",
           "pki/apiserver.crt",
           "pki/apiserver.key",
           "pki/apiserver-kubelet-client.crt",
@@ -116,7 +118,7 @@ class ControlPlaneIT {
     assertTrue(result.out().contains("12 certificates issued, 0 kept"), result.out());
     // one line per file written
     assertEquals(
-        22, result.out().lines().filter(l -> l.startsWith("  wrote ")).count(), result.out());
+        23, result.out().lines().filter(l -> l.startsWith("  wrote ")).count(), result.out());
 
     List<X509Certificate> ca = Certificates.read(out.resolve("pki/ca.crt"));
     List<X509Certificate> etcdCa = Certificates.read(out.resolve("pki/etcd/ca.crt"));
@@ -344,6 +346,7 @@ class ControlPlaneIT {
                 "ca.crt",
                 "etcd-ca.crt",
                 "front-proxy-ca.crt",
+                "sa.pub",
                 ".signet/manifest.yaml",
                 ".signet/lock"));
     for (String pair :
@@ -373,6 +376,67 @@ class ControlPlaneIT {
         Certificates.issuedBy(
             Certificates.read(out.resolve("etcdserver.crt")),
             Certificates.read(out.resolve("etcd-ca.crt"))));
+  }
+
+  /**
+   * The point of it all: after control-plane, no private key of a CA (kubernetes, etcd,
+   * front-proxy, signet-api) or of the service-account signer is anywhere under --out, neither as a
+   * file kubeadm would read (ca.key, sa.key, ...) nor inside any file: every PEM private key and
+   * every kubeconfig's client-key-data is read, and its public key compared with theirs. sa.pub
+   * holds the signer's public key.
+   */
+  @Test
+  void noPrivateKeyOfACaOrOfTheServiceAccountSignerIsUnderOut() throws Exception {
+    Path out = temp.resolve("no-ca-keys");
+    Cli.Result result = controlPlane(out);
+    assertEquals(0, result.exitCode(), result.toString());
+
+    Set<String> forbidden = new TreeSet<>();
+    for (var ca : daemon.daemon().cas().all()) {
+      forbidden.add(PrivateKeys.hex(ca.certificate().getPublicKey()));
+    }
+    List<String> serviceAccountKeys = new ArrayList<>();
+    for (var generation : daemon.daemon().serviceAccountKeys().current().generations()) {
+      serviceAccountKeys.add(PrivateKeys.hex(generation.publicKey()));
+    }
+    forbidden.addAll(serviceAccountKeys);
+    assertTrue(forbidden.size() >= 5, "four CAs and the signer: " + forbidden.size());
+
+    for (String kubeadmName :
+        List.of(
+            "pki/ca.key",
+            "pki/sa.key",
+            "pki/front-proxy-ca.key",
+            "pki/etcd/ca.key",
+            "sa.key",
+            "ca.key")) {
+      assertFalse(Files.exists(out.resolve(kubeadmName)), kubeadmName);
+    }
+    Map<Path, List<String>> found = PrivateKeys.under(out);
+    int keys = found.values().stream().mapToInt(List::size).sum();
+    assertEquals(12, keys, "the 12 leaf keys, in files and kubeconfigs, were all read: " + found);
+    found.forEach(
+        (file, publicKeys) ->
+            publicKeys.forEach(
+                key ->
+                    assertFalse(forbidden.contains(key), file + " holds a CA's or signer's key")));
+
+    List<String> published = new ArrayList<>();
+    for (byte[] der :
+        dev.signet.common.Pem.readPublicKeys(Files.readString(out.resolve("pki/sa.pub")))) {
+      published.add(
+          PrivateKeys.hex(
+              java.security.KeyFactory.getInstance(
+                      daemon
+                          .daemon()
+                          .serviceAccountKeys()
+                          .current()
+                          .signing()
+                          .publicKey()
+                          .getAlgorithm())
+                  .generatePublic(new java.security.spec.X509EncodedKeySpec(der))));
+    }
+    assertEquals(serviceAccountKeys, published, "sa.pub: the signer's public key");
   }
 
   static void assertPair(Path out, String base, List<X509Certificate> ca) throws Exception {

@@ -56,6 +56,22 @@ class ErrorsIT {
     assertFalse(result.err().contains("Exception"), "no exception names: " + result.err());
   }
 
+  /** Issue 10: a link pki/etcd/server.crt -> a secret must not be read and copied to a .bak. */
+  @Test
+  void aSymbolicLinkPlantedInTheOutputIsRefusedBeforeAnythingIsIssued() throws Exception {
+    Path secret = Files.writeString(temp.resolve("shadow"), "root:$6$hash:19000:0:99999:7:::\n");
+    Path out = temp.resolve("planted");
+    Files.createDirectories(out.resolve("pki/etcd"));
+    Files.createSymbolicLink(out.resolve("pki/etcd/server.crt"), secret);
+    int issued = daemon.ledger().count("state = 'ISSUED'");
+
+    Cli.Result result = etcdMember(out, Cli.connection(daemon), "etcd-planted");
+
+    assertFailure(result, 8, "pki/etcd/server.crt is a symbolic link", "remove it");
+    assertFalse(Files.exists(out.resolve("pki/etcd/server.crt.bak")), "no copy of the secret");
+    assertEquals(issued, daemon.ledger().count("state = 'ISSUED'"), "nothing issued");
+  }
+
   @Test
   void anUnreachableDaemonIsExitCode4() throws Exception {
     int closedPort;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,5 +60,20 @@ class DirectoryLockTest {
     try (DirectoryLock again = DirectoryLock.acquire(root, waited::add)) {
       assertEquals(1, waited.size(), "free again: no wait");
     }
+  }
+
+  @Test
+  void aLinkPlantedAsTheLockFileIsNotFollowed() throws Exception {
+    Path target = root.getParent().resolve("cron-job-" + System.nanoTime());
+    Files.createDirectories(root.resolve(".signet"));
+    Files.createSymbolicLink(root.resolve(DirectoryLock.FILE), target);
+
+    dev.signet.client.SignetException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.signet.client.SignetException.class,
+            () -> DirectoryLock.acquire(root, message -> {}));
+
+    assertTrue(refused.getMessage().contains("is a symbolic link"), refused.getMessage());
+    assertTrue(!Files.exists(target), "nothing created through the link");
   }
 }

@@ -170,4 +170,48 @@ class SafeFilesTest {
           .collect(Collectors.toCollection(TreeSet::new));
     }
   }
+
+  @Test
+  void aLinkPlantedOverACertificateIsNeitherReadNorBackedUp() throws Exception {
+    Path secret = Files.createTempFile(directory.getParent(), "shadow", "");
+    Files.writeString(secret, "root:$6$secret-hash:19000:0:99999:7:::\n");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Path certificate = directory.resolve("apiserver.crt");
+    Path key = directory.resolve("apiserver.key");
+    Files.createSymbolicLink(certificate, secret);
+    SelfSigned fresh = SelfSigned.create("new");
+
+    IOException refused =
+        assertThrows(
+            IOException.class,
+            () ->
+                SafeFiles.replacePair(
+                    certificate,
+                    fresh.certificatePem(),
+                    key,
+                    fresh.keyPem(),
+                    SafeFiles.NO_CHECKPOINTS));
+
+    assertTrue(refused.getMessage().contains("is a symbolic link"), refused.getMessage());
+    assertFalse(Files.exists(SafeFiles.backup(certificate)), "the secret was not copied");
+    assertTrue(Files.isSymbolicLink(certificate), "the link was left for the user to look at");
+  }
+
+  @Test
+  void refuseLinksLooksAtEveryDirectoryBelowTheRootAndNotAtTheRoot() throws Exception {
+    Path elsewhere = Files.createTempDirectory(directory.getParent(), "elsewhere");
+    Path root = directory.resolve("root-link");
+    Files.createSymbolicLink(root, directory.resolve("real"));
+    Files.createDirectories(directory.resolve("real"));
+    Files.createSymbolicLink(directory.resolve("real/pki"), elsewhere);
+
+    SafeFiles.refuseLinks(root, root.resolve("kubelet.conf"));
+    IOException refused =
+        assertThrows(
+            IOException.class, () -> SafeFiles.refuseLinks(root, root.resolve("pki/ca.crt")));
+    assertTrue(refused.getMessage().contains("pki is a symbolic link"), refused.getMessage());
+    Files.createSymbolicLink(directory.resolve("real/ca.crt.bak"), elsewhere.resolve("x"));
+    assertThrows(
+        IOException.class, () -> SafeFiles.refuseLinksAround(root, root.resolve("ca.crt")));
+  }
 }

@@ -2,6 +2,7 @@ package dev.signet.client.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,32 @@ public final class Renewals {
    */
   public static void assertRenewedPair(Generations certificate) throws Exception {
     Path file = certificate.file();
+    Path key = assertRenewed(certificate);
+    assertArrayEquals(
+        certificate.previous(),
+        Files.readAllBytes(file.resolveSibling(file.getFileName() + ".bak")),
+        "the previous certificate kept: " + file);
+    assertTrue(
+        Certificates.matches(
+            leaf(certificate.previous()),
+            Certificates.readKey(key.resolveSibling(key.getFileName() + ".bak"))),
+        "with its key: " + key);
+  }
+
+  /**
+   * The latest change of a Signet API credential was a renewal as {@link #assertRenewedPair} checks
+   * it, except that the previous pair, still valid, was not kept: its key would act as the node.
+   */
+  public static void assertRenewedCredential(Generations credential) throws Exception {
+    Path file = credential.file();
+    Path key = assertRenewed(credential);
+    assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".bak")), file + ".bak");
+    assertFalse(Files.exists(key.resolveSibling(key.getFileName() + ".bak")), key + ".bak");
+  }
+
+  /** The checks both kinds of renewal share; returns the key file. */
+  private static Path assertRenewed(Generations certificate) throws Exception {
+    Path file = certificate.file();
     Path key = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.crt$", ".key"));
     X509Certificate previous = leaf(certificate.previous());
     X509Certificate renewed = leaf(certificate.latest());
@@ -35,14 +62,7 @@ public final class Renewals {
         previous.getSubjectX500Principal(), renewed.getSubjectX500Principal(), file.toString());
     assertEquals(CertificateNames.sans(previous), CertificateNames.sans(renewed), file.toString());
     assertTrue(Certificates.pairMatches(file, key), "the renewed pair matches: " + file);
-    assertArrayEquals(
-        certificate.previous(),
-        Files.readAllBytes(file.resolveSibling(file.getFileName() + ".bak")),
-        "the previous certificate kept: " + file);
-    assertTrue(
-        Certificates.matches(
-            previous, Certificates.readKey(key.resolveSibling(key.getFileName() + ".bak"))),
-        "with its key: " + key);
+    return key;
   }
 
   public static X509Certificate leaf(byte[] pem) throws Exception {

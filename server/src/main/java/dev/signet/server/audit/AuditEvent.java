@@ -33,7 +33,9 @@ public record AuditEvent(
     /** The request was malformed, or a token was bad. */
     REJECTED,
     /** Signet could not do it (token, ledger, internal fault). */
-    FAILED
+    FAILED,
+    /** Something allowed that an operator should know about (a provisioner without constraints). */
+    WARNING
   }
 
   public AuditEvent {

@@ -169,20 +169,7 @@ public final class AuditVerifier {
         }
         AuditEvent event;
         try {
-          event =
-              new AuditEvent(
-                  Instant.ofEpochMilli(rows.getLong(2)),
-                  rows.getString(3),
-                  rows.getString(4),
-                  rows.getString(5),
-                  rows.getString(6),
-                  rows.getString(7),
-                  AuditEvent.Decision.valueOf(rows.getString(8)),
-                  rows.getString(9),
-                  rows.getString(10),
-                  rows.getString(11),
-                  rows.getString(12),
-                  rows.getString(13));
+          event = JdbcAuditLog.event(rows);
         } catch (IllegalArgumentException e) {
           throw new Broken(
               seq, "event " + seq + " has an unknown decision '" + rows.getString(8) + "'");

@@ -46,24 +46,7 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
           long rowSeq = rows.getLong(1);
           String hash = rows.getString(14);
           if (rowSeq > seq) {
-            events.add(
-                new Recorded(
-                    rowSeq,
-                    new AuditEvent(
-                        Instant.ofEpochMilli(rows.getLong(2)),
-                        rows.getString(3),
-                        rows.getString(4),
-                        rows.getString(5),
-                        rows.getString(6),
-                        rows.getString(7),
-                        AuditEvent.Decision.valueOf(rows.getString(8)),
-                        rows.getString(9),
-                        rows.getString(10),
-                        rows.getString(11),
-                        rows.getString(12),
-                        rows.getString(13)),
-                    hash,
-                    previous));
+            events.add(new Recorded(rowSeq, event(rows), hash, previous));
           }
           previous = hash;
         }
@@ -113,6 +96,28 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
       update.executeUpdate();
     }
     return seq;
+  }
+
+  /**
+   * The event in columns 2 to 13 of the current row (after seq), in the order the events table
+   * holds them.
+   *
+   * @throws IllegalArgumentException when the decision column names no decision
+   */
+  static AuditEvent event(ResultSet rows) throws SQLException {
+    return new AuditEvent(
+        Instant.ofEpochMilli(rows.getLong(2)),
+        rows.getString(3),
+        rows.getString(4),
+        rows.getString(5),
+        rows.getString(6),
+        rows.getString(7),
+        AuditEvent.Decision.valueOf(rows.getString(8)),
+        rows.getString(9),
+        rows.getString(10),
+        rows.getString(11),
+        rows.getString(12),
+        rows.getString(13));
   }
 
   /** The event's chain hash, as {@link EventHash} defines it. */

@@ -14,7 +14,13 @@ public enum Role {
   /** One node ({@code system:node:<name>}): its own kubelet certificates, for its addresses. */
   NODE,
   /** Read-only: issued-certificate listings and the audit trail. */
-  AUDITOR;
+  AUDITOR,
+  /**
+   * signet-csr-signer: kubelet client and serving certificates for the Kubernetes CSR API, of any
+   * node, serving ones only for the addresses Signet registered for the node when it knows it.
+   * Nothing else: no bootstrap token, no other profile, no revocation.
+   */
+  CSR_SIGNER;
 
   /** The name used in configuration and messages: {@code ca-admin}. */
   public String id() {
@@ -28,6 +34,6 @@ public enum Role {
       }
     }
     throw new IllegalArgumentException(
-        "unknown role '" + id + "'; roles are ca-admin, provisioner, node and auditor");
+        "unknown role '" + id + "'; roles are ca-admin, provisioner, node, auditor and csr-signer");
   }
 }

@@ -19,7 +19,8 @@ public final class RoleMapping {
               "signet:ca-admin", Role.CA_ADMIN,
               "signet:provisioner", Role.PROVISIONER,
               "signet:node", Role.NODE,
-              "signet:auditor", Role.AUDITOR));
+              "signet:auditor", Role.AUDITOR,
+              "signet:csr-signer", Role.CSR_SIGNER));
 
   private final Map<String, Role> byOrganization;
 

@@ -13,6 +13,8 @@ import dev.signet.server.audit.WitnessLines;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.Database;
+import dev.signet.server.database.LedgerException;
+import dev.signet.server.ledger.jdbc.SealedRows;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +34,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {AuditCommand.Verify.class, AuditCommand.Checkpoint.class})
 public final class AuditCommand {
-  /** Exit code of a broken audit trail. */
-  static final int EXIT_BROKEN = 6;
-
   /** How often {@code checkpoint --export --follow} looks for new checkpoints. */
   private static final long FOLLOW_POLL_MILLIS = 1000;
 
@@ -43,16 +42,25 @@ public final class AuditCommand {
       name = "verify",
       description = {
         "Verify the whole audit chain and the chain of signed checkpoints.",
-        "Recomputes each event's hash from its fields and its predecessor, and checks each",
-        "checkpoint's signature with the audit key in the token (so it needs the PIN, like",
-        "serve). Reports the first broken link: a missing, altered or reordered event, a",
-        "truncated chain, a forged or missing checkpoint, none at all, or a newest checkpoint",
-        "older than twice audit.checkpointInterval that is not a stopped daemon's last.",
-        "With --witness, also proves that the ledger extends every checkpoint in FILE (JSON",
-        "lines from 'audit checkpoint --export' or Audit.WatchCheckpoints): a rewrite, a",
-        "truncation or an older copy of the database is found even if every checkpoint row",
-        "was deleted. Exit code 0 when intact, 6 when broken.",
-        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes nothing."
+        "",
+        "Recomputes each event's hash from its fields and its predecessor, and checks each"
+            + " checkpoint's signature with the audit key in the token (so it needs the PIN, like"
+            + " serve). Reports the first broken link: a missing, altered or reordered event, a"
+            + " truncated chain, a forged or missing checkpoint, none at all, or a newest"
+            + " checkpoint older than twice audit.checkpointInterval that is not a stopped"
+            + " daemon's last.",
+        "",
+        "With --witness, also proves that the ledger extends every checkpoint in FILE (JSON lines"
+            + " from 'audit checkpoint --export' or Audit.WatchCheckpoints): a rewrite, a"
+            + " truncation or an older copy of the database is found even if every checkpoint row"
+            + " was deleted.",
+        "",
+        "Checks the seal of every row that grants power (bootstrap tokens, node registrations,"
+            + " Signet API credential records) and names each that fails. Exit code 0 when"
+            + " intact, 6 when broken.",
+        "",
+        "Runs beside a serving signetd too: it reads one snapshot of the ledger and writes"
+            + " nothing."
       },
       mixinStandardHelpOptions = true)
   static final class Verify implements Callable<Integer> {
@@ -77,7 +85,7 @@ public final class AuditCommand {
           witnessed = witnessed(witness, key);
         } catch (WitnessException e) {
           out.println("witness " + witness + " does not verify: " + e.getMessage());
-          return EXIT_BROKEN;
+          return ExitCode.AUDIT_BROKEN.code();
         }
         AuditVerifier.Report report =
             AuditVerifier.verify(
@@ -87,7 +95,16 @@ public final class AuditCommand {
                     config.audit().checkpointInterval(),
                     daemon.clock().instant(),
                     witnessed));
-        if (report.intact()) {
+        SealedRows.Report rows = daemon.verifyRowSeals();
+        rows.broken()
+            .forEach(
+                row ->
+                    out.println(
+                        "row "
+                            + row
+                            + " BROKEN: its seal does not verify (recorded or altered outside"
+                            + " signetd; refused)"));
+        if (report.intact() && rows.broken().isEmpty()) {
           out.println(
               "audit trail intact: "
                   + report.events()
@@ -109,14 +126,19 @@ public final class AuditCommand {
                   + (witness == null
                       ? ""
                       : "; the ledger extends every checkpoint of the witness " + witness));
+          out.println("rows that grant power intact: " + rows.rows() + " sealed rows verified");
           return 0;
         }
-        out.println(
-            "audit trail BROKEN at event "
-                + report.problem().get().seq()
-                + ": "
-                + report.problem().get().description());
-        return EXIT_BROKEN;
+        report
+            .problem()
+            .ifPresent(
+                problem ->
+                    out.println(
+                        "audit trail BROKEN at event "
+                            + problem.seq()
+                            + ": "
+                            + problem.description()));
+        return ExitCode.AUDIT_BROKEN.code();
       } finally {
         out.flush();
       }
@@ -141,11 +163,15 @@ public final class AuditCommand {
   @Command(
       name = "checkpoint",
       description = {
-        "Sign a checkpoint now through the running daemon and print it as witness JSON, or,",
-        "with --export, print the ledger's signed checkpoints as witness JSON lines, one each,",
-        "to be kept outside the database (a file on another host, a SIEM, a transparency log).",
-        "Each line is self-contained: the statement, the audit key's signature and its",
-        "certificate from the signet-api CA. --export reads the ledger only (no token, no PIN).",
+        "Sign a checkpoint now through the running daemon and print it as witness JSON, or,"
+            + " with --export, print the ledger's signed checkpoints as witness JSON lines, one"
+            + " each, to be kept outside the database (a file on another host, a SIEM, a"
+            + " transparency log).",
+        "",
+        "Each line is self-contained: the statement, the audit key's signature and its"
+            + " certificate from the signet-api CA. --export reads the ledger only (no token, no"
+            + " PIN).",
+        "",
         "Examples:",
         "  signetd audit checkpoint --export -c signetd.yaml >> /mnt/witness/signet.jsonl",
         "  signetd audit checkpoint --export --follow --after 41 -c signetd.yaml | logger"
@@ -188,27 +214,37 @@ public final class AuditCommand {
         return 0;
       }
       SignetdConfig config = daemon.configFile.load();
+      boolean stopped;
       try (Database database = Database.openToRead(config.ledger())) {
-        JdbcAuditCheckpoints checkpoints = new JdbcAuditCheckpoints(database);
-        WitnessLines lines = new WitnessLines(checkpoints);
-        long last = Math.max(0, after);
-        while (true) {
-          List<SignedCheckpoint> page = checkpoints.after(last, 500);
-          for (SignedCheckpoint checkpoint : page) {
-            out.println(lines.line(checkpoint));
-            last = checkpoint.statement().number();
+        stopped = export(new JdbcAuditCheckpoints(database), out);
+      }
+      if (stopped) {
+        // restored only now: Hikari leaves an interrupted thread's connections open when closing
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    }
+
+    /** Prints the checkpoints (and with --follow the new ones); true when stopped by interrupt. */
+    private boolean export(JdbcAuditCheckpoints checkpoints, PrintWriter out)
+        throws LedgerException {
+      WitnessLines lines = new WitnessLines(checkpoints);
+      long last = Math.max(0, after);
+      while (true) {
+        List<SignedCheckpoint> page = checkpoints.after(last, 500);
+        for (SignedCheckpoint checkpoint : page) {
+          out.println(lines.line(checkpoint));
+          last = checkpoint.statement().number();
+        }
+        out.flush();
+        if (page.size() < 500) {
+          if (!follow) {
+            return false;
           }
-          out.flush();
-          if (page.size() < 500) {
-            if (!follow) {
-              return 0;
-            }
-            try {
-              Thread.sleep(FOLLOW_POLL_MILLIS);
-            } catch (InterruptedException stopped) {
-              Thread.currentThread().interrupt();
-              return 0;
-            }
+          try {
+            Thread.sleep(FOLLOW_POLL_MILLIS);
+          } catch (InterruptedException interrupted) {
+            return true;
           }
         }
       }

@@ -45,14 +45,17 @@ public final class CaCommand {
   @Command(
       name = "rotate",
       description = {
-        "Move a CA's rotation to its next phase (ca-admin), through the running daemon:",
+        "Move a CA's rotation to its next phase (ca-admin), through the running daemon. Each"
+            + " phase is audited.",
         "  prepare   a new key pair in the token and a new CA certificate; every trust bundle",
         "            signetd hands out (and agents write) holds the old and the new CA.",
         "  activate  the new CA signs all new certificates; agents re-issue their leaves.",
         "  retire    the old CA leaves the bundles, once no unexpired certificate it issued",
         "            remains (or with --force, audited).",
-        "  rollback  undoes the last prepare or activate.",
-        "Each phase is audited. Example:",
+        "  rollback  undoes the last prepare or activate."
+      },
+      footer = {
+        "%nExample:",
         "  signetd ca rotate etcd --phase prepare --cross-sign -c /etc/signet/signetd.yaml"
       },
       mixinStandardHelpOptions = true,

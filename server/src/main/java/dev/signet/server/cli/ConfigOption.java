@@ -3,6 +3,7 @@ package dev.signet.server.cli;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.config.ConfigLoader;
 import dev.signet.server.config.SignetdConfig;
+import dev.signet.server.support.Logging;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -15,8 +16,10 @@ public final class ConfigOption {
       description = "signetd.yaml (of the running daemon, for commands that act on it).")
   Path file;
 
-  /** The configuration, validated. */
+  /** The configuration, validated; logging takes its format from here on. */
   SignetdConfig load() throws ConfigException {
-    return ConfigLoader.load(file);
+    SignetdConfig config = ConfigLoader.load(file);
+    Logging.use(config.logging().format());
+    return config;
   }
 }

@@ -10,9 +10,11 @@ import dev.signet.server.ca.CaSetup;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.issuance.IssuancePipeline;
+import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.serviceaccount.ServiceAccountKeys;
 import dev.signet.server.x509.X509;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,14 +42,14 @@ import picocli.CommandLine.Spec;
 /** {@code signetd init}: the CAs in the token, the daemon's serving credential, an operator's. */
 @Command(
     name = "init",
-    description = {
-      "Create the CAs in the token (kubernetes, etcd, front-proxy, signet-api) and the",
-      "credentials to run and reach the daemon. Safe to run again: existing CAs and",
-      "credentials are kept, only what is missing is made; the serving and operator",
-      "credentials are also replaced when they expire within 30 days (the old operator",
-      "credential is kept as operator.crt.bak and operator.key.bak). CA keys are",
-      "generated inside the token and cannot be exported."
-    },
+    header = "Create the CAs in the token and the credentials to run and reach the daemon.",
+    description =
+        "The CAs are kubernetes, etcd, front-proxy and signet-api. Safe to run again: existing"
+            + " CAs and"
+            + " credentials are kept, only what is missing is made; the serving and operator"
+            + " credentials are also replaced when they expire within 30 days (the old operator"
+            + " credential is kept as operator.crt.bak and operator.key.bak). CA keys are"
+            + " generated inside the token and cannot be exported.",
     mixinStandardHelpOptions = true)
 public final class InitCommand implements Callable<Integer> {
   /** Who issues the credentials init makes, in the ledger and the audit trail. */
@@ -86,8 +88,48 @@ public final class InitCommand implements Callable<Integer> {
           .forEach(
               label ->
                   out.println("key " + label + ": created (" + config.cas().algorithm() + ")"));
+      // The service-account signing key has an algorithm of its own (ES256 or RS256), so its own
+      // batch: like the audit key it is no CA, and it signs tokens only.
+      CaSetup.Result serviceAccount =
+          new CaSetup(daemon.keyStore(), daemon.clock(), daemon.random())
+              .ensure(
+                  Map.of(
+                      config.serviceAccount().key().object().orElseThrow(),
+                      new CaSetup.KeySpec(ServiceAccountKeys.KEY_COMMON_NAME, false)),
+                  config.serviceAccount().algorithm(),
+                  config.cas().validity(),
+                  config.issuance().backdate());
+      serviceAccount.existing().forEach(label -> out.println("key " + label + ": exists, kept"));
+      serviceAccount
+          .created()
+          .forEach(
+              label ->
+                  out.println(
+                      "key "
+                          + label
+                          + ": created ("
+                          + config.serviceAccount().algorithm()
+                          + ", service-account tokens)"));
+
+      boolean sealKeyCreated = daemon.ensureSealKey();
+      out.println(
+          "key "
+              + RowSeals.KEY_LABEL
+              + ": "
+              + (sealKeyCreated
+                  ? "created (HMAC-SHA256 secret, seals the ledger's rows)"
+                  : "exists, kept"));
 
       daemon.loadCas();
+      if (sealKeyCreated) {
+        // a ledger from before the seal key: its rows are trusted once, now, and listed
+        daemon
+            .sealRowsRecordedBefore()
+            .sealedNow()
+            .forEach(
+                row -> out.println("sealed " + row + " (recorded before the seal key existed)"));
+      }
+      Daemon.refuseSharedKeys(daemon.cas(), daemon.findAuditKey());
       ensureServerCredential(config, daemon, out);
       ensureOperatorCredential(config, daemon, out);
       out.println(

@@ -2,6 +2,7 @@ package dev.signet.server.cli;
 
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.daemon.Daemon;
+import dev.signet.server.support.Logging;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -15,17 +16,14 @@ import picocli.CommandLine.Spec;
 /** {@code signetd serve}: run the daemon until stopped. */
 @Command(
     name = "serve",
-    description = {
-      "Serve Signet's gRPC API over mutual TLS until stopped (SIGTERM or SIGINT).",
-      "Exits with 75 when the token fails, so that a supervisor restarts it: a PKCS#11",
-      "module cannot be re-initialised inside a running process."
-    },
+    header = "Serve Signet's gRPC API over mutual TLS until stopped.",
+    description =
+        "SIGTERM or SIGINT stops it gracefully: calls in flight finish, up to 10 s. Exits with 75"
+            + " when the token fails, so that a supervisor restarts it: a PKCS#11 module cannot be"
+            + " re-initialised inside a running process.",
     mixinStandardHelpOptions = true)
 public final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
-
-  /** EX_TEMPFAIL: the token failed; a restart against a working token recovers. */
-  static final int EXIT_TOKEN_FAILED = 75;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,11 +40,11 @@ public final class ServeCommand implements Callable<Integer> {
           .tokenHealth()
           .onFailure(
               reason -> {
-                exitCode.set(EXIT_TOKEN_FAILED);
+                exitCode.set(ExitCode.TEMPORARY.code());
                 stop.countDown();
               });
       if (!daemon.tokenHealth().healthy()) {
-        exitCode.set(EXIT_TOKEN_FAILED);
+        exitCode.set(ExitCode.TEMPORARY.code());
         stop.countDown();
       }
       Runtime.getRuntime()
@@ -71,11 +69,23 @@ public final class ServeCommand implements Callable<Integer> {
                           + config.enrollment().listen().get().host()
                           + ":"
                           + port));
+      daemon
+          .metricsPort()
+          .ifPresent(
+              port ->
+                  out.println(
+                      "signetd metrics on http://"
+                          + config.metrics().listen().get().host()
+                          + ":"
+                          + port));
       out.println("signetd ready on " + config.listen().host() + ":" + daemon.port());
       out.flush();
       stop.await();
-      LOG.info(exitCode.get() == EXIT_TOKEN_FAILED ? "stopping: the token failed" : "stopping");
+      LOG.info(
+          exitCode.get() == ExitCode.TEMPORARY.code() ? "stopping: the token failed" : "stopping");
     } finally {
+      // the shutdown hook lets the JVM halt once this counts down: write the last lines first
+      Logging.flush();
       stopped.countDown();
     }
     return exitCode.get();

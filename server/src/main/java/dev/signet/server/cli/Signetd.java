@@ -8,8 +8,11 @@ import dev.signet.server.support.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,15 +23,12 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(
     name = "signetd",
-    description = {
-      "Signet's daemon: a Kubernetes certificate authority whose CA keys never leave a",
-      "PKCS#11 token.",
-      "",
-      "Exit codes: 0 success, 1 unexpected error, 2 usage error, 3 configuration error,",
-      "4 token error (wrong PIN, token or key missing), 5 ledger error, 6 audit trail",
-      "broken, 7 the running daemon refused the request, 75 token failed while serving",
-      "(restart to recover) or the running daemon could not be reached (try again)."
-    },
+    header =
+        "Signet's daemon: a Kubernetes certificate authority whose CA keys never leave a PKCS#11"
+            + " token.",
+    description =
+        "It issues each Kubernetes component's certificate over mutual-TLS gRPC, built from the"
+            + " component's profile, and records every certificate durably before returning it.",
     mixinStandardHelpOptions = true,
     version = "signetd 0.1.0",
     subcommands = {
@@ -36,15 +36,21 @@ import picocli.CommandLine.Model.CommandSpec;
       ServeCommand.class,
       AuditCommand.class,
       CaCommand.class,
-      CommandLine.HelpCommand.class
+      ServiceAccountKeyCommand.class,
+      CommandLine.HelpCommand.class,
+      AutoComplete.GenerateCompletion.class
+    },
+    commandListHeading = "%nCommands:%n",
+    exitCodeListHeading = "%nExit codes:%n",
+    footer = {
+      "%nExample:",
+      "  signetd init -c /etc/signet/signetd.yaml",
+      "  signetd serve -c /etc/signet/signetd.yaml",
+      "Run `signetd help COMMAND` for a command's options."
     })
 public final class Signetd {
-  static final int EXIT_UNEXPECTED = 1;
-  static final int EXIT_CONFIG = 3;
-  static final int EXIT_TOKEN = 4;
-  static final int EXIT_LEDGER = 5;
-  static final int EXIT_REFUSED = 7;
-  static final int EXIT_TEMPORARY = 75;
+  /** The width help texts are wrapped at, as the client's: a wide terminal's, still readable. */
+  public static final int HELP_WIDTH = 100;
 
   /** Where the commands that hold the keys (init, serve, audit verify) find them. */
   private final Daemon.KeyStoreOpener keyStore;
@@ -57,12 +63,14 @@ public final class Signetd {
     Logging.configure();
     // The platform charset, which System.out and System.err encode with too.
     Charset console = Charset.defaultCharset();
-    System.exit(
+    int code =
         run(
             Daemon.PKCS11,
             new PrintWriter(System.out, true, console),
             new PrintWriter(System.err, true, console),
-            args));
+            args);
+    Logging.flush();
+    System.exit(code);
   }
 
   /**
@@ -71,20 +79,28 @@ public final class Signetd {
    */
   public static int run(
       Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err, String... args) {
+    return commandLine(keyStore, out, err).execute(args);
+  }
+
+  /** signetd's command line with keys from {@code keyStore}, printing to the given streams. */
+  public static CommandLine commandLine(
+      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err) {
     CommandLine commandLine = new CommandLine(new Signetd(keyStore));
     commandLine.setOut(out);
     commandLine.setErr(err);
+    commandLine.setUsageHelpWidth(HELP_WIDTH);
+    commandLine.getCommandSpec().usageMessage().exitCodeList(exitCodeList());
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {
-          int code = exitCode(exception);
+          ExitCode code = exitCode(exception);
           err.println("signetd: " + message(exception));
-          if (code == EXIT_UNEXPECTED) {
+          if (code == ExitCode.UNEXPECTED) {
             Logger.getLogger(Signetd.class.getName())
                 .log(Level.SEVERE, "unexpected error", exception);
           }
-          return code;
+          return code.code();
         });
-    return commandLine.execute(args);
+    return commandLine;
   }
 
   /** The key store of the command line {@code spec} belongs to. */
@@ -92,23 +108,31 @@ public final class Signetd {
     return ((Signetd) spec.root().userObject()).keyStore;
   }
 
-  private static int exitCode(Exception exception) {
+  private static ExitCode exitCode(Exception exception) {
     if (exception instanceof ConfigException) {
-      return EXIT_CONFIG;
+      return ExitCode.CONFIG;
     }
     if (exception instanceof TokenException) {
-      return EXIT_TOKEN;
+      return ExitCode.TOKEN;
     }
     if (exception instanceof LedgerException) {
-      return EXIT_LEDGER;
+      return ExitCode.LEDGER;
     }
     if (exception instanceof RunningDaemon.CallFailed failed) {
-      return failed.refused() ? EXIT_REFUSED : EXIT_TEMPORARY;
+      return failed.refused() ? ExitCode.REFUSED : ExitCode.TEMPORARY;
     }
     if (exception instanceof IOException) {
-      return EXIT_CONFIG;
+      return ExitCode.CONFIG;
     }
-    return EXIT_UNEXPECTED;
+    return ExitCode.UNEXPECTED;
+  }
+
+  private static Map<String, String> exitCodeList() {
+    Map<String, String> list = new LinkedHashMap<>();
+    for (ExitCode code : ExitCode.values()) {
+      list.put(String.format("%3d", code.code()), code.meaning());
+    }
+    return list;
   }
 
   private static String message(Exception exception) {

@@ -1,23 +1,29 @@
 package dev.signet.server.config;
 
+import dev.signet.common.Durations;
 import dev.signet.common.HostPort;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.Names;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.support.LogFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -28,6 +34,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * configuration directory can be moved as a whole.
  */
 public final class ConfigLoader {
+  /** Lifetimes must be at least this many times the backdate (see {@link #issuance}). */
+  static final int MIN_LIFETIME_PER_BACKDATE = 2;
+
   private ConfigLoader() {}
 
   public static SignetdConfig load(Path file) throws ConfigException {
@@ -45,8 +54,13 @@ public final class ConfigLoader {
     SignetdConfig.Authorization authorization = authorization(root.child("authorization"));
     SignetdConfig.Enrollment enrollment = enrollment(root.child("enrollment"));
     SignetdConfig.Audit audit = audit(root.child("audit"), hsm.token());
+    keysApart(cas, audit);
     SignetdConfig.Revocation revocation = revocation(root.child("revocation"));
-    SignetdConfig.Limits limits = limits(root.child("limits"));
+    SignetdConfig.ServiceAccount serviceAccount =
+        serviceAccount(root.child("serviceAccount"), hsm.token());
+    SignetdConfig.Limits limits = limits(root.child("limits"), hsm.maxConcurrentSignatures());
+    SignetdConfig.Metrics metrics = metrics(root.child("metrics"));
+    SignetdConfig.Logging logging = logging(root.child("logging"));
     root.rejectUnknownKeys();
     return new SignetdConfig(
         absolute,
@@ -61,7 +75,10 @@ public final class ConfigLoader {
         enrollment,
         audit,
         revocation,
-        limits);
+        serviceAccount,
+        limits,
+        metrics,
+        logging);
   }
 
   private static Map<String, Object> readYaml(Path file) throws ConfigException {
@@ -171,6 +188,39 @@ public final class ConfigLoader {
     return new SignetdConfig.Cas(algorithm, validity, keys);
   }
 
+  /**
+   * The signet-api CA decides who may act on Signet, and the audit key vouches for the audit trail:
+   * neither may be a cluster CA's key object, or a cluster certificate (admin.conf) would act on
+   * Signet, and a CA signature would pass for a checkpoint. Cluster CAs may share one key.
+   */
+  private static void keysApart(SignetdConfig.Cas cas, SignetdConfig.Audit audit)
+      throws ConfigException {
+    String signetApi = cas.key(TrustDomain.SIGNET_API).object().orElseThrow();
+    for (TrustDomain domain : TrustDomain.values()) {
+      String label = cas.key(domain).object().orElseThrow();
+      if (domain != TrustDomain.SIGNET_API && label.equals(signetApi)) {
+        throw new ConfigException(
+            "cas."
+                + TrustDomain.SIGNET_API.configKey()
+                + " and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the signet-api CA must be a key of its own, or "
+                + domain.caCommonName()
+                + " certificates would be accepted as Signet API credentials");
+      }
+      if (label.equals(audit.key().object().orElseThrow())) {
+        throw new ConfigException(
+            "audit.key and cas."
+                + domain.configKey()
+                + " name the same key object '"
+                + label
+                + "': the audit key signs audit checkpoints and nothing else");
+      }
+    }
+  }
+
   private static SignetdConfig.Ledger ledger(ConfigNode node) throws ConfigException {
     String url = node.string("url", "jdbc:sqlite:ledger.db");
     if (url.startsWith("jdbc:sqlite:")) {
@@ -184,6 +234,9 @@ public final class ConfigLoader {
       throw new ConfigException(
           node.keyPath("url")
               + " must be jdbc:sqlite:FILE (embedded) or jdbc:postgresql://... (replicas)");
+    }
+    if (url.startsWith("jdbc:postgresql:") && !node.bool("allowUnverifiedTls", false)) {
+      requireVerifiedTls(url, node.keyPath("url"));
     }
     var user = node.optionalString("user");
     var password = node.optionalString("password");
@@ -206,6 +259,55 @@ public final class ConfigLoader {
         url, user, java.util.Optional.ofNullable(passwordSource), durabilityCheck);
   }
 
+  /**
+   * Whoever can read or alter the traffic to a PostgreSQL ledger on another host can read the
+   * ledger or pose as the database: such a URL must ask for TLS with the server's certificate and
+   * name verified ({@code sslmode=verify-full}), unless {@code ledger.allowUnverifiedTls: true}
+   * says otherwise explicitly. Loopback and local-socket connections need nothing.
+   */
+  private static void requireVerifiedTls(String url, String key) throws ConfigException {
+    // jdbc:postgresql:DB (this host), or jdbc:postgresql://HOST[:PORT][,HOST[:PORT]...]/DB?K=V&...
+    String rest = url.substring("jdbc:postgresql:".length());
+    int query = rest.indexOf('?');
+    Map<String, String> parameters = new java.util.HashMap<>();
+    if (query >= 0) {
+      for (String parameter : rest.substring(query + 1).split("&", -1)) {
+        int equals = parameter.indexOf('=');
+        if (equals > 0) {
+          parameters.put(parameter.substring(0, equals), parameter.substring(equals + 1));
+        }
+      }
+      rest = rest.substring(0, query);
+    }
+    List<String> remote = new ArrayList<>();
+    if (rest.startsWith("//")) {
+      int slash = rest.indexOf('/', 2);
+      String hosts = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+      for (String hostAndPort : hosts.split(",", -1)) {
+        String host =
+            hostAndPort.startsWith("[")
+                ? hostAndPort.substring(1, Math.max(1, hostAndPort.indexOf(']')))
+                : hostAndPort.replaceFirst(":[0-9]*$", "");
+        boolean loopback =
+            host.isEmpty()
+                || host.equals("localhost")
+                || (Names.isIpAddress(host) && Names.ipAddress(host).isLoopbackAddress());
+        if (!loopback) {
+          remote.add(host);
+        }
+      }
+    }
+    if (!remote.isEmpty() && !"verify-full".equals(parameters.get("sslmode"))) {
+      throw new ConfigException(
+          key
+              + " reaches "
+              + String.join(", ", remote)
+              + " over the network without sslmode=verify-full: add it (with sslrootcert=FILE for"
+              + " the database's CA), or set ledger.allowUnverifiedTls: true to accept a server"
+              + " that is not verified");
+    }
+  }
+
   private static SignetdConfig.Issuance issuance(ConfigNode node) throws ConfigException {
     SignetdConfig.Issuance issuance =
         new SignetdConfig.Issuance(
@@ -217,6 +319,23 @@ public final class ConfigLoader {
                 Duration.ofDays(365),
                 Duration.ofMinutes(1),
                 Duration.ofDays(3650)));
+    // NotBefore lies backdate in the past; a certificate whose lifetime is not well beyond that
+    // would be due for renewal (at two thirds of its lifetime) as soon as it is issued
+    for (String key : List.of("validity", "apiCredentialValidity")) {
+      Duration lifetime =
+          key.equals("validity") ? issuance.validity() : issuance.apiCredentialValidity();
+      if (lifetime.compareTo(issuance.backdate().multipliedBy(MIN_LIFETIME_PER_BACKDATE)) < 0) {
+        throw new ConfigException(
+            node.keyPath(key)
+                + " ("
+                + Durations.humanShort(lifetime)
+                + ") must be at least "
+                + MIN_LIFETIME_PER_BACKDATE
+                + " times issuance.backdate ("
+                + Durations.humanShort(issuance.backdate())
+                + "): certificates would be due for renewal as soon as they are issued");
+      }
+    }
     node.rejectUnknownKeys();
     return issuance;
   }
@@ -229,7 +348,7 @@ public final class ConfigLoader {
     }
     String serviceCidr = node.string("serviceCidr", "10.96.0.0/12");
     try {
-      Names.firstAddressOf(serviceCidr);
+      Names.serviceAddresses(serviceCidr);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(node.keyPath("serviceCidr") + ": " + e.getMessage());
     }
@@ -263,20 +382,23 @@ public final class ConfigLoader {
     }
     rolesNode.rejectUnknownKeys();
     ConfigNode provisionersNode = node.child("provisioners");
-    Map<String, ProvisionerConstraints> provisioners = new java.util.LinkedHashMap<>();
+    Map<String, ProvisionerGrant> provisioners = new java.util.LinkedHashMap<>();
     for (String name : List.copyOf(provisionersNode.keys())) {
-      ConfigNode constraints = provisionersNode.child(name);
+      ConfigNode entry = provisionersNode.child(name);
       try {
         provisioners.put(
             name,
-            new ProvisionerConstraints(
-                constraints.strings("nodeNames"),
-                constraints.strings("addresses"),
-                constraints.strings("dnsSuffixes")));
+            ProvisionerGrant.of(
+                name,
+                entry.strings("profiles"),
+                entry.bool("unconstrained", false),
+                entry.strings("nodeNames"),
+                entry.strings("addresses"),
+                entry.strings("dnsSuffixes")));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(provisionersNode.keyPath(name) + ": " + e.getMessage());
       }
-      constraints.rejectUnknownKeys();
+      entry.rejectUnknownKeys();
     }
     provisionersNode.rejectUnknownKeys();
     node.rejectUnknownKeys();
@@ -295,8 +417,52 @@ public final class ConfigLoader {
     Duration defaultTtl =
         node.duration("defaultTokenTtl", Duration.ofHours(1), Duration.ofMinutes(1), maxTtl);
     int maxConcurrentCalls = node.integer("maxConcurrentCalls", 16, 1, 1024);
+    int maxCallsPerPeer =
+        node.integer("maxCallsPerPeer", Math.min(4, maxConcurrentCalls), 1, maxConcurrentCalls);
+    int maxConnections = node.integer("maxConnections", 512, 1, 65536);
+    int maxConnectionsPerPeer = node.integer("maxConnectionsPerPeer", 8, 1, maxConnections);
+    double callsPerSecond = node.decimal("callsPerSecondPerPeer", 5, 0.01, 10000);
+    int burst = node.integer("callBurstPerPeer", 20, 1, 100000);
+    Duration refusalInterval =
+        node.duration(
+            "refusalAuditInterval",
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(1),
+            Duration.ofDays(1));
     node.rejectUnknownKeys();
-    return new SignetdConfig.Enrollment(listen, defaultTtl, maxTtl, maxConcurrentCalls);
+    return new SignetdConfig.Enrollment(
+        listen,
+        defaultTtl,
+        maxTtl,
+        maxConcurrentCalls,
+        maxCallsPerPeer,
+        maxConnections,
+        maxConnectionsPerPeer,
+        callsPerSecond,
+        burst,
+        refusalInterval);
+  }
+
+  private static SignetdConfig.Metrics metrics(ConfigNode node) throws ConfigException {
+    String listenText = node.string("listen", "off");
+    java.util.Optional<SignetdConfig.Listen> listen =
+        listenText.equals("off")
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(listen(listenText, node.keyPath("listen")));
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Metrics(listen);
+  }
+
+  private static SignetdConfig.Logging logging(ConfigNode node) throws ConfigException {
+    String format = node.string("format", "text");
+    node.rejectUnknownKeys();
+    return switch (format) {
+      case "text" -> new SignetdConfig.Logging(LogFormat.TEXT);
+      case "json" -> new SignetdConfig.Logging(LogFormat.JSON);
+      default ->
+          throw new ConfigException(
+              node.keyPath("format") + " must be text or json, not '" + format + "'");
+    };
   }
 
   private static SignetdConfig.Audit audit(ConfigNode node, Pkcs11Uri token)
@@ -331,29 +497,139 @@ public final class ConfigLoader {
     return new SignetdConfig.Revocation(refresh, validity);
   }
 
-  private static SignetdConfig.Limits limits(ConfigNode node) throws ConfigException {
-    SignetdConfig.Limits limits =
-        new SignetdConfig.Limits(
-            node.integer("maxMessageBytes", 64 * 1024, 16 * 1024, 4 * 1024 * 1024),
-            node.integer("maxMetadataBytes", 8 * 1024, 1024, 64 * 1024),
-            node.integer("maxConcurrentCalls", 64, 1, 4096),
-            node.integer("maxCallsPerConnection", 32, 1, 1024),
-            node.duration(
-                "maxCallDuration",
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(10)),
-            node.duration(
-                "handshakeTimeout",
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(2)),
-            node.duration(
-                "maxConnectionIdle",
-                Duration.ofMinutes(5),
-                Duration.ofSeconds(10),
-                Duration.ofHours(24)));
+  /** The JWS algorithms the service-account signer offers, and the key each needs. */
+  private static final Map<String, KeyAlgorithm> SERVICE_ACCOUNT_ALGORITHMS =
+      Map.of("es256", KeyAlgorithm.ECDSA_P256, "rs256", KeyAlgorithm.RSA_2048);
+
+  private static final Map<String, Set<PosixFilePermission>> SOCKET_MODES =
+      Map.of(
+          "0600",
+          PosixFilePermissions.fromString("rw-------"),
+          "0660",
+          PosixFilePermissions.fromString("rw-rw----"));
+
+  private static SignetdConfig.ServiceAccount serviceAccount(ConfigNode node, Pkcs11Uri token)
+      throws ConfigException {
+    Pkcs11Uri key =
+        node.parsed("key", Pkcs11Uri::parse).orElse(token.withObject("signet-service-account"));
+    if (key.object().isEmpty() || !key.sameToken(token)) {
+      throw new ConfigException(
+          node.keyPath("key")
+              + " must name an object on hsm.token, e.g. "
+              + token.withObject("signet-service-account"));
+    }
+    String algorithmName = node.string("algorithm", "es256").toLowerCase(java.util.Locale.ROOT);
+    KeyAlgorithm algorithm = SERVICE_ACCOUNT_ALGORITHMS.get(algorithmName);
+    if (algorithm == null) {
+      throw new ConfigException(
+          node.keyPath("algorithm") + ": '" + algorithmName + "' is neither es256 nor rs256");
+    }
+    java.util.Optional<Path> socket =
+        node.optionalString("socket").map(p -> node.baseDirectory().resolve(p).normalize());
+    String modeText = node.string("socketMode", "0600");
+    Set<PosixFilePermission> mode = SOCKET_MODES.get(modeText);
+    if (mode == null) {
+      throw new ConfigException(
+          node.keyPath("socketMode")
+              + ": '"
+              + modeText
+              + "' must be \"0600\" (the owner only) or \"0660\" (owner and group): whoever can"
+              + " connect can mint service-account tokens");
+    }
+    java.util.Optional<String> owner = node.optionalString("socketOwner");
+    java.util.Optional<String> group = node.optionalString("socketGroup");
+    // kube-apiserver refuses a signer whose tokens may live less than 10 minutes, and caps every
+    // token at this (extended tokens too).
+    Duration maxTokenExpiration =
+        node.duration(
+            "maxTokenExpiration",
+            Duration.ofHours(24),
+            Duration.ofMinutes(10),
+            Duration.ofDays(365));
+    Duration refreshHint =
+        node.duration(
+            "refreshHint", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(1));
+    int maxSignsPerSecond = node.integer("maxSignsPerSecond", 500, 1, 100_000);
+    Duration auditInterval =
+        node.duration(
+            "auditInterval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(1));
+    List<Path> legacy =
+        node.strings("legacyPublicKeys").stream()
+            .map(p -> node.baseDirectory().resolve(p).normalize())
+            .toList();
     node.rejectUnknownKeys();
-    return limits;
+    return new SignetdConfig.ServiceAccount(
+        key,
+        algorithm,
+        socket,
+        mode,
+        owner,
+        group,
+        maxTokenExpiration,
+        refreshHint,
+        maxSignsPerSecond,
+        auditInterval,
+        legacy);
+  }
+
+  /**
+   * The gRPC limits. Node and auditor credentials share by default four calls in flight per
+   * signature the token makes at once: what the token can sign soon, rather than a queue in front
+   * of it that only ends in deadlines.
+   */
+  private static SignetdConfig.Limits limits(ConfigNode node, int concurrentSignatures)
+      throws ConfigException {
+    int maxMessageBytes = node.integer("maxMessageBytes", 64 * 1024, 16 * 1024, 4 * 1024 * 1024);
+    int maxMetadataBytes = node.integer("maxMetadataBytes", 8 * 1024, 1024, 64 * 1024);
+    int maxConcurrentCalls = node.integer("maxConcurrentCalls", 64, 2, 4096);
+    int maxCallsPerConnection = node.integer("maxCallsPerConnection", 32, 1, 1024);
+    Duration maxCallDuration =
+        node.duration(
+            "maxCallDuration",
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(10));
+    Duration handshakeTimeout =
+        node.duration(
+            "handshakeTimeout",
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(2));
+    Duration maxConnectionIdle =
+        node.duration(
+            "maxConnectionIdle",
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(10),
+            Duration.ofHours(24));
+    Duration maxConnectionAge =
+        node.duration(
+            "maxConnectionAge", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(7));
+    Duration maxConnectionAgeGrace =
+        node.duration("maxConnectionAgeGrace", maxCallDuration, Duration.ZERO, Duration.ofHours(1));
+    int reserved =
+        node.integer(
+            "reservedCaAdminCalls", Math.max(1, maxConcurrentCalls / 8), 1, maxConcurrentCalls - 1);
+    int maxNodeCalls =
+        node.integer(
+            "maxNodeCalls",
+            Math.min(4 * concurrentSignatures, maxConcurrentCalls - reserved),
+            1,
+            maxConcurrentCalls - reserved);
+    int maxCallsPerCredential =
+        node.integer("maxCallsPerCredential", Math.min(2, maxNodeCalls), 1, maxNodeCalls);
+    node.rejectUnknownKeys();
+    return new SignetdConfig.Limits(
+        maxMessageBytes,
+        maxMetadataBytes,
+        maxConcurrentCalls,
+        maxCallsPerConnection,
+        maxCallDuration,
+        handshakeTimeout,
+        maxConnectionIdle,
+        maxConnectionAge,
+        maxConnectionAgeGrace,
+        reserved,
+        maxNodeCalls,
+        maxCallsPerCredential);
   }
 }

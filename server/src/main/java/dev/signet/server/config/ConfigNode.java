@@ -88,6 +88,35 @@ final class ConfigNode {
     }
   }
 
+  boolean bool(String key, boolean defaultValue) throws ConfigException {
+    Object value = take(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    throw new ConfigException(keyPath(key) + " must be true or false, not '" + value + "'");
+  }
+
+  double decimal(String key, double defaultValue, double min, double max) throws ConfigException {
+    Optional<String> text = optionalString(key);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    double value;
+    try {
+      value = Double.parseDouble(text.get());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(keyPath(key) + " must be a number, not '" + text.get() + "'");
+    }
+    if (!(value >= min && value <= max)) {
+      throw new ConfigException(
+          keyPath(key) + " is " + text.get() + "; it must be between " + min + " and " + max);
+    }
+    return value;
+  }
+
   Duration duration(String key, Duration defaultValue, Duration min, Duration max)
       throws ConfigException {
     Duration value = parsed(key, Durations::parse).orElse(defaultValue);

@@ -2,15 +2,18 @@ package dev.signet.server.config;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.SecretSource;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.keystore.Pkcs11Uri;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.support.LogFormat;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The daemon's configuration, validated: every value here is usable as it stands. Loaded from one
@@ -29,7 +32,10 @@ public record SignetdConfig(
     Enrollment enrollment,
     Audit audit,
     Revocation revocation,
-    Limits limits) {
+    ServiceAccount serviceAccount,
+    Limits limits,
+    Metrics metrics,
+    Logging logging) {
 
   /** Where the gRPC server listens. */
   public record Listen(String host, int port) {
@@ -88,21 +94,31 @@ public record SignetdConfig(
 
   /**
    * Who may do what: the organization (O) of a Signet API credential that confers each role, and
-   * the constraints of individual provisioners, by credential name (CN).
+   * what each provisioner is granted, by credential name (CN); a provisioner without an entry gets
+   * nothing.
    */
   public record Authorization(
-      Map<String, Role> roles, Map<String, ProvisionerConstraints> provisioners) {}
+      Map<String, Role> roles, Map<String, ProvisionerGrant> provisioners) {}
 
   /**
    * The enrollment endpoint, where new nodes spend bootstrap tokens over server-authenticated TLS;
-   * empty {@code listen} turns it off. Its calls are bounded apart from the API's, so that
-   * unauthenticated join attempts cannot crowd out authenticated callers.
+   * empty {@code listen} turns it off. Anyone who can reach it may call, so everything it accepts
+   * is bounded apart from the API's: calls in flight ({@code maxConcurrentCalls}) and connections
+   * ({@code maxConnections}) in all; connections, calls in flight and calls per second from each
+   * source address; and refused joins reach the audit trail as one event per source and reason per
+   * {@code refusalAuditInterval}, with a count.
    */
   public record Enrollment(
       Optional<Listen> listen,
       Duration defaultTokenTtl,
       Duration maxTokenTtl,
-      int maxConcurrentCalls) {}
+      int maxConcurrentCalls,
+      int maxCallsPerPeer,
+      int maxConnections,
+      int maxConnectionsPerPeer,
+      double callsPerSecondPerPeer,
+      int callBurstPerPeer,
+      Duration refusalAuditInterval) {}
 
   /** The audit key in the token, which signs checkpoints of the audit chain, and how often. */
   public record Audit(Pkcs11Uri key, Duration checkpointInterval) {}
@@ -110,7 +126,44 @@ public record SignetdConfig(
   /** CRLs: renewed at least every refresh interval, each valid for {@code crlValidity}. */
   public record Revocation(Duration crlRefreshInterval, Duration crlValidity) {}
 
-  /** Resource bounds of the gRPC server, all explicit. */
+  /**
+   * The service-account token signer kube-apiserver calls (Kubernetes' ExternalJWTSigner): the key
+   * in the token that {@code signetd init} creates with {@code algorithm}, the unix socket it is
+   * served on (none: not served), who may connect to it, the longest token lifetime it signs, how
+   * often kube-apiserver should fetch the keys, the rate of signatures, how often the signatures
+   * are audited (in aggregate), and public keys of an earlier signer (a kubeadm {@code sa.pub})
+   * whose tokens stay verifiable.
+   */
+  public record ServiceAccount(
+      Pkcs11Uri key,
+      KeyAlgorithm algorithm,
+      Optional<Path> socket,
+      Set<PosixFilePermission> socketMode,
+      Optional<String> socketOwner,
+      Optional<String> socketGroup,
+      Duration maxTokenExpiration,
+      Duration refreshHint,
+      int maxSignsPerSecond,
+      Duration auditInterval,
+      List<Path> legacyPublicKeys) {}
+
+  /**
+   * The local HTTP endpoint of Prometheus metrics ({@code /metrics}) and probes ({@code /healthz},
+   * {@code /readyz}): plain HTTP without client certificates, so meant for a local address; empty
+   * {@code listen} (the default) turns it off.
+   */
+  public record Metrics(Optional<Listen> listen) {}
+
+  /** How log lines are written: one line per event, as text or as a JSON object. */
+  public record Logging(LogFormat format) {}
+
+  /**
+   * Resource bounds of the gRPC servers, all explicit. Every call ends by {@code maxCallDuration};
+   * every connection by {@code maxConnectionAge} plus {@code maxConnectionAgeGrace}. Of the API's
+   * {@code maxConcurrentCalls}, {@code reservedCaAdminCalls} are kept for ca-admin credentials;
+   * node and auditor credentials share {@code maxNodeCalls}, each at most {@code
+   * maxCallsPerCredential}.
+   */
   public record Limits(
       int maxMessageBytes,
       int maxMetadataBytes,
@@ -118,5 +171,10 @@ public record SignetdConfig(
       int maxCallsPerConnection,
       Duration maxCallDuration,
       Duration handshakeTimeout,
-      Duration maxConnectionIdle) {}
+      Duration maxConnectionIdle,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace,
+      int reservedCaAdminCalls,
+      int maxNodeCalls,
+      int maxCallsPerCredential) {}
 }

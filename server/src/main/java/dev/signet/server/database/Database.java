@@ -1,16 +1,13 @@
 package dev.signet.server.database;
 
-import com.google.common.base.Splitter;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.signet.common.AtomicFiles;
 import dev.signet.server.config.SignetdConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +23,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.core.api.exception.FlywayValidateException;
+import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The ledger's database: a connection pool, the schema migrations, and a start-up check that the
@@ -48,19 +51,6 @@ import java.util.logging.Logger;
 public final class Database implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Database.class.getName());
 
-  /**
-   * The migrations, applied in order of their version (the number after the V); each file's
-   * statements are separated by ';'.
-   */
-  private static final List<String> MIGRATIONS =
-      List.of(
-          "V1__certificates.sql",
-          "V2__audit_nodes_tokens.sql",
-          "V3__revocation_crls_checkpoints.sql",
-          "V4__ca_generations.sql",
-          "V6__audit_checkpoint_chain.sql",
-          "V10__partial_revoked_index.sql");
-
   enum Engine {
     SQLITE,
     POSTGRESQL
@@ -76,6 +66,14 @@ public final class Database implements AutoCloseable {
    * does.
    */
   private volatile String notDurable;
+
+  private volatile CommitObserver commits = (writes, nanos) -> {};
+
+  /** Told of every durable commit of the group committer: how many writes, and how long. */
+  @FunctionalInterface
+  public interface CommitObserver {
+    void committed(int writes, long nanos);
+  }
 
   /** The audit chain's head (its last event's sequence number and hash) after a commit. */
   public record CommittedHead(long seq, String hash) {}
@@ -232,6 +230,15 @@ public final class Database implements AutoCloseable {
    */
   public <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
+  }
+
+  /** Who is told of each group commit (metrics); replaces the previous observer. */
+  public void observeCommits(CommitObserver observer) {
+    this.commits = observer;
+  }
+
+  CommitObserver commitObserver() {
+    return commits;
   }
 
   /**
@@ -406,85 +413,71 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Brings the schema up to date with Flyway, from the {@code V<n>__*.sql} files beside this class:
+   * each applied once, in order, its checksum kept, so that an applied file edited later is refused
+   * instead of silently diverging. Replicas starting together take Flyway's lock on PostgreSQL; the
+   * embedded file is locked to this process already.
+   *
+   * <p>A ledger migrated by signetd before Flyway records its version in {@code schema_version}; it
+   * is baselined at that version, and only the newer files are applied to it.
+   */
   private void migrate() throws LedgerException {
-    try (Connection connection = connection();
-        Statement statement = connection.createStatement()) {
-      if (engine == Engine.POSTGRESQL) {
-        // Replicas starting together: one migrates, the others wait and then find nothing to do.
-        statement.execute("SELECT pg_advisory_xact_lock(7420391)");
+    FluentConfiguration flyway =
+        Flyway.configure(Database.class.getClassLoader())
+            .dataSource(pool)
+            .locations("classpath:dev/signet/server/database")
+            // A migration applied by a newer signetd is an error here, not something to ignore.
+            .ignoreMigrationPatterns(new String[0]);
+    try {
+      OptionalInt before = versionBeforeFlyway();
+      if (before.isPresent()) {
+        flyway
+            .baselineOnMigrate(true)
+            .baselineVersion(String.valueOf(before.getAsInt()))
+            .baselineDescription("schema_version " + before.getAsInt() + ", before Flyway");
       }
-      statement.execute(
-          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
-      int current;
-      try (ResultSet rows =
-          statement.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-        rows.next();
-        current = rows.getInt(1);
+      MigrateResult result = flyway.load().migrate();
+      if (result.migrationsExecuted > 0) {
+        LOG.info("ledger schema migrated to version " + result.targetSchemaVersion);
       }
-      int newest = version(MIGRATIONS.get(MIGRATIONS.size() - 1));
-      if (current > newest) {
-        throw new LedgerException(
-            "the ledger's schema (version "
-                + current
-                + ") is newer than this signetd knows ("
-                + newest
-                + "); upgrade signetd",
-            null);
-      }
-      for (String migration : MIGRATIONS) {
-        int version = version(migration);
-        if (version <= current) {
-          continue;
-        }
-        for (String sql : statements(migration)) {
-          statement.execute(sql);
-        }
-        statement.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES ("
-                + version
-                + ", "
-                + System.currentTimeMillis()
-                + ")");
-        LOG.info("ledger schema migrated to version " + version);
-      }
-      connection.commit();
-    } catch (SQLException e) {
+    } catch (FlywayValidateException e) {
+      throw new LedgerException(
+          "the ledger's schema does not match this signetd's migrations (a newer signetd"
+              + " migrated it, or a migration was changed after it was applied): "
+              + e.getMessage(),
+          e);
+    } catch (SQLException | FlywayException e) {
       throw new LedgerException.Unavailable(
           "cannot migrate the ledger schema: " + e.getMessage(), e);
     }
   }
 
-  /** The schema versions this signetd migrates to, in order. */
-  public static List<Integer> versions() {
-    return MIGRATIONS.stream().map(Database::version).toList();
+  /**
+   * The version the migration runner before Flyway recorded, when Flyway has not taken over yet.
+   */
+  private OptionalInt versionBeforeFlyway() throws SQLException {
+    try (Connection connection = connection()) {
+      try {
+        if (hasTable(connection, "flyway_schema_history")
+            || !hasTable(connection, "schema_version")) {
+          return OptionalInt.empty();
+        }
+        try (Statement statement = connection.createStatement();
+            ResultSet rows = statement.executeQuery("SELECT MAX(version) FROM schema_version")) {
+          rows.next();
+          int version = rows.getInt(1);
+          return version > 0 ? OptionalInt.of(version) : OptionalInt.empty();
+        }
+      } finally {
+        connection.rollback();
+      }
+    }
   }
 
-  /** The version a migration's file name gives: 6 for V6__audit_checkpoint_chain.sql. */
-  private static int version(String migration) {
-    return Integer.parseInt(migration.substring(1, migration.indexOf("__")));
-  }
-
-  private static List<String> statements(String resource) {
-    try (InputStream in = Database.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("missing migration " + resource);
-      }
-      StringBuilder withoutComments = new StringBuilder();
-      for (String line :
-          Splitter.on('\n').split(new String(in.readAllBytes(), StandardCharsets.UTF_8))) {
-        if (!line.strip().startsWith("--")) {
-          withoutComments.append(line).append('\n');
-        }
-      }
-      List<String> statements = new ArrayList<>();
-      for (String sql : Splitter.on(';').split(withoutComments)) {
-        if (!sql.isBlank()) {
-          statements.add(sql.strip());
-        }
-      }
-      return statements;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read migration " + resource, e);
+  private static boolean hasTable(Connection connection, String table) throws SQLException {
+    try (ResultSet tables = connection.getMetaData().getTables(null, null, table, null)) {
+      return tables.next();
     }
   }
 

@@ -98,6 +98,7 @@ public final class GroupCommitter implements AutoCloseable {
 
   private void commit(List<Pending<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
+    long start = System.nanoTime();
     Database.CommittedHead head;
     try (Connection connection = database.connection()) {
       try {
@@ -116,6 +117,7 @@ public final class GroupCommitter implements AutoCloseable {
       batch.forEach(pending -> pending.result().completeExceptionally(e));
       return;
     }
+    database.commitObserver().committed(batch.size(), System.nanoTime() - start);
     database.committed(head);
     // Only now, with the batch durable, does any caller learn of its write's outcome.
     completions.forEach(Runnable::run);

@@ -26,4 +26,14 @@ public class LedgerException extends Exception {
       super("request id " + requestId + " is already recorded for this caller", null);
     }
   }
+
+  /**
+   * The credential a renewal was made with has been revoked (its line with it): the renewal is not
+   * recorded.
+   */
+  public static final class PredecessorRevoked extends LedgerException {
+    public PredecessorRevoked(String serial) {
+      super("credential " + serial + " has been revoked", null);
+    }
+  }
 }

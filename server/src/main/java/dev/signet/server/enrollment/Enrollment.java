@@ -4,6 +4,7 @@ import dev.signet.common.Durations;
 import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.audit.AuditEvent.Decision;
 import dev.signet.server.audit.AuditLog;
+import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.IssuancePolicy;
 import dev.signet.server.auth.Role;
@@ -49,6 +50,12 @@ public final class Enrollment {
   private static final Pattern TOKEN =
       Pattern.compile("([a-z2-7]{" + ID_LENGTH + "})\\.([a-z2-7]{" + SECRET_LENGTH + "})");
 
+  /** The longest node name or address a join may carry: a DNS name's 253 characters. */
+  private static final int MAX_NAME = 253;
+
+  /** The most addresses a join may carry. */
+  private static final int MAX_ADDRESSES = 32;
+
   /** Said for every unusable token, whatever the cause, so that it helps no one guess. */
   private static final String BAD_TOKEN = "the bootstrap token is invalid, expired or already used";
 
@@ -69,8 +76,12 @@ public final class Enrollment {
       Optional<IssuancePipeline.Issued> kubeletClient,
       Optional<IssuancePipeline.Issued> kubeletServing) {}
 
-  /** What a joining node sends. */
+  /**
+   * What a joining node sends, and where from ({@code source}: its address, as the enrollment
+   * port's limits count it).
+   */
   public record JoinRequest(
+      String source,
       String token,
       String nodeName,
       List<String> addresses,
@@ -79,7 +90,7 @@ public final class Enrollment {
       Optional<byte[]> kubeletServingCsr) {
     @Override
     public String toString() {
-      return "JoinRequest[" + nodeName + "]";
+      return "JoinRequest[" + RefusalAudit.bounded(nodeName) + " from " + source + "]";
     }
   }
 
@@ -88,6 +99,7 @@ public final class Enrollment {
   private final BootstrapTokens tokens;
   private final Nodes nodes;
   private final AuditLog audit;
+  private final RefusalAudit refusals;
   private final RoleMapping roles;
   private final Settings settings;
   private final Clock clock;
@@ -99,6 +111,7 @@ public final class Enrollment {
       BootstrapTokens tokens,
       Nodes nodes,
       AuditLog audit,
+      RefusalAudit refusals,
       RoleMapping roles,
       Settings settings,
       Clock clock,
@@ -108,6 +121,7 @@ public final class Enrollment {
     this.tokens = tokens;
     this.nodes = nodes;
     this.audit = audit;
+    this.refusals = refusals;
     this.roles = roles;
     this.settings = settings;
     this.clock = clock;
@@ -156,7 +170,8 @@ public final class Enrollment {
 
   /**
    * Issues {@code caller} a new credential like the one it calls with: same name, same role, the
-   * key of {@code csr}. For a node, its registered addresses stay as they are.
+   * key of {@code csr}, linked to the credential it renews, so that revoking either revokes both.
+   * For a node, its registered addresses stay as they are.
    */
   public IssuancePipeline.Issued renewApiCredential(Caller caller, byte[] csr, String requestId)
       throws IssuanceException {
@@ -173,7 +188,9 @@ public final class Enrollment {
             Profile.SIGNET_API_CLIENT,
             new ProfileParameters.SignetClient(caller.name(), roles.organizationFor(role)),
             csr,
-            requestId));
+            requestId,
+            caller.serial(),
+            Duration.ZERO));
   }
 
   /** Creates a single-use token for one node, if {@code caller} may admit that node. */
@@ -244,8 +261,15 @@ public final class Enrollment {
     Caller anonymous = Caller.withCredential("unauthenticated", List.of(), Optional.empty(), "");
     var match = TOKEN.matcher(request.token());
     if (!match.matches()) {
-      throw refused(
-          anonymous, "join", request.nodeName(), "TOKEN_MALFORMED", badToken("TOKEN_MALFORMED"));
+      throw refusedJoin(request, anonymous, "TOKEN_MALFORMED", badToken("TOKEN_MALFORMED"));
+    }
+    Optional<String> oversized = oversized(request);
+    if (oversized.isPresent()) {
+      throw refusedJoin(
+          request,
+          anonymous,
+          "INVALID_PARAMETERS",
+          new IssuanceException.InvalidRequest("INVALID_PARAMETERS", oversized.get()));
     }
     String id = match.group(1);
     Caller holder = Caller.withCredential("bootstrap-token:" + id, List.of(), Optional.empty(), "");
@@ -270,10 +294,9 @@ public final class Enrollment {
     }
     Caller joining = Caller.joining(new Caller.TokenGrant(id, token.nodeName(), token.addresses()));
     if (!request.nodeName().equals(token.nodeName())) {
-      throw refused(
+      throw refusedJoin(
+          request,
           joining,
-          "join",
-          request.nodeName(),
           "TOKEN_OTHER_NODE",
           new IssuanceException.PermissionDenied(
               "TOKEN_OTHER_NODE",
@@ -281,10 +304,9 @@ public final class Enrollment {
     }
     for (String address : request.addresses()) {
       if (!token.addresses().contains(address)) {
-        throw refused(
+        throw refusedJoin(
+            request,
             joining,
-            "join",
-            request.nodeName(),
             "TOKEN_OTHER_ADDRESS",
             new IssuanceException.PermissionDenied(
                 "TOKEN_OTHER_ADDRESS",
@@ -295,10 +317,9 @@ public final class Enrollment {
       }
     }
     if (request.addresses().isEmpty()) {
-      throw refused(
+      throw refusedJoin(
+          request,
           joining,
-          "join",
-          request.nodeName(),
           "INVALID_PARAMETERS",
           new IssuanceException.InvalidRequest(
               "INVALID_PARAMETERS", "addresses: at least one is required"));
@@ -312,12 +333,12 @@ public final class Enrollment {
         pipeline.checkCsr(request.kubeletServingCsr().get(), Profile.KUBELET_SERVING);
       }
     } catch (IssuanceException.InvalidRequest e) {
-      throw refused(joining, "join", request.nodeName(), e.reason(), e);
+      throw refusedJoin(request, joining, e.reason(), e);
     }
 
     boolean spentNow;
     try {
-      spentNow = tokens.consume(id, Caller.NODE_PREFIX + token.nodeName(), now);
+      spentNow = tokens.consume(token, Caller.NODE_PREFIX + token.nodeName(), now);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; retry", e);
@@ -444,7 +465,8 @@ public final class Enrollment {
 
   private IssuanceException refusedToken(
       Caller holder, JoinRequest request, String id, String reason) {
-    write(
+    refusals.refused(
+        request.source(),
         event(
             holder,
             "join",
@@ -454,6 +476,48 @@ public final class Enrollment {
             "bootstrap token refused",
             id));
     return badToken(reason);
+  }
+
+  /**
+   * A refused join, audited through the {@link RefusalAudit}: bounded and aggregated, since whoever
+   * sent it may not be anyone.
+   */
+  private IssuanceException refusedJoin(
+      JoinRequest request, Caller caller, String reason, IssuanceException e) {
+    refusals.refused(
+        request.source(),
+        event(
+            caller,
+            "join",
+            request.nodeName(),
+            e instanceof IssuanceException.PermissionDenied ? Decision.DENIED : Decision.REJECTED,
+            reason,
+            e.getMessage(),
+            caller.grant().map(Caller.TokenGrant::tokenId).orElse("")));
+    return e;
+  }
+
+  /**
+   * What makes a join request too big to be any node's, checked before the ledger is asked about
+   * its token: a node name longer than a DNS name, more addresses than a node has, addresses longer
+   * than a DNS name.
+   */
+  private static Optional<String> oversized(JoinRequest request) {
+    if (request.nodeName().length() > MAX_NAME) {
+      return Optional.of(
+          "node_name has " + request.nodeName().length() + " characters; at most " + MAX_NAME);
+    }
+    if (request.addresses().size() > MAX_ADDRESSES) {
+      return Optional.of(
+          "addresses has " + request.addresses().size() + " entries; at most " + MAX_ADDRESSES);
+    }
+    for (String address : request.addresses()) {
+      if (address.length() > MAX_NAME) {
+        return Optional.of(
+            "an address has " + address.length() + " characters; at most " + MAX_NAME);
+      }
+    }
+    return Optional.empty();
   }
 
   private static IssuanceException badToken(String reason) {

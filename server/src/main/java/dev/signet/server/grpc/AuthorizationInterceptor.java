@@ -6,6 +6,7 @@ import dev.signet.server.auth.Caller;
 import dev.signet.server.auth.MethodAccess;
 import dev.signet.server.auth.Role;
 import dev.signet.server.database.LedgerException;
+import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.revocation.RevokedCredentials;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -17,9 +18,9 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Refuses, before the request is read, a call whose credential has been revoked (checked per call,
- * so that a revocation bites on open connections too) or whose role may not use the method; audits
- * each refusal.
+ * Refuses, before the request is read, a call whose credential has been revoked or has no sealed
+ * record in the ledger (checked per call, so that a revocation bites on open connections too) or
+ * whose role may not use the method; audits each refusal.
  */
 final class AuthorizationInterceptor implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(AuthorizationInterceptor.class.getName());
@@ -41,7 +42,36 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Caller caller = CallerInterceptor.current();
-    if (revoked.isRevoked(caller.serial())) {
+    CertificateStore.CredentialStanding standing;
+    try {
+      standing = revoked.standing(caller.serial());
+    } catch (LedgerException e) {
+      refuse(
+          call,
+          caller,
+          AuditEvent.Decision.REJECTED,
+          "LEDGER_UNAVAILABLE",
+          "the ledger is unavailable; retry",
+          Status.UNAVAILABLE);
+      return new ServerCall.Listener<>() {};
+    }
+    if (standing == CertificateStore.CredentialStanding.UNRECORDED) {
+      String why =
+          "the credential of "
+              + caller.name()
+              + " (serial "
+              + caller.serial()
+              + ") has no valid record in the ledger";
+      refuse(
+          call,
+          caller,
+          AuditEvent.Decision.REJECTED,
+          "CREDENTIAL_UNRECORDED",
+          why,
+          Status.UNAUTHENTICATED);
+      return new ServerCall.Listener<>() {};
+    }
+    if (standing == CertificateStore.CredentialStanding.REVOKED) {
       String why =
           "the credential of "
               + caller.name()

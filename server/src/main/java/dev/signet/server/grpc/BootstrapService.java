@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.JoinRequest;
 import dev.signet.api.v1.JoinResponse;
+import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.enrollment.Enrollment;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
@@ -21,13 +22,19 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
-    Calls.answer(
+    String source = EnrollmentAdmission.PEER.get();
+    // The node's claimed name: a join has no client certificate (and its token is never logged).
+    // Anyone may send it, so it is cut before it is kept.
+    CallRecord.issuing("bootstrap-join", "");
+    CallRecord.current().caller = "system:node:" + RefusalAudit.bounded(request.getNodeName());
+    Calls.answerUnauthenticated(
         out,
         "Join",
         () -> {
           Enrollment.Joined joined =
               enrollment.join(
                   new Enrollment.JoinRequest(
+                      source == null ? "unknown" : source,
                       request.getToken(),
                       request.getNodeName(),
                       request.getAddressesList(),

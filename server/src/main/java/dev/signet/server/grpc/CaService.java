@@ -39,17 +39,7 @@ final class CaService extends CaGrpc.CaImplBase {
         "RotateCa",
         () -> {
           TrustDomain domain = domain(request.getTrustDomain());
-          CaRotation.Phase phase =
-              switch (request.getPhase()) {
-                case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
-                case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
-                case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
-                case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
-                default ->
-                    throw new IssuanceException.InvalidRequest(
-                        "INVALID_PARAMETERS",
-                        "phase is required: prepare, activate, retire or rollback");
-              };
+          CaRotation.Phase phase = Protos.rotationPhase(request.getPhase());
           return status(
               domain,
               rotation.rotate(

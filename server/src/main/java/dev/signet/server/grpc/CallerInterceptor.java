@@ -50,6 +50,7 @@ final class CallerInterceptor implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     Caller caller = callerOf(certificate);
+    CallRecord.current().caller = caller.name();
     return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
   }
 

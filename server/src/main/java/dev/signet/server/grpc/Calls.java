@@ -1,5 +1,6 @@
 package dev.signet.server.grpc;
 
+import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.issuance.IssuanceException;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -27,6 +28,19 @@ final class Calls {
   private Calls() {}
 
   static <T> void answer(StreamObserver<T> out, String rpc, Body<T> body) {
+    answer(out, rpc, Level.INFO, body);
+  }
+
+  /**
+   * As {@link #answer}, for callers nobody authenticated: their refusals are logged at FINE only,
+   * since the {@link dev.signet.server.audit.RefusalAudit} counts them and logs what it writes.
+   */
+  static <T> void answerUnauthenticated(StreamObserver<T> out, String rpc, Body<T> body) {
+    answer(out, rpc, Level.FINE, body);
+  }
+
+  private static <T> void answer(
+      StreamObserver<T> out, String rpc, Level refusalLevel, Body<T> body) {
     try {
       Deadline deadline = Context.current().getDeadline();
       if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= 0) {
@@ -37,22 +51,24 @@ final class Calls {
         return;
       }
       T result = body.run();
+      if (Context.current().isCancelled()) {
+        // CallBounds closed the call at its deadline, or the client went away: nobody listens.
+        LOG.info(rpc + " finished after its call had ended; its answer was not sent");
+        return;
+      }
       out.onNext(result);
       out.onCompleted();
     } catch (IssuanceException e) {
-      boolean fault =
-          e instanceof IssuanceException.Unavailable || e instanceof IssuanceException.Internal;
-      LOG.log(
-          fault ? Level.WARNING : Level.INFO,
-          rpc
-              + " refused: "
-              + e.reason()
-              + ": "
-              + e.getMessage()
+      // ObservedCalls logs the refusal, with this reason, in the call's one line.
+      CallRecord.refused(
+          e.reason(),
+          RefusalAudit.bounded(e.getMessage())
               + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+      CallRecord.current().refusalLevel = refusalLevel;
       out.onError(StatusMapper.toStatus(e).asRuntimeException());
     } catch (RuntimeException e) {
       String incident = UUID.randomUUID().toString();
+      CallRecord.refused("INTERNAL", "incident " + incident);
       LOG.log(Level.SEVERE, "incident " + incident + " in " + rpc, e);
       out.onError(StatusMapper.internal(incident).asRuntimeException());
     }

@@ -18,6 +18,9 @@ import java.util.Optional;
 final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   private final Enrollment enrollment;
 
+  /** The profile name of Signet API credentials in metrics and logs. */
+  static final String API_CREDENTIAL = "api-credential";
+
   CredentialsService(Enrollment enrollment) {
     this.enrollment = enrollment;
   }
@@ -25,6 +28,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void issueApiCredential(
       IssueApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
     Calls.answer(
         out,
         "IssueApiCredential",
@@ -35,7 +39,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
                       () ->
                           new IssuanceException.InvalidRequest(
                               "INVALID_PARAMETERS",
-                              "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE or ROLE_AUDITOR"));
+                              "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE, ROLE_AUDITOR or ROLE_CSR_SIGNER"));
           return IssueApiCredentialResponse.newBuilder()
               .setCredential(
                   Protos.response(
@@ -53,6 +57,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void renewApiCredential(
       RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
+    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
     Calls.answer(
         out,
         "RenewApiCredential",

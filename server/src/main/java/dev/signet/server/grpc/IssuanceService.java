@@ -21,11 +21,14 @@ import dev.signet.api.v1.IssueKubeletServingRequest;
 import dev.signet.api.v1.IssueSchedulerRequest;
 import dev.signet.api.v1.IssueSuperAdminRequest;
 import dev.signet.server.ca.CaRegistry;
+import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 
 /**
  * The {@code signet.v1.Issuance} service: maps each typed RPC onto its profile and parameters and
@@ -141,7 +144,8 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
         Profile.KUBELET_CLIENT,
         r.getCsrDer(),
         r.getRequestId(),
-        new ProfileParameters.KubeletClient(r.getNodeName()));
+        new ProfileParameters.KubeletClient(r.getNodeName()),
+        r.getMaxLifetimeSeconds());
   }
 
   @Override
@@ -152,7 +156,8 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
         Profile.KUBELET_SERVING,
         r.getCsrDer(),
         r.getRequestId(),
-        new ProfileParameters.KubeletServing(r.getNodeName(), r.getAddressesList()));
+        new ProfileParameters.KubeletServing(r.getNodeName(), r.getAddressesList()),
+        r.getMaxLifetimeSeconds());
   }
 
   @Override
@@ -178,14 +183,46 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
       ByteString csr,
       String requestId,
       ProfileParameters parameters) {
+    issue(out, profile, csr, requestId, parameters, 0);
+  }
+
+  private void issue(
+      StreamObserver<IssueCertificateResponse> out,
+      Profile profile,
+      ByteString csr,
+      String requestId,
+      ProfileParameters parameters,
+      long maxLifetimeSeconds) {
+    CallRecord.issuing(profile.id(), requestId);
     Calls.answer(
         out,
         "issue " + profile.id(),
-        () ->
-            Protos.response(
-                pipeline.issue(
-                    CallerInterceptor.current(),
-                    new IssuancePipeline.Request(
-                        profile, parameters, csr.toByteArray(), requestId))));
+        () -> {
+          IssuancePipeline.Issued issued =
+              pipeline.issue(
+                  CallerInterceptor.current(),
+                  new IssuancePipeline.Request(
+                      profile,
+                      parameters,
+                      csr.toByteArray(),
+                      requestId,
+                      "",
+                      maxLifetime(maxLifetimeSeconds)));
+          CallRecord.current().serial = X509.serialHex(issued.certificate().getSerialNumber());
+          return Protos.response(issued);
+        });
+  }
+
+  /** Kubernetes' floor for spec.expirationSeconds, and twice the default backdate. */
+  private static final long MIN_LIFETIME_SECONDS = 600;
+
+  private static Duration maxLifetime(long seconds) throws IssuanceException {
+    if (seconds != 0 && seconds < MIN_LIFETIME_SECONDS) {
+      throw new IssuanceException.InvalidRequest(
+          "INVALID_PARAMETERS",
+          "max_lifetime_seconds must be 0 (the daemon's issuance.validity) or at least "
+              + MIN_LIFETIME_SECONDS);
+    }
+    return Duration.ofSeconds(seconds);
   }
 }

@@ -8,6 +8,8 @@ import dev.signet.api.v1.GetCrlResponse;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.api.v1.ListCertificatesRequest;
 import dev.signet.api.v1.ListCertificatesResponse;
+import dev.signet.api.v1.RevokeIdentityRequest;
+import dev.signet.api.v1.RevokeIdentityResponse;
 import dev.signet.api.v1.RevokeRequest;
 import dev.signet.api.v1.RevokeResponse;
 import dev.signet.server.database.LedgerException;
@@ -56,6 +58,26 @@ final class LedgerService extends LedgerGrpc.LedgerImplBase {
               .setCertificate(Protos.record(revoked.record()))
               .setCrlNumber(revoked.crlNumber())
               .build();
+        });
+  }
+
+  @Override
+  public void revokeIdentity(
+      RevokeIdentityRequest request, StreamObserver<RevokeIdentityResponse> out) {
+    Calls.answer(
+        out,
+        "RevokeIdentity",
+        () -> {
+          RevokeIdentityResponse.Builder response = RevokeIdentityResponse.newBuilder();
+          revocations
+              .revokeIdentity(
+                  CallerInterceptor.current(),
+                  request.getIdentity(),
+                  request.getReasonValue(),
+                  request.getDryRun(),
+                  request.getWaitForCrl())
+              .forEach(record -> response.addCertificates(Protos.record(record)));
+          return response.build();
         });
   }
 

@@ -3,11 +3,14 @@ package dev.signet.server.grpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.RotationPhase;
 import dev.signet.server.auth.Role;
+import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.rotation.CaRotation;
 import dev.signet.server.x509.X509;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -17,6 +20,19 @@ import java.util.Optional;
 /** Conversions between Signet's domain types and their signet.v1 counterparts. */
 final class Protos {
   private Protos() {}
+
+  /** A rotation phase of the API (CA and service-account key rotations share them). */
+  static CaRotation.Phase rotationPhase(RotationPhase phase) throws IssuanceException {
+    return switch (phase) {
+      case ROTATION_PHASE_PREPARE -> CaRotation.Phase.PREPARE;
+      case ROTATION_PHASE_ACTIVATE -> CaRotation.Phase.ACTIVATE;
+      case ROTATION_PHASE_RETIRE -> CaRotation.Phase.RETIRE;
+      case ROTATION_PHASE_ROLLBACK -> CaRotation.Phase.ROLLBACK;
+      default ->
+          throw new IssuanceException.InvalidRequest(
+              "INVALID_PARAMETERS", "phase is required: prepare, activate, retire or rollback");
+    };
+  }
 
   static dev.signet.api.v1.Profile profile(Profile profile) {
     return dev.signet.api.v1.Profile.valueOf("PROFILE_" + profile.name());
@@ -33,6 +49,7 @@ final class Protos {
       case ROLE_PROVISIONER -> Optional.of(Role.PROVISIONER);
       case ROLE_NODE -> Optional.of(Role.NODE);
       case ROLE_AUDITOR -> Optional.of(Role.AUDITOR);
+      case ROLE_CSR_SIGNER -> Optional.of(Role.CSR_SIGNER);
       default -> Optional.empty();
     };
   }
@@ -62,7 +79,8 @@ final class Protos {
                 dev.signet.api.v1.CertificateState.valueOf(
                     "CERTIFICATE_STATE_" + record.state().name()))
             .setCaller(record.caller())
-            .setRequestId(record.requestId());
+            .setRequestId(record.requestId())
+            .setRenewedFrom(record.renewedFrom().orElse(""));
     record
         .revocation()
         .ifPresent(

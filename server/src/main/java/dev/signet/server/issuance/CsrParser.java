@@ -225,7 +225,7 @@ public final class CsrParser {
       Extensions extensions;
       try {
         extensions = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
-      } catch (IllegalArgumentException e) {
+      } catch (RuntimeException e) {
         // Extensions refuses a repeated extension, which RFC 5280 §4.2 forbids.
         throw invalid(
             "CSR_EXTENSIONS",
@@ -243,8 +243,13 @@ public final class CsrParser {
   private static void checkExtension(Extension extension, Profile profile)
       throws IssuanceException.InvalidRequest {
     ASN1ObjectIdentifier oid = extension.getExtnId();
-    ASN1Encodable value = extension.getParsedValue();
     try {
+      // an extension's value is DER by definition, whatever its type; BouncyCastle reports one
+      // that is not with an unchecked exception
+      ASN1Encodable value = extension.getParsedValue();
+      if (value == null) {
+        throw new IllegalArgumentException("empty extension value");
+      }
       if (oid.equals(Extension.basicConstraints)) {
         if (BasicConstraints.getInstance(value).isCA()) {
           throw invalid(
@@ -280,8 +285,10 @@ public final class CsrParser {
             "CSR_UNKNOWN_CRITICAL_EXTENSION",
             "the CSR asks for critical extension " + oid + ", which Signet does not understand");
       }
-    } catch (IllegalArgumentException e) {
-      throw invalid("CSR_EXTENSIONS", "the CSR's extension " + oid + " is malformed");
+    } catch (RuntimeException e) {
+      throw invalid(
+          "CSR_EXTENSIONS",
+          "the CSR's extension " + oid + " is malformed: its value is not the DER of one");
     }
   }
 

@@ -57,9 +57,23 @@ public final class IssuancePipeline {
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final int SERIAL_ATTEMPTS = 3;
 
-  /** What a caller asks for. {@code requestId} may be empty: the pipeline then picks one. */
+  /**
+   * What a caller asks for. {@code requestId} may be empty: the pipeline then picks one. {@code
+   * renewedFrom} names the Signet API credential a renewal replaces (empty otherwise). {@code
+   * maxLifetime}, when positive, shortens the certificate's lifetime below the configured one.
+   */
   public record Request(
-      Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {}
+      Profile profile,
+      ProfileParameters parameters,
+      byte[] csrDer,
+      String requestId,
+      String renewedFrom,
+      Duration maxLifetime) {
+    /** A request that renews nothing, for the configured lifetime. */
+    public Request(Profile profile, ProfileParameters parameters, byte[] csrDer, String requestId) {
+      this(profile, parameters, csrDer, requestId, "", Duration.ZERO);
+    }
+  }
 
   /**
    * An issued certificate with what the caller needs to use it.
@@ -119,6 +133,11 @@ public final class IssuancePipeline {
     } catch (IssuanceException e) {
       recordRefusal(caller, request, e);
       throw e;
+    } catch (RuntimeException e) {
+      // a fault of Signet's own: the caller gets an incident id, the trail the refusal
+      IssuanceException fault = internal("UNEXPECTED", "issuance failed unexpectedly", e);
+      recordRefusal(caller, request, fault);
+      throw fault;
     }
   }
 
@@ -144,10 +163,7 @@ public final class IssuancePipeline {
     CertificateAuthority ca = cas.signingCa(request.profile().trustDomain());
     try {
       return earlierAnswer(
-          caller.name(),
-          requestId(request.requestId()),
-          requestHash(content, request.csrDer()),
-          ca);
+          caller.name(), requestId(request.requestId()), requestHash(content, request), ca);
     } catch (IssuanceException.Conflict differentRequest) {
       return Optional.empty();
     }
@@ -163,7 +179,7 @@ public final class IssuancePipeline {
     }
     Optional<IssuancePolicy.Denial> denial;
     try {
-      denial = policy.check(caller, request.profile(), request.parameters());
+      denial = policy.check(caller, content);
     } catch (LedgerException e) {
       throw ledgerUnavailable(e);
     }
@@ -173,7 +189,7 @@ public final class IssuancePipeline {
     CsrParser.ValidatedCsr csr = csrParser.parse(request.csrDer(), request.profile());
     CertificateAuthority ca = cas.signingCa(request.profile().trustDomain());
     refuseCaKeys(csr);
-    byte[] requestHash = requestHash(content, request.csrDer());
+    byte[] requestHash = requestHash(content, request);
 
     Optional<Issued> earlier = earlierAnswer(caller.name(), requestId, requestHash, ca);
     if (earlier.isPresent()) {
@@ -182,7 +198,7 @@ public final class IssuancePipeline {
     }
 
     Instant now = clock.instant();
-    Validity validity = validity(ca, request.profile(), now);
+    Validity validity = validity(ca, request, now);
     Duration maxValidity = lifetime(request.profile()).plus(settings.backdate());
     for (int attempt = 1; ; attempt++) {
       BigInteger serial = serials.next();
@@ -220,7 +236,8 @@ public final class IssuancePipeline {
                 validity.notBefore(),
                 validity.notAfter(),
                 tbsDer,
-                now),
+                now,
+                request.renewedFrom()),
             event(
                 caller,
                 request,
@@ -234,6 +251,12 @@ public final class IssuancePipeline {
           continue;
         }
         throw internal("SERIAL_COLLISIONS", "serial collided " + attempt + " times", collision);
+      } catch (LedgerException.PredecessorRevoked revoked) {
+        throw new IssuanceException.Unauthenticated(
+            "CREDENTIAL_REVOKED",
+            "the credential this call is made with (serial "
+                + request.renewedFrom()
+                + ") has been revoked; it cannot be renewed");
       } catch (LedgerException.DuplicateRequest concurrent) {
         // The same caller sent the same request id twice at once; the other one won the row.
         return earlierAnswer(caller.name(), requestId, requestHash, ca)
@@ -421,11 +444,12 @@ public final class IssuancePipeline {
   private record Validity(Instant notBefore, Instant notAfter) {}
 
   /**
-   * NotBefore backdated (clocks of nodes lag), NotAfter = NotBefore + lifetime; both inside the
-   * CA's own validity.
+   * NotBefore backdated (clocks of nodes lag), NotAfter = issuance time + lifetime, so that the
+   * backdate never eats into the lifetime; both inside the CA's own validity.
    */
-  private Validity validity(CertificateAuthority ca, Profile profile, Instant now)
+  private Validity validity(CertificateAuthority ca, Request request, Instant now)
       throws IssuanceException {
+    Profile profile = request.profile();
     if (now.isBefore(ca.notBefore()) || !now.isBefore(ca.notAfter())) {
       throw new IssuanceException.CaNotValid(
           "CA_NOT_VALID",
@@ -437,15 +461,28 @@ public final class IssuancePipeline {
               + ca.notAfter()
               + ")");
     }
-    Instant notBefore = now.minus(settings.backdate()).truncatedTo(ChronoUnit.SECONDS);
+    Instant issued = now.truncatedTo(ChronoUnit.SECONDS);
+    Instant notBefore = issued.minus(settings.backdate());
     if (notBefore.isBefore(ca.notBefore())) {
       notBefore = ca.notBefore();
     }
-    Instant notAfter = notBefore.plus(lifetime(profile));
+    Instant notAfter = issued.plus(lifetime(request));
     if (notAfter.isAfter(ca.notAfter())) {
       notAfter = ca.notAfter();
     }
     return new Validity(notBefore, notAfter);
+  }
+
+  /** The profile's configured lifetime, or the request's shorter one. */
+  private Duration lifetime(Request request) {
+    Duration configured = lifetime(request.profile());
+    return positive(request.maxLifetime()) && request.maxLifetime().compareTo(configured) < 0
+        ? request.maxLifetime()
+        : configured;
+  }
+
+  private static boolean positive(Duration duration) {
+    return !duration.isZero() && !duration.isNegative();
   }
 
   private Duration lifetime(Profile profile) {
@@ -492,7 +529,7 @@ public final class IssuancePipeline {
    * Identifies "the same request": the certificate's content (derived from the profile and its
    * typed inputs) and the exact CSR.
    */
-  private static byte[] requestHash(CertificateContent content, byte[] csrDer) {
+  private static byte[] requestHash(CertificateContent content, Request request) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       String canonical =
@@ -505,9 +542,14 @@ public final class IssuancePipeline {
               content.ipAddresses().stream()
                   .map(InetAddress::getHostAddress)
                   .collect(Collectors.joining(",")));
+      // a shortened lifetime is part of the request; the configured one adds nothing, so that
+      // request ids recorded before lifetimes could be asked for keep their meaning
+      if (positive(request.maxLifetime())) {
+        canonical += "\nlifetime=" + request.maxLifetime().toSeconds();
+      }
       digest.update(canonical.getBytes(StandardCharsets.UTF_8));
       digest.update((byte) 0);
-      digest.update(csrDer);
+      digest.update(request.csrDer());
       return digest.digest();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

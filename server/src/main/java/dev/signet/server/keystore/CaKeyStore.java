@@ -19,8 +19,8 @@ import java.util.Optional;
  *
  * <p>A new key purpose (a service-account JWT signing key, say) is a label and a certificate
  * subject: {@code signetd init} generates it beside the others, and {@link #find} returns its
- * {@link SigningKey}. A new kind of key (a secret MAC key) adds a generate and a find of that kind
- * here, to both implementations and to the contract suite.
+ * {@link SigningKey}. A secret key for MACs (which binds the ledger rows that grant power to the
+ * token, see {@code ledger.RowSeals}) has a generate and a find of its own.
  */
 public interface CaKeyStore extends AutoCloseable {
 
@@ -36,6 +36,12 @@ public interface CaKeyStore extends AutoCloseable {
   @FunctionalInterface
   interface Certifier {
     X509Certificate certify(PublicKey publicKey, SigningKey newKey) throws Exception;
+  }
+
+  /** A secret key inside the store that computes MACs; its value never leaves the store. */
+  interface MacKey {
+    /** The HMAC-SHA256 of {@code data} under this key (32 bytes). */
+    byte[] mac(byte[] data) throws SigningException;
   }
 
   /** What the store is, for messages: {@code token 'signet'}. */
@@ -56,6 +62,15 @@ public interface CaKeyStore extends AutoCloseable {
   X509Certificate generate(String label, KeyAlgorithm algorithm, Certifier certifier)
       throws TokenException;
 
+  /** The secret MAC key stored under {@code label}. */
+  Optional<MacKey> findMacKey(String label) throws TokenException;
+
+  /**
+   * Generates a 256-bit secret key for HMAC-SHA256 inside the store under {@code label}: sensitive,
+   * never extractable, usable for MACs only.
+   */
+  void generateMacKey(String label) throws TokenException;
+
   /**
    * Creates an empty object under {@code label}: a durable marker whose existence records a
    * decision (such as "this batch of new CAs is committed") in the store itself.
@@ -63,8 +78,8 @@ public interface CaKeyStore extends AutoCloseable {
   void mark(String label) throws TokenException;
 
   /**
-   * The labels of all objects in the store, one per object (a key is three: two halves and a
-   * certificate).
+   * The labels of all objects in the store, one per object (a key pair is three: two halves and a
+   * certificate; a MAC key is one).
    */
   List<String> labels() throws TokenException;
 

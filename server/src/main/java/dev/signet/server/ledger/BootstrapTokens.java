@@ -23,8 +23,9 @@ public interface BootstrapTokens {
   Optional<Token> find(String id) throws LedgerException;
 
   /**
-   * Spends the token if it is unspent and unexpired at {@code now}, in one conditional update: of
-   * any number of concurrent callers, across replicas too, exactly one gets true.
+   * Spends the token (as {@link #find} returned it) if it is unspent and unexpired at {@code now},
+   * in one conditional update: of any number of concurrent callers, across replicas too, exactly
+   * one gets true.
    */
-  boolean consume(String id, String usedBy, Instant now) throws LedgerException;
+  boolean consume(Token token, String usedBy, Instant now) throws LedgerException;
 }

@@ -13,6 +13,7 @@ import java.util.Optional;
  *     the same id are "the same request" exactly when their hashes are equal
  * @param tbsDer what was (or was about to be) signed, kept even if the signed certificate is lost
  * @param revocation when and why it was revoked, if it was
+ * @param renewedFrom for a renewed Signet API credential, the serial of the one it was renewed with
  */
 public record CertificateRecord(
     String issuerKeyId,
@@ -30,7 +31,8 @@ public record CertificateRecord(
     byte[] tbsDer,
     Optional<byte[]> certificateDer,
     Instant createdAt,
-    Optional<Revocation> revocation) {
+    Optional<Revocation> revocation,
+    Optional<String> renewedFrom) {
 
   /** A revocation: when, and the RFC 5280 reason code. */
   public record Revocation(Instant at, int reasonCode) {}

@@ -16,7 +16,10 @@ import java.util.function.Function;
  */
 public interface CertificateStore extends AutoCloseable {
 
-  /** What is about to be signed. */
+  /**
+   * What is about to be signed. {@code renewedFrom} is the serial of the Signet API credential a
+   * renewal was made with, empty otherwise.
+   */
   record Intent(
       String issuerKeyId,
       String serial,
@@ -30,7 +33,8 @@ public interface CertificateStore extends AutoCloseable {
       Instant notBefore,
       Instant notAfter,
       byte[] tbsDer,
-      Instant createdAt) {}
+      Instant createdAt,
+      String renewedFrom) {}
 
   /** Filters for {@link #list}; empty ones match everything. */
   record Filter(
@@ -45,8 +49,24 @@ public interface CertificateStore extends AutoCloseable {
   /** Where a page of {@link #list} ends: results are ordered by expiry, then serial. */
   record PageKey(Instant notAfter, String serial) {}
 
+  /** What to revoke: one certificate of one issuer. */
+  record Target(String issuerKeyId, String serial) {}
+
   /** One entry of a CRL. */
   record RevokedEntry(String serial, Instant revokedAt, int reasonCode) {}
+
+  /** What the ledger says of a Signet API client credential presented to the API. */
+  enum CredentialStanding {
+    /** Recorded with a seal that verifies, not revoked. */
+    LIVE,
+    /** Recorded with a seal that verifies, revoked. */
+    REVOKED,
+    /** No record, or only records whose seal does not verify (reported as broken). */
+    UNRECORDED
+  }
+
+  /** The standing of the Signet API client credential {@code serial}, its seal checked. */
+  CredentialStanding credentialStanding(String serial) throws LedgerException;
 
   /** The caller's live request under {@code requestId}: an intent or an issued certificate. */
   Optional<CertificateRecord> findByRequest(String caller, String requestId) throws LedgerException;
@@ -58,11 +78,27 @@ public interface CertificateStore extends AutoCloseable {
   List<CertificateRecord> list(Filter filter, int limit) throws LedgerException;
 
   /**
-   * Revokes a certificate (ISSUED or POSSIBLY_ISSUED) with its audit event in one transaction; a
-   * certificate revoked before keeps its first revocation. Returns the record as it now is.
+   * Certificates of {@code profile} (and of {@code nodeName}, if given) that are neither revoked
+   * nor expired at {@code now}: issued, possibly issued, or being signed.
    */
-  CertificateRecord revoke(
-      String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+  List<CertificateRecord> live(Profile profile, Optional<String> nodeName, Instant now)
+      throws LedgerException;
+
+  /**
+   * The renewal line of a Signet API credential: the credential, the ones it was renewed from, and
+   * every credential renewed from any of them, transitively; intents included (a renewal being
+   * signed). Only the credential itself when it was never renewed.
+   */
+  List<CertificateRecord> line(String serial) throws LedgerException;
+
+  /**
+   * Revokes several certificates in one transaction, each with its audit event: ISSUED and
+   * POSSIBLY_ISSUED ones, and intents (a certificate being signed is revoked as it is recorded). A
+   * certificate revoked before keeps its first revocation, and gets no event. Returns the records
+   * as they now are, in the order given.
+   */
+  List<CertificateRecord> revokeAll(
+      List<Target> targets, int reasonCode, Instant at, Function<Target, AuditEvent> eventFor)
       throws LedgerException;
 
   /** The CRL entries of an issuer: revoked certificates that have not expired by {@code now}. */
@@ -83,6 +119,7 @@ public interface CertificateStore extends AutoCloseable {
    *
    * @throws LedgerException.DuplicateSerial if the serial is taken for this issuer
    * @throws LedgerException.DuplicateRequest if the caller has a live request under this id
+   * @throws LedgerException.PredecessorRevoked if it renews a credential that is revoked by now
    */
   void recordIntent(Intent intent, AuditEvent event) throws LedgerException;
 

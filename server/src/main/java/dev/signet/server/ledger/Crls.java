@@ -9,6 +9,12 @@ public interface Crls {
   /** One signed CRL. */
   record Crl(String issuerKeyId, long number, Instant thisUpdate, Instant nextUpdate, byte[] der) {}
 
+  /** What is known of a CRL without reading it: when it was made, and its size. */
+  record Summary(long number, Instant thisUpdate, Instant nextUpdate, long bytes) {}
+
+  /** The summary of the newest CRL of this CA key (cheap: the CRL itself is not read). */
+  Optional<Summary> latestSummary(String issuerKeyId) throws LedgerException;
+
   /** The CRL with the highest number for this CA key. */
   Optional<Crl> latest(String issuerKeyId) throws LedgerException;
 

@@ -15,23 +15,37 @@ public final class Names {
   /** One DNS label: lowercase letters and digits, inner hyphens, 1 to 63 characters. */
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
+  /**
+   * A label that inet_aton-style parsers (glibc, the WHATWG URL host parser) read as a number:
+   * decimal, octal (a leading 0) or hexadecimal (0x). {@code 0x7f.0.0.1} is 127.0.0.1 to them.
+   */
+  private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0x[0-9a-f]*");
+
   private Names() {}
 
   /**
    * A DNS name as Kubernetes writes node names and service names (an RFC 1123 subdomain): labels of
    * lowercase letters, digits and inner hyphens, joined by single dots, at most 253 characters, no
-   * trailing dot, and not an IP address in disguise.
+   * trailing dot, and not an IP address in disguise: no label that an address parser reads as a
+   * number in any base, and no A-label ({@code xn--}) that does not decode under IDNA 2008.
    */
   public static boolean isDnsName(String name) {
     if (name.isEmpty() || name.length() > 253 || isIpAddress(name)) {
       return false;
     }
     for (String label : name.split("\\.", -1)) {
-      if (!LABEL.matcher(label).matches()) {
+      if (!LABEL.matcher(label).matches()
+          || NUMERIC_LABEL.matcher(label).matches()
+          || !aLabelDecodes(label)) {
         return false;
       }
     }
-    return !name.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+    return true;
+  }
+
+  /** Labels that are not A-labels pass; an A-label must decode under IDNA 2008. */
+  private static boolean aLabelDecodes(String label) {
+    return !label.startsWith("xn--") || Idna.isValidALabel(label);
   }
 
   /** Why {@code name} is not a DNS name, for error messages; call only when it is not. */
@@ -44,6 +58,14 @@ public final class Names {
     }
     if (name.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
       return "it is all digits and dots, which resolvers read as an address";
+    }
+    for (String label : name.split("\\.", -1)) {
+      if (NUMERIC_LABEL.matcher(label).matches()) {
+        return "the label '"
+            + label
+            + "' is a number (decimal, octal or hex), which address parsers read as part of an"
+            + " IP address";
+      }
     }
     if (name.length() > 253) {
       return "it is longer than 253 characters";
@@ -66,6 +88,11 @@ public final class Names {
       }
       if (!LABEL.matcher(label).matches()) {
         return "the label '" + label + "' may only hold a-z, 0-9 and inner hyphens";
+      }
+      if (!aLabelDecodes(label)) {
+        return "the label '"
+            + label
+            + "' starts with xn-- but is not the punycode of a valid IDNA 2008 label";
       }
     }
     return "it is not a DNS name";
@@ -106,13 +133,38 @@ public final class Names {
     return InetAddresses.forString(text);
   }
 
+  /** Kubernetes allows one service network, or two of different families (dual-stack). */
+  private static final int MAX_SERVICE_NETWORKS = 2;
+
   /**
-   * The first usable address of a CIDR such as {@code 10.96.0.0/12} (10.96.0.1): the ClusterIP of
-   * the {@code kubernetes} service. For a dual-stack list ({@code v4,v6}) the first CIDR counts, as
-   * in kubeadm.
+   * The first usable address of each network of a service CIDR list such as {@code 10.96.0.0/12}
+   * or, dual-stack, {@code 10.96.0.0/12,fd00:10:96::/112}: 10.96.0.1 is the ClusterIP of the {@code
+   * kubernetes} service. Every element is checked, and a dual-stack list must hold one IPv4 and one
+   * IPv6 network, as kube-apiserver requires.
    */
-  public static InetAddress firstAddressOf(String cidrList) {
-    String cidr = cidrList.split(",", -1)[0].trim();
+  public static List<InetAddress> serviceAddresses(String cidrList) {
+    List<String> elements = List.of(cidrList.split(",", -1));
+    if (elements.size() > MAX_SERVICE_NETWORKS) {
+      throw new IllegalArgumentException(
+          "'"
+              + cidrList
+              + "' holds "
+              + elements.size()
+              + " networks; at most two (one IPv4 and one IPv6, dual-stack)");
+    }
+    List<InetAddress> first = elements.stream().map(e -> firstAddressOf(e.trim())).toList();
+    if (first.size() == 2 && first.get(0).getClass() == first.get(1).getClass()) {
+      throw new IllegalArgumentException(
+          "'" + cidrList + "': a dual-stack list needs one IPv4 and one IPv6 network");
+    }
+    return first;
+  }
+
+  /**
+   * The first usable address of one CIDR such as {@code 10.96.0.0/12} (10.96.0.1); the network must
+   * leave room for at least two hosts and have no host bits set.
+   */
+  public static InetAddress firstAddressOf(String cidr) {
     int slash = cidr.indexOf('/');
     if (slash < 0) {
       throw new IllegalArgumentException("'" + cidr + "' is not a CIDR such as 10.96.0.0/12");

@@ -94,6 +94,38 @@ public enum Profile {
     return organizations;
   }
 
+  /**
+   * Whether a certificate of this profile gives its holder the cluster, or its data, outright: a
+   * provisioner is granted such a profile only by naming it, never by a wildcard.
+   *
+   * <ul>
+   *   <li>admin, apiserver-kubelet-client: group kubeadm:cluster-admins, bound to cluster-admin;
+   *       super-admin: system:masters, which no RBAC rule can limit;
+   *   <li>front-proxy-client: kube-apiserver trusts it to assert any user and group (X-Remote-User,
+   *       X-Remote-Group: system:masters) through the aggregation layer;
+   *   <li>etcd-server, etcd-peer, etcd-healthcheck-client, apiserver-etcd-client: etcd as kubeadm
+   *       runs it authorises every client certificate of its CA, so each reads and writes all of
+   *       the cluster's state, Secrets included; a peer certificate also joins the member set;
+   *   <li>controller-manager: system:kube-controller-manager may create tokens for every service
+   *       account (serviceaccounts/token), the cluster-wide controllers' included.
+   * </ul>
+   */
+  public boolean highValue() {
+    return switch (this) {
+      case ADMIN,
+          SUPER_ADMIN,
+          APISERVER_KUBELET_CLIENT,
+          FRONT_PROXY_CLIENT,
+          ETCD_SERVER,
+          ETCD_PEER,
+          ETCD_HEALTHCHECK_CLIENT,
+          APISERVER_ETCD_CLIENT,
+          CONTROLLER_MANAGER ->
+          true;
+      default -> false;
+    };
+  }
+
   /** The name used in the ledger, logs and on the command line: {@code kubelet-serving}. */
   public String id() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');

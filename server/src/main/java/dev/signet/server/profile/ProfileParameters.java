@@ -1,6 +1,5 @@
 package dev.signet.server.profile;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,15 +10,6 @@ public sealed interface ProfileParameters {
   /** The node the certificate is for, when there is one (for authorization and the ledger). */
   default String nodeName() {
     return "";
-  }
-
-  /**
-   * The DNS names and IP addresses the caller chose for the certificate, besides the node name (not
-   * the names the profile always adds, such as kubernetes.default or 127.0.0.1): what a constrained
-   * caller must be allowed to name.
-   */
-  default List<String> chosenNames() {
-    return List.of();
   }
 
   /** Profiles whose certificate is the same for every caller (admin, scheduler, ...). */
@@ -36,40 +26,17 @@ public sealed interface ProfileParameters {
       String serviceCidr,
       String dnsDomain,
       List<String> extraSans)
-      implements ProfileParameters {
-    @Override
-    public List<String> chosenNames() {
-      List<String> names = new ArrayList<>();
-      names.add(advertiseAddress);
-      if (!controlPlaneEndpoint.isEmpty()) {
-        names.add(Profiles.endpointHost(controlPlaneEndpoint));
-      }
-      names.addAll(extraSans);
-      return names;
-    }
-  }
+      implements ProfileParameters {}
 
   /** An etcd member's server or peer certificate. */
   record EtcdMember(String nodeName, String advertiseAddress, List<String> extraSans)
-      implements ProfileParameters {
-    @Override
-    public List<String> chosenNames() {
-      List<String> names = new ArrayList<>(List.of(advertiseAddress));
-      names.addAll(extraSans);
-      return names;
-    }
-  }
+      implements ProfileParameters {}
 
   /** A kubelet's client certificate. */
   record KubeletClient(String nodeName) implements ProfileParameters {}
 
   /** A kubelet's serving certificate and the node's names and addresses. */
-  record KubeletServing(String nodeName, List<String> addresses) implements ProfileParameters {
-    @Override
-    public List<String> chosenNames() {
-      return addresses;
-    }
-  }
+  record KubeletServing(String nodeName, List<String> addresses) implements ProfileParameters {}
 
   /** signetd's serving certificate. */
   record SignetServer(List<String> names) implements ProfileParameters {}

@@ -1,5 +1,6 @@
 package dev.signet.server.profile;
 
+import com.google.common.net.InetAddresses;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,6 +16,12 @@ public final class Profiles {
 
   /** RFC 5280's ub-common-name; strict verifiers refuse longer CNs. */
   private static final int MAX_COMMON_NAME = 64;
+
+  /**
+   * Names and addresses a caller may add to one certificate (extra SANs, a node's addresses):
+   * kubeadm users need a handful, and without a bound a request of 2,500 made a 53 KB certificate.
+   */
+  public static final int MAX_EXTRA_NAMES = 100;
 
   private Profiles() {}
 
@@ -34,39 +41,50 @@ public final class Profiles {
           throw invalid("dns_domain", dnsDomain, Names.dnsNameProblem(dnsDomain));
         }
         String serviceCidr = p.serviceCidr().isEmpty() ? cluster.serviceCidr() : p.serviceCidr();
-        InetAddress serviceIp;
+        List<InetAddress> serviceIps;
         try {
-          serviceIp = Names.firstAddressOf(serviceCidr);
+          serviceIps = Names.serviceAddresses(serviceCidr);
         } catch (IllegalArgumentException e) {
           throw new InvalidParametersException("service_cidr: " + e.getMessage());
         }
-        sans.dns(nodeName);
-        sans.dns("kubernetes");
-        sans.dns("kubernetes.default");
-        sans.dns("kubernetes.default.svc");
-        sans.dns("kubernetes.default.svc." + dnsDomain);
-        sans.ip(serviceIp);
-        sans.ip(address("advertise_address", p.advertiseAddress()));
+        List<InetAddress> configuredServiceIps = Names.serviceAddresses(cluster.serviceCidr());
+        sans.requestedDns(nodeName);
+        sans.fixedDns("kubernetes");
+        sans.fixedDns("kubernetes.default");
+        sans.fixedDns("kubernetes.default.svc");
+        String serviceName = "kubernetes.default.svc." + dnsDomain;
+        if (dnsDomain.equals(cluster.dnsDomain())) {
+          sans.fixedDns(serviceName);
+        } else {
+          sans.requestedDns(serviceName);
+        }
+        // kubeadm puts the first network's address in; a dual-stack second one is named only
+        for (int i = 0; i < serviceIps.size(); i++) {
+          InetAddress serviceIp = serviceIps.get(i);
+          boolean configured = configuredServiceIps.contains(serviceIp);
+          if (i == 0) {
+            sans.ip(serviceIp, !configured);
+          } else if (!configured) {
+            sans.requestedOnly(serviceIp);
+          }
+        }
+        sans.ip(address("advertise_address", p.advertiseAddress()), true);
         if (!p.controlPlaneEndpoint().isEmpty()) {
           checkEndpoint(p.controlPlaneEndpoint());
           sans.any("control_plane_endpoint", endpointHost(p.controlPlaneEndpoint()));
         }
-        for (String extra : p.extraSans()) {
-          sans.any("extra_sans", extra);
-        }
+        sans.extras("extra_sans", p.extraSans());
       }
       case ETCD_SERVER, ETCD_PEER -> {
         var p = expect(parameters, ProfileParameters.EtcdMember.class, profile);
         nodeName = nodeName(p.nodeName());
         commonName = commonName(nodeName, "");
-        sans.dns(nodeName);
-        sans.dns("localhost");
-        sans.ip(address("advertise_address", p.advertiseAddress()));
-        sans.ip(Names.ipAddress("127.0.0.1"));
-        sans.ip(Names.ipAddress("::1"));
-        for (String extra : p.extraSans()) {
-          sans.any("extra_sans", extra);
-        }
+        sans.requestedDns(nodeName);
+        sans.fixedDns("localhost");
+        sans.ip(address("advertise_address", p.advertiseAddress()), true);
+        sans.ip(Names.ipAddress("127.0.0.1"), false);
+        sans.ip(Names.ipAddress("::1"), false);
+        sans.extras("extra_sans", p.extraSans());
       }
       case KUBELET_CLIENT -> {
         var p = expect(parameters, ProfileParameters.KubeletClient.class, profile);
@@ -81,18 +99,14 @@ public final class Profiles {
           throw new InvalidParametersException(
               "addresses: at least one DNS name or IP address of the node is required");
         }
-        for (String address : p.addresses()) {
-          sans.any("addresses", address);
-        }
+        sans.extras("addresses", p.addresses());
       }
       case SIGNET_API_SERVER -> {
         var p = expect(parameters, ProfileParameters.SignetServer.class, profile);
         if (p.names().isEmpty()) {
           throw new InvalidParametersException("serverNames: at least one name is required");
         }
-        for (String name : p.names()) {
-          sans.any("serverNames", name);
-        }
+        sans.extras("serverNames", p.names());
       }
       case SIGNET_API_CLIENT -> {
         var p = expect(parameters, ProfileParameters.SignetClient.class, profile);
@@ -111,7 +125,8 @@ public final class Profiles {
         new ArrayList<>(sans.dnsNames),
         new ArrayList<>(sans.ipAddresses),
         profile.usage().extendedKeyUsages(),
-        nodeName);
+        nodeName,
+        sans.requestedNames());
   }
 
   private static <T extends ProfileParameters> T expect(
@@ -236,27 +251,69 @@ public final class Profiles {
     return out.toString();
   }
 
-  /** Subject alternative names in the order given, duplicates dropped. */
+  /**
+   * Subject alternative names in the order given, duplicates dropped, and which of them the request
+   * brought in.
+   */
   private static final class SanList {
     final Set<String> dnsNames = new LinkedHashSet<>();
     final Set<InetAddress> ipAddresses = new LinkedHashSet<>();
+    private final Set<String> requested = new LinkedHashSet<>();
+    private final Set<String> fixed = new LinkedHashSet<>();
 
-    void dns(String name) {
+    /** A name every certificate of the profile (or this daemon's cluster) carries. */
+    void fixedDns(String name) {
       dnsNames.add(name);
+      fixed.add(name);
     }
 
-    void ip(InetAddress address) {
+    /** A name the request brought in. */
+    void requestedDns(String name) {
+      dnsNames.add(name);
+      requested.add(name);
+    }
+
+    void ip(InetAddress address, boolean fromRequest) {
       ipAddresses.add(address);
+      (fromRequest ? requested : fixed).add(InetAddresses.toAddrString(address));
+    }
+
+    /** What the request brought in beyond what the certificate carries anyway. */
+    List<String> requestedNames() {
+      List<String> names = new ArrayList<>(requested);
+      names.removeAll(fixed);
+      return names;
+    }
+
+    /** An address the request names that does not go into the certificate. */
+    void requestedOnly(InetAddress address) {
+      requested.add(InetAddresses.toAddrString(address));
     }
 
     /** A DNS name or an IP address, as the caller wrote it. */
     void any(String field, String value) throws InvalidParametersException {
       if (Names.isIpAddress(value)) {
-        ip(Names.ipAddress(value));
+        ip(Names.ipAddress(value), true);
       } else if (Names.isDnsName(value)) {
-        dns(value);
+        requestedDns(value);
       } else {
         throw invalid(field, value, Names.dnsNameProblem(value));
+      }
+    }
+
+    /** The caller's own list of names and addresses, bounded. */
+    void extras(String field, List<String> values) throws InvalidParametersException {
+      if (values.size() > MAX_EXTRA_NAMES) {
+        throw new InvalidParametersException(
+            field
+                + " holds "
+                + values.size()
+                + " names; at most "
+                + MAX_EXTRA_NAMES
+                + " are accepted in one certificate");
+      }
+      for (String value : values) {
+        any(field, value);
       }
     }
   }

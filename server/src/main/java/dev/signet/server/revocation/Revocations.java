@@ -12,15 +12,20 @@ import dev.signet.server.issuance.IssuanceException;
 import dev.signet.server.keystore.SigningException;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
-import dev.signet.server.ledger.Crls;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.x509.X509;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.TBSCertificate;
 
 /**
  * Revocation and the ledger's read side. A ca-admin may revoke anything; a node may revoke its own
@@ -30,6 +35,7 @@ import java.util.regex.Pattern;
 public final class Revocations {
   private static final Logger LOG = Logger.getLogger(Revocations.class.getName());
   private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,40}");
+  private static final Pattern IDENTITY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}");
 
   /** What a node may revoke of its own. */
   private static final Set<Profile> NODE_PROFILES =
@@ -99,45 +105,216 @@ public final class Revocations {
           new IssuanceException.InvalidRequest(
               "NOT_ISSUED", "serial " + serial + " was never issued (" + record.state() + ")"));
     }
-    CertificateRecord revoked;
+    // a credential goes with its whole renewal line: a stolen key that renewed first keeps nothing
+    List<CertificateRecord> targets;
     try {
-      revoked =
-          certificates.revoke(
-              record.issuerKeyId(),
-              serial,
-              reasonCode,
-              clock.instant(),
-              event(
-                  caller,
-                  serial,
-                  record.nodeName(),
-                  record.profile().id(),
-                  Decision.APPROVED,
-                  "REVOKED",
-                  "revoked with reason " + reasonCode));
+      targets =
+          record.profile() == Profile.SIGNET_API_CLIENT
+              ? certificates.line(serial)
+              : List.of(record);
     } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
           "LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing was revoked", e);
     }
-    if (revoked.profile().trustDomain() == TrustDomain.SIGNET_API) {
-      revokedCredentials.add(serial);
-    }
-    CertificateAuthority ca =
-        cas.byKeyId(revoked.issuerKeyId()).orElse(cas.signingCa(revoked.trustDomain()));
+    List<CertificateRecord> revoked =
+        revokeAll(
+            caller,
+            targets,
+            reasonCode,
+            target ->
+                target.equals(serial)
+                    ? "revoked with reason " + reasonCode
+                    : "revoked with reason "
+                        + reasonCode
+                        + " with credential "
+                        + serial
+                        + ", of whose renewal line it is");
+    CertificateRecord result =
+        revoked.stream()
+            .filter(r -> r.serial().equals(serial))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IssuanceException.Unavailable(
+                        "LEDGER_UNAVAILABLE",
+                        "serial " + serial + " vanished while revoked",
+                        null));
     LOG.info(
-        () -> "revoked serial " + serial + " (" + revoked.profile().id() + ") by " + caller.name());
-    if (!waitForCrl) {
-      crls.publishSoon(ca);
-      return new Revoked(revoked, 0);
+        () ->
+            "revoked serial "
+                + serial
+                + " ("
+                + result.profile().id()
+                + (revoked.size() > 1 ? ", with " + (revoked.size() - 1) + " of its line" : "")
+                + ") by "
+                + caller.name());
+    return new Revoked(result, publish(revoked, waitForCrl));
+  }
+
+  /**
+   * Revokes, or with {@code dryRun} only lists, everything {@code identity} holds: each of its live
+   * Signet API credentials with their renewal lines and, for a node ({@code system:node:NAME}), its
+   * live kubelet client and serving certificates. For a ca-admin: a node that is gone, or a
+   * provisioner whose key leaked.
+   */
+  public List<CertificateRecord> revokeIdentity(
+      Caller caller, String identity, int reasonCode, boolean dryRun, boolean waitForCrl)
+      throws IssuanceException {
+    if (!REASONS.contains(reasonCode)) {
+      throw refused(
+          caller,
+          identity,
+          "",
+          new IssuanceException.InvalidRequest(
+              "INVALID_REASON", "reason " + reasonCode + " is not one Signet revokes for"));
     }
+    if (!IDENTITY.matcher(identity).matches()) {
+      throw refused(
+          caller,
+          "",
+          "",
+          new IssuanceException.InvalidRequest(
+              "INVALID_PARAMETERS",
+              "identity must be a credential name (1 to 64 characters from A-Z a-z 0-9 . _ : @ -)"
+                  + " or system:node:NAME"));
+    }
+    String node =
+        identity.startsWith(Caller.NODE_PREFIX)
+            ? identity.substring(Caller.NODE_PREFIX.length())
+            : "";
+    Map<String, CertificateRecord> targets = new LinkedHashMap<>();
     try {
-      Crls.Crl crl = crls.publish(ca);
-      return new Revoked(revoked, crl.number());
-    } catch (LedgerException | SigningException e) {
+      for (CertificateRecord credential :
+          certificates.live(Profile.SIGNET_API_CLIENT, Optional.empty(), clock.instant())) {
+        if (identity.equals(commonName(credential))) {
+          for (CertificateRecord member : certificates.line(credential.serial())) {
+            targets.putIfAbsent(member.issuerKeyId() + "/" + member.serial(), member);
+          }
+        }
+      }
+      if (!node.isEmpty()) {
+        for (Profile kubelet : List.of(Profile.KUBELET_CLIENT, Profile.KUBELET_SERVING)) {
+          for (CertificateRecord certificate :
+              certificates.live(kubelet, Optional.of(node), clock.instant())) {
+            targets.putIfAbsent(
+                certificate.issuerKeyId() + "/" + certificate.serial(), certificate);
+          }
+        }
+      }
+    } catch (LedgerException e) {
       throw new IssuanceException.Unavailable(
-          "CRL_UNAVAILABLE",
-          "the certificate is revoked, but its CRL could not be published yet; it will be",
-          e);
+          "LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing was revoked", e);
+    }
+    List<CertificateRecord> found = List.copyOf(targets.values());
+    if (dryRun) {
+      write(
+          new AuditEvent(
+              clock.instant(),
+              caller.name(),
+              caller.role().map(Role::id).orElse(""),
+              "revoke-identity",
+              "",
+              node,
+              Decision.APPROVED,
+              "LISTED",
+              found.size() + " live certificates of " + identity + " listed, none revoked",
+              "",
+              "",
+              ""));
+      return found;
+    }
+    List<CertificateRecord> revoked =
+        revokeAll(
+            caller,
+            found,
+            reasonCode,
+            target ->
+                "revoked with reason " + reasonCode + " with everything " + identity + " held");
+    LOG.info(() -> "revoked " + revoked.size() + " certificates of " + identity);
+    publish(revoked, waitForCrl);
+    return revoked;
+  }
+
+  /** The CN of a record's certificate, from its to-be-signed bytes (always recorded). */
+  private static String commonName(CertificateRecord record) {
+    List<String> names =
+        X509.attributeValues(TBSCertificate.getInstance(record.tbsDer()).getSubject(), BCStyle.CN);
+    return names.size() == 1 ? names.get(0) : "";
+  }
+
+  private List<CertificateRecord> revokeAll(
+      Caller caller,
+      List<CertificateRecord> targets,
+      int reasonCode,
+      java.util.function.Function<String, String> detail)
+      throws IssuanceException {
+    Map<String, CertificateRecord> bySerial = new LinkedHashMap<>();
+    targets.forEach(t -> bySerial.put(t.serial(), t));
+    List<CertificateRecord> revoked;
+    try {
+      revoked =
+          certificates.revokeAll(
+              targets.stream()
+                  .map(t -> new CertificateStore.Target(t.issuerKeyId(), t.serial()))
+                  .toList(),
+              reasonCode,
+              clock.instant(),
+              target -> {
+                CertificateRecord record = bySerial.get(target.serial());
+                return event(
+                    caller,
+                    target.serial(),
+                    record.nodeName(),
+                    record.profile().id(),
+                    Decision.APPROVED,
+                    "REVOKED",
+                    detail.apply(target.serial()));
+              });
+    } catch (LedgerException e) {
+      throw new IssuanceException.Unavailable(
+          "LEDGER_UNAVAILABLE", "the ledger is unavailable; nothing was revoked", e);
+    }
+    for (CertificateRecord record : revoked) {
+      if (record.profile().trustDomain() == TrustDomain.SIGNET_API) {
+        revokedCredentials.add(record.serial());
+      }
+    }
+    return revoked;
+  }
+
+  /**
+   * Has the CAs of {@code revoked} publish new CRLs: soon, or now when the caller waits; returns
+   * the number of the (last) CRL published now, 0 when not waiting.
+   */
+  private long publish(List<CertificateRecord> revoked, boolean waitForCrl)
+      throws IssuanceException {
+    Set<CertificateAuthority> issuers = new LinkedHashSet<>();
+    for (CertificateRecord record : revoked) {
+      issuers.add(cas.byKeyId(record.issuerKeyId()).orElse(cas.signingCa(record.trustDomain())));
+    }
+    long number = 0;
+    for (CertificateAuthority ca : issuers) {
+      if (!waitForCrl) {
+        crls.publishSoon(ca);
+        continue;
+      }
+      try {
+        number = crls.publish(ca).number();
+      } catch (LedgerException | SigningException e) {
+        throw new IssuanceException.Unavailable(
+            "CRL_UNAVAILABLE",
+            "the certificate is revoked, but its CRL could not be published yet; it will be",
+            e);
+      }
+    }
+    return number;
+  }
+
+  private void write(AuditEvent event) {
+    try {
+      audit.record(event);
+    } catch (LedgerException e) {
+      LOG.warning("could not audit " + event.action() + ": " + e.getMessage());
     }
   }
 

@@ -15,10 +15,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The revoked Signet API credentials, checked on every call (TLS checks a client certificate once
- * per connection; this check makes a revocation bite on open connections too). Kept in memory: a
- * revocation made by this daemon counts at once, one made by another replica within the refresh
- * interval.
+ * The standing of the Signet API credentials, checked on every call: a credential is admitted only
+ * while the ledger holds its record with a seal that verifies ({@code ledger.RowSeals}) and does
+ * not revoke it, so a credential a database writer recorded or un-revoked gets nothing. A live
+ * standing is remembered once read (a revocation is final and kept in memory), so the ledger is
+ * read on a credential's first call only.
+ *
+ * <p>TLS checks a client certificate once per connection; this check makes a revocation bite on
+ * open connections too. The revoked credentials are kept in memory: a revocation made by this
+ * daemon counts at once, one made by another replica within the refresh interval.
  */
 public final class RevokedCredentials implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RevokedCredentials.class.getName());
@@ -27,6 +32,11 @@ public final class RevokedCredentials implements AutoCloseable {
   private final String signetApiKeyId;
   private final Clock clock;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+  /** Credentials whose sealed record said live; bounded, re-read when forgotten. */
+  private final Set<String> live = ConcurrentHashMap.newKeySet();
+
+  private static final int MAX_REMEMBERED = 100_000;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> {
@@ -61,8 +71,22 @@ public final class RevokedCredentials implements AutoCloseable {
             TimeUnit.MILLISECONDS);
   }
 
-  public boolean isRevoked(String serial) {
-    return revoked.contains(serial);
+  /** The credential's standing: revoked, or else what its sealed record says. */
+  public CertificateStore.CredentialStanding standing(String serial) throws LedgerException {
+    if (revoked.contains(serial)) {
+      return CertificateStore.CredentialStanding.REVOKED;
+    }
+    if (live.contains(serial)) {
+      return CertificateStore.CredentialStanding.LIVE;
+    }
+    CertificateStore.CredentialStanding standing = certificates.credentialStanding(serial);
+    if (standing == CertificateStore.CredentialStanding.LIVE) {
+      if (live.size() >= MAX_REMEMBERED) {
+        live.clear();
+      }
+      live.add(serial);
+    }
+    return standing;
   }
 
   /** Counts a revocation this daemon just made, without waiting for the next refresh. */

@@ -1,6 +1,7 @@
 package dev.signet.server.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.api.v1.Checkpoint;
@@ -129,8 +130,9 @@ abstract class AuditTamperingContract {
         await(streamed, signed.stdout().strip(), "the stream, a checkpoint signed on request");
       } finally {
         follow.interrupt();
-        follow.join(30_000);
+        follow.join(60_000);
       }
+      assertFalse(follow.isAlive(), "--follow ends when interrupted, its pool closed");
     }
     daemon.stop();
     older = engine.copy(engine.url(daemon));

@@ -83,8 +83,14 @@ class AuthorizationIT {
                     """
                     authorization:
                       provisioners:
+                        ops-provisioner:
+                          unconstrained: true
+                          profiles: [admin, apiserver-kubelet-client, front-proxy-client,
+                                     etcd-server, etcd-peer, etcd-healthcheck-client,
+                                     apiserver-etcd-client, controller-manager]
                         edge-provisioner:
-                          nodeNames: ["edge-*"]
+                          profiles: [kubelet-client, kubelet-serving, etcd-server]
+                          nodeNames: ["edge-*", "edge-*.edge.example.test"]
                           addresses: ["198.51.100.0/24"]
                           dnsSuffixes: ["edge.example.test"]"""));
     clients.put(Role.ROLE_CA_ADMIN, daemon.operator());
@@ -92,6 +98,7 @@ class AuthorizationIT {
     clients.put(
         Role.ROLE_NODE, daemon.connectAs(Role.ROLE_NODE, "system:node:" + NODE, NODE_DNS, NODE_IP));
     clients.put(Role.ROLE_AUDITOR, daemon.connectAs(Role.ROLE_AUDITOR, "auditor-1"));
+    clients.put(Role.ROLE_CSR_SIGNER, daemon.connectAs(Role.ROLE_CSR_SIGNER, "signet-csr-signer"));
     edgeProvisioner = daemon.connectAs(Role.ROLE_PROVISIONER, "edge-provisioner");
   }
 
@@ -107,11 +114,16 @@ class AuthorizationIT {
   }
 
   private static final Set<Role> ALL =
-      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE, Role.ROLE_AUDITOR);
+      EnumSet.of(
+          Role.ROLE_CA_ADMIN,
+          Role.ROLE_PROVISIONER,
+          Role.ROLE_NODE,
+          Role.ROLE_AUDITOR,
+          Role.ROLE_CSR_SIGNER);
   private static final Set<Role> PROVISIONING =
       EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER);
   private static final Set<Role> KUBELET =
-      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE);
+      EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_PROVISIONER, Role.ROLE_NODE, Role.ROLE_CSR_SIGNER);
   private static final Set<Role> ADMIN = EnumSet.of(Role.ROLE_CA_ADMIN);
   private static final Set<Role> AUDITING = EnumSet.of(Role.ROLE_CA_ADMIN, Role.ROLE_AUDITOR);
   private static final String UNKNOWN_SERIAL = "7f00000000000000000000000000dead";
@@ -452,7 +464,7 @@ class AuthorizationIT {
         outsidePattern
             .getStatus()
             .getDescription()
-            .contains("node name core-1 matches none of [edge-*]"),
+            .contains("node name core-1 matches none of [edge-*, edge-*.edge.example.test]"),
         outsidePattern.getStatus().getDescription());
     StatusRuntimeException outsideRange =
         assertDenied(
@@ -462,7 +474,7 @@ class AuthorizationIT {
                     .issueEtcdServer(
                         IssueEtcdServerRequest.newBuilder()
                             .setCsrDer(csr())
-                            .setNodeName("edge-7")
+                            .setNodeName("edge-7.edge.example.test")
                             .setAdvertiseAddress("10.0.0.7")
                             .build()));
     assertTrue(

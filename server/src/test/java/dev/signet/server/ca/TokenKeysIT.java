@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import sun.security.pkcs11.wrapper.PKCS11Constants;
@@ -52,6 +53,30 @@ class TokenKeysIT {
           algorithm.isEc() ? PKCS11Constants.CKA_VALUE : PKCS11Constants.CKA_PRIVATE_EXPONENT;
       PKCS11Exception refused =
           assertThrows(PKCS11Exception.class, () -> token.privateKey(label, secret));
+      assertEquals(CKR_ATTRIBUTE_SENSITIVE, refused.getErrorCode(), refused.getMessage());
+    }
+  }
+
+  @Test
+  void theLedgerSealKeyCannotLeaveTheToken() throws Exception {
+    String label = "seal-" + System.nanoTime();
+    try (Pkcs11KeyStore store = InProcessToken.open();
+        TokenAttributes token =
+            TokenAttributes.open(InProcessToken.LIBRARY, InProcessToken.LABEL)) {
+      store.generateMacKey(label);
+
+      assertEquals(true, token.secretKey(label, PKCS11Constants.CKA_TOKEN));
+      assertEquals(true, token.secretKey(label, PKCS11Constants.CKA_SENSITIVE));
+      assertEquals(true, token.secretKey(label, PKCS11Constants.CKA_ALWAYS_SENSITIVE));
+      assertEquals(false, token.secretKey(label, PKCS11Constants.CKA_EXTRACTABLE));
+      assertEquals(true, token.secretKey(label, PKCS11Constants.CKA_NEVER_EXTRACTABLE));
+      assertEquals(true, token.secretKey(label, PKCS11Constants.CKA_SIGN));
+      assertEquals(false, token.secretKey(label, PKCS11Constants.CKA_ENCRYPT));
+      assertEquals(false, token.secretKey(label, PKCS11Constants.CKA_WRAP));
+      assertEquals(false, token.secretKey(label, PKCS11Constants.CKA_DERIVE));
+      PKCS11Exception refused =
+          assertThrows(
+              PKCS11Exception.class, () -> token.secretKey(label, PKCS11Constants.CKA_VALUE));
       assertEquals(CKR_ATTRIBUTE_SENSITIVE, refused.getErrorCode(), refused.getMessage());
     }
   }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.auth.ProvisionerConstraints;
+import dev.signet.server.auth.ProvisionerGrant;
 import dev.signet.server.auth.Role;
 import dev.signet.server.auth.RoleMapping;
 import dev.signet.server.keystore.Pkcs11Uri;
@@ -107,7 +107,7 @@ class ConfigLoaderTest {
               maxConcurrentCalls: 10
               maxCallDuration: 5s
             ledger:
-              url: jdbc:postgresql://db.example:5432/signet
+              url: jdbc:postgresql://db.example:5432/signet?sslmode=verify-full
               user: signet
               password: env:LEDGER_PASSWORD
               durabilityCheckInterval: 30s
@@ -122,7 +122,8 @@ class ConfigLoaderTest {
     assertEquals("corp.internal", config.cluster().dnsDomain());
     assertEquals(10, config.limits().maxConcurrentCalls());
     assertEquals(Duration.ofSeconds(5), config.limits().maxCallDuration());
-    assertEquals("jdbc:postgresql://db.example:5432/signet", config.ledger().url());
+    assertEquals(
+        "jdbc:postgresql://db.example:5432/signet?sslmode=verify-full", config.ledger().url());
     assertEquals(Optional.of("signet"), config.ledger().user());
     assertEquals("env:LEDGER_PASSWORD", config.ledger().password().orElseThrow().toString());
     assertEquals(Duration.ofSeconds(30), config.ledger().durabilityCheckInterval());
@@ -196,7 +197,7 @@ class ConfigLoaderTest {
             () ->
                 load(
                     MINIMAL
-                        + "ledger:\n  url: jdbc:postgresql://db/signet\n  password: hunter2hunter2\n"));
+                        + "ledger:\n  url: jdbc:postgresql://localhost/signet\n  password: hunter2hunter2\n"));
 
     assertTrue(e.getMessage().contains("ledger.password"), e.getMessage());
     assertFalse(e.getMessage().contains("hunter2hunter2"), e.getMessage());
@@ -280,6 +281,14 @@ class ConfigLoaderTest {
         "limits:\\n  maxCallDuration: 1h        | limits.maxCallDuration",
         "limits:\\n  handshakeTimeout: 500ms    | limits.handshakeTimeout",
         "limits:\\n  maxCallsPerConnection: many | limits.maxCallsPerConnection",
+        "limits:\\n  reservedCaAdminCalls: 64  | limits.reservedCaAdminCalls",
+        "limits:\\n  maxNodeCalls: 60          | limits.maxNodeCalls",
+        "limits:\\n  maxCallsPerCredential: 17 | limits.maxCallsPerCredential",
+        "limits:\\n  maxConnectionAge: 1s      | limits.maxConnectionAge",
+        "enrollment:\\n  callsPerSecondPerPeer: NaN | enrollment.callsPerSecondPerPeer",
+        "enrollment:\\n  callsPerSecondPerPeer: 0 | enrollment.callsPerSecondPerPeer",
+        "enrollment:\\n  maxCallsPerPeer: 17   | enrollment.maxCallsPerPeer",
+        "enrollment:\\n  maxConnectionsPerPeer: 600 | enrollment.maxConnectionsPerPeer",
         "issuance:\\n  backdate: 2h              | issuance.backdate",
         "issuance:\\n  validity: 30s             | issuance.validity",
         "issuance:\\n  validity: 1y              | issuance.validity",
@@ -432,21 +441,136 @@ class ConfigLoaderTest {
                 + "    \"acme:ci\": provisioner\n"
                 + "    \"acme:nodes\": node\n"
                 + "    \"acme:audit\": auditor\n"
+                + "    \"acme:csr\": csr-signer\n"
                 + "  provisioners:\n"
                 + "    ci:\n"
+                + "      profiles: [kubelet-client, admin]\n"
                 + "      nodeNames: [\"ci-*\"]\n"
                 + "      addresses: [\"10.0.0.0/8\"]\n"
+                + "    ops:\n"
+                + "      unconstrained: true\n"
                 + "enrollment:\n"
                 + "  listen: \"off\"\n"
                 + "  defaultTokenTtl: 30m\n");
 
     assertEquals(Role.PROVISIONER, config.authorization().roles().get("acme:ci"));
-    ProvisionerConstraints ci = config.authorization().provisioners().get("ci");
+    ProvisionerGrant ci = config.authorization().provisioners().get("ci");
     assertTrue(ci.nodeNameProblem("prod-1").isPresent());
     assertTrue(ci.nodeNameProblem("ci-1").isEmpty());
     assertTrue(ci.nameProblem("192.168.0.1").isPresent());
+    assertTrue(ci.nameProblem("10.1.2.3").isEmpty());
+    assertTrue(ci.profileProblem(dev.signet.server.profile.Profile.ADMIN).isEmpty());
+    assertTrue(ci.profileProblem(dev.signet.server.profile.Profile.KUBE_PROXY).isPresent());
+    assertTrue(config.authorization().provisioners().get("ops").unconstrained());
     assertEquals(Optional.empty(), config.enrollment().listen());
     assertEquals(Duration.ofMinutes(30), config.enrollment().defaultTokenTtl());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "jdbc:postgresql://db.example:5432/signet",
+        "jdbc:postgresql://10.0.0.5/signet?sslmode=require",
+        "jdbc:postgresql://127.0.0.1,db.example/signet?sslmode=verify-ca"
+      })
+  void aPostgresqlLedgerOnAnotherHostNeedsVerifiedTls(String url) {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> load(MINIMAL + "ledger:\n  url: \"" + url + "\"\n"));
+
+    assertTrue(e.getMessage().contains("ledger.url"), e.getMessage());
+    assertTrue(e.getMessage().contains("sslmode=verify-full"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "jdbc:postgresql://db.example:5432/signet?sslmode=verify-full&sslrootcert=ca.crt",
+        "jdbc:postgresql://127.0.0.1:5432/signet",
+        "jdbc:postgresql://localhost/signet",
+        "jdbc:postgresql://[::1]:5432/signet",
+        "jdbc:postgresql:signet"
+      })
+  void loopbackOrVerifiedPostgresqlIsAccepted(String url) throws Exception {
+    assertEquals(url, load(MINIMAL + "ledger:\n  url: \"" + url + "\"\n").ledger().url());
+  }
+
+  @Test
+  void unverifiedTlsToAnotherHostMustBeAllowedExplicitly() throws Exception {
+    SignetdConfig config =
+        load(
+            MINIMAL
+                + "ledger:\n  url: \"jdbc:postgresql://db.example/signet\"\n"
+                + "  allowUnverifiedTls: true\n");
+
+    assertEquals("jdbc:postgresql://db.example/signet", config.ledger().url());
+  }
+
+  static Stream<Arguments> keysThatMustStayApart() {
+    return Stream.of(
+        Arguments.of(
+            """
+            cas:
+              kubernetes: "pkcs11:token=signet;object=shared"
+              signetApi: "pkcs11:token=signet;object=shared"
+            """,
+            "cas.signetApi and cas.kubernetes name the same key object 'shared'"),
+        Arguments.of(
+            "cas:\n  signetApi: \"pkcs11:token=signet;object=etcd-ca\"\n",
+            "cas.signetApi and cas.etcd name the same key object 'etcd-ca'"),
+        Arguments.of(
+            "audit:\n  key: \"pkcs11:token=signet;object=kubernetes-ca\"\n",
+            "audit.key and cas.kubernetes name the same key object"),
+        Arguments.of(
+            "audit:\n  key: \"pkcs11:token=signet;object=signet-api-ca\"\n",
+            "audit.key and cas.signetApi name the same key object"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("keysThatMustStayApart")
+  void theSignetApiCaAndTheAuditKeyMayNotBeAClusterCa(String section, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + section));
+
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void clusterCasMayShareOneKey() throws Exception {
+    SignetdConfig config =
+        load(
+            MINIMAL
+                + """
+                cas:
+                  kubernetes: "pkcs11:token=signet;object=one"
+                  etcd: "pkcs11:token=signet;object=one"
+                  frontProxy: "pkcs11:token=signet;object=one"
+                """);
+
+    assertEquals(config.cas().key(TrustDomain.KUBERNETES), config.cas().key(TrustDomain.ETCD));
+  }
+
+  /** Issue 10: validity 2m with the default 5m backdate issued certificates already expired. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "issuance:\n  validity: 2m\n",
+        "issuance:\n  validity: 9m\n",
+        "issuance:\n  apiCredentialValidity: 5m\n",
+        "issuance:\n  validity: 1h\n  backdate: 31m\n"
+      })
+  void aValidityNotWellBeyondTheBackdateIsRefused(String section) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(MINIMAL + section));
+
+    assertTrue(
+        e.getMessage().contains("must be at least 2 times issuance.backdate"), e.getMessage());
+  }
+
+  @Test
+  void aShortValidityWithAShortBackdateIsFine() throws Exception {
+    SignetdConfig config =
+        load(MINIMAL + "issuance:\n  validity: 1m\n  backdate: 20s\n  apiCredentialValidity: 2m\n");
+
+    assertEquals(Duration.ofMinutes(1), config.issuance().validity());
   }
 
   static Stream<Arguments> wrongAuthorizationOrEnrollment() {
@@ -456,11 +580,53 @@ class ConfigLoaderTest {
             "authorization:\n  roles:\n    \"x\": ca-admin\n",
             "gives no organization the role provisioner"),
         Arguments.of(
-            "authorization:\n  provisioners:\n    ci:\n      addresses: [\"10.0.0.0\"]\n",
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  addresses: ["10.0.0.0"]
+            """,
             "authorization.provisioners.ci"),
         Arguments.of(
-            "authorization:\n  provisioners:\n    ci:\n      nodeName: [\"x\"]\n",
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  nodeName: ["x"]
+            """,
             "authorization.provisioners.ci.nodeName"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      nodeNames: [\"x\"]\n",
+            "authorization.provisioners.ci: grants no profile"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      profiles: [kubelet]\n",
+            "profiles: 'kubelet' is not a certificate profile"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      profiles: [signet-api-client]\n",
+            "'signet-api-client' is not a certificate profile"),
+        Arguments.of(
+            """
+            authorization:
+              provisioners:
+                ci:
+                  unconstrained: true
+                  nodeNames: ["x"]
+            """,
+            "contradicts"),
+        Arguments.of(
+            "authorization:\n  provisioners:\n    ci:\n      unconstrained: yes-please\n",
+            "authorization.provisioners.ci.unconstrained must be true or false"),
+        Arguments.of(
+            """
+            authorization:
+              provisioners:
+                ci:
+                  profiles: ["*"]
+                  nodeNames: ["Worker-*"]
+            """,
+            "nodeNames: 'Worker-*'"),
         Arguments.of("enrollment:\n  maxTokenTtl: 48h\n", "enrollment.maxTokenTtl"),
         Arguments.of("enrollment:\n  listen: \"7444\"\n", "enrollment.listen"));
   }
@@ -473,6 +639,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void abuseLimitsHaveTheirDefaultsAndTheNodeShareFollowsTheToken() throws Exception {
+    SignetdConfig defaults = load(MINIMAL);
+    assertEquals(Duration.ofHours(1), defaults.limits().maxConnectionAge());
+    assertEquals(Duration.ofSeconds(30), defaults.limits().maxConnectionAgeGrace());
+    assertEquals(8, defaults.limits().reservedCaAdminCalls());
+    assertEquals(16, defaults.limits().maxNodeCalls(), "4 per signature slot, 4 slots");
+    assertEquals(2, defaults.limits().maxCallsPerCredential());
+    assertEquals(4, defaults.enrollment().maxCallsPerPeer());
+    assertEquals(5.0, defaults.enrollment().callsPerSecondPerPeer());
+    assertEquals(20, defaults.enrollment().callBurstPerPeer());
+    assertEquals(512, defaults.enrollment().maxConnections());
+    assertEquals(8, defaults.enrollment().maxConnectionsPerPeer());
+    assertEquals(Duration.ofMinutes(1), defaults.enrollment().refusalAuditInterval());
+
+    SignetdConfig biggerToken = load(MINIMAL + "  maxConcurrentSignatures: 8\n");
+    assertEquals(32, biggerToken.limits().maxNodeCalls());
+    SignetdConfig shortCalls = load(MINIMAL + "limits:\n  maxCallDuration: 5s\n");
+    assertEquals(Duration.ofSeconds(5), shortCalls.limits().maxConnectionAgeGrace());
+  }
+
+  @Test
   void theShippedConfigurationsLoad() throws Exception {
     Path root = Path.of("").toAbsolutePath();
     while (!Files.exists(root.resolve("docker-compose.yml"))) {
@@ -482,6 +669,9 @@ class ConfigLoaderTest {
         Files.readString(root.resolve("hsm-config/signetd.yaml.template"))
             .replace("@TOKEN_LABEL@", "signet");
     assertEquals("jdbc:sqlite:" + directory.resolve("ledger.db"), load(template).ledger().url());
+    assertEquals(
+        load(MINIMAL).limits(), load(template).limits(), "the template shows the defaults");
+    assertEquals(load(MINIMAL).enrollment(), load(template).enrollment());
 
     SignetdConfig compose = ConfigLoader.load(root.resolve("hsm-config/compose/signetd.yaml"));
     assertEquals("jdbc:postgresql://postgres:5432/signet", compose.ledger().url());

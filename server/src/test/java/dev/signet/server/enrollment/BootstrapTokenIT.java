@@ -59,7 +59,18 @@ class BootstrapTokenIT {
   @BeforeAll
   void start() throws Exception {
     // room for the 32-thread race, which must meet the token, not the enrollment call limit
-    daemon = TestDaemon.start("bootstrap", new DaemonConfig().enrollmentCalls(64));
+    daemon =
+        TestDaemon.start(
+            "bootstrap",
+            new DaemonConfig()
+                .enrollmentCalls(64)
+                .extra(
+                    """
+                    authorization:
+                      provisioners:
+                        node-provisioner:
+                          profiles: [kubelet-client, kubelet-serving]
+                          unconstrained: true"""));
     provisioner = daemon.connectAs(Role.ROLE_PROVISIONER, "node-provisioner");
     enrollment = daemon.enrollmentClient();
   }
@@ -174,12 +185,17 @@ class BootstrapTokenIT {
               enrollment.bootstrap().join(join(token, "late-1", Keys.ec(), "192.0.2.51").build()));
     }
     assertEquals(
-        1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_EXPIRED'"));
+        1,
+        daemon.ledger().awaitAuditCount("token_id = '" + id + "' AND reason = 'TOKEN_EXPIRED'", 1));
     assertEquals(
-        1, daemon.ledger().auditCount("token_id = '" + id + "' AND reason = 'TOKEN_WRONG_SECRET'"));
+        1,
+        daemon
+            .ledger()
+            .awaitAuditCount("token_id = '" + id + "' AND reason = 'TOKEN_WRONG_SECRET'", 1));
     assertEquals(
-        1, daemon.ledger().auditCount("token_id = 'abcdefgh' AND reason = 'TOKEN_UNKNOWN'"));
-    assertTrue(daemon.ledger().auditCount("reason = 'TOKEN_MALFORMED'") >= 1);
+        1,
+        daemon.ledger().awaitAuditCount("token_id = 'abcdefgh' AND reason = 'TOKEN_UNKNOWN'", 1));
+    assertTrue(daemon.ledger().awaitAuditCount("reason = 'TOKEN_MALFORMED'", 1) >= 1);
   }
 
   @Test

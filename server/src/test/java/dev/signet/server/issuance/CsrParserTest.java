@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.profile.Profile;
+import dev.signet.server.testing.HostileCsrs;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.security.spec.RSAPrivateKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -648,6 +650,33 @@ class CsrParserTest {
                             new DERUTF8String("must-obey"))));
 
     assertRejected("CSR_UNKNOWN_CRITICAL_EXTENSION", der, Profile.KUBELET_CLIENT);
+  }
+
+  /** Issue 10: such a CSR ended in INTERNAL with a stack trace in the log. */
+  @ParameterizedTest
+  @MethodSource("extensionsNotDer")
+  void anExtensionValueThatIsNotDerIsInvalid(ASN1ObjectIdentifier type, boolean critical)
+      throws Exception {
+    for (byte[] value :
+        List.of(
+            new byte[] {0x30, 0x05, (byte) 0x82, 0x03}, new byte[] {(byte) 0xff}, new byte[0])) {
+      byte[] der = HostileCsrs.extensionValueNotDer(type, critical, value);
+
+      IssuanceException.InvalidRequest e =
+          assertRejected("CSR_EXTENSIONS", der, Profile.KUBELET_CLIENT);
+      assertTrue(e.getMessage().contains(type.getId()), e.getMessage());
+    }
+  }
+
+  static Stream<Arguments> extensionsNotDer() {
+    return Stream.of(
+        Arguments.of(Extension.subjectAlternativeName, false),
+        Arguments.of(Extension.basicConstraints, true),
+        Arguments.of(Extension.keyUsage, true),
+        Arguments.of(Extension.extendedKeyUsage, false),
+        Arguments.of(Extension.subjectKeyIdentifier, false),
+        Arguments.of(new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.2"), false),
+        Arguments.of(new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.3"), true));
   }
 
   @Test

@@ -22,6 +22,7 @@ import dev.signet.server.profile.ClusterDefaults;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
+import dev.signet.server.testing.TestSeals;
 import dev.signet.server.x509.SerialNumbers;
 import dev.signet.server.x509.X509;
 import java.net.InetAddress;
@@ -97,7 +98,7 @@ class IssuancePipelineTest {
         Database.open(
             new SignetdConfig.Ledger(
                 "jdbc:sqlite:" + ledgerFile, Optional.empty(), Optional.empty()));
-    ledger = new JdbcCertificateStore(database);
+    ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ca =
         SoftwareCa.create("kubernetes", KeyAlgorithm.ECDSA_P256, CA_CREATED, CA_VALIDITY, BACKDATE);
     leaf = KeyAlgorithm.ECDSA_P256.generateKeyPair();
@@ -536,14 +537,48 @@ class IssuancePipelineTest {
   // --- validity -------------------------------------------------------------------------------
 
   @Test
-  void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityLater() throws Exception {
+  void notBeforeIsNowMinusTheBackdateAndNotAfterOneValidityAfterNow() throws Exception {
     X509Certificate certificate =
         pipeline(NOW).issue(CALLER, kubeletClient("worker-1", csr(leaf), "r")).certificate();
 
     // NOW is 12:34:56.789; minus 5 minutes, to the whole second below
     Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
     assertEquals(notBefore, certificate.getNotBefore().toInstant());
-    assertEquals(notBefore.plus(VALIDITY), certificate.getNotAfter().toInstant());
+    // issue 10: the backdate does not shorten the lifetime (NotAfter = NotBefore + validity made
+    // a 2-minute validity with a 5-minute backdate expire before it was issued)
+    assertEquals(
+        Instant.parse("2030-06-01T12:34:56Z").plus(VALIDITY),
+        certificate.getNotAfter().toInstant());
+  }
+
+  @Test
+  void aShorterLifetimeAskedForIsGrantedALongerOneIsNotAndItIsPartOfTheRequest() throws Exception {
+    // NotAfter counts from the issuance time (12:34:56), not from the backdated NotBefore
+    Instant issued = Instant.parse("2030-06-01T12:34:56Z");
+    byte[] request = csr(leaf);
+    X509Certificate hour =
+        pipeline(NOW)
+            .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(1)))
+            .certificate();
+    assertEquals(issued.plus(Duration.ofHours(1)), hour.getNotAfter().toInstant());
+    X509Certificate capped =
+        pipeline(NOW)
+            .issue(
+                CALLER,
+                kubeletClient("worker-1", csr(leaf), "long", VALIDITY.plus(Duration.ofDays(1))))
+            .certificate();
+    assertEquals(issued.plus(VALIDITY), capped.getNotAfter().toInstant(), "at most validity");
+    // the same request id and CSR with another lifetime is another request
+    assertThrows(
+        IssuanceException.Conflict.class,
+        () ->
+            pipeline(NOW)
+                .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(2))));
+    assertTrue(
+        pipeline(NOW)
+            .issue(CALLER, kubeletClient("worker-1", request, "short", Duration.ofHours(1)))
+            .replayed(),
+        "the same lifetime again: the same request");
   }
 
   @Test
@@ -558,8 +593,9 @@ class IssuancePipelineTest {
     X509Certificate certificate =
         pipeline(NOW).issue(Caller.internal("admin"), request).certificate();
 
-    Instant notBefore = Instant.parse("2030-06-01T12:29:56Z");
-    assertEquals(notBefore.plus(API_VALIDITY), certificate.getNotAfter().toInstant());
+    assertEquals(
+        Instant.parse("2030-06-01T12:34:56Z").plus(API_VALIDITY),
+        certificate.getNotAfter().toInstant());
   }
 
   @Test
@@ -667,7 +703,7 @@ class IssuancePipelineTest {
         cas,
         ledger,
         new JdbcAuditLog(database),
-        new IssuancePolicy(Map.of(), new JdbcNodes(database)),
+        new IssuancePolicy(Map.of(), new JdbcNodes(database, TestSeals.keyed())),
         settings(),
         clock(now),
         new SerialNumbers(new SecureRandom()));
@@ -684,6 +720,17 @@ class IssuancePipelineTest {
   private static IssuancePipeline.Request kubeletClient(String node, byte[] csr, String requestId) {
     return new IssuancePipeline.Request(
         Profile.KUBELET_CLIENT, new ProfileParameters.KubeletClient(node), csr, requestId);
+  }
+
+  private static IssuancePipeline.Request kubeletClient(
+      String node, byte[] csr, String requestId, Duration maxLifetime) {
+    return new IssuancePipeline.Request(
+        Profile.KUBELET_CLIENT,
+        new ProfileParameters.KubeletClient(node),
+        csr,
+        requestId,
+        "",
+        maxLifetime);
   }
 
   private static byte[] csr(KeyPair keys) {

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +163,56 @@ abstract class CaKeyStoreContract {
   }
 
   @Test
+  void aMacKeyGivesOneMacPerDataAndAnotherKeyAnother() throws Exception {
+    String label = prefix + "-mac";
+    String other = prefix + "-other-mac";
+    store.generateMacKey(label);
+    store.generateMacKey(other);
+    byte[] data = "a row that grants power".getBytes(StandardCharsets.US_ASCII);
+
+    byte[] mac = store.findMacKey(label).orElseThrow().mac(data);
+
+    assertEquals(32, mac.length, "HMAC-SHA256");
+    assertArrayEquals(mac, store.findMacKey(label).orElseThrow().mac(data), "found again, same");
+    assertFalse(
+        Arrays.equals(mac, store.findMacKey(label).orElseThrow().mac(new byte[] {1})),
+        "other data, another MAC");
+    assertFalse(
+        Arrays.equals(mac, store.findMacKey(other).orElseThrow().mac(data)),
+        "another key, another MAC");
+  }
+
+  @Test
+  void aMacKeyIsOneObjectNoKeyPairAndGoesWhenDestroyed() throws Exception {
+    String label = prefix + "-mac-object";
+    String pair = prefix + "-pair";
+    store.generateMacKey(label);
+    store.generate(pair, KeyAlgorithm.ECDSA_P256, selfSigned("pair"));
+
+    assertEquals(1, count(store.labels(), label), store.labels().toString());
+    assertEquals(Optional.empty(), store.find(label), "a MAC key signs no certificates");
+    assertEquals(Optional.empty(), store.findMacKey(pair), "a key pair makes no MACs");
+    assertEquals(Optional.empty(), store.findMacKey(prefix + "-never-made"));
+
+    store.destroy(label);
+
+    assertEquals(Optional.empty(), store.findMacKey(label));
+    assertEquals(0, count(store.labels(), label));
+  }
+
+  @Test
+  void afterADeviceFailureNoMacIsMade() throws Exception {
+    String label = prefix + "-failing-mac";
+    store.generateMacKey(label);
+    CaKeyStore.MacKey key = store.findMacKey(label).orElseThrow();
+
+    store.health().markFailed("pulled out by the test");
+
+    SigningException refused = assertThrows(SigningException.class, () -> key.mac(new byte[] {1}));
+    assertTrue(refused.getMessage().contains("pulled out by the test"), refused.getMessage());
+  }
+
+  @Test
   void concurrentSignaturesAllVerify() throws Exception {
     String label = prefix + "-concurrent";
     X509Certificate certificate =
@@ -273,6 +324,16 @@ abstract class CaKeyStoreContract {
           throw new TokenException("injected failure after key " + failAt, null);
         }
         return made;
+      }
+
+      @Override
+      public Optional<MacKey> findMacKey(String label) throws TokenException {
+        return store.findMacKey(label);
+      }
+
+      @Override
+      public void generateMacKey(String label) throws TokenException {
+        store.generateMacKey(label);
       }
 
       @Override

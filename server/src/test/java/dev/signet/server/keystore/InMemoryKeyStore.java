@@ -4,11 +4,15 @@ import dev.signet.common.KeyAlgorithm;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keys in this JVM's memory, for tests: a {@link CaKeyStore} that behaves as the token does (the
@@ -21,6 +25,7 @@ public final class InMemoryKeyStore implements CaKeyStore {
     PUBLIC_KEY,
     PRIVATE_KEY,
     CERTIFICATE,
+    SECRET_KEY,
     MARKER
   }
 
@@ -40,6 +45,7 @@ public final class InMemoryKeyStore implements CaKeyStore {
   private final String name;
   private final List<StoredObject> objects = new ArrayList<>();
   private final TokenHealth health = new TokenHealth();
+  private volatile boolean pulled;
 
   public InMemoryKeyStore(String name) {
     this.name = name;
@@ -88,6 +94,33 @@ public final class InMemoryKeyStore implements CaKeyStore {
   }
 
   @Override
+  public synchronized Optional<MacKey> findMacKey(String label) {
+    return value(label, Kind.SECRET_KEY, SecretKey.class)
+        .map(
+            key ->
+                data -> {
+                  if (!health.healthy()) {
+                    throw SigningException.tokenFailure(
+                        "the key store failed earlier: " + health.failure().get(), null);
+                  }
+                  try {
+                    Mac mac = Mac.getInstance("HmacSHA256");
+                    mac.init(key);
+                    return mac.doFinal(data);
+                  } catch (GeneralSecurityException e) {
+                    throw SigningException.tokenFailure("MAC failed: " + e.getMessage(), e);
+                  }
+                });
+  }
+
+  @Override
+  public synchronized void generateMacKey(String label) {
+    byte[] value = new byte[32];
+    new SecureRandom().nextBytes(value);
+    objects.add(new StoredObject(label, Kind.SECRET_KEY, new SecretKeySpec(value, "HmacSHA256")));
+  }
+
+  @Override
   public synchronized void mark(String label) {
     objects.add(new StoredObject(label, Kind.MARKER, null));
   }
@@ -105,6 +138,11 @@ public final class InMemoryKeyStore implements CaKeyStore {
   @Override
   public synchronized void destroy(String label) {
     objects.removeIf(o -> o.label.equals(label));
+  }
+
+  /** Takes the token away: the next signature fails as a device error, and health with it. */
+  public void pull() {
+    pulled = true;
   }
 
   @Override
@@ -137,6 +175,11 @@ public final class InMemoryKeyStore implements CaKeyStore {
 
       @Override
       public byte[] sign(byte[] data) throws SigningException {
+        if (pulled) {
+          // what a token removed from its slot does to a signature, and to the token's health
+          health.markFailed("the token was pulled out");
+          throw SigningException.tokenFailure("signing failed: the token is gone", null);
+        }
         if (!health.healthy()) {
           throw SigningException.tokenFailure(
               "the key store failed earlier: " + health.failure().get(), null);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,7 +79,37 @@ class NamesTest {
         Arguments.of("fd00::10", "IP address"),
         Arguments.of("123", "all digits and dots"),
         Arguments.of("1.2.3", "all digits and dots"),
-        Arguments.of("127.1", "all digits and dots"));
+        Arguments.of("127.1", "all digits and dots"),
+        // inet_aton reads 0x7f.0.0.1 as 127.0.0.1, 0x7f.1 too; URL parsers a name ending in one
+        Arguments.of("0x7f.0.0.1", "is a number"),
+        Arguments.of("0x7f.1", "is a number"),
+        Arguments.of("0x7f000001", "is a number"),
+        Arguments.of("api.0x7f", "is a number"),
+        Arguments.of("node.0177", "is a number"),
+        Arguments.of("worker.10", "is a number"),
+        Arguments.of("0x", "is a number"),
+        // A-labels that are not the punycode of a valid IDNA 2008 label
+        Arguments.of("xn--zz", "xn--"),
+        Arguments.of("xn--zz.example", "xn--"),
+        Arguments.of("xn--a", "xn--"),
+        Arguments.of("www.xn--abc-", "may only hold"),
+        Arguments.of("xn--55qx5d-", "may only hold"),
+        Arguments.of("xn--ls8h.example", "xn--"),
+        Arguments.of("xn--bcher-kva8445foa", "xn--"),
+        Arguments.of("xn--1ch.example", "xn--"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "xn--bcher-kva.example",
+        "xn--55qx5d.cn",
+        "xn--mnchen-3ya.de",
+        "xn--tda",
+        "x0.example"
+      })
+  void acceptsALabelsThatDecodeAndLabelsThatOnlyStartWithDigits(String name) {
+    assertTrue(Names.isDnsName(name), name);
   }
 
   @ParameterizedTest
@@ -164,16 +195,45 @@ class NamesTest {
         Arguments.of("172.16.0.0/30", "172.16.0.1"),
         Arguments.of("128.0.0.0/1", "128.0.0.1"),
         Arguments.of("fd00::/108", "fd00::1"),
-        Arguments.of("fd00:10:96::/112", "fd00:10:96::1"),
-        Arguments.of("10.96.0.0/12,fd00::/108", "10.96.0.1"),
-        Arguments.of("fd00::/108,10.96.0.0/12", "fd00::1"),
-        Arguments.of(" 10.96.0.0/12 , fd00::/108", "10.96.0.1"));
+        Arguments.of("fd00:10:96::/112", "fd00:10:96::1"));
   }
 
   @ParameterizedTest
   @MethodSource("cidrs")
   void firstAddressOfIsTheNetworkAddressPlusOne(String cidr, String expected) throws Exception {
     assertEquals(InetAddress.getByName(expected), Names.firstAddressOf(cidr));
+    assertEquals(List.of(InetAddress.getByName(expected)), Names.serviceAddresses(cidr));
+  }
+
+  static Stream<Arguments> dualStack() {
+    return Stream.of(
+        Arguments.of("10.96.0.0/12,fd00::/108", "10.96.0.1", "fd00::1"),
+        Arguments.of("fd00::/108,10.96.0.0/12", "fd00::1", "10.96.0.1"),
+        Arguments.of(" 10.96.0.0/12 , fd00::/108", "10.96.0.1", "fd00::1"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dualStack")
+  void aDualStackListGivesTheFirstAddressOfEachNetwork(String list, String first, String second)
+      throws Exception {
+    assertEquals(
+        List.of(InetAddress.getByName(first), InetAddress.getByName(second)),
+        Names.serviceAddresses(list));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "10.96.0.0/12,10.100.0.0/16",
+        "fd00::/108,fd01::/108",
+        "10.96.0.0/12,fd00::1/108",
+        "10.96.0.0/12,fd00::/108,fd01::/108",
+        "10.96.0.0/12,",
+        "10.96.0.0/12,garbage",
+        ","
+      })
+  void everyElementOfAServiceCidrListIsChecked(String list) {
+    assertThrows(IllegalArgumentException.class, () -> Names.serviceAddresses(list));
   }
 
   @ParameterizedTest

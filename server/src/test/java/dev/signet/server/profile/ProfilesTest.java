@@ -353,6 +353,91 @@ class ProfilesTest {
   }
 
   @Test
+  void theSecondNetworkOfADualStackServiceCidrIsCheckedToo() {
+    for (String cidr :
+        List.of("10.96.0.0/12,10.100.0.0/16", "10.96.0.0/12,fd00::1/112", "10.96.0.0/12,x")) {
+      InvalidParametersException e =
+          assertThrows(
+              InvalidParametersException.class,
+              () -> apiserver("cp-1", "192.168.1.10", "", cidr, "", List.of()),
+              cidr);
+      assertTrue(e.getMessage().startsWith("service_cidr"), e.getMessage());
+    }
+  }
+
+  @Test
+  void requestedNamesAreWhatTheRequestBroughtInHoweverItGotThere() throws Exception {
+    CertificateContent content =
+        apiserver(
+            "cp-1",
+            "192.168.1.10",
+            "api.example.com:6443",
+            "10.100.0.0/16,fd00:10:96::/112",
+            "corp.internal",
+            List.of("203.0.113.7", "kubernetes"));
+
+    // not listed: kubernetes, kubernetes.default, kubernetes.default.svc (every apiserver has
+    // them), even when asked for again as an extra SAN
+    assertEquals(
+        List.of(
+            "cp-1",
+            "kubernetes.default.svc.corp.internal",
+            "10.100.0.1",
+            "fd00:10:96::1",
+            "192.168.1.10",
+            "api.example.com",
+            "203.0.113.7"),
+        content.requestedNames());
+    // the second network's address is named, not signed (kubeadm leaves it out)
+    assertEquals(
+        addresses(List.of("10.100.0.1", "192.168.1.10", "203.0.113.7")), content.ipAddresses());
+  }
+
+  @Test
+  void namesFromTheDaemonsClusterDefaultsAreNotRequested() throws Exception {
+    CertificateContent defaults = apiserver("cp-1", "192.168.1.10", "", "", "", List.of());
+    CertificateContent sameAsDefaults =
+        apiserver("cp-1", "192.168.1.10", "", "10.96.0.0/12", "cluster.local", List.of());
+
+    assertEquals(List.of("cp-1", "192.168.1.10"), defaults.requestedNames());
+    assertEquals(defaults.requestedNames(), sameAsDefaults.requestedNames());
+    assertEquals(
+        List.of("etcd-1", "10.0.0.5"),
+        content(
+                Profile.ETCD_SERVER,
+                new ProfileParameters.EtcdMember("etcd-1", "10.0.0.5", List.of("localhost")))
+            .requestedNames());
+  }
+
+  @Test
+  void atMostAHundredExtraNamesPerCertificate() throws Exception {
+    List<String> hundred = new ArrayList<>();
+    for (int i = 0; i < Profiles.MAX_EXTRA_NAMES; i++) {
+      hundred.add("san-" + i + ".example.com");
+    }
+    assertEquals(
+        Profiles.MAX_EXTRA_NAMES + 5,
+        apiserver("cp-1", "192.168.1.10", "", "", "", hundred).dnsNames().size());
+    List<String> tooMany = new ArrayList<>(hundred);
+    tooMany.add("one-more.example.com");
+
+    for (ProfileCall call :
+        List.<ProfileCall>of(
+            () -> apiserver("cp-1", "192.168.1.10", "", "", "", tooMany),
+            () ->
+                content(
+                    Profile.ETCD_PEER,
+                    new ProfileParameters.EtcdMember("etcd-1", "10.0.0.5", tooMany)),
+            () ->
+                content(
+                    Profile.KUBELET_SERVING,
+                    new ProfileParameters.KubeletServing("worker-1", tooMany)))) {
+      InvalidParametersException e = assertThrows(InvalidParametersException.class, call::run);
+      assertTrue(e.getMessage().contains("101 names; at most 100"), e.getMessage());
+    }
+  }
+
+  @Test
   void apiserverDropsDuplicateNames() throws Exception {
     CertificateContent content =
         apiserver(

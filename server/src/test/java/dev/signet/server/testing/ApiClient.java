@@ -6,11 +6,13 @@ import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
+import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.common.HostPort;
 import dev.signet.common.Pem;
 import dev.signet.common.SignetdChannel;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -49,6 +51,11 @@ public final class ApiClient implements AutoCloseable {
       tls.keyManager(key, chain);
     }
     return tls.build();
+  }
+
+  /** A client on a channel made elsewhere (its own source address, say); closes it when closed. */
+  public static ApiClient of(ManagedChannel channel) {
+    return new ApiClient(channel);
   }
 
   /** Opens a new channel (its own connection and TLS handshake) with these settings. */
@@ -94,12 +101,20 @@ public final class ApiClient implements AutoCloseable {
     return CaGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
+  public ServiceAccountKeysGrpc.ServiceAccountKeysBlockingStub serviceAccountKeys() {
+    return ServiceAccountKeysGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
   public AuditGrpc.AuditBlockingStub audit() {
     return AuditGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   public IssuanceGrpc.IssuanceBlockingStub issuance() {
     return IssuanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public HealthGrpc.HealthBlockingStub health() {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   public ManagedChannel channel() {

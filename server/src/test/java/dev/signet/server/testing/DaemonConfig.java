@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Writes a signetd.yaml for a test daemon: loopback, a free port, this token. */
 public final class DaemonConfig {
@@ -19,6 +22,18 @@ public final class DaemonConfig {
   private String ledgerDurabilityCheck = "";
   private int enrollmentCalls = 16;
   private final List<String> extraLines = new ArrayList<>();
+
+  /**
+   * Per-source limits of the enrollment port: every test client comes from 127.0.0.1, so tests that
+   * are not about those limits run as if each client had its own address.
+   */
+  private final Map<String, String> enrollmentSettings =
+      new LinkedHashMap<>(
+          Map.of(
+              "maxCallsPerPeer", "" + enrollmentCalls,
+              "maxConnectionsPerPeer", "512",
+              "callsPerSecondPerPeer", "10000",
+              "callBurstPerPeer", "100000"));
 
   public DaemonConfig algorithm(String algorithm) {
     this.algorithm = algorithm;
@@ -37,9 +52,9 @@ public final class DaemonConfig {
   }
 
   /**
-   * issuance.backdate: how far before the issuing moment NotBefore lies. A certificate's lifetime
-   * (NotBefore to NotAfter) is the validity, so a long backdate with a short validity makes
-   * certificates that fall due for renewal soon after they are issued.
+   * issuance.backdate: how far before the issuing moment NotBefore lies. NotAfter is the issuing
+   * moment plus the validity, so a certificate lives the backdate plus the validity, and falls due
+   * for renewal at two thirds of that.
    */
   public DaemonConfig backdate(String backdate) {
     this.backdate = backdate;
@@ -64,9 +79,10 @@ public final class DaemonConfig {
     return this;
   }
 
-  /** enrollment.maxConcurrentCalls */
+  /** enrollment.maxConcurrentCalls (one test client may take them all, unless set otherwise) */
   public DaemonConfig enrollmentCalls(int calls) {
     this.enrollmentCalls = calls;
+    enrollmentSettings.replace("maxCallsPerPeer", "" + calls);
     return this;
   }
 
@@ -86,6 +102,25 @@ public final class DaemonConfig {
   /** ledger.durabilityCheckInterval (PostgreSQL). */
   public DaemonConfig ledgerDurabilityCheck(String interval) {
     this.ledgerDurabilityCheck = "\n  durabilityCheckInterval: " + interval;
+    return this;
+  }
+
+  /**
+   * Settings of the enrollment section ("maxCallsPerPeer: 16"), besides listen and its calls; they
+   * replace the generous per-source limits tests have by default.
+   */
+  public DaemonConfig enrollment(String... settings) {
+    for (String setting : settings) {
+      int colon = setting.indexOf(':');
+      enrollmentSettings.put(
+          setting.substring(0, colon).trim(), setting.substring(colon + 1).trim());
+    }
+    return this;
+  }
+
+  /** The enrollment port's shipped per-source limits, not the generous ones tests have. */
+  public DaemonConfig shippedEnrollmentLimits() {
+    enrollmentSettings.clear();
     return this;
   }
 
@@ -136,6 +171,9 @@ public final class DaemonConfig {
             "enrollment:",
             "  listen: \"127.0.0.1:0\"",
             "  maxConcurrentCalls: " + enrollmentCalls,
+            enrollmentSettings.entrySet().stream()
+                .map(setting -> "  " + setting.getKey() + ": " + setting.getValue())
+                .collect(Collectors.joining("\n")),
             String.join("\n", extraLines),
             "");
     Files.createDirectories(directory);

@@ -23,6 +23,7 @@ public final class DaemonProcess implements AutoCloseable {
   private static final String SIGNETD = "dev.signet.server.cli.Signetd";
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
   private static final Pattern ENROLLMENT = Pattern.compile("signetd enrollment on (.+):(\\d+)");
+  private static final Pattern METRICS = Pattern.compile("signetd metrics on (http://.+:\\d+)");
 
   /** What a finished signetd command printed and returned. */
   public record Result(int exitCode, String stdout, String stderr) {}
@@ -31,6 +32,7 @@ public final class DaemonProcess implements AutoCloseable {
   private final Path log;
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
   private volatile int enrollmentPort;
+  private volatile String metricsUrl;
   private final StringBuilder stdout = new StringBuilder();
 
   private DaemonProcess(Process process, Path log) {
@@ -49,6 +51,10 @@ public final class DaemonProcess implements AutoCloseable {
                   Matcher enrollment = ENROLLMENT.matcher(line);
                   if (enrollment.find()) {
                     enrollmentPort = Integer.parseInt(enrollment.group(2));
+                  }
+                  Matcher metrics = METRICS.matcher(line);
+                  if (metrics.find()) {
+                    metricsUrl = metrics.group(1);
                   }
                   Matcher ready = READY.matcher(line);
                   if (ready.find()) {
@@ -194,6 +200,15 @@ public final class DaemonProcess implements AutoCloseable {
   public int enrollmentPort() {
     port.join();
     return enrollmentPort;
+  }
+
+  /** The base URL of metrics and probes ({@code metrics.listen}), e.g. http://127.0.0.1:9400. */
+  public String metricsUrl() {
+    port.join();
+    if (metricsUrl == null) {
+      throw new IllegalStateException("signetd serves no metrics: set metrics.listen");
+    }
+    return metricsUrl;
   }
 
   public long pid() {

@@ -104,6 +104,17 @@ public final class HostileCsrs {
             org.bouncycastle.asn1.DERNull.INSTANCE));
   }
 
+  /**
+   * An extension whose value is not DER at all: {@code type}'s OCTET STRING holds {@code value} as
+   * it is (BouncyCastle throws an unchecked exception when it parses it).
+   */
+  public static byte[] extensionValueNotDer(
+      org.bouncycastle.asn1.ASN1ObjectIdentifier type, boolean critical, byte[] value) {
+    ExtensionsGenerator extensions = new ExtensionsGenerator();
+    extensions.addExtension(type, critical, value);
+    return withExtensions(extensions);
+  }
+
   /** A CSR over {@code bytes} long, padded with subject alternative names. */
   public static byte[] larger(int bytes) {
     int names = bytes / 30 + 1;

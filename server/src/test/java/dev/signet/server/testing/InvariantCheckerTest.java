@@ -57,7 +57,7 @@ class InvariantCheckerTest {
     try (Database database =
         Database.open(
             new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty()))) {
-      JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+      JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
       ledger.recordIntent(
           new CertificateStore.Intent(
               "ca-key",
@@ -72,7 +72,8 @@ class InvariantCheckerTest {
               NOW,
               NOW.plusSeconds(3600),
               leaf.getTBSCertificate(),
-              NOW),
+              NOW,
+              ""),
           event(Decision.SIGNING, serial));
       ledger.recordIssued(
           "ca-key", serial, leaf.getEncoded(), NOW, event(Decision.APPROVED, serial));

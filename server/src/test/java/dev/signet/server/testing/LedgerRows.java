@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 
 /** Reads a daemon's SQLite ledger directly, as an auditor with file access would. */
 public final class LedgerRows {
@@ -27,6 +28,22 @@ public final class LedgerRows {
   /** Audit events matching a SQL condition, e.g. {@code decision = 'DENIED'}. */
   public int auditCount(String condition) throws SQLException {
     return count("audit_events", condition);
+  }
+
+  /**
+   * As {@link #auditCount}, once at least {@code atLeast} events match (waiting up to 30 s): the
+   * refusals of unauthenticated callers are written by RefusalAudit's own thread, after the caller
+   * got its answer.
+   */
+  public int awaitAuditCount(String condition, int atLeast)
+      throws SQLException, InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    int count = auditCount(condition);
+    while (count < atLeast && System.nanoTime() < end) {
+      Thread.sleep(50);
+      count = auditCount(condition);
+    }
+    return count;
   }
 
   private int count(String table, String condition) throws SQLException {

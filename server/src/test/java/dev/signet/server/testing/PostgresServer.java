@@ -178,7 +178,11 @@ public final class PostgresServer implements AutoCloseable {
           }
         }
         if (System.nanoTime() > deadline) {
-          throw new SQLException("sessions on " + database + " did not end within 60 s");
+          throw new SQLException(
+              "sessions on "
+                  + database
+                  + " did not end within 60 s: "
+                  + sessions(connection, database));
         }
         try {
           Thread.sleep(50);
@@ -188,6 +192,30 @@ public final class PostgresServer implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Who is still connected to {@code database}: what a leaked pool left behind. */
+  private static List<String> sessions(Connection connection, String database) throws SQLException {
+    List<String> sessions = new ArrayList<>();
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT application_name, client_port, state, query FROM pg_stat_activity"
+                + " WHERE datname = ? AND pid <> pg_backend_pid()")) {
+      query.setString(1, database);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          sessions.add(
+              rows.getString(1)
+                  + " port "
+                  + rows.getInt(2)
+                  + " "
+                  + rows.getString(3)
+                  + ": "
+                  + rows.getString(4));
+        }
+      }
+    }
+    return sessions;
   }
 
   /** Writes {@link #USER}'s password to {@code file}, readable by its owner only. */

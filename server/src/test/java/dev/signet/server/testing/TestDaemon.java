@@ -99,6 +99,16 @@ public final class TestDaemon implements AutoCloseable {
     return daemon != null;
   }
 
+  /** Pulls the token out: the next signature fails as a device error (see InMemoryKeyStore). */
+  public void pullToken() {
+    ((InMemoryKeyStore) keys).pull();
+  }
+
+  /** The base URL of metrics and probes; {@code metrics.listen} must be set. */
+  public String metricsUrl() {
+    return "http://127.0.0.1:" + daemon.metricsPort().orElseThrow();
+  }
+
   /** The running daemon's parts. */
   public Daemon daemon() {
     return daemon;

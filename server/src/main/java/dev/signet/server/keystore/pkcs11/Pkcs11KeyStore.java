@@ -23,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Logger;
 import javax.security.auth.login.FailedLoginException;
@@ -127,9 +128,12 @@ public final class Pkcs11KeyStore implements CaKeyStore {
       if (!keyStore.isKeyEntry(label)) {
         return Optional.empty();
       }
-      PrivateKey privateKey = (PrivateKey) keyStore.getKey(label, null);
+      // a secret key (the ledger seal key) is a key entry too, but signs no certificates
+      if (!(keyStore.getKey(label, null) instanceof PrivateKey privateKey)) {
+        return Optional.empty();
+      }
       Certificate[] chain = keyStore.getCertificateChain(label);
-      if (privateKey == null || chain == null || chain.length == 0) {
+      if (chain == null || chain.length == 0) {
         return Optional.empty();
       }
       X509Certificate certificate = (X509Certificate) chain[0];
@@ -181,6 +185,34 @@ public final class Pkcs11KeyStore implements CaKeyStore {
       throw new TokenException(
           "cannot make the certificate of the new key '" + label + "': " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<MacKey> findMacKey(String label) throws TokenException {
+    OptionalLong handle = objects.secretKey(label);
+    if (handle.isEmpty()) {
+      return Optional.empty();
+    }
+    long key = handle.getAsLong();
+    return Optional.of(
+        data -> {
+          if (!health.healthy()) {
+            throw SigningException.tokenFailure(
+                "the token failed earlier: " + health.failure().get(), null);
+          }
+          try {
+            return objects.hmacSha256(key, data);
+          } catch (TokenException e) {
+            health.markFailed(e.getMessage());
+            throw SigningException.tokenFailure(e.getMessage(), e);
+          }
+        });
+  }
+
+  @Override
+  public synchronized void generateMacKey(String label) throws TokenException {
+    stale = true;
+    objects.generateSecretKey(label);
   }
 
   @Override

@@ -10,6 +10,7 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_ENCRYPT;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_EXTRACTABLE;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_ID;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_ISSUER;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_KEY_TYPE;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_LABEL;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_MODULUS;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_MODULUS_BITS;
@@ -22,18 +23,23 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_SUBJECT;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_TOKEN;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_UNWRAP;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_VALUE;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_VALUE_LEN;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_VERIFY;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_WRAP;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKC_X_509;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKK_GENERIC_SECRET;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_ECDSA;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_EC_KEY_PAIR_GEN;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_GENERIC_SECRET_KEY_GEN;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_SHA256_HMAC;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKM_SHA256_RSA_PKCS;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_CERTIFICATE;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_DATA;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_SECRET_KEY;
 
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.server.keystore.Pkcs11Uri;
@@ -52,6 +58,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.logging.Logger;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -77,8 +84,11 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * of {@code ca.CaSetup}), nor relabel or destroy objects by label. Everything else, login and
  * signing included, goes through the provider ({@link Pkcs11KeyStore}).
  *
- * <p>Security: nothing here reads a private key attribute; private keys are created sensitive,
- * never extractable and usable only for signing.
+ * <p>Its MACs go through here too: SunPKCS11's key store does not hand out a generic secret key it
+ * did not make itself.
+ *
+ * <p>Security: nothing here reads a private or secret key's value; those keys are created
+ * sensitive, never extractable and usable only for signing (MACs are signatures in PKCS#11).
  */
 final class TokenObjects implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TokenObjects.class.getName());
@@ -202,6 +212,57 @@ final class TokenObjects implements AutoCloseable {
           .getEncoded();
     } catch (PKCS11Exception | GeneralSecurityException | IOException e) {
       throw new TokenException("the token could not sign with the new " + algorithm + " key", e);
+    }
+  }
+
+  /**
+   * Generates a 256-bit generic secret key inside the token as a token object, for HMAC-SHA256:
+   * private, sensitive, never extractable, usable to sign and verify MACs and nothing else.
+   */
+  synchronized void generateSecretKey(String label) throws TokenException {
+    CK_ATTRIBUTE[] template = {
+      new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
+      new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_GENERIC_SECRET),
+      new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L),
+      new CK_ATTRIBUTE(CKA_TOKEN, true),
+      new CK_ATTRIBUTE(CKA_PRIVATE, true),
+      new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+      new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+      new CK_ATTRIBUTE(CKA_SIGN, true),
+      new CK_ATTRIBUTE(CKA_VERIFY, true),
+      new CK_ATTRIBUTE(CKA_ENCRYPT, false),
+      new CK_ATTRIBUTE(CKA_DECRYPT, false),
+      new CK_ATTRIBUTE(CKA_WRAP, false),
+      new CK_ATTRIBUTE(CKA_UNWRAP, false),
+      new CK_ATTRIBUTE(CKA_DERIVE, false),
+      new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
+      new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
+    };
+    try {
+      module.C_GenerateKey(session, new CK_MECHANISM(CKM_GENERIC_SECRET_KEY_GEN), template);
+    } catch (PKCS11Exception e) {
+      throw new TokenException("the token could not generate the secret key '" + label + "'", e);
+    }
+  }
+
+  /** The handle of the secret key labelled {@code label}, if there is one. */
+  synchronized OptionalLong secretKey(String label) throws TokenException {
+    List<Long> handles =
+        find(
+            new CK_ATTRIBUTE[] {
+              new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
+              new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())
+            });
+    return handles.isEmpty() ? OptionalLong.empty() : OptionalLong.of(handles.get(0));
+  }
+
+  /** The HMAC-SHA256 of {@code data} under the secret key {@code handle}. */
+  synchronized byte[] hmacSha256(long handle, byte[] data) throws TokenException {
+    try {
+      module.C_SignInit(session, new CK_MECHANISM(CKM_SHA256_HMAC), handle);
+      return module.C_Sign(session, data);
+    } catch (PKCS11Exception e) {
+      throw new TokenException("the token could not compute an HMAC-SHA256", e);
     }
   }
 

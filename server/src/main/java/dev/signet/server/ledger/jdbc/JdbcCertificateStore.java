@@ -6,31 +6,186 @@ import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
+import dev.signet.server.ledger.RowSeals;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
-/** The ledger on SQLite or PostgreSQL through plain JDBC. */
+/**
+ * The ledger on SQLite or PostgreSQL through plain JDBC. The records of Signet API client
+ * credentials are sealed ({@link RowSeals}), their revocation included: a credential a database
+ * writer recorded, altered or un-revoked is refused.
+ */
 public final class JdbcCertificateStore implements CertificateStore {
   private static final String COLUMNS =
       "issuer_key_id, serial, state, profile, trust_domain, caller, request_id, request_hash,"
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
-          + " revoked_at, revocation_reason";
+          + " revoked_at, revocation_reason, renewed_from";
 
   /** The states in which a request id is taken (see the certificates_by_request index). */
   private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
 
-  private final Database database;
+  static final String TABLE = "certificates";
 
-  public JdbcCertificateStore(Database database) {
+  /** The columns a credential's seal covers, after its serial. */
+  private static final String SEALED =
+      "serial, issuer_key_id, profile, trust_domain, caller, node_name, subject, not_before,"
+          + " not_after, renewed_from, revoked_at";
+
+  private final Database database;
+  private final RowSeals seals;
+
+  public JdbcCertificateStore(Database database, RowSeals seals) {
     this.database = database;
+    this.seals = seals;
+  }
+
+  @Override
+  public CredentialStanding credentialStanding(String serial) throws LedgerException {
+    List<SealedRow> rows =
+        database.query(
+            "credential records",
+            "SELECT "
+                + SEALED
+                + ", seal FROM certificates WHERE serial = ? AND profile = ?"
+                + " AND state <> 'ABANDONED'",
+            query -> {
+              query.setString(1, serial);
+              query.setString(2, Profile.SIGNET_API_CLIENT.id());
+            },
+            SealedRow::read);
+    CredentialStanding standing = CredentialStanding.UNRECORDED;
+    for (SealedRow row : rows) {
+      if (seals.verify(TABLE, row.columns(), row.seal())) {
+        if (row.columns().get(10) != null) {
+          return CredentialStanding.REVOKED;
+        }
+        standing = CredentialStanding.LIVE;
+      }
+    }
+    return standing;
+  }
+
+  /** As {@link JdbcNodes#sweep}, over the records of Signet API client credentials. */
+  SealSweep sweep(boolean sealUnsealed) throws LedgerException {
+    List<SealedRow> rows =
+        database.query(
+            "credential records",
+            "SELECT "
+                + SEALED
+                + ", seal FROM certificates WHERE profile = ? ORDER BY serial, issuer_key_id",
+            query -> query.setString(1, Profile.SIGNET_API_CLIENT.id()),
+            SealedRow::read);
+    List<String> broken = new ArrayList<>();
+    List<String> sealedNow = new ArrayList<>();
+    for (SealedRow sealed : rows) {
+      List<String> row = sealed.columns();
+      if (sealed.seal() == null && sealUnsealed) {
+        String seal = seals.seal(TABLE, row);
+        database.write(
+            "seal credential " + row.get(0),
+            connection -> writeSeal(connection, row.get(1), row.get(0), seal));
+        sealedNow.add(row.get(0));
+      } else if (!seals.intact(TABLE, row, sealed.seal())) {
+        broken.add(row.get(0));
+      }
+    }
+    return new SealSweep(TABLE, rows.size(), broken, sealedNow);
+  }
+
+  /**
+   * Seals a credential's record again after a change inside a write (its revocation); other rows
+   * are left alone.
+   */
+  private void reseal(Connection connection, String issuerKeyId, String serial)
+      throws SQLException {
+    List<String> row;
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT "
+                + SEALED
+                + " FROM certificates WHERE issuer_key_id = ? AND serial = ? AND profile = ?")) {
+      query.setString(1, issuerKeyId);
+      query.setString(2, serial);
+      query.setString(3, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet result = query.executeQuery()) {
+        if (!result.next()) {
+          return;
+        }
+        row = sealedColumns(result);
+      }
+    }
+    String seal;
+    try {
+      seal = seals.seal(TABLE, row);
+    } catch (LedgerException e) {
+      throw new SQLException(e.getMessage(), e);
+    }
+    writeSeal(connection, issuerKeyId, serial, seal);
+  }
+
+  private static int writeSeal(
+      Connection connection, String issuerKeyId, String serial, String seal) throws SQLException {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE certificates SET seal = ? WHERE issuer_key_id = ? AND serial = ?")) {
+      update.setString(1, seal);
+      update.setString(2, issuerKeyId);
+      update.setString(3, serial);
+      return update.executeUpdate();
+    }
+  }
+
+  /** A credential record's sealed columns and its seal. */
+  private record SealedRow(List<String> columns, String seal) {
+    static SealedRow read(ResultSet row) throws SQLException {
+      return new SealedRow(sealedColumns(row), row.getString("seal"));
+    }
+  }
+
+  /** The sealed columns of a credential's record, as text, in {@link #SEALED}'s order. */
+  private static List<String> sealedColumns(ResultSet row) throws SQLException {
+    long revokedAt = row.getLong("revoked_at");
+    String revoked = row.wasNull() ? null : Long.toString(revokedAt);
+    return Arrays.asList(
+        row.getString("serial"),
+        row.getString("issuer_key_id"),
+        row.getString("profile"),
+        row.getString("trust_domain"),
+        row.getString("caller"),
+        row.getString("node_name"),
+        row.getString("subject"),
+        Long.toString(row.getLong("not_before")),
+        Long.toString(row.getLong("not_after")),
+        row.getString("renewed_from"),
+        revoked);
+  }
+
+  /** A new intent's sealed columns, in {@link #SEALED}'s order (not revoked yet). */
+  private static List<String> sealedColumns(Intent intent) {
+    return Arrays.asList(
+        intent.serial(),
+        intent.issuerKeyId(),
+        intent.profile().id(),
+        intent.trustDomain().name(),
+        intent.caller(),
+        intent.nodeName(),
+        intent.subject(),
+        Long.toString(intent.notBefore().toEpochMilli()),
+        Long.toString(intent.notAfter().toEpochMilli()),
+        intent.renewedFrom().isEmpty() ? null : intent.renewedFrom(),
+        null);
   }
 
   @Override
@@ -101,33 +256,138 @@ public final class JdbcCertificateStore implements CertificateStore {
   }
 
   @Override
-  public CertificateRecord revoke(
-      String issuerKeyId, String serial, int reasonCode, Instant at, AuditEvent event)
+  public List<CertificateRecord> live(Profile profile, Optional<String> nodeName, Instant now)
+      throws LedgerException {
+    List<Object> parameters = new ArrayList<>(List.of(profile.id(), now.toEpochMilli()));
+    nodeName.ifPresent(parameters::add);
+    return query(
+        "SELECT "
+            + COLUMNS
+            + " FROM certificates WHERE profile = ? AND not_after > ? AND revoked_at IS NULL"
+            + " AND state IN ('INTENT', 'ISSUED', 'POSSIBLY_ISSUED')"
+            + (nodeName.isPresent() ? " AND node_name = ?" : "")
+            + " ORDER BY created_at, serial",
+        parameters);
+  }
+
+  @Override
+  public List<CertificateRecord> line(String serial) throws LedgerException {
+    try (Connection connection = database.connection()) {
+      List<CertificateRecord> line = line(connection, serial);
+      connection.commit();
+      return line;
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /**
+   * Walks up the renewed_from links to the first credential, then down to every renewal of any
+   * credential met; a line is short (one credential per renewal period), so one query per step.
+   */
+  private List<CertificateRecord> line(Connection connection, String serial) throws SQLException {
+    String first = serial;
+    Set<String> seen = new HashSet<>();
+    while (seen.add(first)) {
+      List<CertificateRecord> records = credentials(connection, "serial = ?", first);
+      if (records.isEmpty() || records.get(0).renewedFrom().isEmpty()) {
+        break;
+      }
+      first = records.get(0).renewedFrom().get();
+    }
+    List<CertificateRecord> line = new ArrayList<>(credentials(connection, "serial = ?", first));
+    Set<String> inLine = new HashSet<>(List.of(first));
+    for (int next = 0; next < line.size(); next++) {
+      for (CertificateRecord renewal :
+          credentials(connection, "renewed_from = ?", line.get(next).serial())) {
+        if (inLine.add(renewal.serial())) {
+          line.add(renewal);
+        }
+      }
+    }
+    return line;
+  }
+
+  private List<CertificateRecord> credentials(Connection connection, String condition, String value)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT "
+                + COLUMNS
+                + " FROM certificates WHERE "
+                + condition
+                + " AND profile = ? AND state <> 'ABANDONED' ORDER BY created_at, serial")) {
+      query.setString(1, value);
+      query.setString(2, Profile.SIGNET_API_CLIENT.id());
+      List<CertificateRecord> records = new ArrayList<>();
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          records.add(read(rows));
+        }
+      }
+      return records;
+    }
+  }
+
+  private static boolean revoked(Connection connection, String serial) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT COUNT(*) FROM certificates WHERE serial = ? AND profile = ?"
+                + " AND revoked_at IS NOT NULL")) {
+      query.setString(1, serial);
+      query.setString(2, Profile.SIGNET_API_CLIENT.id());
+      try (ResultSet rows = query.executeQuery()) {
+        rows.next();
+        return rows.getInt(1) > 0;
+      }
+    }
+  }
+
+  @Override
+  public List<CertificateRecord> revokeAll(
+      List<Target> targets, int reasonCode, Instant at, Function<Target, AuditEvent> eventFor)
       throws LedgerException {
     database.write(
-        "revoke serial " + serial,
+        "revoke " + targets.size() + " certificates",
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE certificates SET revoked_at = ?, revocation_reason = ?, updated_at = ?"
                       + " WHERE issuer_key_id = ? AND serial = ? AND revoked_at IS NULL"
-                      + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED')")) {
-            update.setLong(1, at.toEpochMilli());
-            update.setString(2, Integer.toString(reasonCode));
-            update.setLong(3, at.toEpochMilli());
-            update.setString(4, issuerKeyId);
-            update.setString(5, serial);
-            if (update.executeUpdate() == 1) {
-              JdbcAuditLog.append(connection, database, event);
+                      + " AND state IN ('INTENT', 'ISSUED', 'POSSIBLY_ISSUED')")) {
+            for (Target target : targets) {
+              update.setLong(1, at.toEpochMilli());
+              update.setString(2, Integer.toString(reasonCode));
+              update.setLong(3, at.toEpochMilli());
+              update.setString(4, target.issuerKeyId());
+              update.setString(5, target.serial());
+              if (update.executeUpdate() == 1) {
+                reseal(connection, target.issuerKeyId(), target.serial());
+                JdbcAuditLog.append(connection, database, eventFor.apply(target));
+              }
             }
           }
           return null;
         });
-    return findBySerial(serial).stream()
-        .filter(record -> record.issuerKeyId().equals(issuerKeyId))
-        .findFirst()
-        .orElseThrow(
-            () -> new LedgerException("serial " + serial + " vanished while being revoked", null));
+    List<CertificateRecord> records = new ArrayList<>();
+    for (Target target : targets) {
+      findBySerial(target.serial()).stream()
+          .filter(record -> record.issuerKeyId().equals(target.issuerKeyId()))
+          .findFirst()
+          .ifPresent(records::add);
+    }
+    return records;
+  }
+
+  /** Carries a refused renewal out of the write, which only lets SQL exceptions through. */
+  private static final class PredecessorRevokedSignal extends SQLException {
+    private static final long serialVersionUID = 1L;
+    final String serial;
+
+    PredecessorRevokedSignal(String serial) {
+      super("credential " + serial + " has been revoked");
+      this.serial = serial;
+    }
   }
 
   @Override
@@ -135,7 +395,8 @@ public final class JdbcCertificateStore implements CertificateStore {
     return database.query(
         "revoked certificates",
         "SELECT serial, revoked_at, revocation_reason FROM certificates"
-            + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial",
+            + " WHERE issuer_key_id = ? AND revoked_at IS NOT NULL AND not_after > ?"
+            + " AND state IN ('ISSUED', 'POSSIBLY_ISSUED') ORDER BY serial",
         query -> {
           query.setString(1, issuerKeyId);
           query.setLong(2, now.toEpochMilli());
@@ -168,18 +429,20 @@ public final class JdbcCertificateStore implements CertificateStore {
                 serials.add(rows.getString(2));
               }
             }
-          }
-          try (PreparedStatement settle =
-              connection.prepareStatement(
-                  "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = ?, revocation_reason = '0',"
-                      + " updated_at = ? WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
-            for (int i = 0; i < serials.size(); i++) {
-              settle.setLong(1, now.toEpochMilli());
-              settle.setLong(2, now.toEpochMilli());
-              settle.setString(3, issuers.get(i));
-              settle.setString(4, serials.get(i));
-              if (settle.executeUpdate() == 1) {
-                JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
+            try (PreparedStatement settle =
+                connection.prepareStatement(
+                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = COALESCE(revoked_at, ?),"
+                        + " revocation_reason = COALESCE(revocation_reason, '0'), updated_at = ?"
+                        + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
+              for (int i = 0; i < serials.size(); i++) {
+                settle.setLong(1, now.toEpochMilli());
+                settle.setLong(2, now.toEpochMilli());
+                settle.setString(3, issuers.get(i));
+                settle.setString(4, serials.get(i));
+                if (settle.executeUpdate() == 1) {
+                  reseal(connection, issuers.get(i), serials.get(i));
+                  JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
+                }
               }
             }
           }
@@ -205,10 +468,20 @@ public final class JdbcCertificateStore implements CertificateStore {
     String sql =
         "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain, caller,"
             + " request_id, request_hash, node_name, subject, not_before, not_after, tbs_der,"
-            + " created_at, updated_at) VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " created_at, updated_at, renewed_from, seal)"
+            + " VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    String seal =
+        intent.profile() == Profile.SIGNET_API_CLIENT
+            ? seals.seal(TABLE, sealedColumns(intent))
+            : null;
     try {
       database.write(
           connection -> {
+            if (!intent.renewedFrom().isEmpty() && revoked(connection, intent.renewedFrom())) {
+              // write transactions run one at a time, so a revocation of the line either saw
+              // this intent (and revoked it too) or comes after this check
+              throw new PredecessorRevokedSignal(intent.renewedFrom());
+            }
             try (PreparedStatement insert = connection.prepareStatement(sql)) {
               insert.setString(1, intent.issuerKeyId());
               insert.setString(2, intent.serial());
@@ -224,11 +497,15 @@ public final class JdbcCertificateStore implements CertificateStore {
               insert.setBytes(12, intent.tbsDer());
               insert.setLong(13, intent.createdAt().toEpochMilli());
               insert.setLong(14, intent.createdAt().toEpochMilli());
+              insert.setString(15, intent.renewedFrom().isEmpty() ? null : intent.renewedFrom());
+              insert.setString(16, seal);
               insert.executeUpdate();
             }
             JdbcAuditLog.append(connection, database, event);
             return null;
           });
+    } catch (PredecessorRevokedSignal e) {
+      throw new LedgerException.PredecessorRevoked(e.serial);
     } catch (SQLException e) {
       if (Database.isDuplicateKey(e)) {
         throw findByRequest(intent.caller(), intent.requestId()).isPresent()
@@ -311,7 +588,8 @@ public final class JdbcCertificateStore implements CertificateStore {
         rows.getBytes("tbs_der"),
         Optional.ofNullable(rows.getBytes("certificate_der")),
         Instant.ofEpochMilli(rows.getLong("created_at")),
-        revocation(rows));
+        revocation(rows),
+        Optional.ofNullable(rows.getString("renewed_from")));
   }
 
   private static Optional<CertificateRecord.Revocation> revocation(ResultSet rows)

@@ -18,6 +18,21 @@ public final class JdbcCrls implements Crls {
   }
 
   @Override
+  public Optional<Summary> latestSummary(String issuerKeyId) throws LedgerException {
+    return database.queryFirst(
+        "CRLs",
+        "SELECT number, this_update, next_update, LENGTH(der) FROM crls"
+            + " WHERE issuer_key_id = ? ORDER BY number DESC LIMIT 1",
+        query -> query.setString(1, issuerKeyId),
+        row ->
+            new Summary(
+                row.getLong(1),
+                Instant.ofEpochMilli(row.getLong(2)),
+                Instant.ofEpochMilli(row.getLong(3)),
+                row.getLong(4)));
+  }
+
+  @Override
   public Optional<Crl> latest(String issuerKeyId) throws LedgerException {
     return database.queryFirst(
         "CRLs",

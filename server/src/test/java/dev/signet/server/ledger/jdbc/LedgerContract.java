@@ -20,7 +20,14 @@ import dev.signet.server.ledger.Nodes;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.TrustDomain;
 import dev.signet.server.testing.Concurrently;
+import dev.signet.server.testing.TestSeals;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,9 +36,11 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +58,13 @@ abstract class LedgerContract {
 
   /** The settings of a new, empty ledger database of this engine. */
   protected abstract SignetdConfig.Ledger newLedger() throws Exception;
+
+  /**
+   * The settings of a ledger database made by signetd's migration runner before Flyway (a fixture:
+   * schema versions 1 to 4 recorded in {@code schema_version}, two intents with their audit events
+   * and one node).
+   */
+  protected abstract SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception;
 
   @AfterEach
   void closeDatabases() {
@@ -74,7 +90,7 @@ abstract class LedgerContract {
   @Test
   void anIntentIsReadBackAsRecordedAndBecomesIssuedWithItsAuditEvents() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     CertificateStore.Intent intent = intent(ISSUER, "4a01", "operator", "req-1");
 
     ledger.recordIntent(intent, event(Decision.SIGNING, "4a01", "req-1"));
@@ -117,7 +133,7 @@ abstract class LedgerContract {
   @Test
   void aTakenSerialIsADuplicateSerialForItsIssuerOnlyAndWritesNothing() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4b01", "operator", "req-1"), event(Decision.SIGNING, "4b01", "req-1"));
 
@@ -140,7 +156,7 @@ abstract class LedgerContract {
   @Test
   void aLiveRequestIdIsADuplicateRequestForItsCallerOnly() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4c01", "operator", "req-1"), event(Decision.SIGNING, "4c01", "req-1"));
 
@@ -159,7 +175,7 @@ abstract class LedgerContract {
   @Test
   void anAbandonedIntentFreesItsRequestIdButNeverItsSerial() throws Exception {
     Database database = open(newLedger());
-    JdbcCertificateStore ledger = new JdbcCertificateStore(database);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
     ledger.recordIntent(
         intent(ISSUER, "4d01", "operator", "req-1"), event(Decision.SIGNING, "4d01", "req-1"));
     ledger.recordAbandoned(ISSUER, "4d01", "the token failed");
@@ -193,7 +209,9 @@ abstract class LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
     List<JdbcCertificateStore> replicas =
-        List.of(new JdbcCertificateStore(first), new JdbcCertificateStore(another(first, config)));
+        List.of(
+            new JdbcCertificateStore(first, TestSeals.keyed()),
+            new JdbcCertificateStore(another(first, config), TestSeals.keyed()));
     int writers = 32;
     int perWriter = 10;
     List<Callable<Integer>> work = new ArrayList<>();
@@ -304,7 +322,7 @@ abstract class LedgerContract {
 
   @Test
   void registeringANodeAgainReplacesItsAddresses() throws Exception {
-    JdbcNodes nodes = new JdbcNodes(open(newLedger()));
+    JdbcNodes nodes = new JdbcNodes(open(newLedger()), TestSeals.keyed());
     assertTrue(nodes.find("worker-1").isEmpty());
 
     nodes.register(
@@ -327,7 +345,9 @@ abstract class LedgerContract {
     SignetdConfig.Ledger config = newLedger();
     Database first = open(config);
     List<JdbcBootstrapTokens> replicas =
-        List.of(new JdbcBootstrapTokens(first), new JdbcBootstrapTokens(another(first, config)));
+        List.of(
+            new JdbcBootstrapTokens(first, TestSeals.keyed()),
+            new JdbcBootstrapTokens(another(first, config), TestSeals.keyed()));
     BootstrapTokens.Token token =
         new BootstrapTokens.Token(
             "abcdefgh",
@@ -345,7 +365,7 @@ abstract class LedgerContract {
     for (int c = 0; c < 32; c++) {
       JdbcBootstrapTokens tokens = replicas.get(c % 2);
       String consumer = "joiner-" + c;
-      consumers.add(() -> tokens.consume("abcdefgh", consumer, NOW.plusSeconds(10)) ? 1 : 0);
+      consumers.add(() -> tokens.consume(token, consumer, NOW.plusSeconds(10)) ? 1 : 0);
     }
     assertEquals(
         1,
@@ -354,23 +374,36 @@ abstract class LedgerContract {
     assertEquals(
         Optional.of(NOW.plusSeconds(10)), replicas.get(0).find("abcdefgh").orElseThrow().usedAt());
 
-    replicas
-        .get(0)
-        .create(
-            new BootstrapTokens.Token(
-                "ijklmnop",
-                "6f".repeat(32),
-                "worker-2",
-                List.of(),
-                "provisioner",
-                NOW,
-                NOW.plusSeconds(60),
-                Optional.empty()));
+    BootstrapTokens.Token expiring =
+        new BootstrapTokens.Token(
+            "ijklmnop",
+            "6f".repeat(32),
+            "worker-2",
+            List.of(),
+            "provisioner",
+            NOW,
+            NOW.plusSeconds(60),
+            Optional.empty());
+    replicas.get(0).create(expiring);
     assertFalse(
-        replicas.get(1).consume("ijklmnop", "late", NOW.plusSeconds(60)),
+        replicas.get(1).consume(expiring, "late", NOW.plusSeconds(60)),
         "an expired token is not spent");
     assertFalse(
-        replicas.get(1).consume("unknown0", "anyone", NOW), "an unknown token is not spent");
+        replicas
+            .get(1)
+            .consume(
+                new BootstrapTokens.Token(
+                    "unknown0",
+                    "7a".repeat(32),
+                    "worker-3",
+                    List.of(),
+                    "provisioner",
+                    NOW,
+                    NOW.plusSeconds(60),
+                    Optional.empty()),
+                "anyone",
+                NOW),
+        "an unknown token is not spent");
     assertTrue(replicas.get(1).find("ijklmnop").orElseThrow().usedAt().isEmpty());
   }
 
@@ -380,7 +413,7 @@ abstract class LedgerContract {
   void migrationsAreAppliedOnceAndOpeningAgainChangesNothing() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database firstDatabase = open(config);
-    new JdbcCertificateStore(firstDatabase)
+    new JdbcCertificateStore(firstDatabase, TestSeals.keyed())
         .recordIntent(
             intent(ISSUER, "4e01", "operator", "req-1"), event(Decision.SIGNING, "4e01", "req-1"));
     firstDatabase.close();
@@ -389,21 +422,128 @@ abstract class LedgerContract {
     assertSchemaVersionsOnce(again);
     assertEquals(
         "4e01",
-        new JdbcCertificateStore(again).findByRequest("operator", "req-1").orElseThrow().serial(),
+        new JdbcCertificateStore(again, TestSeals.keyed())
+            .findByRequest("operator", "req-1")
+            .orElseThrow()
+            .serial(),
         "reopening kept the data");
+  }
+
+  @Test
+  void aLedgerMadeBeforeFlywayIsBaselinedAtItsVersionAndKeepsItsData() throws Exception {
+    Database database = open(ledgerMadeBeforeFlyway());
+
+    assertEquals(
+        4,
+        count(
+            database,
+            "SELECT CAST(version AS INTEGER) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "baselined at the version schema_version recorded");
+    assertEquals(
+        count(database, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL'"),
+        count(
+            database,
+            "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'SQL' AND success"
+                + " AND CAST(version AS INTEGER) > 4"),
+        "only migrations newer than the baseline applied, and all of them");
+    JdbcCertificateStore certificates = new JdbcCertificateStore(database, TestSeals.keyed());
+    assertEquals(
+        "4e01",
+        certificates.findByRequest("operator", "req-1").orElseThrow().serial(),
+        "data kept");
+    // kept, though not found until signetd init seals the rows made before the seal key existed
+    assertEquals(1, count(database, "SELECT COUNT(*) FROM nodes WHERE name = 'worker-1'"));
+    assertChainIntact(database, 2);
+    certificates.recordIntent(
+        intent(ISSUER, "4e03", "operator", "req-3"), event(Decision.SIGNING, "4e03", "req-3"));
+    assertChainIntact(database, 3);
+    database.close();
+    opened.remove(database);
+    Database again = open(ledgerMadeBeforeFlyway());
+    assertEquals(
+        1,
+        count(again, "SELECT COUNT(*) FROM flyway_schema_history WHERE type = 'BASELINE'"),
+        "opened again: baselined once");
+  }
+
+  @Test
+  void aMigrationChangedAfterItWasAppliedIsRefusedWithoutTouchingTheLedger() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database, "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '2'");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("does not match"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
+  }
+
+  @Test
+  void aLedgerMigratedByANewerSignetdIsRefused() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    execute(
+        database,
+        "INSERT INTO flyway_schema_history SELECT installed_rank + 100, '999', description, type,"
+            + " 'V999__future.sql', checksum, installed_by, installed_on, execution_time, success"
+            + " FROM flyway_schema_history WHERE installed_rank ="
+            + " (SELECT MAX(installed_rank) FROM flyway_schema_history)");
+    database.close();
+    opened.remove(database);
+
+    LedgerException refused = assertThrows(LedgerException.class, () -> open(config));
+
+    assertTrue(refused.getMessage().contains("a newer signetd"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("999"), refused.getMessage());
   }
 
   // --- helpers ---------------------------------------------------------------------------------
 
-  static void assertSchemaVersionsOnce(Database database) throws SQLException {
-    long versions = count(database, "SELECT COUNT(*) FROM schema_version");
-    assertTrue(versions >= 2, "V1 and V2 at least");
-    assertEquals(versions, count(database, "SELECT COUNT(DISTINCT version) FROM schema_version"));
-    assertEquals(Database.versions().size(), versions, "every migration applied, none skipped");
+  private static void execute(Database database, String sql) throws SQLException {
+    try (Connection connection = database.connection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+      connection.commit();
+    }
+  }
+
+  /** Every migration applied once, 1 to n in order, none failed, none skipped. */
+  static void assertSchemaVersionsOnce(Database database) throws Exception {
+    long versions = count(database, "SELECT COUNT(*) FROM flyway_schema_history");
     assertEquals(
-        Database.versions().get(Database.versions().size() - 1),
-        (int) count(database, "SELECT MAX(version) FROM schema_version"),
+        versions,
+        count(database, "SELECT COUNT(DISTINCT version) FROM flyway_schema_history WHERE success"));
+    List<Integer> migrations = migrationVersions();
+    assertEquals(migrations.size(), versions, "every migration applied, none skipped");
+    assertEquals(
+        migrations.get(migrations.size() - 1),
+        (int) count(database, "SELECT MAX(CAST(version AS INTEGER)) FROM flyway_schema_history"),
         "up to the newest");
+  }
+
+  /** The versions of the V<n>__*.sql files signetd ships, in order (from its classes or jar). */
+  private static List<Integer> migrationVersions() throws Exception {
+    URI first = Database.class.getResource("V1__certificates.sql").toURI();
+    if (!first.getScheme().equals("jar")) {
+      return versionsIn(Path.of(first).getParent());
+    }
+    try (FileSystem jar = FileSystems.newFileSystem(first, Map.of())) {
+      return versionsIn(jar.provider().getPath(first).getParent());
+    }
+  }
+
+  private static List<Integer> versionsIn(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.matches("V\\d+__.*\\.sql"))
+          .map(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
+          .sorted()
+          .toList();
+    }
   }
 
   static void assertChainIntact(Database database, long events) throws LedgerException {
@@ -425,6 +565,138 @@ abstract class LedgerContract {
       connection.commit();
     }
     return events;
+  }
+
+  // --- credential lineage ----------------------------------------------------------------------
+
+  @Test
+  void aCredentialsRenewalLineIsFoundFromAnyOfItsMembers() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "c1");
+    issuedCredential(ledger, "c3", "c2");
+    issuedCredential(ledger, "c2b", "c1");
+    issuedCredential(ledger, "other", "");
+
+    for (String member : List.of("c1", "c2", "c3", "c2b")) {
+      assertEquals(
+          List.of("c1", "c2", "c2b", "c3"),
+          ledger.line(member).stream().map(CertificateRecord::serial).sorted().toList(),
+          "from " + member);
+    }
+    assertEquals(
+        List.of("other"), ledger.line("other").stream().map(CertificateRecord::serial).toList());
+    assertEquals(Optional.of("c1"), ledger.findBySerial("c2").get(0).renewedFrom());
+  }
+
+  @Test
+  void revokingSeveralRevokesEachOnceWithItsOwnEventIntentsIncluded() throws Exception {
+    Database database = open(newLedger());
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    // a renewal being signed when the line is revoked
+    ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2"));
+    long events = count(database, "SELECT COUNT(*) FROM audit_events");
+
+    List<CertificateRecord> revoked =
+        ledger.revokeAll(
+            List.of(
+                new CertificateStore.Target(ISSUER, "c1"),
+                new CertificateStore.Target(ISSUER, "c2")),
+            1,
+            NOW,
+            target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(List.of("c1", "c2"), revoked.stream().map(CertificateRecord::serial).toList());
+    assertTrue(revoked.stream().allMatch(r -> r.revocation().isPresent()));
+    assertEquals(events + 2, count(database, "SELECT COUNT(*) FROM audit_events"));
+    // the intent is revoked, but not on a CRL until it is issued
+    assertEquals(
+        List.of("c1"), ledger.revokedEntries(ISSUER, NOW).stream().map(e -> e.serial()).toList());
+    ledger.recordIssued(
+        ISSUER, "c2", bytes("certificate c2"), NOW, event(Decision.APPROVED, "c2", "c2"));
+    assertEquals(2, ledger.revokedEntries(ISSUER, NOW).size());
+
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        4,
+        NOW.plusSeconds(60),
+        target -> event(Decision.APPROVED, target.serial(), "again"));
+    assertEquals(events + 3, count(database, "SELECT COUNT(*) FROM audit_events"), "no event");
+    assertEquals(1, ledger.findBySerial("c1").get(0).revocation().orElseThrow().reasonCode());
+  }
+
+  @Test
+  void aRenewalOfARevokedCredentialIsNotRecorded() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c1")),
+        1,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertThrows(
+        LedgerException.PredecessorRevoked.class,
+        () ->
+            ledger.recordIntent(credentialIntent("c2", "c1"), event(Decision.SIGNING, "c2", "c2")));
+    assertTrue(ledger.findBySerial("c2").isEmpty());
+  }
+
+  @Test
+  void liveCertificatesAreNeitherRevokedNorExpired() throws Exception {
+    JdbcCertificateStore ledger = new JdbcCertificateStore(open(newLedger()), TestSeals.keyed());
+    issuedCredential(ledger, "c1", "");
+    issuedCredential(ledger, "c2", "");
+    ledger.revokeAll(
+        List.of(new CertificateStore.Target(ISSUER, "c2")),
+        0,
+        NOW,
+        target -> event(Decision.APPROVED, target.serial(), "revoke"));
+
+    assertEquals(
+        List.of("c1"),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.empty(), NOW.plusSeconds(90_000)));
+    assertEquals(
+        List.of(),
+        ledger.live(Profile.SIGNET_API_CLIENT, Optional.of("worker-2"), NOW).stream()
+            .map(CertificateRecord::serial)
+            .toList());
+  }
+
+  private static void issuedCredential(
+      JdbcCertificateStore ledger, String serial, String renewedFrom) throws Exception {
+    ledger.recordIntent(
+        credentialIntent(serial, renewedFrom), event(Decision.SIGNING, serial, serial));
+    ledger.recordIssued(
+        ISSUER,
+        serial,
+        bytes("certificate " + serial),
+        NOW,
+        event(Decision.APPROVED, serial, serial));
+  }
+
+  private static CertificateStore.Intent credentialIntent(String serial, String renewedFrom) {
+    return new CertificateStore.Intent(
+        ISSUER,
+        serial,
+        Profile.SIGNET_API_CLIENT,
+        TrustDomain.SIGNET_API,
+        "system:node:worker-1",
+        serial,
+        sha256(serial),
+        "worker-1",
+        "CN=system:node:worker-1,O=signet:node",
+        NOW.minusSeconds(300),
+        NOW.plusSeconds(86_400),
+        bytes("to be signed " + serial),
+        NOW,
+        renewedFrom);
   }
 
   static long count(Database database, String sql) throws SQLException {
@@ -453,7 +725,8 @@ abstract class LedgerContract {
         NOW.minusSeconds(300),
         NOW.plusSeconds(86_400),
         bytes("to be signed " + serial),
-        NOW);
+        NOW,
+        "");
   }
 
   private static AuditEvent event(Decision decision, String serial, String requestId) {

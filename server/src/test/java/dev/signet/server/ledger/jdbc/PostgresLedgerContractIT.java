@@ -11,8 +11,12 @@ import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.testing.Concurrently;
 import dev.signet.server.testing.PostgresServer;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +57,21 @@ class PostgresLedgerContractIT extends LedgerContract {
   @Override
   protected SignetdConfig.Ledger newLedger() throws Exception {
     return config(server.createDatabase(), passwordFile);
+  }
+
+  @Override
+  protected SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception {
+    String url = server.createDatabase();
+    String dump;
+    try (InputStream fixture =
+        Database.class.getResourceAsStream("ledger-before-flyway.postgresql.sql")) {
+      dump = new String(fixture.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    try (Connection connection = server.connect(url);
+        Statement statement = connection.createStatement()) {
+      statement.execute(dump);
+    }
+    return config(url, passwordFile);
   }
 
   private static SignetdConfig.Ledger config(String url, Path password) {

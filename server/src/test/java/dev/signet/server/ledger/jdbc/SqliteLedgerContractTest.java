@@ -9,6 +9,9 @@ import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.Nodes;
 import dev.signet.server.testing.Concurrently;
+import dev.signet.server.testing.TestSeals;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +39,15 @@ class SqliteLedgerContractTest extends LedgerContract {
   }
 
   @Override
+  protected SignetdConfig.Ledger ledgerMadeBeforeFlyway() throws Exception {
+    Path file = directory.resolve("ledger-" + FILES.incrementAndGet() + ".db");
+    try (InputStream fixture = Database.class.getResourceAsStream("ledger-before-flyway.db")) {
+      Files.copy(fixture, file);
+    }
+    return new SignetdConfig.Ledger("jdbc:sqlite:" + file, Optional.empty(), Optional.empty());
+  }
+
+  @Override
   protected Database another(Database first, SignetdConfig.Ledger config) {
     return first;
   }
@@ -49,7 +61,7 @@ class SqliteLedgerContractTest extends LedgerContract {
 
     assertTrue(
         refused.getMessage().contains("in use by another signetd process"), refused.getMessage());
-    JdbcNodes nodes = new JdbcNodes(first);
+    JdbcNodes nodes = new JdbcNodes(first, TestSeals.keyed());
     nodes.register(new Nodes.Node("worker-1", List.of("192.0.2.1"), "operator", Instant.now()));
     assertEquals(List.of("192.0.2.1"), nodes.find("worker-1").orElseThrow().addresses());
   }
