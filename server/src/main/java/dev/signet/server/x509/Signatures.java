@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Map;
@@ -93,6 +94,83 @@ public final class Signatures {
     } catch (GeneralSecurityException | IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Checks signatures under one key, again and again: the CA's key, under which every certificate
+   * the token signs is checked before it leaves. Natively where that is available, with a {@link
+   * Signature} per thread that holds the key already converted (AWS-LC's precomputation included);
+   * with BouncyCastle and its precomputed tables elsewhere.
+   */
+  public static final class KeyVerifier {
+    private final AsymmetricKeyParameter decoded;
+    private final ASN1ObjectIdentifier signatureAlgorithm;
+    private final ThreadLocal<Signature> natively;
+
+    private KeyVerifier(
+        AsymmetricKeyParameter decoded,
+        ASN1ObjectIdentifier signatureAlgorithm,
+        ThreadLocal<Signature> natively) {
+      this.decoded = decoded;
+      this.signatureAlgorithm = signatureAlgorithm;
+      this.natively = natively;
+    }
+
+    /**
+     * Whether {@code signature} is valid over {@code data}; false for an algorithm Signet does not
+     * verify.
+     */
+    public boolean verify(byte[] data, byte[] signature) {
+      if (natively == null) {
+        return Signatures.verify(decoded, signatureAlgorithm, data, signature);
+      }
+      Signature check = natively.get();
+      try {
+        check.update(data);
+        // verify() leaves the Signature ready for the next check under the same key
+        return check.verify(signature);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        // a failed verify() may leave it mid-way: start the next check afresh
+        natively.remove();
+        return false;
+      }
+    }
+  }
+
+  /**
+   * A verifier of {@code signatureAlgorithm} signatures under {@code key}.
+   *
+   * @throws IllegalArgumentException if the key cannot be decoded
+   */
+  public static KeyVerifier keyVerifier(
+      SubjectPublicKeyInfo key, ASN1ObjectIdentifier signatureAlgorithm) {
+    AsymmetricKeyParameter decoded = verificationKey(key);
+    String name = JCA_NAMES.get(signatureAlgorithm);
+    if (NATIVE.isEmpty() || name == null) {
+      return new KeyVerifier(decoded, signatureAlgorithm, null);
+    }
+    Provider provider = NATIVE.get();
+    PublicKey publicKey;
+    try {
+      publicKey =
+          KeyFactory.getInstance(name.endsWith("RSA") ? "RSA" : "EC", provider)
+              .generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException("undecodable public key", e);
+    }
+    return new KeyVerifier(
+        decoded,
+        signatureAlgorithm,
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                Signature check = Signature.getInstance(name, provider);
+                check.initVerify(publicKey);
+                return check;
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("native " + name + " verification failed", e);
+              }
+            }));
   }
 
   /** Whether {@link #verifyOnce} verifies natively in this JVM. */

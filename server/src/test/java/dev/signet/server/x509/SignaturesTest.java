@@ -59,6 +59,37 @@ class SignaturesTest {
     assertFalse(verifyBoth(info, oid, DATA, new byte[0]));
   }
 
+  /**
+   * A CA's verifier, reused for every check: it answers each check on its own, a refused signature
+   * (which may leave a native Signature mid-way) changing nothing for the valid one after it.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = KeyAlgorithm.class,
+      names = {"ECDSA_P256", "RSA_2048"})
+  void aReusedKeyVerifierAnswersEveryCheckOnItsOwn(KeyAlgorithm algorithm) throws Exception {
+    KeyPair keys = algorithm.generateKeyPair();
+    ASN1ObjectIdentifier oid =
+        algorithm == KeyAlgorithm.ECDSA_P256
+            ? X9ObjectIdentifiers.ecdsa_with_SHA256
+            : PKCSObjectIdentifiers.sha256WithRSAEncryption;
+    String name = algorithm == KeyAlgorithm.ECDSA_P256 ? "SHA256withECDSA" : "SHA256withRSA";
+    byte[] signature = sign(name, keys, DATA);
+    byte[] flipped = signature.clone();
+    flipped[flipped.length / 2] ^= 1;
+    Signatures.KeyVerifier verifier =
+        Signatures.keyVerifier(
+            SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()), oid);
+
+    for (int round = 0; round < 3; round++) {
+      assertTrue(verifier.verify(DATA, signature));
+      assertFalse(verifier.verify(DATA, flipped));
+      assertFalse(verifier.verify(DATA, new byte[0]));
+      assertFalse(verifier.verify(DATA, sign(name, algorithm.generateKeyPair(), DATA)));
+      assertTrue(verifier.verify(DATA, signature));
+    }
+  }
+
   /** The answer of both routes, which must be the same. */
   private static boolean verifyBoth(
       SubjectPublicKeyInfo info, ASN1ObjectIdentifier oid, byte[] data, byte[] signature) {
