@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -165,8 +166,15 @@ public final class CsrParser {
     } catch (IOException e) {
       throw invalid("CSR_MALFORMED", "csr_der is not a well-formed PKCS#10 request");
     }
+    ASN1BitString signature = csr.toASN1Structure().getSignature();
+    if (signature.getPadBits() != 0) {
+      // a signature is whole bytes; BouncyCastle would throw on such a BIT STRING (found by Jazzer)
+      throw invalid(
+          "CSR_MALFORMED",
+          "the CSR's signature is a BIT STRING with unused bits, not a whole number of bytes");
+    }
     if (!Signatures.verifyOnce(
-        info, key, csr.getSignatureAlgorithm().getAlgorithm(), signed, csr.getSignature())) {
+        info, key, csr.getSignatureAlgorithm().getAlgorithm(), signed, signature.getOctets())) {
       throw invalid(
           "CSR_SIGNATURE_INVALID",
           "the CSR's signature does not verify under its own public key, so it does not prove"

@@ -37,11 +37,13 @@ import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.BERSequence;
+import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERPrintableString;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.pkcs.CertificationRequest;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -347,6 +349,23 @@ class CsrParserTest {
     der[der.length - 1] ^= 0x01;
 
     assertRejected("CSR_SIGNATURE_INVALID", der, Profile.KUBELET_CLIENT);
+  }
+
+  @Test
+  void signatureWithUnusedBitsIsMalformedNotAnInternalError() throws Exception {
+    CertificationRequest valid =
+        CertificationRequest.getInstance(
+            csr(KEYS.get(KeyAlgorithm.RSA_2048), "SHA256withRSA", b -> {}));
+    byte[] signature = valid.getSignature().getOctets();
+    signature[signature.length - 1] &= (byte) 0xe0; // DER: the 5 unused bits are zero
+    byte[] der =
+        new CertificationRequest(
+                valid.getCertificationRequestInfo(),
+                valid.getSignatureAlgorithm(),
+                new DERBitString(signature, 5))
+            .getEncoded(ASN1Encoding.DER);
+
+    assertRejected("CSR_MALFORMED", der, Profile.KUBELET_CLIENT);
   }
 
   @Test
