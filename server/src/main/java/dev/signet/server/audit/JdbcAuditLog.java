@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The audit trail as a hash chain in the ledger database. Appending locks the chain's head row, so
@@ -58,20 +59,30 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
     }
   }
 
-  /** Appends {@code event} to the chain within the caller's transaction; returns its sequence. */
+  /**
+   * Appends {@code event} to the chain within the caller's transaction; returns its sequence. In a
+   * batch of the ledger writer, which holds the chain's head already, the head is extended in
+   * memory and written back once per batch; otherwise it is read (and locked) and updated here.
+   */
   public static long append(Connection connection, Database database, AuditEvent event)
       throws SQLException {
+    Optional<Database.LockedHead> locked = database.lockedHead(connection);
     long previousSeq;
     String previousHash;
-    try (PreparedStatement head =
-            connection.prepareStatement(
-                "SELECT seq, hash FROM audit_head WHERE id = 1" + database.forUpdate());
-        ResultSet row = head.executeQuery()) {
-      if (!row.next()) {
-        throw new SQLException("the audit chain has no head row");
+    if (locked.isPresent()) {
+      previousSeq = locked.get().seq();
+      previousHash = locked.get().hash();
+    } else {
+      try (PreparedStatement head =
+              connection.prepareStatement(
+                  "SELECT seq, hash FROM audit_head WHERE id = 1" + database.forUpdate());
+          ResultSet row = head.executeQuery()) {
+        if (!row.next()) {
+          throw new SQLException("the audit chain has no head row");
+        }
+        previousSeq = row.getLong(1);
+        previousHash = row.getString(2);
       }
-      previousSeq = row.getLong(1);
-      previousHash = row.getString(2);
     }
     long seq = previousSeq + 1;
     String hash = chainHash(previousHash, seq, event);
@@ -89,11 +100,15 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
       insert.setString(14, hash);
       insert.executeUpdate();
     }
-    try (PreparedStatement update =
-        connection.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
-      update.setLong(1, seq);
-      update.setString(2, hash);
-      update.executeUpdate();
+    if (locked.isPresent()) {
+      locked.get().advance(seq, hash);
+    } else {
+      try (PreparedStatement update =
+          connection.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+        update.setLong(1, seq);
+        update.setString(2, hash);
+        update.executeUpdate();
+      }
     }
     return seq;
   }

@@ -8,7 +8,6 @@ import java.time.Instant;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 /** A CA that signs: its certificate and the key that goes with it. */
 public final class CertificateAuthority {
@@ -16,18 +15,19 @@ public final class CertificateAuthority {
   private final X509Certificate certificate;
   private final SigningKey key;
   private final byte[] subjectKeyId;
-  private final AsymmetricKeyParameter verificationKey;
   private final AlgorithmIdentifier signatureAlgorithm;
+  private final Signatures.KeyVerifier verifier;
 
   public CertificateAuthority(String label, X509Certificate certificate, SigningKey key) {
     this.label = label;
     this.certificate = certificate;
     this.key = key;
     this.subjectKeyId = X509.subjectKeyIdentifier(certificate);
-    this.verificationKey =
-        Signatures.verificationKey(
-            SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()));
     this.signatureAlgorithm = X509.signatureAlgorithm(key.algorithm());
+    this.verifier =
+        Signatures.keyVerifier(
+            SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()),
+            signatureAlgorithm.getAlgorithm());
   }
 
   public String label() {
@@ -74,7 +74,7 @@ public final class CertificateAuthority {
    * signature the token returns is checked before a certificate leaves the daemon.
    */
   public boolean verifies(byte[] data, byte[] signature) {
-    return Signatures.verify(verificationKey, signatureAlgorithm.getAlgorithm(), data, signature);
+    return verifier.verify(data, signature);
   }
 
   @Override

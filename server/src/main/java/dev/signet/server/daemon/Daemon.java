@@ -290,7 +290,7 @@ public final class Daemon implements AutoCloseable, SignetServer.Backend {
                 config.issuance().apiCredentialValidity(),
                 config.issuance().backdate()),
             clock,
-            new SerialNumbers(random));
+            SerialNumbers.perThread());
     if (refusals == null) {
       refusals =
           own(

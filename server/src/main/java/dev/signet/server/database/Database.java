@@ -78,6 +78,49 @@ public final class Database implements AutoCloseable {
   /** The audit chain's head (its last event's sequence number and hash) after a commit. */
   public record CommittedHead(long seq, String hash) {}
 
+  /**
+   * The audit chain's head while a batch of the writer holds the lock on it (see {@link
+   * GroupCommitter}): the batch's appends extend it here, and the batch writes it back to {@code
+   * audit_head} once, before its commit, instead of reading and updating that row per event.
+   */
+  public static final class LockedHead {
+    private final Connection connection;
+    private long seq;
+    private String hash;
+
+    LockedHead(Connection connection, long seq, String hash) {
+      this.connection = connection;
+      this.seq = seq;
+      this.hash = hash;
+    }
+
+    public long seq() {
+      return seq;
+    }
+
+    public String hash() {
+      return hash;
+    }
+
+    /** The event {@code seq} with {@code hash} was appended in this batch. */
+    public void advance(long seq, String hash) {
+      this.seq = seq;
+      this.hash = hash;
+    }
+
+    CommittedHead snapshot() {
+      return new CommittedHead(seq, hash);
+    }
+
+    void reset(CommittedHead to) {
+      seq = to.seq();
+      hash = to.hash();
+    }
+  }
+
+  /** Set by the writer thread for the length of a batch; read by appends on its connection. */
+  private volatile LockedHead lockedHead;
+
   /** The audit chain's head as this process's newest committed write left it; null before. */
   private final AtomicReference<CommittedHead> committedHead = new AtomicReference<>();
 
@@ -230,6 +273,19 @@ public final class Database implements AutoCloseable {
    */
   public <T> T write(GroupCommitter.Write<T> write) throws SQLException {
     return writes.submit(write);
+  }
+
+  /**
+   * The audit chain's head held by the writer's current batch, when {@code connection} is that
+   * batch's; empty for any other connection, whose appends read and update {@code audit_head}.
+   */
+  public Optional<LockedHead> lockedHead(Connection connection) {
+    LockedHead head = lockedHead;
+    return head != null && head.connection == connection ? Optional.of(head) : Optional.empty();
+  }
+
+  void holdHead(LockedHead head) {
+    this.lockedHead = head;
   }
 
   /** Who is told of each group commit (metrics); replaces the previous observer. */

@@ -1,6 +1,7 @@
 package dev.signet.server.database;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -103,15 +104,27 @@ public final class GroupCommitter implements AutoCloseable {
     try (Connection connection = database.connection()) {
       try {
         database.refuseIfNotDurable();
-        lockForWriting(connection);
+        Database.LockedHead locked = lockHead(connection);
+        database.holdHead(locked);
+        Database.CommittedHead before = locked.snapshot();
         for (Pending<?> pending : batch) {
-          completions.add(run(connection, pending));
+          completions.add(run(connection, locked, pending, batch.size() > 1));
         }
-        head = head(connection);
+        head = locked.snapshot();
+        if (!head.equals(before)) {
+          try (PreparedStatement update =
+              connection.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+            update.setLong(1, head.seq());
+            update.setString(2, head.hash());
+            update.executeUpdate();
+          }
+        }
         connection.commit();
       } catch (SQLException e) {
         rollbackQuietly(connection);
         throw e;
+      } finally {
+        database.holdHead(null);
       }
     } catch (SQLException e) {
       batch.forEach(pending -> pending.result().completeExceptionally(e));
@@ -125,39 +138,49 @@ public final class GroupCommitter implements AutoCloseable {
 
   /**
    * Begins the batch's transaction by locking the audit chain's head row, the one row that nearly
-   * every write changes. Every write transaction takes this lock first, so writers take their locks
-   * in one order: on PostgreSQL, two replicas' batches can then never deadlock (one holding the
-   * head while waiting for a request id the other inserted, the other waiting for the head;
-   * PostgreSQL would abort one, and an already signed certificate could be left unrecorded); on
-   * SQLite it takes the write lock at once, since a transaction that starts by reading cannot
+   * every write changes, and reads it: the batch's appends extend it in memory, and it is written
+   * back once, before the commit. Every write transaction takes this lock first, so writers take
+   * their locks in one order: on PostgreSQL, two replicas' batches can then never deadlock (one
+   * holding the head while waiting for a request id the other inserted, the other waiting for the
+   * head; PostgreSQL would abort one, and an already signed certificate could be left unrecorded);
+   * on SQLite it takes the write lock at once, since a transaction that starts by reading cannot
    * upgrade once another connection has written (SQLITE_BUSY, without waiting).
    */
-  private static void lockForWriting(Connection connection) throws SQLException {
+  private static Database.LockedHead lockHead(Connection connection) throws SQLException {
     try (Statement lock = connection.createStatement()) {
       lock.executeUpdate("UPDATE audit_head SET seq = seq WHERE id = 1");
-    }
-  }
-
-  /** The audit chain's head as the batch leaves it, read under the batch's lock on it. */
-  private static Database.CommittedHead head(Connection connection) throws SQLException {
-    try (Statement query = connection.createStatement();
-        ResultSet row = query.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
-      if (!row.next()) {
-        throw new SQLException("the audit chain has no head row");
+      try (ResultSet row = lock.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+        if (!row.next()) {
+          throw new SQLException("the audit chain has no head row");
+        }
+        return new Database.LockedHead(connection, row.getLong(1), row.getString(2));
       }
-      return new Database.CommittedHead(row.getLong(1), row.getString(2));
     }
   }
 
-  /** Runs one write under a savepoint; returns how to complete its caller after the commit. */
-  private static <T> Runnable run(Connection connection, Pending<T> pending) throws SQLException {
-    Savepoint savepoint = connection.setSavepoint();
+  /**
+   * Runs one write; returns how to complete its caller after the commit. In a batch of several it
+   * runs under a savepoint, so that its failure undoes it alone; a write alone in its batch needs
+   * none (a savepoint costs SQLite two statements): its failure rolls back the whole transaction.
+   */
+  private static <T> Runnable run(
+      Connection connection, Database.LockedHead head, Pending<T> pending, boolean batched)
+      throws SQLException {
+    Database.CommittedHead before = head.snapshot();
+    Savepoint savepoint = batched ? connection.setSavepoint() : null;
     try {
       T value = pending.write().apply(connection);
-      connection.releaseSavepoint(savepoint);
+      if (savepoint != null) {
+        connection.releaseSavepoint(savepoint);
+      }
       return () -> pending.result().complete(value);
     } catch (SQLException e) {
-      connection.rollback(savepoint);
+      if (savepoint != null) {
+        connection.rollback(savepoint);
+      } else {
+        connection.rollback();
+      }
+      head.reset(before);
       return () -> pending.result().completeExceptionally(e);
     }
   }

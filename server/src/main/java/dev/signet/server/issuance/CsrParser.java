@@ -100,7 +100,7 @@ public final class CsrParser {
                             + "; allowed are ECDSA P-256 or P-384 and RSA 2048, 3072 or 4096 bits"
                             + " with exponent 65537"));
     checkRsaModulus(info);
-    verifySignature(csr, verificationKey(info));
+    verifySignature(csr, info, verificationKey(info));
     checkRequestedExtensions(csr, profile);
     return new ValidatedCsr(csr.getSubjectPublicKeyInfo(), algorithm, sha256(der));
   }
@@ -156,7 +156,8 @@ public final class CsrParser {
     }
   }
 
-  private static void verifySignature(PKCS10CertificationRequest csr, AsymmetricKeyParameter key)
+  private static void verifySignature(
+      PKCS10CertificationRequest csr, SubjectPublicKeyInfo info, AsymmetricKeyParameter key)
       throws IssuanceException.InvalidRequest {
     byte[] signed;
     try {
@@ -172,8 +173,8 @@ public final class CsrParser {
           "CSR_MALFORMED",
           "the CSR's signature is a BIT STRING with unused bits, not a whole number of bytes");
     }
-    if (!Signatures.verify(
-        key, csr.getSignatureAlgorithm().getAlgorithm(), signed, signature.getOctets())) {
+    if (!Signatures.verifyOnce(
+        info, key, csr.getSignatureAlgorithm().getAlgorithm(), signed, signature.getOctets())) {
       throw invalid(
           "CSR_SIGNATURE_INVALID",
           "the CSR's signature does not verify under its own public key, so it does not prove"

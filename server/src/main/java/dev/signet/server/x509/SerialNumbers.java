@@ -1,7 +1,9 @@
 package dev.signet.server.x509;
 
+import dev.signet.server.support.PerThreadRandom;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.util.function.Supplier;
 
 /**
  * Certificate serial numbers: 16 bytes from a CSPRNG, the top two bits fixed to {@code 01} so that
@@ -10,15 +12,24 @@ import java.security.SecureRandom;
  * is enforced by the ledger, which makes the issuer draw again on a collision.
  */
 public final class SerialNumbers {
-  private final SecureRandom random;
+  private final Supplier<SecureRandom> random;
 
   public SerialNumbers(SecureRandom random) {
+    this.random = () -> random;
+  }
+
+  private SerialNumbers(Supplier<SecureRandom> random) {
     this.random = random;
+  }
+
+  /** Serials drawn from each calling thread's own generator: no lock shared by the issuers. */
+  public static SerialNumbers perThread() {
+    return new SerialNumbers(PerThreadRandom::get);
   }
 
   public BigInteger next() {
     byte[] bytes = new byte[16];
-    random.nextBytes(bytes);
+    random.get().nextBytes(bytes);
     bytes[0] = (byte) ((bytes[0] & 0x3f) | 0x40);
     return new BigInteger(1, bytes);
   }

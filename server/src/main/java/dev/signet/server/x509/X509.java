@@ -10,7 +10,10 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.Date;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Locale;
 import org.bouncycastle.asn1.ASN1EncodableVector;
@@ -18,7 +21,9 @@ import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.DERGeneralizedTime;
 import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERUTCTime;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -34,6 +39,10 @@ import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 /** Small X.509 building blocks shared by CA creation and leaf issuance. */
 public final class X509 {
   private static final CertificateFactory FACTORY;
+  private static final DateTimeFormatter UTC_TIME =
+      DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'", Locale.ROOT);
+  private static final DateTimeFormatter GENERALIZED_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'", Locale.ROOT);
 
   static {
     try {
@@ -55,7 +64,11 @@ public final class X509 {
    * seconds in UTC.
    */
   public static Time time(Instant instant) {
-    return new Time(Date.from(instant), Locale.ROOT);
+    // formatted here: BouncyCastle's Time(Date, Locale) builds a SimpleDateFormat per call
+    ZonedDateTime utc = instant.truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC);
+    return utc.getYear() >= 1950 && utc.getYear() < 2050
+        ? new Time(new DERUTCTime(UTC_TIME.format(utc)))
+        : new Time(new DERGeneralizedTime(GENERALIZED_TIME.format(utc)));
   }
 
   /** The certificate made of a to-be-signed part and its signature. */

@@ -21,7 +21,37 @@ class SerialNumbersTest {
 
   @Test
   void tenThousandSerialsAreDistinctPositiveSixteenOctetsWithEveryRandomBitUsed() {
-    SerialNumbers serials = new SerialNumbers(new SecureRandom());
+    checkTenThousand(new SerialNumbers(new SecureRandom()));
+  }
+
+  @Test
+  void perThreadSerialsHaveTheSameFormAndAreDistinctAcrossThreads() throws Exception {
+    SerialNumbers serials = SerialNumbers.perThread();
+    checkTenThousand(serials);
+    Set<BigInteger> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> draws = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        draws.add(
+            threads.submit(
+                () -> {
+                  for (int i = 0; i < DRAWS; i++) {
+                    assertTrue(seen.add(serials.next()), "distinct across threads");
+                  }
+                }));
+      }
+      for (java.util.concurrent.Future<?> draw : draws) {
+        draw.get();
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertEquals(4 * DRAWS, seen.size());
+  }
+
+  private static void checkTenThousand(SerialNumbers serials) {
     Set<BigInteger> seen = new HashSet<>();
     boolean[] seenSet = new boolean[RANDOM_BITS];
     boolean[] seenClear = new boolean[RANDOM_BITS];

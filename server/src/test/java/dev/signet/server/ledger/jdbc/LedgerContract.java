@@ -261,6 +261,55 @@ abstract class LedgerContract {
     assertChainIntact(database, 2L * writers * perWriter);
   }
 
+  /**
+   * A write that fails after appending to the audit chain leaves no trace of its event, whether it
+   * ran alone or batched with other writes: the writer keeps a batch's chain head in memory and
+   * takes it back with the failed write.
+   */
+  @Test
+  void aWriteFailingAfterItsAuditAppendLeavesTheChainAsIfItHadNotRun() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Database database = open(config);
+    int writers = 8;
+    int perWriter = 21;
+    List<Callable<Integer>> work = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      work.add(
+          () -> {
+            int failed = 0;
+            for (int i = 0; i < perWriter; i++) {
+              AuditEvent event = event(Decision.DENIED, "", "w" + writer + "-" + i);
+              boolean fail = i % 3 == 0;
+              try {
+                database.write(
+                    connection -> {
+                      JdbcAuditLog.append(connection, database, event);
+                      if (fail) {
+                        throw new SQLException("fails after its audit append");
+                      }
+                      return null;
+                    });
+              } catch (SQLException expected) {
+                failed++;
+              }
+            }
+            return failed;
+          });
+    }
+    int failed = 0;
+    for (int result : Concurrently.run(work)) {
+      failed += result;
+    }
+
+    assertEquals(writers * perWriter / 3, failed, "every third write failed");
+    Database reader = another(database, config);
+    assertChainIntact(reader, (long) writers * perWriter - failed);
+    assertEquals(
+        (long) writers * perWriter - failed,
+        count(reader, "SELECT COUNT(DISTINCT request_id) FROM audit_events"));
+  }
+
   // --- audit trail -----------------------------------------------------------------------------
 
   @Test
@@ -608,6 +657,11 @@ abstract class LedgerContract {
             target -> event(Decision.APPROVED, target.serial(), "revoke"));
 
     assertEquals(List.of("c1", "c2"), revoked.stream().map(CertificateRecord::serial).toList());
+    System.err.println(
+        "DEBUG revoked "
+            + revoked
+            + " raw "
+            + count(database, "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL"));
     assertTrue(revoked.stream().allMatch(r -> r.revocation().isPresent()));
     assertEquals(events + 2, count(database, "SELECT COUNT(*) FROM audit_events"));
     // the intent is revoked, but not on a CRL until it is issued
