@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.signet.api.v1.Role;
 import dev.signet.client.files.Certificates;
@@ -397,30 +398,39 @@ class AgentIT {
   @Order(4)
   void sighupMakesItLookAtOnce() throws Exception {
     Path serving = dir.resolve("pki/kubelet-serving.crt");
-    awaitChange(serving, Duration.ofSeconds(90)); // a renewal just happened: the next is ~40 s away
-    Files.delete(serving);
-    Files.delete(dir.resolve("pki/kubelet-serving.key"));
-    int before = agent.logLines().size();
-
-    agent.hangUp();
-
-    // Not timed: the pass SIGHUP asks for is the one that re-issues the pair (the next
-    // scheduled pass is ~20 s away), which the order of the log lines shows.
     java.util.function.Predicate<String> reissued =
         l ->
             l.contains("kubelet-serving: issued") && l.contains("(kubelet-serving.crt is missing)");
-    awaitTrue(
-        () -> indexOf(linesSince(before), reissued) >= 0,
-        Duration.ofSeconds(60),
-        "the missing pair re-issued");
-    List<String> after = linesSince(before);
-    int asked = indexOf(after, l -> l.contains("asked to check now"));
-    int issued = indexOf(after, reissued);
-    assertTrue(asked >= 0 && asked < issued, "SIGHUP's pass re-issued it: " + after);
-    awaitTrue(
-        () -> Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")),
-        Duration.ofSeconds(60),
-        "a matching pair");
+    java.util.function.Predicate<String> asked = l -> l.contains("asked to check now");
+    List<String> lastAttempt = List.of();
+    // A scheduled pass (another certificate's renewal, or the 30 s CA check) may find the missing
+    // pair before SIGHUP's pass does when the machine is slow; that attempt proves nothing and is
+    // made again. Not timed: the order of the log lines shows which pass re-issued it.
+    for (int attempt = 1; attempt <= 5; attempt++) {
+      awaitChange(serving, Duration.ofSeconds(90)); // just after a pass
+      Files.delete(serving);
+      Files.delete(dir.resolve("pki/kubelet-serving.key"));
+      int before = agent.logLines().size();
+
+      agent.hangUp();
+
+      awaitTrue(
+          () ->
+              indexOf(linesSince(before), reissued) >= 0 && indexOf(linesSince(before), asked) >= 0,
+          Duration.ofSeconds(60),
+          "the missing pair re-issued and SIGHUP's pass begun");
+      List<String> after = linesSince(before);
+      if (indexOf(after, asked) < indexOf(after, reissued)) {
+        awaitTrue(
+            () -> Certificates.pairMatches(serving, dir.resolve("pki/kubelet-serving.key")),
+            Duration.ofSeconds(60),
+            "a matching pair");
+        return;
+      }
+      lastAttempt = after;
+    }
+    fail(
+        "in 5 attempts a scheduled pass always re-issued the pair before SIGHUP's: " + lastAttempt);
   }
 
   @Test
