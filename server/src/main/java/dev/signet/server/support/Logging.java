@@ -35,7 +35,9 @@ public final class Logging {
   static {
     // First of all: the log manager class is fixed when java.util.logging is first used, which
     // the loggers and the handler below do.
-    if (System.getProperty("java.util.logging.manager") == null) {}
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", KeepHandlersAtExit.class.getName());
+    }
   }
 
   /** Records waiting to be written at most; beyond, they are dropped. */
