@@ -172,10 +172,15 @@ public final class AgentCommand implements Callable<Integer> {
                       yield null;
                     }
                   });
-      signalType
-          .getMethod("handle", signalType, handlerType)
-          .invoke(null, signalType.getConstructor(String.class).newInstance(signal), handler);
-      return;
+      Object previous =
+          signalType
+              .getMethod("handle", signalType, handlerType)
+              .invoke(null, signalType.getConstructor(String.class).newInstance(signal), handler);
+      if (!previous.equals(handlerType.getField("SIG_IGN").get(null))) {
+        return;
+      }
+      // The JVM keeps a signal its parent ignored ignored (nohup does that to SIGHUP), silently.
+      refusal = "it was ignored when this process started, as under nohup";
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof IllegalArgumentException refused) {
         refusal = refused.getMessage(); // an unknown signal, or one the JVM uses itself

@@ -27,6 +27,9 @@ public final class AgentProcess implements AutoCloseable {
   /** Starts {@code signet agent ARGS}, its output (both streams) going to {@code log}. */
   public static AgentProcess start(Path log, String... args) throws IOException {
     List<String> command = new ArrayList<>();
+    // SIGHUP as it is for an agent under systemd, even when the build runs under nohup (which the
+    // JVM would inherit, and then keep ignoring SIGHUP); env execs, so the pid stays the JVM's
+    command.addAll(List.of("env", "--default-signal=HUP"));
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // small and quick to start: several agents share the test machine with etcd and signetd
     command.addAll(
