@@ -38,6 +38,13 @@ public record AuditEvent(
     WARNING
   }
 
+  /** A refusal of a caller without a credential (the enrollment port, before any identity). */
+  public static AuditEvent unauthenticatedRefusal(
+      Instant at, String action, String reason, String detail) {
+    return new AuditEvent(
+        at, "unauthenticated", "", action, "", "", Decision.REJECTED, reason, detail, "", "", "");
+  }
+
   public AuditEvent {
     caller = text(caller);
     callerRole = text(callerRole);

@@ -152,21 +152,7 @@ final class EnrollmentAdmission implements ServerInterceptor {
     // counted in metrics and the audit; a log line each would make a flood a log flood
     CallRecord.refused(reason, why);
     CallRecord.current().refusalLevel = Level.FINE;
-    refusals.refused(
-        peer,
-        new AuditEvent(
-            clock.instant(),
-            "unauthenticated",
-            "",
-            method,
-            "",
-            "",
-            AuditEvent.Decision.REJECTED,
-            reason,
-            why,
-            "",
-            "",
-            ""));
+    refusals.refused(peer, AuditEvent.unauthenticatedRefusal(clock.instant(), method, reason, why));
     RetryHint.refuse(call, why, retryAfter);
     return new ServerCall.Listener<>() {};
   }

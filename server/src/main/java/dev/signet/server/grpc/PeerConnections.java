@@ -118,19 +118,7 @@ final class PeerConnections implements ChannelFactory<ServerChannel> {
   }
 
   private AuditEvent event(String action, String reason, String why) {
-    return new AuditEvent(
-        clock.instant(),
-        "unauthenticated",
-        "",
-        action,
-        "",
-        "",
-        AuditEvent.Decision.REJECTED,
-        reason,
-        why,
-        "",
-        "",
-        "");
+    return AuditEvent.unauthenticatedRefusal(clock.instant(), action, reason, why);
   }
 
   private void release(String peer) {
