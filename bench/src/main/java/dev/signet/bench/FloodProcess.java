@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link AbuseFlood} in a JVM of its own under {@code nice -n NICE}, on this process's class path:
- * asked for its running totals by a line on its standard input, stopped by the end of it.
+ * {@link AbuseFlood} in a JVM of its own under {@code nice -n NICE} (and a placement command such
+ * as {@code taskset -c 1}), on this process's class path: asked for its running totals by a line on
+ * its standard input, stopped by the end of it.
  */
 final class FloodProcess implements AutoCloseable {
   private final Process process;
@@ -28,23 +29,24 @@ final class FloodProcess implements AutoCloseable {
   }
 
   /** Starts the flood of {@code port} and returns once it floods. */
-  static FloodProcess start(int port, Path caBundle, int nice) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
+  static FloodProcess start(int port, Path caBundle, int nice, List<String> placement)
+      throws IOException {
+    List<String> command = new ArrayList<>(placement);
+    command.addAll(
+        List.of(
+            "nice",
+            "-n",
+            Integer.toString(nice),
+            ProcessHandle.current().info().command().orElse("java"),
+            "-Xmx256m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            AbuseFlood.class.getName(),
+            Integer.toString(port),
+            caBundle.toString()));
     FloodProcess flood =
         new FloodProcess(
-            new ProcessBuilder(
-                    "nice",
-                    "-n",
-                    Integer.toString(nice),
-                    java,
-                    "-Xmx256m",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    AbuseFlood.class.getName(),
-                    Integer.toString(port),
-                    caBundle.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start());
+            new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
     String ready = flood.out.readLine();
     if (!"flooding".equals(ready)) {
       flood.close();
