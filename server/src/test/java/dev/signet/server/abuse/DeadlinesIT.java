@@ -106,16 +106,18 @@ class DeadlinesIT {
       long deadlined =
           ended.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
       long refused = ended.stream().filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED).count();
-      assertEquals(16, deadlined, "every admitted stream is closed at its deadline: " + ended);
-      assertEquals(8, refused, "the rest were refused at once: " + ended);
+      // 16 were held at once (awaited above); on a slow machine the first may reach their
+      // deadline before the last are opened, and those are then admitted too
+      assertTrue(deadlined >= 16, "every admitted stream is closed at its deadline: " + ended);
+      assertEquals(24, deadlined + refused, "the rest were refused at once: " + ended);
       assertEquals(0, enrollmentLoad().callsInFlight(), "every slot is free again");
 
       join(node, "after-half-open-1");
       System.out.printf(
-          "half-open Join streams: 24 opened (20 headers only, 4 with a message and no end), 16"
-              + " admitted and closed DEADLINE_EXCEEDED, 8 refused RESOURCE_EXHAUSTED; all ended"
+          "half-open Join streams: 24 opened (20 headers only, 4 with a message and no end), %d"
+              + " admitted and closed DEADLINE_EXCEEDED, %d refused RESOURCE_EXHAUSTED; all ended"
               + " %.1f s after opening (maxCallDuration 5 s); a real join then succeeded%n",
-          seconds);
+          deadlined, refused, seconds);
     }
   }
 
