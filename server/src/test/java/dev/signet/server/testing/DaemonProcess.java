@@ -1,5 +1,6 @@
 package dev.signet.server.testing;
 
+import com.google.common.base.Splitter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +22,19 @@ import java.util.regex.Pattern;
  */
 public final class DaemonProcess implements AutoCloseable {
   private static final String SIGNETD = "dev.signet.server.cli.Signetd";
+
+  /**
+   * Options for every child JVM, from the system property {@code signet.test.childJvmOptions}
+   * (comma-separated). The build sets it for tests: a daemon that lives for seconds spends less CPU
+   * with the first-tier JIT alone and the serial collector, which matters on a busy 2-core machine.
+   * Benchmarks leave it unset, so their daemons run as bin/signetd runs them.
+   */
+  private static final List<String> CHILD_JVM_OPTIONS =
+      Splitter.on(',')
+          .omitEmptyStrings()
+          .trimResults()
+          .splitToList(System.getProperty("signet.test.childJvmOptions", ""));
+
   private static final Pattern READY = Pattern.compile("signetd ready on (.+):(\\d+)");
   private static final Pattern ENROLLMENT = Pattern.compile("signetd enrollment on (.+):(\\d+)");
   private static final Pattern METRICS = Pattern.compile("signetd metrics on (http://.+:\\d+)");
@@ -181,6 +195,7 @@ public final class DaemonProcess implements AutoCloseable {
     command.add("--add-modules=jdk.crypto.cryptoki");
     command.add("--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
     command.add("-Xmx256m");
+    command.addAll(CHILD_JVM_OPTIONS);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
