@@ -138,7 +138,12 @@ final class ApiCredential {
     byte[] keyPem = Pem.privateKey(keys);
     try {
       SafeFiles.replacePair(
-          certificate, Certificates.pem(certificates), key, keyPem, SafeFiles.NO_CHECKPOINTS);
+          certificate,
+          Certificates.pem(certificates),
+          key,
+          keyPem,
+          SafeFiles.Previous.DROPPED,
+          SafeFiles.NO_CHECKPOINTS);
     } catch (IOException e) {
       throw new SignetException(
           ExitCode.OUTPUT,

@@ -48,9 +48,35 @@ public final class SafeFiles {
 
   private SafeFiles() {}
 
+  /** What becomes of the pair a replacement replaces. */
+  public enum Previous {
+    /** Kept as NAME.crt.bak and NAME.key.bak, for a person to go back to. */
+    BACKED_UP,
+    /**
+     * Never written anywhere: for a credential whose previous key, still valid, would let whoever
+     * reads it act as its owner.
+     */
+    DROPPED
+  }
+
   /** Replaces the pair as the class comment describes; the previous pair becomes the backup. */
   public static void replacePair(
       Path certificate, byte[] certificatePem, Path key, byte[] keyPem, Checkpoint checkpoint)
+      throws IOException {
+    replacePair(certificate, certificatePem, key, keyPem, Previous.BACKED_UP, checkpoint);
+  }
+
+  /**
+   * Replaces the pair as the class comment describes, step 2 (the backup) only if {@code previous}
+   * says so.
+   */
+  public static void replacePair(
+      Path certificate,
+      byte[] certificatePem,
+      Path key,
+      byte[] keyPem,
+      Previous previous,
+      Checkpoint checkpoint)
       throws IOException {
     Path stagedKey = staged(key);
     Path stagedCertificate = staged(certificate);
@@ -58,8 +84,13 @@ public final class SafeFiles {
     checkpoint.reached("key staged");
     AtomicFiles.write(stagedCertificate, certificatePem, AtomicFiles.PUBLIC);
     checkpoint.reached("certificate staged");
-    backUp(key, AtomicFiles.SECRET);
-    backUp(certificate, AtomicFiles.PUBLIC);
+    if (previous == Previous.BACKED_UP) {
+      backUp(key, AtomicFiles.SECRET);
+      backUp(certificate, AtomicFiles.PUBLIC);
+    } else {
+      refuseLink(key);
+      refuseLink(certificate);
+    }
     checkpoint.reached("backups written");
     move(stagedKey, key);
     checkpoint.reached("key replaced");

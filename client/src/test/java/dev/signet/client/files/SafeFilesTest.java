@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -125,6 +126,33 @@ class SafeFilesTest {
         "rw-r--r--",
         PosixFilePermissions.toString(
             Files.getPosixFilePermissions(SafeFiles.backup(certificate))));
+  }
+
+  @Test
+  void aReplacementDroppingThePreviousPairNeverWritesItAnywhere() throws Exception {
+    Path certificate = directory.resolve("client.crt");
+    Path key = directory.resolve("client.key");
+    SelfSigned first = SelfSigned.create("first");
+    SelfSigned second = SelfSigned.create("second");
+    SafeFiles.replacePair(
+        certificate, first.certificatePem(), key, first.keyPem(), SafeFiles.NO_CHECKPOINTS);
+    List<Set<String>> seen = new ArrayList<>();
+
+    SafeFiles.replacePair(
+        certificate,
+        second.certificatePem(),
+        key,
+        second.keyPem(),
+        SafeFiles.Previous.DROPPED,
+        reached -> seen.add(files()));
+
+    assertEquals(5, seen.size(), "every step reached");
+    assertTrue(
+        seen.stream().noneMatch(names -> names.stream().anyMatch(name -> name.endsWith(".bak"))),
+        "no backup at any step: " + seen);
+    assertEquals(Set.of("client.crt", "client.key"), files());
+    assertArrayEquals(second.keyPem(), Files.readAllBytes(key));
+    assertArrayEquals(second.certificatePem(), Files.readAllBytes(certificate));
   }
 
   @Test
