@@ -4,25 +4,18 @@ import com.google.protobuf.ByteString;
 import dev.signet.api.v1.IssuanceGrpc.IssuanceBlockingStub;
 import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.keystore.Pkcs11Uri;
-import dev.signet.server.keystore.SigningKey;
-import dev.signet.server.keystore.pkcs11.Pkcs11KeyStore;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.TestToken;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How close end-to-end issuance comes to the token's raw signing speed.
@@ -102,28 +95,8 @@ public final class IssuanceBenchmark {
             .writeTo(token, instance);
     DaemonProcess.init(token, config);
 
-    double[] signatures = new double[CONCURRENCY.length];
-    char[] pin = token.userPin();
-    // As signetd signs, through SunPKCS11, with as many signing slots as callers here.
-    try (Pkcs11KeyStore open =
-        Pkcs11KeyStore.open(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
-            Pkcs11Uri.parse("pkcs11:token=" + label),
-            pin,
-            Optional.empty(),
-            Arrays.stream(CONCURRENCY).max().orElseThrow(),
-            Duration.ofSeconds(30))) {
-      SigningKey key = open.find("kubernetes-ca").orElseThrow().key();
-      byte[] tbs = new byte[600];
-      new SecureRandom().nextBytes(tbs);
-      for (int i = 0; i < CONCURRENCY.length; i++) {
-        signatures[i] = rawSignatures(key, tbs, CONCURRENCY[i], measure);
-        System.out.printf(
-            "   token  %2d threads: %8.0f signatures/s%n", CONCURRENCY[i], signatures[i]);
-      }
-    } finally {
-      Arrays.fill(pin, '\0');
-    }
+    double[] signatures =
+        TokenSignatures.perSecond(token, "kubernetes-ca", CONCURRENCY, measure, 600);
 
     List<Row> rows = new ArrayList<>();
     // Each request parses its CSR afresh, so reusing a CSR under another node name costs the
@@ -142,21 +115,6 @@ public final class IssuanceBenchmark {
       }
     }
     return rows;
-  }
-
-  static double rawSignatures(SigningKey key, byte[] tbs, int threads, Duration measure)
-      throws InterruptedException {
-    AtomicLong count = new AtomicLong();
-    run(
-        threads,
-        measure,
-        counting -> {
-          key.sign(tbs);
-          if (counting) {
-            count.incrementAndGet();
-          }
-        });
-    return count.get() / (double) measure.toSeconds();
   }
 
   /** Returns certificates/s, p50 and p99 latency in milliseconds. */

@@ -1,8 +1,5 @@
 package dev.signet.bench;
 
-import dev.signet.server.keystore.Pkcs11Uri;
-import dev.signet.server.keystore.SigningKey;
-import dev.signet.server.keystore.pkcs11.Pkcs11KeyStore;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
 import dev.signet.server.testing.TestToken;
@@ -15,15 +12,12 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import v1.Api.SignJWTRequest;
 import v1.ExternalJWTSignerGrpc;
@@ -82,27 +76,8 @@ public final class SaSignBenchmark {
             .writeTo(token, instance);
     DaemonProcess.init(token, config);
 
-    double[] signatures = new double[CONCURRENCY.length];
-    char[] pin = token.userPin();
-    byte[] input = new byte[700];
-    new SecureRandom().nextBytes(input);
-    try (Pkcs11KeyStore open =
-        Pkcs11KeyStore.open(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
-            Pkcs11Uri.parse("pkcs11:token=" + label),
-            pin,
-            Optional.empty(),
-            Arrays.stream(CONCURRENCY).max().orElseThrow(),
-            Duration.ofSeconds(30))) {
-      SigningKey key = open.find("signet-service-account").orElseThrow().key();
-      for (int i = 0; i < CONCURRENCY.length; i++) {
-        signatures[i] = IssuanceBenchmark.rawSignatures(key, input, CONCURRENCY[i], measure);
-        System.out.printf(
-            "   token  %2d threads: %8.0f signatures/s%n", CONCURRENCY[i], signatures[i]);
-      }
-    } finally {
-      Arrays.fill(pin, '\0');
-    }
+    double[] signatures =
+        TokenSignatures.perSecond(token, "signet-service-account", CONCURRENCY, measure, 700);
 
     List<String> rows = new ArrayList<>();
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());

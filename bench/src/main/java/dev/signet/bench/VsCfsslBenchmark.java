@@ -3,9 +3,6 @@ package dev.signet.bench;
 import com.google.protobuf.ByteString;
 import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.KeyAlgorithm;
-import dev.signet.server.keystore.Pkcs11Uri;
-import dev.signet.server.keystore.SigningKey;
-import dev.signet.server.keystore.pkcs11.Pkcs11KeyStore;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
@@ -22,17 +19,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -152,7 +146,7 @@ public final class VsCfsslBenchmark {
     DaemonProcess.init(token, config);
     double[] raw = new double[CALLERS.length];
     if (algorithm == KeyAlgorithm.RSA_2048) {
-      raw = rawSignatures(token, label, window);
+      raw = TokenSignatures.perSecond(token, "kubernetes-ca", CALLERS, window, 600);
     }
     List<String> rows = new ArrayList<>();
     Path cfsslFiles = directory.resolve("cfssl-" + algorithm.id());
@@ -281,63 +275,6 @@ public final class VsCfsslBenchmark {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     return sorted[sorted.length / 2];
-  }
-
-  /** The token's raw signatures/s at each caller count, through SunPKCS11 as signetd signs. */
-  private static double[] rawSignatures(TestToken token, String label, Duration window)
-      throws Exception {
-    double[] rates = new double[CALLERS.length];
-    char[] pin = token.userPin();
-    try (Pkcs11KeyStore open =
-        Pkcs11KeyStore.open(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
-            Pkcs11Uri.parse("pkcs11:token=" + label),
-            pin,
-            Optional.empty(),
-            Arrays.stream(CALLERS).max().orElseThrow(),
-            Duration.ofSeconds(30))) {
-      SigningKey key = open.find("kubernetes-ca").orElseThrow().key();
-      byte[] tbs = new byte[600];
-      new SecureRandom().nextBytes(tbs);
-      for (int c = 0; c < CALLERS.length; c++) {
-        AtomicLong count = new AtomicLong();
-        AtomicBoolean counting = new AtomicBoolean();
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch done = new CountDownLatch(CALLERS[c]);
-        for (int t = 0; t < CALLERS[c]; t++) {
-          Thread worker =
-              new Thread(
-                  () -> {
-                    try {
-                      while (!stop.get()) {
-                        key.sign(tbs);
-                        if (counting.get()) {
-                          count.incrementAndGet();
-                        }
-                      }
-                    } catch (Exception e) {
-                      System.err.println("token signature failed: " + e);
-                    } finally {
-                      done.countDown();
-                    }
-                  });
-          worker.setDaemon(true);
-          worker.start();
-        }
-        Thread.sleep(2_000);
-        counting.set(true);
-        Thread.sleep(window.toMillis());
-        counting.set(false);
-        stop.set(true);
-        done.await();
-        rates[c] = count.get() / (double) window.toSeconds();
-        System.out.printf(
-            "   token %2d threads: %6.0f RSA-2048 signatures/s%n", CALLERS[c], rates[c]);
-      }
-    } finally {
-      Arrays.fill(pin, '\0');
-    }
-    return rates;
   }
 
   /** Issues from {@code server} on {@code callers} threads for {@code length}; one window. */
