@@ -8,19 +8,23 @@ import dev.signet.server.auth.Role;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.revocation.RevokedCredentials;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Refuses, before the request is read, a call whose credential has been revoked or has no sealed
- * record in the ledger (checked per call, so that a revocation bites on open connections too) or
- * whose role may not use the method; audits each refusal.
+ * Refuses, before the request is read, a call whose credential has expired, has been revoked or has
+ * no sealed record in the ledger, or whose role may not use the method; audits each refusal. All
+ * are checked per call, not only at the TLS handshake: a connection may outlive its credential's
+ * validity (up to limits.maxConnectionAge) and a revocation must bite on open connections too.
  */
 final class AuthorizationInterceptor implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(AuthorizationInterceptor.class.getName());
@@ -42,6 +46,27 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Caller caller = CallerInterceptor.current();
+    X509Certificate certificate =
+        CallerInterceptor.peerCertificate(
+            call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    Instant notAfter = certificate.getNotAfter().toInstant();
+    if (clock.instant().isAfter(notAfter)) {
+      refuse(
+          call,
+          caller,
+          AuditEvent.Decision.REJECTED,
+          "CREDENTIAL_EXPIRED",
+          "the credential of "
+              + caller.name()
+              + " (serial "
+              + caller.serial()
+              + ") expired at "
+              + notAfter
+              + ", after this connection was made; renew it before it expires (signet agent does"
+              + " at two thirds of its lifetime) or, for a node, join again",
+          Status.UNAUTHENTICATED);
+      return new ServerCall.Listener<>() {};
+    }
     CertificateStore.CredentialStanding standing;
     try {
       standing = revoked.standing(caller.serial());

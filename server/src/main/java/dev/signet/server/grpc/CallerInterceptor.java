@@ -65,7 +65,8 @@ final class CallerInterceptor implements ServerInterceptor {
         X509.serialHex(certificate.getSerialNumber()));
   }
 
-  private static X509Certificate peerCertificate(SSLSession session) {
+  /** The verified client certificate of the call's connection, or null if it has none. */
+  static X509Certificate peerCertificate(SSLSession session) {
     if (session == null) {
       return null;
     }
