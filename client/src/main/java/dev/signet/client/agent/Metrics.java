@@ -42,7 +42,7 @@ public final class Metrics implements AutoCloseable {
   }
 
   /** The port it listens on (the one asked for, or the one chosen for port 0). */
-  int port() {
+  public int port() {
     return server.getPort();
   }
 

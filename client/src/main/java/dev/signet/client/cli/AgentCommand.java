@@ -97,7 +97,9 @@ public final class AgentCommand implements Callable<Integer> {
     agent.start();
     try (Metrics metrics = metrics(agent)) {
       if (metrics != null) {
-        log.accept("metrics at http://" + metricsListen + "/metrics");
+        // the port bound, which port 0 leaves to the system
+        HostPort bound = new HostPort(HostPort.parseListen(metricsListen).host(), metrics.port());
+        log.accept("metrics at http://" + bound + "/metrics");
       }
       handle("HUP", agent::checkNow, log);
       CountDownLatch finished = new CountDownLatch(1);
@@ -128,7 +130,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
     HostPort address;
     try {
-      address = HostPort.parse(metricsListen);
+      address = HostPort.parseListen(metricsListen);
     } catch (IllegalArgumentException e) {
       throw new SignetException(ExitCode.USAGE, "--metrics-listen: " + e.getMessage());
     }

@@ -62,11 +62,12 @@ class AgentIT {
   static Path dir;
   static Path credential;
   static int metricsPort;
+  private static final Pattern METRICS_AT =
+      Pattern.compile("metrics at http://127\\.0\\.0\\.1:(\\d+)/metrics");
 
   @BeforeAll
   static void startAgent() throws Exception {
-    int[] ports = Tools.freePorts(2);
-    metricsPort = ports[1];
+    int[] ports = Tools.freePorts(1);
     daemon =
         TestDaemon.start(
             "agent",
@@ -115,12 +116,14 @@ class AgentIT {
             dir.toString(),
             "--config",
             config.toString(),
+            // port 0: a port picked here and passed on could be taken by another test meanwhile
             "--metrics-listen",
-            "127.0.0.1:" + metricsPort);
-    agent.awaitLine(
-        l -> l.contains("metrics at http://127.0.0.1:" + metricsPort),
-        Duration.ofSeconds(60),
-        "start");
+            "127.0.0.1:0");
+    Matcher metrics =
+        METRICS_AT.matcher(
+            agent.awaitLine(l -> METRICS_AT.matcher(l).find(), Duration.ofSeconds(60), "start"));
+    assertTrue(metrics.find());
+    metricsPort = Integer.parseInt(metrics.group(1));
   }
 
   @AfterAll
