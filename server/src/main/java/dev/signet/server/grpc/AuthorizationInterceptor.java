@@ -8,13 +8,11 @@ import dev.signet.server.auth.Role;
 import dev.signet.server.database.LedgerException;
 import dev.signet.server.ledger.CertificateStore;
 import dev.signet.server.revocation.RevokedCredentials;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
@@ -46,10 +44,7 @@ final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Caller caller = CallerInterceptor.current();
-    X509Certificate certificate =
-        CallerInterceptor.peerCertificate(
-            call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-    Instant notAfter = certificate.getNotAfter().toInstant();
+    Instant notAfter = CallerInterceptor.CREDENTIAL_NOT_AFTER.get();
     if (clock.instant().isAfter(notAfter)) {
       refuse(
           call,

@@ -13,6 +13,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -26,6 +27,9 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  */
 final class CallerInterceptor implements ServerInterceptor {
   static final Context.Key<Caller> CALLER = Context.key("signet-caller");
+
+  /** When the caller's certificate expires: TLS checked it at the handshake only. */
+  static final Context.Key<Instant> CREDENTIAL_NOT_AFTER = Context.key("signet-credential-expiry");
 
   private final RoleMapping roles;
 
@@ -51,7 +55,11 @@ final class CallerInterceptor implements ServerInterceptor {
     }
     Caller caller = callerOf(certificate);
     CallRecord.current().caller = caller.name();
-    return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+    Context context =
+        Context.current()
+            .withValues(
+                CALLER, caller, CREDENTIAL_NOT_AFTER, certificate.getNotAfter().toInstant());
+    return Contexts.interceptCall(context, call, headers, next);
   }
 
   Caller callerOf(X509Certificate certificate) {
@@ -65,8 +73,7 @@ final class CallerInterceptor implements ServerInterceptor {
         X509.serialHex(certificate.getSerialNumber()));
   }
 
-  /** The verified client certificate of the call's connection, or null if it has none. */
-  static X509Certificate peerCertificate(SSLSession session) {
+  private static X509Certificate peerCertificate(SSLSession session) {
     if (session == null) {
       return null;
     }
