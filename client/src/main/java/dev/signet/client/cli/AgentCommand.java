@@ -95,12 +95,7 @@ public final class AgentCommand implements Callable<Integer> {
             Clock.systemUTC(),
             log);
     agent.start();
-    try (Metrics metrics = metrics(agent)) {
-      if (metrics != null) {
-        // the port bound, which port 0 leaves to the system
-        HostPort bound = new HostPort(HostPort.parseListen(metricsListen).host(), metrics.port());
-        log.accept("metrics at http://" + bound + "/metrics");
-      }
+    try (Metrics metrics = metrics(agent, log)) {
       handle("HUP", agent::checkNow, log);
       CountDownLatch finished = new CountDownLatch(1);
       Thread stop =
@@ -124,7 +119,8 @@ public final class AgentCommand implements Callable<Integer> {
     return ExitCode.OK.code();
   }
 
-  private Metrics metrics(Agent agent) {
+  /** Serves the agent's metrics if asked to, and says where (port 0: the port bound). */
+  private Metrics metrics(Agent agent, Consumer<String> log) {
     if (metricsListen == null) {
       return null;
     }
@@ -135,7 +131,10 @@ public final class AgentCommand implements Callable<Integer> {
       throw new SignetException(ExitCode.USAGE, "--metrics-listen: " + e.getMessage());
     }
     try {
-      return Metrics.serve(new InetSocketAddress(address.host(), address.port()), agent::state);
+      Metrics metrics =
+          Metrics.serve(new InetSocketAddress(address.host(), address.port()), agent::state);
+      log.accept("metrics at http://" + new HostPort(address.host(), metrics.port()) + "/metrics");
+      return metrics;
     } catch (IOException e) {
       throw new SignetException(
           ExitCode.USAGE,
