@@ -135,8 +135,10 @@ class DeadlinesIT {
       Eventually.await(
           "70 of the node's 72 calls refused",
           Duration.ofSeconds(30),
-          () -> fromNode.stream().filter(call -> call.closed().isDone()).count() == 70);
-      assertEquals(2, daemon.daemon().serverLoad().api().callsInFlight(), "the node's share");
+          () -> fromNode.stream().filter(call -> call.closed().isDone()).count() >= 70);
+      assertTrue(
+          daemon.daemon().serverLoad().api().callsInFlight() <= 2,
+          "never more than the node's share in flight");
       daemon.operator().health().check(HealthCheckRequest.getDefaultInstance());
 
       // a ca-admin credential, which may use every slot: all 16 held, even the operator's own
@@ -163,10 +165,13 @@ class DeadlinesIT {
       long deadlined =
           ended.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
       long refused = ended.stream().filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED).count();
-      assertEquals(
-          2,
-          nodeEnded.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count(),
-          "the node's two admitted calls are closed at their deadline: " + nodeEnded);
+      // two at a time: on a slow machine the first may reach their deadline before the last of
+      // the 72 are opened, and as many of those are then admitted in their place
+      long nodeDeadlined =
+          nodeEnded.stream().filter(e -> e.code() == Status.Code.DEADLINE_EXCEEDED).count();
+      assertTrue(
+          nodeDeadlined >= 2,
+          "the node's admitted calls, two at a time, are closed at their deadline: " + nodeEnded);
       // the ca-admin got the slots the node's calls had not yet freed when it came: all 16 were
       // held at once (awaited above), so at least 16 calls in all were admitted
       assertTrue(deadlined >= 16, "every admitted call is closed at its deadline: " + ended);
@@ -185,11 +190,12 @@ class DeadlinesIT {
                   .setNodeName("half-open-1")
                   .build());
       System.out.printf(
-          "half-open API calls: 72 header-only from one node credential (2 held, 70 refused"
-              + " RESOURCE_EXHAUSTED with retry-after-ms, the operator served meanwhile), then 16"
-              + " from a ca-admin; 16 admitted and closed DEADLINE_EXCEEDED; all ended %.1f s after"
-              + " opening (maxCallDuration 5 s); the node's issuance then succeeded%n",
-          seconds);
+          "half-open API calls: 72 header-only from one node credential (%d admitted two at a"
+              + " time, the rest refused RESOURCE_EXHAUSTED with retry-after-ms, the operator"
+              + " served meanwhile), then 16 from a ca-admin; %d admitted in all and closed"
+              + " DEADLINE_EXCEEDED; all ended %.1f s after opening (maxCallDuration 5 s); the"
+              + " node's issuance then succeeded%n",
+          nodeDeadlined, deadlined, seconds);
     }
   }
 
