@@ -197,14 +197,23 @@ public final class DaemonProcess implements AutoCloseable {
     command.add("-Xmx256m");
     command.addAll(CHILD_JVM_OPTIONS);
     command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    ChildJvmArchive archive =
+        mainClass.equals(SIGNETD) && args.length > 0 ? ChildJvmArchive.forSignetd(args[0]) : null;
+    if (archive != null) {
+      command.addAll(archive.options());
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    }
     command.add(mainClass);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(token.environment());
     builder.environment().putAll(environment);
-    return builder.start();
+    Process process = builder.start();
+    if (archive != null) {
+      archive.started(process);
+    }
+    return process;
   }
 
   public int port() {
