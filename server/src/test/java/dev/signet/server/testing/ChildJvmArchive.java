@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,13 @@ final class ChildJvmArchive {
   private static final String JAR = System.getProperty("signet.test.signetdJar", "");
   private static final String DIRECTORY = System.getProperty("signet.test.childCdsDir", "");
   private static final Set<String> BEING_WRITTEN = ConcurrentHashMap.newKeySet();
+  private static final Set<Process> WRITERS = ConcurrentHashMap.newKeySet();
+
+  /**
+   * How much longer a child that writes an archive may take to exit: writing 30 MB of class data
+   * takes about 2 s of CPU, and many times that in wall time on a machine busy with other tests.
+   */
+  static final Duration WRITING_TIME = Duration.ofMinutes(2);
 
   private final String subcommand;
   private final List<String> options;
@@ -107,6 +115,11 @@ final class ChildJvmArchive {
     }
   }
 
+  /** Whether {@code child} writes an archive when it exits (see {@link #WRITING_TIME}). */
+  static boolean isWriting(Process child) {
+    return WRITERS.contains(child);
+  }
+
   /** The class path and archive options, to put before the main class. */
   List<String> options() {
     return options;
@@ -120,6 +133,7 @@ final class ChildJvmArchive {
     if (partial == null) {
       return;
     }
+    WRITERS.add(child);
     var unused =
         child
             .onExit()
@@ -139,6 +153,7 @@ final class ChildJvmArchive {
                     // no archive this time; a stray partial file in target/ is harmless
                   } finally {
                     BEING_WRITTEN.remove(subcommand);
+                    WRITERS.remove(child);
                   }
                 });
   }

@@ -264,8 +264,14 @@ public final class DaemonProcess implements AutoCloseable {
     process.destroyForcibly();
   }
 
+  /**
+   * The exit code, once the JVM has exited within {@code timeout} (and the time it takes to write
+   * its class-data archive, if it writes one).
+   */
   public int awaitExit(Duration timeout) throws InterruptedException {
-    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+    Duration bound =
+        ChildJvmArchive.isWriting(process) ? timeout.plus(ChildJvmArchive.WRITING_TIME) : timeout;
+    if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
       killAll(process);
       throw new IllegalStateException("signetd did not exit within " + timeout);
     }
