@@ -35,10 +35,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Fault F1 on the embedded ledger: {@code kill -9} of signetd while clients issue (at a random 0.5
- * to 3 s after each round's first certificate, so that the load is in full swing), and at the exact
- * points where a crash hurts most. After every crash the independent {@link InvariantChecker}
- * compares the ledger with what clients received.
+ * Fault F1 on the embedded ledger: {@code kill -9} of signetd while clients issue (at a random 0.3
+ * to 1.5 s after each round's first certificate, when six clients keep calls at every step of an
+ * issuance in flight), and at the exact points where a crash hurts most. After every crash the
+ * independent {@link InvariantChecker} compares the ledger with what clients received.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DaemonKillIT {
@@ -83,7 +83,7 @@ class DaemonKillIT {
     Random random = new Random(seed);
     long total = 0;
     for (int round = 1; round <= ROUNDS; round++) {
-      long killAfter = 500L + random.nextInt(2_500);
+      long killAfter = 300L + random.nextInt(1_200);
       IssuanceLoad load;
       try (DaemonProcess daemon = DaemonProcess.serve(token, config);
           ApiClient client = ApiClient.asOperator(token, daemon.port())) {
@@ -116,7 +116,7 @@ class DaemonKillIT {
       total += load.succeeded();
       LOG.info(where + ": " + load.succeeded() + " received, " + report);
     }
-    assertTrue(total >= ROUNDS * 20L, "the rounds issued under load (" + total + " certificates)");
+    assertTrue(total >= ROUNDS * 10L, "the rounds issued under load (" + total + " certificates)");
   }
 
   /**
