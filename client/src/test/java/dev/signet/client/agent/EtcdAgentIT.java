@@ -46,7 +46,7 @@ class EtcdAgentIT {
         watched.add(new Generations(nodes.pki(i, "peer.crt")));
         credentials.add(new Generations(nodes.credentials.get(i).resolve("client.crt")));
       }
-      try (EtcdProbe probe = EtcdProbe.start(cluster, 0, Duration.ofMillis(500))) {
+      try (EtcdProbe probe = EtcdProbe.start(cluster, 0, Duration.ofSeconds(1))) {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
         // two renewals of every member's server and peer certificate, one of each credential
         while (watched.stream().anyMatch(g -> g.changes() < 2)

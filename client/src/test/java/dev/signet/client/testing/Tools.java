@@ -1,6 +1,7 @@
 package dev.signet.client.testing;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -38,13 +40,19 @@ public final class Tools {
     return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 
-  /** Ports free on loopback now, distinct (held open together while chosen). */
+  /**
+   * Ports free on loopback now, distinct (held open together while chosen), for a process the test
+   * starts to bind. They are drawn below Linux's ephemeral range (32768 and up), from which the
+   * kernel picks the local port of every outgoing connection and of every listener on port 0: with
+   * other tests running beside this one, a port from that range could be taken again between this
+   * check and the process's bind.
+   */
   public static int[] freePorts(int count) throws IOException {
     int[] ports = new int[count];
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket socket = bindBelowEphemeralRange();
         sockets.add(socket);
         ports[i] = socket.getLocalPort();
       }
@@ -54,6 +62,18 @@ public final class Tools {
       }
     }
     return ports;
+  }
+
+  private static ServerSocket bindBelowEphemeralRange() throws IOException {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
+      try {
+        return new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+      } catch (BindException inUse) {
+        // taken: draw another
+      }
+    }
+    throw new IOException("no free loopback port between 20000 and 32767");
   }
 
   /**
