@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.api.v1.GetCaBundlesRequest;
-import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.AtomicFiles;
-import dev.signet.common.KeyAlgorithm;
-import dev.signet.common.Pem;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
@@ -22,25 +19,12 @@ import dev.signet.server.testing.TestToken;
 import dev.signet.server.x509.X509;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,52 +143,6 @@ class SignetdIT {
   }
 
   @Test
-  void refusesCallersWithoutACredentialOfTheSignetApiCa() throws Exception {
-    TestToken token = TestToken.create(temp.resolve("hsm"), "mtls");
-    Path config = new DaemonConfig().writeTo(token);
-    DaemonProcess.init(token, config);
-    Path caBundle = token.directory().resolve("operator/ca.crt");
-    try (DaemonProcess daemon = DaemonProcess.serve(token, config)) {
-      int issuedBefore = LedgerRows.of(token).count("state = 'ISSUED'");
-
-      try (ApiClient anonymous = ApiClient.connect(daemon.port(), caBundle, null, null)) {
-        assertRefusedAtTls(anonymous);
-      }
-
-      Path foreign = foreignClientCredential(temp.resolve("foreign"));
-      try (ApiClient stranger =
-          ApiClient.connect(
-              daemon.port(),
-              caBundle,
-              foreign.resolve("client.crt"),
-              foreign.resolve("client.key"))) {
-        assertRefusedAtTls(stranger);
-      }
-
-      // A cluster credential (admin.conf's certificate, from the kubernetes CA) is not a Signet
-      // one.
-      Path admin = temp.resolve("admin");
-      try (ApiClient operator = ApiClient.asOperator(token, daemon.port())) {
-        KeyPair keys = Keys.ec();
-        IssueCertificateResponse adminCertificate =
-            operator
-                .issuance()
-                .issueAdmin(IssueAdminRequest.newBuilder().setCsrDer(Keys.csrBytes(keys)).build());
-        write(admin, adminCertificate.getCertificateDer().toByteArray(), keys);
-      }
-      try (ApiClient clusterAdmin =
-          ApiClient.connect(
-              daemon.port(), caBundle, admin.resolve("client.crt"), admin.resolve("client.key"))) {
-        assertRefusedAtTls(clusterAdmin);
-      }
-      assertEquals(
-          issuedBefore + 1,
-          LedgerRows.of(token).count("state = 'ISSUED'"),
-          "only the admin certificate was issued");
-    }
-  }
-
-  @Test
   void tokenFailureGivesUnavailableAndStopsTheDaemonForARestart() throws Exception {
     TestToken token = TestToken.create(temp.resolve("hsm"), "hsmfault");
     Path config = new DaemonConfig().writeTo(token);
@@ -243,54 +181,5 @@ class SignetdIT {
                 .setNodeName(node)
                 .setCsrDer(Keys.csrBytes(Keys.ec()))
                 .build());
-  }
-
-  private static void assertRefusedAtTls(ApiClient client) {
-    StatusRuntimeException refused =
-        assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(client, "intruder"));
-    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
-  }
-
-  /** A self-signed CA made outside Signet and a clientAuth certificate from it. */
-  private static Path foreignClientCredential(Path directory) throws Exception {
-    KeyPair caKeys = Keys.generate(KeyAlgorithm.ECDSA_P256);
-    X500Name caName = new X500Name("CN=signet-api-ca");
-    Instant now = Instant.now();
-    var ca =
-        new JcaX509v3CertificateBuilder(
-                caName,
-                BigInteger.TWO,
-                Date.from(now.minusSeconds(60)),
-                Date.from(now.plusSeconds(3600)),
-                caName,
-                caKeys.getPublic())
-            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    KeyPair clientKeys = Keys.ec();
-    var client =
-        new JcaX509v3CertificateBuilder(
-                caName,
-                BigInteger.TEN,
-                Date.from(now.minusSeconds(60)),
-                Date.from(now.plusSeconds(3600)),
-                new X500Name("O=signet:ca-admin,CN=operator"),
-                clientKeys.getPublic())
-            .addExtension(
-                Extension.extendedKeyUsage,
-                false,
-                new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-    var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
-    new JcaX509CertificateConverter().getCertificate(ca.build(signer));
-    byte[] der =
-        new JcaX509CertificateConverter().getCertificate(client.build(signer)).getEncoded();
-    write(directory, der, clientKeys);
-    return directory;
-  }
-
-  private static void write(Path directory, byte[] certificateDer, KeyPair keys) throws Exception {
-    AtomicFiles.write(
-        directory.resolve("client.crt"),
-        Pem.certificate(certificateDer).getBytes(StandardCharsets.US_ASCII),
-        AtomicFiles.PUBLIC);
-    AtomicFiles.write(directory.resolve("client.key"), Pem.privateKey(keys), AtomicFiles.SECRET);
   }
 }
