@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueCertificateResponse;
-import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
@@ -81,19 +80,9 @@ class MutualTlsIT {
     }
   }
 
-  private static IssueCertificateResponse issueKubeletClient(ApiClient client, String node) {
-    return client
-        .issuance()
-        .issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder()
-                .setNodeName(node)
-                .setCsrDer(Keys.csrBytes(Keys.ec()))
-                .build());
-  }
-
   private static void assertRefusedAtTls(ApiClient client) {
     StatusRuntimeException refused =
-        assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(client, "intruder"));
+        assertThrows(StatusRuntimeException.class, () -> client.issueKubeletClient("intruder"));
     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
   }
 

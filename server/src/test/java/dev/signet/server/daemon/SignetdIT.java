@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.api.v1.GetCaBundlesRequest;
 import dev.signet.api.v1.IssueCertificateResponse;
-import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.common.AtomicFiles;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.DaemonProcess;
-import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.LedgerRows;
 import dev.signet.server.testing.TestToken;
 import dev.signet.server.x509.X509;
@@ -41,7 +39,7 @@ class SignetdIT {
     X509Certificate caBefore;
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-      IssueCertificateResponse first = issueKubeletClient(client, "worker-1");
+      IssueCertificateResponse first = client.issueKubeletClient("worker-1");
       caBefore = X509.parse(first.getChainDer(0).toByteArray());
       X509.parse(first.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
       // A JVM ended by SIGTERM reports 128+15 after its shutdown hook ran (systemd counts it
@@ -52,7 +50,7 @@ class SignetdIT {
 
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-      IssueCertificateResponse second = issueKubeletClient(client, "worker-2");
+      IssueCertificateResponse second = client.issueKubeletClient("worker-2");
       X509Certificate caAfter = X509.parse(second.getChainDer(0).toByteArray());
       assertArrayEquals(caBefore.getEncoded(), caAfter.getEncoded(), "same CA after restart");
       X509.parse(second.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());
@@ -151,11 +149,11 @@ class SignetdIT {
     Path away = token.directory().resolve("tokens.away");
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-      issueKubeletClient(client, "before-fault");
+      client.issueKubeletClient("before-fault");
       Files.move(tokens, away);
       StatusRuntimeException refused =
           assertThrows(
-              StatusRuntimeException.class, () -> issueKubeletClient(client, "during-fault"));
+              StatusRuntimeException.class, () -> client.issueKubeletClient("during-fault"));
       assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
       assertEquals(
           75,
@@ -166,20 +164,10 @@ class SignetdIT {
     Files.move(away, tokens);
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
-      issueKubeletClient(client, "after-restart");
+      client.issueKubeletClient("after-restart");
     }
     assertEquals(0, LedgerRows.of(token).count("node_name = 'during-fault' AND state = 'ISSUED'"));
     assertEquals(
         0, LedgerRows.of(token).count("state = 'INTENT'"), "the failed attempt was closed");
-  }
-
-  private static IssueCertificateResponse issueKubeletClient(ApiClient client, String node) {
-    return client
-        .issuance()
-        .issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder()
-                .setNodeName(node)
-                .setCsrDer(Keys.csrBytes(Keys.ec()))
-                .build());
   }
 }

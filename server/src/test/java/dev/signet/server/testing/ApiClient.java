@@ -5,6 +5,8 @@ import dev.signet.api.v1.BootstrapGrpc;
 import dev.signet.api.v1.CaGrpc;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
+import dev.signet.api.v1.IssueCertificateResponse;
+import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.common.HostPort;
@@ -111,6 +113,16 @@ public final class ApiClient implements AutoCloseable {
 
   public IssuanceGrpc.IssuanceBlockingStub issuance() {
     return IssuanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** A kubelet client certificate for {@code node}, for a fresh P-256 key. */
+  public IssueCertificateResponse issueKubeletClient(String node) {
+    return issuance()
+        .issueKubeletClient(
+            IssueKubeletClientRequest.newBuilder()
+                .setNodeName(node)
+                .setCsrDer(Keys.csrBytes(Keys.ec()))
+                .build());
   }
 
   public HealthGrpc.HealthBlockingStub health() {
