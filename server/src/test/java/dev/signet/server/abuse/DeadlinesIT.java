@@ -172,6 +172,15 @@ class DeadlinesIT {
       assertTrue(
           nodeDeadlined >= 2,
           "the node's admitted calls, two at a time, are closed at their deadline: " + nodeEnded);
+      assertTrue(
+          nodeEnded.stream()
+              .filter(e -> e.code() == Status.Code.RESOURCE_EXHAUSTED)
+              .allMatch(
+                  e ->
+                      e.status()
+                          .getDescription()
+                          .contains("system:node:half-open-1 already has 2 calls in flight")),
+          "every other call of the node was refused for its share of two: " + nodeEnded);
       // the ca-admin got the slots the node's calls had not yet freed when it came: all 16 were
       // held at once (awaited above), so at least 16 calls in all were admitted
       assertTrue(deadlined >= 16, "every admitted call is closed at its deadline: " + ended);

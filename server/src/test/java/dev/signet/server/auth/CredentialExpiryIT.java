@@ -5,19 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.signet.api.v1.GetCaBundlesRequest;
-import dev.signet.api.v1.IssueKubeletClientRequest;
 import dev.signet.api.v1.Role;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
-import dev.signet.server.testing.Keys;
 import dev.signet.server.testing.TestDaemon;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -41,7 +35,8 @@ class CredentialExpiryIT {
             new DaemonConfig(),
             new DaemonConfig().backdate("0s").apiCredentialValidity("1m"))) {
       Path credential = daemon.credential(Role.ROLE_NODE, Caller.NODE_PREFIX + NODE, "192.0.2.71");
-      Instant notAfter = notAfter(credential.resolve("client.crt"));
+      Instant notAfter =
+          ApiClient.readCertificates(credential.resolve("client.crt"))[0].getNotAfter().toInstant();
       try (ApiClient node =
           ApiClient.connect(
               daemon.port(),
@@ -50,7 +45,7 @@ class CredentialExpiryIT {
               credential.resolve("client.key"))) {
         // the handshake happens here, while the credential is valid
         node.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance());
-        issueKubeletClient(node);
+        node.issueKubeletClient(NODE);
 
         // the event waited for is the credential's expiry, at most a minute away
         Duration left = Duration.between(Instant.now(), notAfter);
@@ -60,7 +55,7 @@ class CredentialExpiryIT {
         int rows = daemon.ledger().count("1 = 1");
         int events = daemon.ledger().auditCount("reason = 'CREDENTIAL_EXPIRED'");
         StatusRuntimeException refused =
-            assertThrows(StatusRuntimeException.class, () -> issueKubeletClient(node));
+            assertThrows(StatusRuntimeException.class, () -> node.issueKubeletClient(NODE));
         assertEquals(
             Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.getMessage());
         assertTrue(
@@ -77,29 +72,11 @@ class CredentialExpiryIT {
             notAfter, refused.getStatus().getDescription());
       }
       // honest callers are served meanwhile, and the node with a new credential too
-      issueKubeletClient(daemon.operator());
+      daemon.operator().issueKubeletClient(NODE);
       try (ApiClient renewed =
           daemon.connectAs(Role.ROLE_NODE, Caller.NODE_PREFIX + NODE, "192.0.2.71")) {
-        issueKubeletClient(renewed);
+        renewed.issueKubeletClient(NODE);
       }
     }
-  }
-
-  private static void issueKubeletClient(ApiClient client) {
-    client
-        .issuance()
-        .issueKubeletClient(
-            IssueKubeletClientRequest.newBuilder()
-                .setNodeName(NODE)
-                .setCsrDer(Keys.csrBytes(Keys.ec()))
-                .build());
-  }
-
-  private static Instant notAfter(Path certificate) throws Exception {
-    X509Certificate parsed =
-        (X509Certificate)
-            CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certificate)));
-    return parsed.getNotAfter().toInstant();
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.signet.api.v1.IssueAdminRequest;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.common.AtomicFiles;
-import dev.signet.common.KeyAlgorithm;
 import dev.signet.common.Pem;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
@@ -21,7 +20,6 @@ import java.security.KeyPair;
 import java.time.Instant;
 import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -86,24 +84,17 @@ class MutualTlsIT {
     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getMessage());
   }
 
-  /** A self-signed CA made outside Signet and a clientAuth certificate from it. */
+  /**
+   * A clientAuth certificate for a ca-admin, signed by a key made outside Signet under the name of
+   * Signet's CA: the name alone must not get it in.
+   */
   private static Path foreignClientCredential(Path directory) throws Exception {
-    KeyPair caKeys = Keys.generate(KeyAlgorithm.ECDSA_P256);
-    X500Name caName = new X500Name("CN=signet-api-ca");
-    Instant now = Instant.now();
-    var ca =
-        new JcaX509v3CertificateBuilder(
-                caName,
-                BigInteger.TWO,
-                Date.from(now.minusSeconds(60)),
-                Date.from(now.plusSeconds(3600)),
-                caName,
-                caKeys.getPublic())
-            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    KeyPair foreignCaKeys = Keys.ec();
     KeyPair clientKeys = Keys.ec();
+    Instant now = Instant.now();
     var client =
         new JcaX509v3CertificateBuilder(
-                caName,
+                new X500Name("CN=signet-api-ca"),
                 BigInteger.TEN,
                 Date.from(now.minusSeconds(60)),
                 Date.from(now.plusSeconds(3600)),
@@ -113,8 +104,7 @@ class MutualTlsIT {
                 Extension.extendedKeyUsage,
                 false,
                 new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-    var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
-    new JcaX509CertificateConverter().getCertificate(ca.build(signer));
+    var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(foreignCaKeys.getPrivate());
     byte[] der =
         new JcaX509CertificateConverter().getCertificate(client.build(signer)).getEncoded();
     write(directory, der, clientKeys);

@@ -54,14 +54,19 @@ final class ChildJvmArchive {
     this.partial = partial;
   }
 
+  /** For a child that runs some other main class: this JVM's class path, no archive. */
+  static ChildJvmArchive none() {
+    return new ChildJvmArchive(
+        "", List.of("-cp", System.getProperty("java.class.path")), null, null);
+  }
+
   /**
    * For the next child that runs signetd {@code subcommand}: its class path and archive options.
    */
   static ChildJvmArchive forSignetd(String subcommand) {
     Path jar = Path.of(JAR);
     if (JAR.isEmpty() || !isCurrent(jar)) {
-      return new ChildJvmArchive(
-          subcommand, List.of("-cp", System.getProperty("java.class.path")), null, null);
+      return none();
     }
     List<String> options = new ArrayList<>(List.of("-cp", JAR));
     if (DIRECTORY.isEmpty() || !subcommand.matches("[a-z][a-z0-9-]{0,40}")) {

@@ -198,21 +198,17 @@ public final class DaemonProcess implements AutoCloseable {
     command.addAll(CHILD_JVM_OPTIONS);
     command.addAll(jvmOptions);
     ChildJvmArchive archive =
-        mainClass.equals(SIGNETD) && args.length > 0 ? ChildJvmArchive.forSignetd(args[0]) : null;
-    if (archive != null) {
-      command.addAll(archive.options());
-    } else {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    }
+        mainClass.equals(SIGNETD) && args.length > 0
+            ? ChildJvmArchive.forSignetd(args[0])
+            : ChildJvmArchive.none();
+    command.addAll(archive.options());
     command.add(mainClass);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(token.environment());
     builder.environment().putAll(environment);
     Process process = builder.start();
-    if (archive != null) {
-      archive.started(process);
-    }
+    archive.started(process);
     return process;
   }
 
@@ -273,7 +269,7 @@ public final class DaemonProcess implements AutoCloseable {
         ChildJvmArchive.isWriting(process) ? timeout.plus(ChildJvmArchive.WRITING_TIME) : timeout;
     if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
       killAll(process);
-      throw new IllegalStateException("signetd did not exit within " + timeout);
+      throw new IllegalStateException("signetd did not exit within " + bound);
     }
     return process.exitValue();
   }
