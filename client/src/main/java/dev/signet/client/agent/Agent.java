@@ -41,23 +41,24 @@ import java.util.function.Consumer;
  * <p>It works in passes. A pass judges each certificate from its files: it is due when it is
  * missing or unusable, when two thirds of its lifetime (with its {@link Schedule jitter}) have
  * passed, or when the CA that issued it no longer signs (a CA rotation was activated). When
- * something is due, or every check interval, the pass connects with the current credential and
- * fetches signetd's CA bundles: CA files and the CA data of kubeconfigs that differ from them are
- * rewritten (a rotation adds a CA, or retires one), due certificates are renewed through the same
- * {@link Provisioner} as {@code signet renew} (new key pair, atomic replacement, one backup), the
- * credential last. Then the hooks of the files written run, once each. A failure keeps the current
- * files and is retried with exponential backoff; the state is written after every pass. Between
- * passes the agent sleeps until the next thing falls due, the next check, or SIGHUP.
+ * something is due, or every check interval, the pass fetches signetd's CA bundles over a channel
+ * {@link KeptConnection kept} while the credential's files stay the same: CA files and the CA data
+ * of kubeconfigs that differ from them are rewritten (a rotation adds a CA, or retires one), due
+ * certificates are renewed through the same {@link Provisioner} as {@code signet renew} (new key
+ * pair, atomic replacement, one backup), the credential last. Then the hooks of the files written
+ * run, once each. A failure keeps the current files and is retried with exponential backoff; the
+ * state is written after every pass. Between passes the agent sleeps until the next thing falls
+ * due, the next check, or SIGHUP.
  */
 public final class Agent {
   private final Path root;
-  private final ConnectionSettings connection;
   private final AgentConfig config;
   private final Clock clock;
   private final Consumer<String> sink;
   private final Random random = new Random();
   private final Hooks hooks;
   private final ApiCredential credential;
+  private final KeptConnection signetd;
   private final long pid = ProcessHandle.current().pid();
   private final Instant started;
   private final Map<String, Item> items = new LinkedHashMap<>();
@@ -81,13 +82,13 @@ public final class Agent {
       Clock clock,
       Consumer<String> log) {
     this.root = root.toAbsolutePath().normalize();
-    this.connection = connection;
     this.config = config;
     this.clock = clock;
     this.sink = log;
     this.started = clock.instant();
     this.hooks = new Hooks(config.hooks(), config.hookTimeout(), this.root, this::log);
     this.credential = new ApiCredential(connection.certificate(), connection.key());
+    this.signetd = new KeptConnection(connection, this::log);
   }
 
   /**
@@ -184,6 +185,7 @@ public final class Agent {
       }
       sleepUntil(next);
     }
+    signetd.close();
     log("stopped");
   }
 
@@ -297,32 +299,28 @@ public final class Agent {
       Optional<SignetClient> reached =
           reach(provisioner, due, ownDue ? Optional.of(own) : Optional.empty(), now);
       if (reached.isPresent()) {
-        try (SignetClient client = reached.get()) {
-          work(manifest, provisioner, progress, written, now);
-          if (ownDue) {
-            renewOwn(client, ownFound, ownReason.get(), progress, own, now);
-          }
+        work(manifest, provisioner, progress, written, now);
+        if (ownDue) {
+          renewOwn(reached.get(), ownFound, ownReason.get(), progress, own, now);
         }
       }
     }
   }
 
   /**
-   * Connects with the current credential and fetches signetd's CA bundles; on failure, records it
-   * for the contact and for each certificate that was due, and returns empty.
+   * Fetches signetd's CA bundles over the kept channel (a new one if the credential changed); on
+   * failure, drops the channel, records the failure for the contact and for each certificate that
+   * was due, and returns empty.
    */
   private Optional<SignetClient> reach(
       Provisioner provisioner, Map<Credential, String> due, Optional<Item> own, Instant now) {
-    SignetClient client = null;
     try {
-      client = SignetClient.connect(connection);
+      SignetClient client = signetd.get();
       bundles = provisioner.open(client);
       contacted(now);
       return Optional.of(client);
     } catch (SignetException e) {
-      if (client != null) {
-        client.close();
-      }
+      signetd.discard();
       contactFailed(e, due, own, now);
       return Optional.empty();
     }

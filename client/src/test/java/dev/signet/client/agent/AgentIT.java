@@ -207,6 +207,41 @@ class AgentIT {
         agent.log().contains("wrote pki/kubelet-serving.crt: kubelet-serving: issued"),
         agent.tail());
     assertTrue(agent.log().contains("(2/3 of its lifetime reached)"), agent.tail());
+    assertKeptChannel(ownCredential, serving.changes());
+  }
+
+  /**
+   * Passes reuse one channel while the credential stays: a new one is opened at the start, after
+   * each credential renewal and after a failed contact, never per pass; the last one opened
+   * presents a renewed credential.
+   */
+  private static void assertKeptChannel(Generations ownCredential, int servingRenewals)
+      throws Exception {
+    List<String> log = agent.log().lines().toList();
+    List<String> opened =
+        log.stream().filter(l -> l.contains("opened a channel to signetd")).toList();
+    long contactFailures = log.stream().filter(l -> l.contains("signetd not reached")).count();
+    assertTrue(
+        opened.size() >= 2 && opened.size() <= 1 + ownCredential.changes() + contactFailures,
+        opened.size()
+            + " channels opened for "
+            + servingRenewals
+            + " serving renewals, "
+            + ownCredential.changes()
+            + " credential renewals and "
+            + contactFailures
+            + " failed contacts:\n"
+            + agent.tail());
+    Set<String> renewedSerials = new HashSet<>();
+    for (byte[] renewed : ownCredential.all().subList(1, ownCredential.all().size())) {
+      renewedSerials.add(
+          "serial "
+              + Renewals.leaf(renewed).getSerialNumber().toString(16).toUpperCase(Locale.ROOT));
+    }
+    String last = opened.get(opened.size() - 1);
+    assertTrue(
+        renewedSerials.stream().anyMatch(last::endsWith),
+        "the last channel presents a renewed credential " + renewedSerials + ": " + opened);
   }
 
   /** The serials the serving certificate's hook logged. */
