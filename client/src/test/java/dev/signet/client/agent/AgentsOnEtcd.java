@@ -16,9 +16,10 @@ import java.util.List;
  * Three etcd members as three control-plane nodes would hold them: each directory written by {@code
  * signet etcd-member} with that node's own provisioner credential, a real cluster running on the
  * files, and a {@code signet agent} per directory, in its own process, whose hooks restart its
- * member when its server or peer certificate or its CA file changes. Certificates live two minutes
- * from a NotBefore 20 s back, so each falls due about 60 s after it is issued; the provisioner
- * credentials live three minutes and renew themselves about 100 s after.
+ * member when its server or peer certificate or its CA file changes. Certificates and the
+ * provisioner credentials live as long as the test asks, from a NotBefore 20 s back, and fall due
+ * at two thirds of that: a one-minute certificate about 33 s after it is issued, a two-minute one
+ * about 73 s after, a three-minute credential about 113 s after.
  */
 final class AgentsOnEtcd implements AutoCloseable {
   final TestDaemon daemon;
@@ -35,7 +36,12 @@ final class AgentsOnEtcd implements AutoCloseable {
     this.cluster = cluster;
   }
 
-  static AgentsOnEtcd start(String label, Path temp) throws Exception {
+  /**
+   * {@code validity} is the certificates' lifetime, {@code credentialValidity} the provisioner
+   * credentials' (as in the daemon's configuration: "1m", "2m", ...).
+   */
+  static AgentsOnEtcd start(String label, Path temp, String validity, String credentialValidity)
+      throws Exception {
     // each member's provisioner may have its etcd certificates, by name (they are high-value)
     String grants =
         """
@@ -51,11 +57,11 @@ final class AgentsOnEtcd implements AutoCloseable {
     TestDaemon daemon =
         TestDaemon.start(
             label,
-            new DaemonConfig().validity("2m").backdate("20s").extra(grants),
+            new DaemonConfig().validity(validity).backdate("20s").extra(grants),
             new DaemonConfig()
-                .validity("2m")
+                .validity(validity)
                 .backdate("20s")
-                .apiCredentialValidity("3m")
+                .apiCredentialValidity(credentialValidity)
                 .extra(grants));
     List<Path> dirs = new ArrayList<>();
     List<Path> credentials = new ArrayList<>();

@@ -60,7 +60,7 @@ class EtcdRotationIT {
 
   @Test
   void prepareActivateRetireWithoutARefusal() throws Exception {
-    try (AgentsOnEtcd nodes = AgentsOnEtcd.start("etcd-rotation", temp)) {
+    try (AgentsOnEtcd nodes = AgentsOnEtcd.start("etcd-rotation", temp, "2m", "3m")) {
       EtcdCluster cluster = nodes.cluster;
       X509Certificate oldCa = Certificates.read(nodes.pki(0, "ca.crt")).get(0);
       Path oldClient = temp.resolve("old-client");
