@@ -477,8 +477,14 @@ public final class Database implements AutoCloseable {
    *
    * <p>A ledger migrated by signetd before Flyway records its version in {@code schema_version}; it
    * is baselined at that version, and only the newer files are applied to it.
+   *
+   * <p>A ledger that has every bundled migration already, checksums included, is not handed to
+   * Flyway at all ({@link Migrations}).
    */
   private void migrate() throws LedgerException {
+    if (alreadyMigrated()) {
+      return;
+    }
     FluentConfiguration flyway =
         Flyway.configure(Database.class.getClassLoader())
             .dataSource(pool)
@@ -506,6 +512,19 @@ public final class Database implements AutoCloseable {
     } catch (SQLException | FlywayException e) {
       throw new LedgerException.Unavailable(
           "cannot migrate the ledger schema: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@link Migrations#applied}: whether Flyway would have nothing to do. */
+  private boolean alreadyMigrated() {
+    try (Connection connection = connection()) {
+      try {
+        return Migrations.applied(connection);
+      } finally {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      return false; // Flyway will meet the same problem and say what it is
     }
   }
 

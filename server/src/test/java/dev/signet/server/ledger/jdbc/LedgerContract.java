@@ -13,6 +13,7 @@ import dev.signet.server.audit.JdbcAuditLog;
 import dev.signet.server.config.SignetdConfig;
 import dev.signet.server.database.Database;
 import dev.signet.server.database.LedgerException;
+import dev.signet.server.database.Migrations;
 import dev.signet.server.ledger.BootstrapTokens;
 import dev.signet.server.ledger.CertificateRecord;
 import dev.signet.server.ledger.CertificateStore;
@@ -35,6 +36,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -516,6 +518,31 @@ abstract class LedgerContract {
   }
 
   @Test
+  void aLedgerWithEveryMigrationStartsWithoutFlywayAndAnyDifferenceGoesToIt() throws Exception {
+    assertEquals(migrationFiles(), Migrations.FILES, "Migrations.FILES names every file, in order");
+    Database database = open(newLedger());
+    assertTrue(migrationsApplied(database), "an up-to-date ledger: Flyway is skipped");
+
+    execute(
+        database, "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '2'");
+    assertFalse(migrationsApplied(database), "an edited migration goes to Flyway");
+    execute(
+        database, "UPDATE flyway_schema_history SET checksum = checksum - 1 WHERE version = '2'");
+    assertTrue(migrationsApplied(database));
+
+    execute(database, "UPDATE flyway_schema_history SET success = false WHERE version = '4'");
+    assertFalse(migrationsApplied(database), "a failed migration goes to Flyway");
+    execute(database, "UPDATE flyway_schema_history SET success = true WHERE version = '4'");
+    assertTrue(migrationsApplied(database));
+
+    execute(
+        database,
+        "DELETE FROM flyway_schema_history WHERE installed_rank ="
+            + " (SELECT MAX(installed_rank) FROM flyway_schema_history)");
+    assertFalse(migrationsApplied(database), "a migration not applied yet goes to Flyway");
+  }
+
+  @Test
   void aMigrationChangedAfterItWasAppliedIsRefusedWithoutTouchingTheLedger() throws Exception {
     SignetdConfig.Ledger config = newLedger();
     Database database = open(config);
@@ -575,23 +602,41 @@ abstract class LedgerContract {
 
   /** The versions of the V<n>__*.sql files signetd ships, in order (from its classes or jar). */
   private static List<Integer> migrationVersions() throws Exception {
+    return migrationFiles().stream().map(LedgerContract::version).toList();
+  }
+
+  /** The V<n>__*.sql files beside Database, oldest first. */
+  private static List<String> migrationFiles() throws Exception {
     URI first = Database.class.getResource("V1__certificates.sql").toURI();
     if (!first.getScheme().equals("jar")) {
-      return versionsIn(Path.of(first).getParent());
+      return filesIn(Path.of(first).getParent());
     }
     try (FileSystem jar = FileSystems.newFileSystem(first, Map.of())) {
-      return versionsIn(jar.provider().getPath(first).getParent());
+      return filesIn(jar.provider().getPath(first).getParent());
     }
   }
 
-  private static List<Integer> versionsIn(Path folder) throws IOException {
+  private static List<String> filesIn(Path folder) throws IOException {
     try (Stream<Path> files = Files.list(folder)) {
       return files
           .map(file -> file.getFileName().toString())
           .filter(name -> name.matches("V\\d+__.*\\.sql"))
-          .map(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
-          .sorted()
+          .sorted(Comparator.comparingInt(LedgerContract::version))
           .toList();
+    }
+  }
+
+  private static int version(String migration) {
+    return Integer.parseInt(migration.substring(1, migration.indexOf("__")));
+  }
+
+  private static boolean migrationsApplied(Database database) throws SQLException {
+    try (Connection connection = database.connection()) {
+      try {
+        return Migrations.applied(connection);
+      } finally {
+        connection.rollback();
+      }
     }
   }
 
