@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -91,13 +92,16 @@ public final class FleetBenchmark {
 
   /**
    * One node: its name, addresses and its current credential, loaded into client TLS settings
-   * (replaced when it renews the credential).
+   * (replaced when it renews the credential); for the bursts, TLS settings that keep a session to
+   * resume, and a connection kept open.
    */
   private static final class Node {
     final int index;
     final String name;
     final List<String> addresses;
     volatile SslContext tls;
+    volatile SslContext resumable;
+    volatile ApiClient kept;
     int rounds;
 
     Node(int index) {
@@ -109,6 +113,17 @@ public final class FleetBenchmark {
               name + ".fleet.test");
     }
   }
+
+  /** One burst: every node's kubelet round at once, connected one way. */
+  private record Burst(
+      String connections,
+      double seconds,
+      long renewals,
+      double p50,
+      double p99,
+      double daemonCpuSeconds,
+      long resumedSessions,
+      int failures) {}
 
   private record Row(
       String ledger,
@@ -148,8 +163,9 @@ public final class FleetBenchmark {
       csrs.add(Keys.csrBytes(Keys.ec()));
     }
     List<Row> rows = new ArrayList<>();
-    rows.addAll(run(directory, "disk", directory, fleet, measure, csrs, true));
-    rows.addAll(run(directory, "tmpfs", Path.of("/dev/shm"), fleet, measure, csrs, false));
+    List<Burst> bursts = new ArrayList<>();
+    rows.addAll(run(directory, "disk", directory, fleet, measure, csrs, bursts));
+    rows.addAll(run(directory, "tmpfs", Path.of("/dev/shm"), fleet, measure, csrs, null));
 
     System.out.println();
     System.out.printf(
@@ -182,6 +198,7 @@ public final class FleetBenchmark {
           row.otherCores,
           row.failures == 0 ? "" : "  " + row.failures + " FAILED ROUNDS");
     }
+    printBursts(bursts, fleet);
     Row saturated = rows.get(0);
     double period = 1.5 * fleet / saturated.roundsPerMinute;
     System.out.printf(
@@ -208,7 +225,10 @@ public final class FleetBenchmark {
             + ", signetd -Xmx256m");
   }
 
-  /** One daemon with its ledger in {@code ledgers}: enrolment, saturation, and the paced fleet. */
+  /**
+   * One daemon with its ledger in {@code ledgers}: enrolment, saturation, and, when {@code bursts}
+   * is given, the paced fleet and the bursts.
+   */
   private static List<Row> run(
       Path directory,
       String ledgerName,
@@ -216,7 +236,7 @@ public final class FleetBenchmark {
       int fleet,
       Duration measure,
       List<ByteString> csrs,
-      boolean paced)
+      List<Burst> bursts)
       throws Exception {
     String label = "bench-fleet-" + ledgerName;
     System.out.println("== " + label + ": token, signetd init, serve (ledger on " + ledgers + ")");
@@ -243,8 +263,9 @@ public final class FleetBenchmark {
               ApiClient.readCertificates(instance.resolve("operator/ca.crt")),
               daemon.port());
       rows.add(benchmark.saturate(ledgerName, daemon.pid(), measure));
-      if (paced) {
+      if (bursts != null) {
         rows.add(benchmark.pace(ledgerName, daemon.pid(), measure));
+        bursts.addAll(benchmark.bursts(daemon.pid()));
       }
     } finally {
       try (Stream<Path> files = Files.list(ledgers)) {
@@ -288,7 +309,9 @@ public final class FleetBenchmark {
                       .getCredential()
                       .getCertificateDer()
                       .toByteArray();
-              node.tls = nodeTls(signetApiCa, keys.getPrivate(), X509.parse(der));
+              X509Certificate credential = X509.parse(der);
+              node.tls = nodeTls(signetApiCa, keys.getPrivate(), credential);
+              node.resumable = ApiClient.tls(signetApiCa, keys.getPrivate(), credential);
             }
           });
     }
@@ -301,10 +324,11 @@ public final class FleetBenchmark {
   }
 
   /**
-   * A node's TLS settings, kept from one round to the next. They cache no session: otherwise a
-   * node's next round would resume its TLS session, which a real agent, whose TLS settings are made
-   * afresh for each connection (as SignetClient does), never does; every round pays the full
-   * handshake with certificate checks on both sides.
+   * A node's TLS settings for saturation and the paced fleet, kept from one round to the next. They
+   * cache no session, so that every round pays the full handshake with certificate checks on both
+   * sides: the worst case, an agent whose kept connection signetd closed when it idled (after
+   * {@code limits.maxConnectionIdle}, 5 minutes by default) and whose session is gone too. The
+   * bursts show what a kept connection and a resumed session save.
    */
   private static SslContext nodeTls(
       X509Certificate[] signetApiCa, PrivateKey key, X509Certificate credential)
@@ -423,6 +447,16 @@ public final class FleetBenchmark {
    */
   private void round(Node node, boolean kubelet, boolean credential, Recorder recorder) {
     try (ApiClient client = ApiClient.connect(port, node.tls)) {
+      renewals(client, node, kubelet, credential, recorder);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The CA bundles, then the node's renewals, on {@code client}. */
+  private void renewals(
+      ApiClient client, Node node, boolean kubelet, boolean credential, Recorder recorder) {
+    try {
       client.issuance().getCaBundles(GetCaBundlesRequest.getDefaultInstance());
       if (kubelet) {
         ByteString clientCsr = csrs.get(Math.floorMod(nextCsr.getAndIncrement(), csrs.size()));
@@ -468,8 +502,124 @@ public final class FleetBenchmark {
       recorder.failure(e.getStatus().getCode().toString());
     } catch (IOException | RuntimeException e) {
       recorder.failure(e.getClass().getSimpleName());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Every node's kubelet round at once (two renewals each: 10,000 from the default 5,000 nodes), as
+   * after a CA rotation's activation, when every agent re-issues at its next check; worked off by
+   * {@link #AGENTS} agents at a time as fast as the daemon takes them, on the warm daemon. Three
+   * times, by how the nodes reach it:
+   *
+   * <ol>
+   *   <li>a new connection each, full handshake (as the agent did before it kept its channel, and
+   *       as it still does when signetd closed the idle connection and no session is left);
+   *   <li>a new connection each, resuming the TLS session of the first burst (the agent's channel
+   *       reconnecting after signetd closed it for idleness);
+   *   <li>the connection of the second burst, kept open (the agent's {@code KeptConnection} within
+   *       signetd's {@code limits.maxConnectionIdle}).
+   * </ol>
+   */
+  private List<Burst> bursts(long daemonPid) throws Exception {
+    List<Burst> bursts = new ArrayList<>();
+    bursts.add(
+        burst(
+            "new connection, full handshake",
+            daemonPid,
+            node -> ApiClient.connect(port, node.resumable),
+            false));
+    bursts.add(
+        burst(
+            "new connection, resumed session",
+            daemonPid,
+            node -> ApiClient.connect(port, node.resumable),
+            true));
+    bursts.add(burst("kept connection", daemonPid, node -> node.kept, true));
+    for (Node node : nodes) {
+      node.kept.close();
+    }
+    return bursts;
+  }
+
+  /**
+   * One burst: each node's round on the client {@code connect} gives it, kept open in {@link
+   * Node#kept} when {@code keep}; the time until the last renewal is done.
+   */
+  private Burst burst(
+      String connections, long daemonPid, Function<Node, ApiClient> connect, boolean keep)
+      throws Exception {
+    long resumedBefore = resumedSessions();
+    Recorder recorder = new Recorder();
+    recorder.recording.set(true);
+    AtomicInteger next = new AtomicInteger();
+    Usage before = Usage.now(daemonPid);
+    parallel(
+        AGENTS,
+        () -> {
+          for (int i = next.getAndIncrement(); i < nodes.size(); i = next.getAndIncrement()) {
+            Node node = nodes.get(i);
+            ApiClient client = connect.apply(node);
+            renewals(client, node, true, false, recorder);
+            if (keep) {
+              node.kept = client;
+            } else {
+              client.close();
+            }
+          }
+        });
+    Usage after = Usage.now(daemonPid);
+    long[] sorted = recorder.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    Burst burst =
+        new Burst(
+            connections,
+            (after.wallNanos - before.wallNanos) / 1e9,
+            sorted.length,
+            percentile(sorted, 0.50),
+            percentile(sorted, 0.99),
+            (after.daemonCpuNanos - before.daemonCpuNanos) / 1e9,
+            resumedSessions() - resumedBefore,
+            recorder.failures.values().stream().mapToInt(AtomicInteger::get).sum());
+    System.out.printf(
+        "   burst, %s: %,d renewals in %.2f s, p99 %.1f ms, signetd %.1f s of CPU,"
+            + " %,d sessions resumed%s%n",
+        connections,
+        burst.renewals,
+        burst.seconds,
+        burst.p99,
+        burst.daemonCpuSeconds,
+        burst.resumedSessions,
+        recorder.failures.isEmpty() ? "" : ", failed: " + recorder.failures);
+    return burst;
+  }
+
+  /** TLS sessions the nodes' resumable settings have resumed so far (OpenSSL's "hits"). */
+  private long resumedSessions() {
+    long hits = 0;
+    for (Node node : nodes) {
+      hits += ((OpenSslSessionContext) node.resumable.sessionContext()).stats().hits();
+    }
+    return hits;
+  }
+
+  private static void printBursts(List<Burst> bursts, int fleet) {
+    System.out.printf(
+        "%nBursts: every node's kubelet round at once (%,d nodes, %,d renewals), %d agents at a time,"
+            + " ledger on disk%n",
+        fleet, 2L * fleet, AGENTS);
+    System.out.printf(
+        "%-34s %9s %12s %8s %8s %12s %10s%n",
+        "connections", "seconds", "renewals/s", "p50 ms", "p99 ms", "signetd CPU", "resumed");
+    for (Burst burst : bursts) {
+      System.out.printf(
+          "%-34s %9.2f %,12.0f %8.1f %8.1f %10.1f s %,10d%s%n",
+          burst.connections,
+          burst.seconds,
+          burst.renewals / burst.seconds,
+          burst.p50,
+          burst.p99,
+          burst.daemonCpuSeconds,
+          burst.resumedSessions,
+          burst.failures == 0 ? "" : "  " + burst.failures + " FAILED ROUNDS");
     }
   }
 
