@@ -65,7 +65,7 @@ class EtcdRotationIT {
       X509Certificate oldCa = Certificates.read(nodes.pki(0, "ca.crt")).get(0);
       Path oldClient = temp.resolve("old-client");
       assertSucceeds(controlPlane(nodes, "cp-old", oldClient));
-      try (EtcdProbe probe = EtcdProbe.start(cluster, 0, Duration.ofSeconds(1))) {
+      try (EtcdProbe probe = EtcdProbe.start(cluster, 0, Duration.ofSeconds(2))) {
         talk(cluster, "before", List.of(oldClient));
 
         // prepare: both CAs in every bundle, the old one signing

@@ -33,13 +33,14 @@ import org.junit.jupiter.api.TestInstance;
  * Admission under saturation: node credentials flood the API with renewals (one of them with many
  * threads at once) while a ca-admin keeps issuing. The ca-admin is never refused; the greedy node
  * holds at most its share, the other nodes are still served; refused nodes get RESOURCE_EXHAUSTED
- * with a retry hint and, as the agent does, come back after it with jitter. Bounded: 20 s of load.
+ * with a retry hint and, as the agent does, come back after it with jitter. Bounded: 10 s of load
+ * (saturated from the first second).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdmissionIT {
   private static final int QUIET_NODES = 6;
   private static final int GREEDY_THREADS = 16;
-  private static final long LOAD_SECONDS = 20;
+  private static final long LOAD_SECONDS = 10;
 
   private TestDaemon daemon;
 
