@@ -45,7 +45,7 @@ public final class SignetdChannel {
         GrpcSslContexts.forClient()
             .trustManager(trusted.toArray(new X509Certificate[0]))
             .protocols("TLSv1.3", "TLSv1.2");
-    credential.ifPresent(c -> tls.keyManager(c.key(), c.chain().toArray(new X509Certificate[0])));
+    credential.ifPresent(c -> tls.keyManager(TlsKeys.of(c.key(), c.chain())));
     return NettyChannelBuilder.forAddress(server.host(), server.port())
         .sslContext(tls.build())
         .maxInboundMessageSize(MAX_ANSWER_BYTES)

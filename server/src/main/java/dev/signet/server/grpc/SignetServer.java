@@ -6,6 +6,7 @@ import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssuanceGrpc;
 import dev.signet.api.v1.LedgerGrpc;
 import dev.signet.api.v1.ServiceAccountKeysGrpc;
+import dev.signet.common.TlsKeys;
 import dev.signet.server.audit.AuditCheckpointer;
 import dev.signet.server.audit.AuditCheckpoints;
 import dev.signet.server.audit.AuditKey;
@@ -68,6 +69,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * signetd's gRPC endpoint: TLS 1.3 (1.2 at least) with client certificates required and trusted
@@ -171,7 +173,8 @@ public final class SignetServer implements AutoCloseable {
       List<X509Certificate> servingChain)
       throws IOException {
     SignetdConfig.Limits limits = config.limits();
-    X509Certificate[] chain = servingChain.toArray(new X509Certificate[0]);
+    // one key manager for both ports: netty converts the key for OpenSSL once
+    KeyManagerFactory servingKeys = TlsKeys.of(servingKey, servingChain);
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(threads("signet-deadline"));
     HealthStatusManager health = new HealthStatusManager();
@@ -201,7 +204,7 @@ public final class SignetServer implements AutoCloseable {
     try {
       SslContext mutualTls =
           new CountedHandshakes(
-              GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+              GrpcSslContexts.configure(SslContextBuilder.forServer(servingKeys))
                   .trustManager(
                       CountedHandshakes.refusalsCounted(
                           parts.cas().bundle(TrustDomain.SIGNET_API), metrics, API))
@@ -264,7 +267,7 @@ public final class SignetServer implements AutoCloseable {
       if (config.enrollment().listen().isPresent()) {
         SslContext serverTls =
             new CountedHandshakes(
-                GrpcSslContexts.configure(SslContextBuilder.forServer(servingKey, chain))
+                GrpcSslContexts.configure(SslContextBuilder.forServer(servingKeys))
                     .clientAuth(ClientAuth.NONE)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build(),

@@ -12,6 +12,7 @@ import dev.signet.api.v1.ServiceAccountKeysGrpc;
 import dev.signet.common.HostPort;
 import dev.signet.common.Pem;
 import dev.signet.common.SignetdChannel;
+import dev.signet.common.TlsKeys;
 import dev.signet.server.x509.X509;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthGrpc;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A real mutual-TLS gRPC client of a test daemon on loopback. */
@@ -50,7 +52,7 @@ public final class ApiClient implements AutoCloseable {
       throws IOException {
     SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(trusted);
     if (key != null) {
-      tls.keyManager(key, chain);
+      tls.keyManager(TlsKeys.of(key, List.of(chain)));
     }
     return tls.build();
   }
