@@ -10,6 +10,7 @@ import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * One private key and its certificate chain, for netty's TLS contexts (signetd's two ports, every
@@ -33,8 +34,11 @@ public final class TlsKeys {
   }
 
   /**
-   * The only credential there is, offered when the key type asked for is its own ("EC" or "RSA", or
-   * a type such as "EC_EC" that starts with it), as the JDK's key manager would choose it.
+   * The only credential there is, offered as the JDK's key manager would choose it: when the key
+   * type asked for is its own ("EC" or "RSA", or a type such as "EC_EC" that starts with it) and,
+   * if the peer names the issuers it accepts, one of them issued a certificate of the chain. A
+   * credential of another CA (a cluster certificate given as --cert) is then not sent at all, and
+   * signetd says it required one.
    */
   private static final class OneKey extends X509ExtendedKeyManager {
     private final PrivateKey key;
@@ -52,8 +56,23 @@ public final class TlsKeys {
       return keyType != null && (keyType.equals(algorithm) || keyType.startsWith(algorithm + "_"));
     }
 
-    private String choose(String... keyTypes) {
-      if (keyTypes != null) {
+    private boolean issuedByOneOf(Principal[] issuers) {
+      if (issuers == null || issuers.length == 0) {
+        return true;
+      }
+      for (X509Certificate certificate : chain) {
+        for (Principal issuer : issuers) {
+          if (issuer != null
+              && new X500Principal(issuer.getName()).equals(certificate.getIssuerX500Principal())) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    private String choose(Principal[] issuers, String... keyTypes) {
+      if (keyTypes != null && issuedByOneOf(issuers)) {
         for (String keyType : keyTypes) {
           if (fits(keyType)) {
             return ALIAS;
@@ -65,18 +84,18 @@ public final class TlsKeys {
 
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return fits(keyType) ? new String[] {ALIAS} : null;
+      return fits(keyType) && issuedByOneOf(issuers) ? new String[] {ALIAS} : null;
     }
 
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-      return choose(keyTypes);
+      return choose(issuers, keyTypes);
     }
 
     @Override
     public String chooseEngineClientAlias(
         String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-      return choose(keyTypes);
+      return choose(issuers, keyTypes);
     }
 
     @Override
@@ -86,12 +105,12 @@ public final class TlsKeys {
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return choose(keyType);
+      return choose(issuers, keyType);
     }
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return choose(keyType);
+      return choose(issuers, keyType);
     }
 
     @Override
