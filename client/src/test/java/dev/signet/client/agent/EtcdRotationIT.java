@@ -195,7 +195,7 @@ class EtcdRotationIT {
         assertTrue(
             Instant.now().isBefore(deadline),
             step + ": etcd-" + (i + 1) + " not settled" + nodes.agentLogs() + nodes.cluster.logs());
-        Thread.sleep(250);
+        Thread.sleep(1000); // each look reads and verifies up to twelve certificates
       }
     }
   }
