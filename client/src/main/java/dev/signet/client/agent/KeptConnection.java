@@ -77,6 +77,7 @@ final class KeptConnection implements AutoCloseable {
         digest.update(Integer.toString(content.length).getBytes(StandardCharsets.US_ASCII));
         digest.update((byte) 0);
         digest.update(content);
+        Arrays.fill(content, (byte) 0); // the key file's bytes, as SignetdChannel clears them
       }
       return digest.digest();
     } catch (IOException e) {
