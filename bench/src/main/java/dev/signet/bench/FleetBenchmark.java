@@ -328,7 +328,7 @@ public final class FleetBenchmark {
    * cache no session, so that every round pays the full handshake with certificate checks on both
    * sides: the worst case, an agent whose kept connection signetd closed when it idled (after
    * {@code limits.maxConnectionIdle}, 5 minutes by default) and whose session is gone too. The
-   * bursts show what a kept connection and a resumed session save.
+   * bursts show what a kept connection and a kept session save.
    */
   private static SslContext nodeTls(
       X509Certificate[] signetApiCa, PrivateKey key, X509Certificate credential)
@@ -514,8 +514,9 @@ public final class FleetBenchmark {
    * <ol>
    *   <li>a new connection each, full handshake (as the agent did before it kept its channel, and
    *       as it still does when signetd closed the idle connection and no session is left);
-   *   <li>a new connection each, resuming the TLS session of the first burst (the agent's channel
-   *       reconnecting after signetd closed it for idleness);
+   *   <li>a new connection each, with TLS settings that kept the session of the first burst and
+   *       offer it for resumption (the agent's channel reconnecting after signetd closed it for
+   *       idleness); whether OpenSSL resumed it is the "resumed" column, its client's hit count;
    *   <li>the connection of the second burst, kept open (the agent's {@code KeptConnection} within
    *       signetd's {@code limits.maxConnectionIdle}).
    * </ol>
@@ -530,7 +531,7 @@ public final class FleetBenchmark {
             false));
     bursts.add(
         burst(
-            "new connection, resumed session",
+            "new connection, sessions kept",
             daemonPid,
             node -> ApiClient.connect(port, node.resumable),
             true));

@@ -517,40 +517,47 @@ public final class Database implements AutoCloseable {
 
   /** {@link Migrations#applied}: whether Flyway would have nothing to do. */
   private boolean alreadyMigrated() {
-    try (Connection connection = connection()) {
-      try {
-        return Migrations.applied(connection);
-      } finally {
-        connection.rollback();
-      }
+    try {
+      return readBeforeMigrating(Migrations::applied);
     } catch (SQLException e) {
       return false; // Flyway will meet the same problem and say what it is
     }
+  }
+
+  /** A read on one connection of the pool, before Flyway runs; nothing it does is kept. */
+  private <T> T readBeforeMigrating(SchemaRead<T> read) throws SQLException {
+    try (Connection connection = connection()) {
+      try {
+        return read.on(connection);
+      } finally {
+        connection.rollback();
+      }
+    }
+  }
+
+  private interface SchemaRead<T> {
+    T on(Connection connection) throws SQLException;
   }
 
   /**
    * The version the migration runner before Flyway recorded, when Flyway has not taken over yet.
    */
   private OptionalInt versionBeforeFlyway() throws SQLException {
-    try (Connection connection = connection()) {
-      try {
-        if (hasTable(connection, "flyway_schema_history")
-            || !hasTable(connection, "schema_version")) {
-          return OptionalInt.empty();
-        }
-        try (Statement statement = connection.createStatement();
-            ResultSet rows = statement.executeQuery("SELECT MAX(version) FROM schema_version")) {
-          rows.next();
-          int version = rows.getInt(1);
-          return version > 0 ? OptionalInt.of(version) : OptionalInt.empty();
-        }
-      } finally {
-        connection.rollback();
-      }
-    }
+    return readBeforeMigrating(
+        connection -> {
+          if (hasTable(connection, Migrations.HISTORY) || !hasTable(connection, "schema_version")) {
+            return OptionalInt.empty();
+          }
+          try (Statement statement = connection.createStatement();
+              ResultSet rows = statement.executeQuery("SELECT MAX(version) FROM schema_version")) {
+            rows.next();
+            int version = rows.getInt(1);
+            return version > 0 ? OptionalInt.of(version) : OptionalInt.empty();
+          }
+        });
   }
 
-  private static boolean hasTable(Connection connection, String table) throws SQLException {
+  static boolean hasTable(Connection connection, String table) throws SQLException {
     try (ResultSet tables = connection.getMetaData().getTables(null, null, table, null)) {
       return tables.next();
     }

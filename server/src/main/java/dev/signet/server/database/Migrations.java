@@ -40,16 +40,15 @@ public final class Migrations {
           "V10__partial_revoked_index.sql",
           "V11__certificates_keyed_by_serial.sql");
 
-  private static final String HISTORY = "flyway_schema_history";
+  /** Flyway's history table. */
+  static final String HISTORY = "flyway_schema_history";
 
   private Migrations() {}
 
   /** Whether the ledger on {@code connection} has every bundled migration and nothing else. */
   public static boolean applied(Connection connection) throws SQLException {
-    try (ResultSet tables = connection.getMetaData().getTables(null, null, HISTORY, null)) {
-      if (!tables.next()) {
-        return false;
-      }
+    if (!Database.hasTable(connection, HISTORY)) {
+      return false;
     }
     int next = 0;
     try (Statement statement = connection.createStatement();
