@@ -2,6 +2,7 @@ package dev.signet.client.cli;
 
 import dev.signet.client.ExitCode;
 import dev.signet.client.SignetException;
+import dev.signet.common.cli.Subcommands;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.LinkedHashMap;
@@ -27,26 +28,6 @@ import picocli.CommandLine.ScopeType;
         "Private keys are made on this node and never leave it; signetd signs with CA keys that never leave its PKCS#11 token. Files land atomically (keys and kubeconfigs 0600, certificates 0644), re-runs keep what is valid, and `renew` re-requests what the directory's manifest (.signet/manifest.yaml) records.",
     mixinStandardHelpOptions = true,
     version = "signet 0.1.0",
-    subcommands = {
-      ControlPlaneCommand.class,
-      KubeletCommand.class,
-      KubeProxyCommand.class,
-      EtcdMemberCommand.class,
-      AdminCommand.class,
-      CheckExpirationCommand.class,
-      RenewCommand.class,
-      RecoverCommand.class,
-      AgentCommand.class,
-      JoinCommand.class,
-      TokenCommand.class,
-      RevokeCommand.class,
-      CredentialCommand.class,
-      CrlCommand.class,
-      AuditCommand.class,
-      CertificatesCommand.class,
-      CommandLine.HelpCommand.class,
-      AutoComplete.GenerateCompletion.class
-    },
     commandListHeading = "%nCommands:%n",
     exitCodeListHeading = "%nExit codes:%n",
     footer = {
@@ -65,6 +46,27 @@ public final class Signet implements Runnable {
    * paragraphs that picocli wraps, and examples lines shorter than this.
    */
   public static final int HELP_WIDTH = 100;
+
+  private static final Subcommands SUBCOMMANDS =
+      new Subcommands(
+          ControlPlaneCommand.class,
+          KubeletCommand.class,
+          KubeProxyCommand.class,
+          EtcdMemberCommand.class,
+          AdminCommand.class,
+          CheckExpirationCommand.class,
+          RenewCommand.class,
+          RecoverCommand.class,
+          AgentCommand.class,
+          JoinCommand.class,
+          TokenCommand.class,
+          RevokeCommand.class,
+          CredentialCommand.class,
+          CrlCommand.class,
+          AuditCommand.class,
+          CertificatesCommand.class,
+          CommandLine.HelpCommand.class,
+          AutoComplete.GenerateCompletion.class);
 
   /** Held, so that the level set in main stays (java.util.logging keeps loggers weakly). */
   private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
@@ -98,16 +100,19 @@ public final class Signet implements Runnable {
 
   /** Runs one command line, printing to {@code out} and {@code err}; returns the exit code. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    int code = commandLine(out, err).execute(args);
+    int code = commandLine(out, err, args).execute(args);
     out.flush();
     err.flush();
     return code;
   }
 
-  /** signet's command line, printing to {@code out} and {@code err}. */
-  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+  /**
+   * signet's command line, printing to {@code out} and {@code err}, for running {@code args} (every
+   * subcommand when there are none).
+   */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
     Signet signet = new Signet();
-    CommandLine commandLine = new CommandLine(signet);
+    CommandLine commandLine = SUBCOMMANDS.addTo(new CommandLine(signet), args);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setUsageHelpWidth(HELP_WIDTH);

@@ -1,5 +1,6 @@
 package dev.signet.server.cli;
 
+import dev.signet.common.cli.Subcommands;
 import dev.signet.server.config.ConfigException;
 import dev.signet.server.daemon.Daemon;
 import dev.signet.server.database.LedgerException;
@@ -31,15 +32,6 @@ import picocli.CommandLine.Model.CommandSpec;
             + " component's profile, and records every certificate durably before returning it.",
     mixinStandardHelpOptions = true,
     version = "signetd 0.1.0",
-    subcommands = {
-      InitCommand.class,
-      ServeCommand.class,
-      AuditCommand.class,
-      CaCommand.class,
-      ServiceAccountKeyCommand.class,
-      CommandLine.HelpCommand.class,
-      AutoComplete.GenerateCompletion.class
-    },
     commandListHeading = "%nCommands:%n",
     exitCodeListHeading = "%nExit codes:%n",
     footer = {
@@ -51,6 +43,16 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class Signetd {
   /** The width help texts are wrapped at, as the client's: a wide terminal's, still readable. */
   public static final int HELP_WIDTH = 100;
+
+  private static final Subcommands SUBCOMMANDS =
+      new Subcommands(
+          InitCommand.class,
+          ServeCommand.class,
+          AuditCommand.class,
+          CaCommand.class,
+          ServiceAccountKeyCommand.class,
+          CommandLine.HelpCommand.class,
+          AutoComplete.GenerateCompletion.class);
 
   /** Where the commands that hold the keys (init, serve, audit verify) find them. */
   private final Daemon.KeyStoreOpener keyStore;
@@ -79,13 +81,16 @@ public final class Signetd {
    */
   public static int run(
       Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(keyStore, out, err).execute(args);
+    return commandLine(keyStore, out, err, args).execute(args);
   }
 
-  /** signetd's command line with keys from {@code keyStore}, printing to the given streams. */
+  /**
+   * signetd's command line with keys from {@code keyStore}, printing to the given streams, for
+   * running {@code args} (every subcommand when there are none).
+   */
   public static CommandLine commandLine(
-      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err) {
-    CommandLine commandLine = new CommandLine(new Signetd(keyStore));
+      Daemon.KeyStoreOpener keyStore, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = SUBCOMMANDS.addTo(new CommandLine(new Signetd(keyStore)), args);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setUsageHelpWidth(HELP_WIDTH);
