@@ -44,6 +44,9 @@ launch_java() {
   if [[ ! -d "$cache" || ! -O "$cache" || ! -w "$cache" ]] || (("8#$(stat -c '%a' "$cache")" & 8#022)); then
     exec "$java" "${options[@]}" -jar "$jar" "$@"
   fi
+  # The same directory keeps the native libraries a jar would otherwise extract on every start
+  # (signetd's SQLite driver: database/SqliteNativeLibrary.java).
+  options+=(-Dsignet.native.dir="$cache")
   if [[ -f "$archive" ]]; then
     exec "$java" -XX:SharedArchiveFile="$archive" "${quiet[@]}" "${options[@]}" -jar "$jar" "$@"
   fi

@@ -150,6 +150,7 @@ public final class Database implements AutoCloseable {
     Engine engine = config.url().startsWith("jdbc:sqlite:") ? Engine.SQLITE : Engine.POSTGRESQL;
     FileLock lock = null;
     if (engine == Engine.SQLITE) {
+      SqliteNativeLibrary.useKeptCopy();
       Path file = Path.of(config.url().substring("jdbc:sqlite:".length()));
       if (owner) {
         createPrivately(file);

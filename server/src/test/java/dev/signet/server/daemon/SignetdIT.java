@@ -19,10 +19,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +53,15 @@ class SignetdIT {
     try (DaemonProcess daemon = DaemonProcess.serve(token, config);
         ApiClient client = ApiClient.asOperator(token, daemon.port())) {
       IssueCertificateResponse second = client.issueKubeletClient("worker-2");
+      if (DaemonProcess.keepsNativeLibraries()) {
+        // the SQLite driver loaded the kept copy, not one it extracted for this start
+        Path library = daemon.sqliteLibrary().orElseThrow();
+        assertTrue(library.getFileName().toString().startsWith("sqlite-jdbc-"), library::toString);
+        assertEquals(
+            Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+            Files.getPosixFilePermissions(library),
+            "no one else may replace its code");
+      }
       X509Certificate caAfter = X509.parse(second.getChainDer(0).toByteArray());
       assertArrayEquals(caBefore.getEncoded(), caAfter.getEncoded(), "same CA after restart");
       X509.parse(second.getCertificateDer().toByteArray()).verify(caBefore.getPublicKey());

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -55,6 +56,13 @@ final class ChildJvmArchive {
   }
 
   /** For a child that runs some other main class: this JVM's class path, no archive. */
+  /** Where children's archives (and their kept native libraries) go, if the build says. */
+  static Optional<Path> directory() {
+    return DIRECTORY.isEmpty() || JAR.isEmpty() || !isCurrent(Path.of(JAR))
+        ? Optional.empty()
+        : Optional.of(Path.of(DIRECTORY));
+  }
+
   static ChildJvmArchive none() {
     return new ChildJvmArchive(
         "", List.of("-cp", System.getProperty("java.class.path")), null, null);
@@ -76,8 +84,10 @@ final class ChildJvmArchive {
     File file = jar.toFile();
     String key = Integer.toHexString(Objects.hash(JAR, file.length(), file.lastModified()));
     Path archive = Path.of(DIRECTORY, "signetd-" + subcommand + "-" + key + ".jsa");
-    // a mismatched or missing archive is not an error, and must not mix with the child's output
-    options.addAll(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+    // a mismatched or missing archive is not an error, and must not mix with the child's output;
+    // the directory keeps the SQLite driver's native library too, as bin/jvm-launch.sh's does
+    options.addAll(
+        List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Dsignet.native.dir=" + DIRECTORY));
     Path partial = null;
     if (Files.isRegularFile(archive)) {
       options.add("-XX:SharedArchiveFile=" + archive);

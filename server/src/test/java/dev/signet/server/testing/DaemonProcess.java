@@ -11,10 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * signetd in a child JVM, as it runs for real: its own PKCS#11 initialisation, its own token
@@ -233,6 +235,20 @@ public final class DaemonProcess implements AutoCloseable {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** The file the daemon's SQLite driver loaded its native library from, as the kernel maps it. */
+  public Optional<Path> sqliteLibrary() throws IOException {
+    try (Stream<String> maps = Files.lines(Path.of("/proc", Long.toString(pid()), "maps"))) {
+      return maps.filter(line -> line.endsWith("libsqlitejdbc.so"))
+          .map(line -> Path.of(line.substring(line.indexOf('/'))))
+          .findFirst();
+    }
+  }
+
+  /** Whether children keep native libraries in a directory instead of extracting them per start. */
+  public static boolean keepsNativeLibraries() {
+    return ChildJvmArchive.directory().isPresent();
   }
 
   /**
