@@ -48,7 +48,14 @@ public final class Cli {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Signet.class.getName()));
+    // as the agents' child JVMs: a short run costs less CPU with the first-tier JIT alone
+    command.addAll(
+        List.of(
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Signet.class.getName()));
     command.addAll(List.of(args));
     Path err = Files.createTempFile("signet-", ".err");
     try {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.TestInstance;
  * Admission under saturation: node credentials flood the API with renewals (one of them with many
  * threads at once) while a ca-admin keeps issuing. The ca-admin is never refused; the greedy node
  * holds at most its share, the other nodes are still served; refused nodes get RESOURCE_EXHAUSTED
- * with a retry hint and, as the agent does, come back after it with jitter. Bounded: 10 s of load
+ * with a retry hint and, as the agent does, come back after it with jitter. Bounded: 5 s of load
  * (saturated from the first second), longer only until every caller has been served or refused as
  * the checks expect, at most 120 s.
  */
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
 class AdmissionIT {
   private static final int QUIET_NODES = 6;
   private static final int GREEDY_THREADS = 16;
-  private static final long LOAD_SECONDS = 10;
+  private static final long LOAD_SECONDS = 5;
   private static final long MAX_LOAD_SECONDS = 120;
 
   private TestDaemon daemon;
