@@ -353,8 +353,19 @@ class AgentIT {
   @Order(3)
   void withSignetdDownItBacksOffKeepsTheFilesAndRecoversWhenItReturns() throws Exception {
     Path serving = dir.resolve("pki/kubelet-serving.crt");
-    awaitChange(
-        serving, Duration.ofSeconds(90)); // a renewal just happened: the next one is ~40 s away
+    // a renewal just happened: the next one is ~20 s away
+    awaitChange(serving, Duration.ofSeconds(90));
+    // signetd stays down until that renewal has failed three times, and longer on a busy
+    // machine; a credential that expired meanwhile could not renew itself (the node would have
+    // to join again, another test's subject): start with 90 s or more of its life ahead
+    Path ownCredential = credential.resolve("client.crt");
+    if (Renewals.leaf(Files.readAllBytes(ownCredential))
+        .getNotAfter()
+        .toInstant()
+        .isBefore(Instant.now().plusSeconds(90))) {
+      awaitChange(ownCredential, Duration.ofSeconds(90)); // two minutes ahead once renewed
+      awaitChange(serving, Duration.ofSeconds(90));
+    }
     byte[] certificate = Files.readAllBytes(serving);
     byte[] key = Files.readAllBytes(dir.resolve("pki/kubelet-serving.key"));
     byte[] kubeconfig = Files.readAllBytes(dir.resolve("kubelet.conf"));
