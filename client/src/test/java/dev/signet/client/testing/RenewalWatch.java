@@ -2,6 +2,7 @@ package dev.signet.client.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,11 +22,7 @@ public final class RenewalWatch implements AutoCloseable {
   private final List<Generations> credentials = new ArrayList<>();
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "renewal-watch");
-            thread.setDaemon(true);
-            return thread;
-          });
+          new ThreadFactoryBuilder().setNameFormat("renewal-watch").setDaemon(true).build());
   private Throwable failure;
 
   /**

@@ -55,14 +55,19 @@ final class ChildJvmArchive {
     this.partial = partial;
   }
 
-  /** For a child that runs some other main class: this JVM's class path, no archive. */
   /** Where children's archives (and their kept native libraries) go, if the build says. */
   static Optional<Path> directory() {
-    return DIRECTORY.isEmpty() || JAR.isEmpty() || !isCurrent(Path.of(JAR))
-        ? Optional.empty()
-        : Optional.of(Path.of(DIRECTORY));
+    return currentJar().filter(jar -> !DIRECTORY.isEmpty()).map(jar -> Path.of(DIRECTORY));
   }
 
+  /** The shipped jar, if the build names one built from the classes this JVM runs. */
+  private static Optional<Path> currentJar() {
+    return JAR.isEmpty()
+        ? Optional.empty()
+        : Optional.of(Path.of(JAR)).filter(ChildJvmArchive::isCurrent);
+  }
+
+  /** For a child that runs some other main class: this JVM's class path, no archive. */
   static ChildJvmArchive none() {
     return new ChildJvmArchive(
         "", List.of("-cp", System.getProperty("java.class.path")), null, null);
@@ -72,10 +77,11 @@ final class ChildJvmArchive {
    * For the next child that runs signetd {@code subcommand}: its class path and archive options.
    */
   static ChildJvmArchive forSignetd(String subcommand) {
-    Path jar = Path.of(JAR);
-    if (JAR.isEmpty() || !isCurrent(jar)) {
+    Optional<Path> current = currentJar();
+    if (current.isEmpty()) {
       return none();
     }
+    Path jar = current.get();
     List<String> options = new ArrayList<>(List.of("-cp", JAR));
     if (DIRECTORY.isEmpty() || !subcommand.matches("[a-z][a-z0-9-]{0,40}")) {
       return new ChildJvmArchive(subcommand, options, null, null);
