@@ -208,7 +208,7 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
                       requestId,
                       "",
                       maxLifetime(maxLifetimeSeconds)));
-          CallRecord.current().serial = X509.serialHex(issued.certificate().getSerialNumber());
+          CallRecord.current().serial = X509.serialHex(issued.serial());
           return Protos.response(issued);
         });
   }

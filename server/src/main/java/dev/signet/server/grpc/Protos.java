@@ -2,6 +2,7 @@ package dev.signet.server.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.RotationPhase;
 import dev.signet.server.auth.Role;
@@ -99,14 +100,13 @@ final class Protos {
   }
 
   static IssueCertificateResponse response(IssuancePipeline.Issued issued) {
-    X509Certificate certificate = issued.certificate();
     return IssueCertificateResponse.newBuilder()
-        .setCertificateDer(ByteString.copyFrom(X509.encoded(certificate)))
+        .setCertificateDer(UnsafeByteOperations.unsafeWrap(issued.certificateDer()))
         .addAllChainDer(ders(issued.chain()))
         .addAllCaBundleDer(ders(issued.caBundle()))
-        .setSerial(X509.serialHex(certificate.getSerialNumber()))
-        .setNotBefore(timestamp(certificate.getNotBefore().toInstant()))
-        .setNotAfter(timestamp(certificate.getNotAfter().toInstant()))
+        .setSerial(X509.serialHex(issued.serial()))
+        .setNotBefore(timestamp(issued.notBefore()))
+        .setNotAfter(timestamp(issued.notAfter()))
         .setProfile(profile(issued.profile()))
         .setTrustDomain(trustDomain(issued.trustDomain()))
         .setRequestId(issued.requestId())

@@ -42,15 +42,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.TBSCertificate;
 
 /**
  * The issuance pipeline, free of any transport. In order: validate the typed inputs into the
- * profile's content; validate the CSR (proof of possession, key policy); answer a retried request
- * id from the ledger; build the to-be-signed certificate; lint it; record the intent durably; sign
- * in the token; verify the signature with the CA's public key; record the certificate durably; only
- * then return it. A failure at any step returns nothing.
+ * profile's content; validate the CSR (proof of possession, key policy); build the to-be-signed
+ * certificate; lint it; record the intent durably (where a retried request id meets its earlier
+ * row, and is answered from it); sign in the token; verify the signature with the CA's public key;
+ * record the certificate durably; only then return it. A failure at any step returns nothing.
  */
 public final class IssuancePipeline {
   private static final Logger LOG = Logger.getLogger(IssuancePipeline.class.getName());
@@ -76,18 +75,91 @@ public final class IssuancePipeline {
   }
 
   /**
-   * An issued certificate with what the caller needs to use it.
-   *
-   * @param replayed true when this is the answer to an earlier request under the same id
+   * An issued certificate with what the caller needs to use it. It holds the certificate's DER and
+   * the fields an answer reports, not a parsed {@link X509Certificate}: the JDK's parse of every
+   * new certificate was a twelfth of an issuance's Java time, and the answer sends the DER anyway.
    */
-  public record Issued(
-      X509Certificate certificate,
-      List<X509Certificate> chain,
-      List<X509Certificate> caBundle,
-      Profile profile,
-      TrustDomain trustDomain,
-      String requestId,
-      boolean replayed) {}
+  public static final class Issued {
+    private final byte[] certificateDer;
+    private final BigInteger serial;
+    private final Instant notBefore;
+    private final Instant notAfter;
+    private final List<X509Certificate> chain;
+    private final List<X509Certificate> caBundle;
+    private final Profile profile;
+    private final TrustDomain trustDomain;
+    private final String requestId;
+    private final boolean replayed;
+
+    Issued(
+        byte[] certificateDer,
+        BigInteger serial,
+        Instant notBefore,
+        Instant notAfter,
+        List<X509Certificate> chain,
+        List<X509Certificate> caBundle,
+        Profile profile,
+        TrustDomain trustDomain,
+        String requestId,
+        boolean replayed) {
+      this.certificateDer = certificateDer.clone();
+      this.serial = serial;
+      this.notBefore = notBefore;
+      this.notAfter = notAfter;
+      this.chain = List.copyOf(chain);
+      this.caBundle = List.copyOf(caBundle);
+      this.profile = profile;
+      this.trustDomain = trustDomain;
+      this.requestId = requestId;
+      this.replayed = replayed;
+    }
+
+    public byte[] certificateDer() {
+      return certificateDer.clone();
+    }
+
+    /** The certificate, parsed; for callers that read more than the answer's fields. */
+    public X509Certificate certificate() {
+      return X509.parse(certificateDer);
+    }
+
+    public BigInteger serial() {
+      return serial;
+    }
+
+    public Instant notBefore() {
+      return notBefore;
+    }
+
+    public Instant notAfter() {
+      return notAfter;
+    }
+
+    public List<X509Certificate> chain() {
+      return chain;
+    }
+
+    public List<X509Certificate> caBundle() {
+      return caBundle;
+    }
+
+    public Profile profile() {
+      return profile;
+    }
+
+    public TrustDomain trustDomain() {
+      return trustDomain;
+    }
+
+    public String requestId() {
+      return requestId;
+    }
+
+    /** True when this is the answer to an earlier request under the same id. */
+    public boolean replayed() {
+      return replayed;
+    }
+  }
 
   /** Lifetimes and the cluster model the profiles need. */
   public record Settings(
@@ -190,13 +262,9 @@ public final class IssuancePipeline {
     CertificateAuthority ca = cas.signingCa(request.profile().trustDomain());
     refuseCaKeys(csr);
     byte[] requestHash = requestHash(content, request);
-
-    Optional<Issued> earlier = earlierAnswer(caller.name(), requestId, requestHash, ca);
-    if (earlier.isPresent()) {
-      recordReplay(caller, request, earlier.get());
-      return earlier.get();
-    }
-
+    // A retry under a live request id is found by the intent's insert (the ledger's unique index
+    // on caller and request id) rather than by a read before it: one ledger read fewer for every
+    // issuance, and still no second signature, since the insert comes before the token signs.
     Instant now = clock.instant();
     Validity validity = validity(ca, request, now);
     Duration maxValidity = lifetime(request.profile()).plus(settings.backdate());
@@ -257,21 +325,25 @@ public final class IssuancePipeline {
             "the credential this call is made with (serial "
                 + request.renewedFrom()
                 + ") has been revoked; it cannot be renewed");
-      } catch (LedgerException.DuplicateRequest concurrent) {
-        // The same caller sent the same request id twice at once; the other one won the row.
-        return earlierAnswer(caller.name(), requestId, requestHash, ca)
-            .orElseThrow(() -> inProgress(requestId));
+      } catch (LedgerException.DuplicateRequest retried) {
+        // A retry, or the same request id sent twice at once: the live row under it answers
+        // (REQUEST_ID_REUSED if it was another request, REQUEST_IN_PROGRESS if not yet signed).
+        Issued earlier =
+            earlierAnswer(caller.name(), requestId, requestHash, ca)
+                .orElseThrow(() -> inProgress(requestId));
+        recordReplay(caller, request, earlier);
+        return earlier;
       } catch (LedgerException e) {
         throw ledgerUnavailable(e);
       }
       Faults.crashPoint("issue.after-intent");
-      X509Certificate certificate = sign(ca, tbs, tbsDer, serialHex);
+      byte[] certificate = sign(ca, tbs, tbsDer, serialHex);
       Faults.crashPoint("issue.after-sign");
       try {
         certificates.recordIssued(
             ca.keyId(),
             serialHex,
-            X509.encoded(certificate),
+            certificate,
             clock.instant(),
             event(
                 caller,
@@ -296,7 +368,7 @@ public final class IssuancePipeline {
                   + (content.nodeName().isEmpty() ? "" : " node=" + content.nodeName())
                   + " request="
                   + requestId);
-      return answer(certificate, ca, request.profile(), requestId, false);
+      return answer(certificate, serial, validity, ca, request.profile(), requestId, false);
     }
   }
 
@@ -331,7 +403,7 @@ public final class IssuancePipeline {
             Decision.APPROVED,
             "REPLAYED",
             "answered a retried request id with the certificate issued before",
-            X509.serialHex(earlier.certificate().getSerialNumber()),
+            X509.serialHex(earlier.serial()),
             earlier.requestId()));
   }
 
@@ -369,8 +441,8 @@ public final class IssuancePipeline {
     }
   }
 
-  private X509Certificate sign(
-      CertificateAuthority ca, TBSCertificate tbs, byte[] tbsDer, String serial)
+  /** The signed certificate's DER. */
+  private byte[] sign(CertificateAuthority ca, TBSCertificate tbs, byte[] tbsDer, String serial)
       throws IssuanceException {
     byte[] signature;
     try {
@@ -388,8 +460,7 @@ public final class IssuancePipeline {
       throw internal(
           "SIGNATURE_INVALID", "token signature for serial " + serial + " does not verify", null);
     }
-    AlgorithmIdentifier algorithm = tbs.getSignature();
-    return X509.assemble(tbs, algorithm, signature);
+    return X509.certificateDer(tbs, tbs.getSignature(), signature);
   }
 
   private void abandon(CertificateAuthority ca, String serial, String reason) {
@@ -424,13 +495,25 @@ public final class IssuancePipeline {
     if (record.state() != CertificateRecord.State.ISSUED || record.certificateDer().isEmpty()) {
       throw inProgress(requestId);
     }
-    X509Certificate certificate = X509.parse(record.certificateDer().get());
+    byte[] der = record.certificateDer().get();
+    X509Certificate certificate = X509.parse(der);
     CertificateAuthority issuedBy = cas.byKeyId(record.issuerKeyId()).orElse(ca);
-    return Optional.of(answer(certificate, issuedBy, record.profile(), requestId, true));
+    return Optional.of(
+        answer(
+            der,
+            certificate.getSerialNumber(),
+            new Validity(
+                certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant()),
+            issuedBy,
+            record.profile(),
+            requestId,
+            true));
   }
 
   private Issued answer(
-      X509Certificate certificate,
+      byte[] certificateDer,
+      BigInteger serial,
+      Validity validity,
       CertificateAuthority ca,
       Profile profile,
       String requestId,
@@ -438,7 +521,17 @@ public final class IssuancePipeline {
     TrustDomain domain = profile.trustDomain();
     List<X509Certificate> chain =
         ca == cas.signingCa(domain) ? cas.chain(domain) : List.of(ca.certificate());
-    return new Issued(certificate, chain, cas.bundle(domain), profile, domain, requestId, replayed);
+    return new Issued(
+        certificateDer,
+        serial,
+        validity.notBefore(),
+        validity.notAfter(),
+        chain,
+        cas.bundle(domain),
+        profile,
+        domain,
+        requestId,
+        replayed);
   }
 
   private record Validity(Instant notBefore, Instant notAfter) {}

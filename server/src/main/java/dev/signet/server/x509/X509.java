@@ -4,6 +4,7 @@ import dev.signet.common.KeyAlgorithm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
@@ -18,12 +19,13 @@ import java.util.HexFormat;
 import java.util.Locale;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.BERTags;
 import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DERGeneralizedTime;
 import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERUTCTime;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -64,21 +66,34 @@ public final class X509 {
    * seconds in UTC.
    */
   public static Time time(Instant instant) {
-    // formatted here: BouncyCastle's Time(Date, Locale) builds a SimpleDateFormat per call
+    // Decoded from its DER: BouncyCastle's Time(Date) builds a SimpleDateFormat per call and its
+    // String constructors parse the text back through a Calendar to check it, a twentieth of an
+    // issuance's Java time under load; the formatter here makes only valid text.
     ZonedDateTime utc = instant.truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC);
-    return utc.getYear() >= 1950 && utc.getYear() < 2050
-        ? new Time(new DERUTCTime(UTC_TIME.format(utc)))
-        : new Time(new DERGeneralizedTime(GENERALIZED_TIME.format(utc)));
+    boolean utcTime = utc.getYear() >= 1950 && utc.getYear() < 2050;
+    byte[] text =
+        (utcTime ? UTC_TIME : GENERALIZED_TIME).format(utc).getBytes(StandardCharsets.US_ASCII);
+    byte[] der = new byte[2 + text.length];
+    der[0] = (byte) (utcTime ? BERTags.UTC_TIME : BERTags.GENERALIZED_TIME);
+    der[1] = (byte) text.length;
+    System.arraycopy(text, 0, der, 2, text.length);
+    return new Time(utcTime ? ASN1UTCTime.getInstance(der) : ASN1GeneralizedTime.getInstance(der));
   }
 
   /** The certificate made of a to-be-signed part and its signature. */
   public static X509Certificate assemble(
       TBSCertificate tbs, AlgorithmIdentifier signatureAlgorithm, byte[] signature) {
+    return parse(certificateDer(tbs, signatureAlgorithm, signature));
+  }
+
+  /** The DER of the certificate made of a to-be-signed part and its signature. */
+  public static byte[] certificateDer(
+      TBSCertificate tbs, AlgorithmIdentifier signatureAlgorithm, byte[] signature) {
     ASN1EncodableVector certificate = new ASN1EncodableVector(3);
     certificate.add(tbs);
     certificate.add(signatureAlgorithm);
     certificate.add(new DERBitString(signature));
-    return parse(der(Certificate.getInstance(new DERSequence(certificate))));
+    return der(Certificate.getInstance(new DERSequence(certificate)));
   }
 
   /** DER encoding of an ASN.1 object. */

@@ -278,8 +278,15 @@ class IssuancePipelineTest {
     assertTrue(again.replayed());
     assertEquals(first.certificate().getSerialNumber(), again.certificate().getSerialNumber());
     assertArrayEquals(first.certificate().getEncoded(), again.certificate().getEncoded());
+    assertArrayEquals(first.certificateDer(), again.certificateDer());
+    assertEquals(first.notAfter(), again.notAfter());
     assertEquals(1, ca.key.signCalls(), "no second signature");
     assertEquals(1, count("1 = 1"));
+    // the retry met the first row when it tried to record its own intent: that attempt left
+    // nothing behind, and the trail says the earlier certificate answered it
+    String serial = X509.serialHex(first.serial());
+    assertEquals(1, auditCount("reason = 'INTENT'"));
+    assertEquals(1, auditCount("reason = 'REPLAYED' AND serial = '" + serial + "'"));
   }
 
   @Test
