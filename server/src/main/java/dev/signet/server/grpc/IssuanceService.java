@@ -26,7 +26,6 @@ import dev.signet.server.issuance.IssuancePipeline;
 import dev.signet.server.profile.Profile;
 import dev.signet.server.profile.ProfileParameters;
 import dev.signet.server.profile.TrustDomain;
-import dev.signet.server.x509.X509;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 
@@ -208,8 +207,9 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
                       requestId,
                       "",
                       maxLifetime(maxLifetimeSeconds)));
-          CallRecord.current().serial = X509.serialHex(issued.serial());
-          return Protos.response(issued);
+          IssueCertificateResponse response = Protos.response(issued);
+          CallRecord.current().serial = response.getSerial();
+          return response;
         });
   }
 

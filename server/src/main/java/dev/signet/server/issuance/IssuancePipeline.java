@@ -91,6 +91,7 @@ public final class IssuancePipeline {
     private final String requestId;
     private final boolean replayed;
 
+    /** Takes {@code certificateDer} as it is: the pipeline hands over an array it keeps no more. */
     Issued(
         byte[] certificateDer,
         BigInteger serial,
@@ -102,7 +103,7 @@ public final class IssuancePipeline {
         TrustDomain trustDomain,
         String requestId,
         boolean replayed) {
-      this.certificateDer = certificateDer.clone();
+      this.certificateDer = certificateDer;
       this.serial = serial;
       this.notBefore = notBefore;
       this.notAfter = notAfter;
