@@ -3,8 +3,10 @@ package dev.signet.server.database;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -16,7 +18,8 @@ import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.LibraryLoaderUtil;
 
 /**
- * The kept SQLite library: written once, owner-only, and refused if someone else could write it.
+ * The kept SQLite library: written once, owner-only, and refused if someone else owns it or could
+ * write it; a symbolic link in its place is replaced, never followed.
  */
 class SqliteNativeLibraryTest {
   private static final List<String> PROPERTIES =
@@ -77,6 +80,32 @@ class SqliteNativeLibraryTest {
     SqliteNativeLibrary.useKeptCopy();
     assertNull(System.getProperty("org.sqlite.lib.path"), "the driver extracts its own copy");
     assertEquals("someone else's code", Files.readString(library));
+  }
+
+  @Test
+  void aLibraryAnotherUserOwnsIsNotLoaded() throws Exception {
+    // giving a file away takes root, which the CI machine's tests run as
+    assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a file away");
+    Path library = Files.writeString(library(), "someone else's code");
+    Files.setPosixFilePermissions(library, PosixFilePermissions.fromString("rw-------"));
+    Files.setOwner(
+        library,
+        library.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+    System.setProperty(SqliteNativeLibrary.DIRECTORY_PROPERTY, directory.toString());
+    SqliteNativeLibrary.useKeptCopy();
+    assertNull(System.getProperty("org.sqlite.lib.path"), "the driver extracts its own copy");
+    assertEquals("someone else's code", Files.readString(library));
+  }
+
+  @Test
+  void aSymbolicLinkInTheLibrarysPlaceIsReplacedNotFollowed() throws Exception {
+    Path elsewhere = Files.writeString(directory.resolve("elsewhere.so"), "someone else's code");
+    Files.createSymbolicLink(library(), elsewhere);
+    System.setProperty(SqliteNativeLibrary.DIRECTORY_PROPERTY, directory.toString());
+    SqliteNativeLibrary.useKeptCopy();
+    assertTrue(Files.isRegularFile(library(), LinkOption.NOFOLLOW_LINKS), "a file of its own");
+    assertEquals("someone else's code", Files.readString(elsewhere), "the link's target untouched");
+    assertEquals(directory.toString(), System.getProperty("org.sqlite.lib.path"));
   }
 
   @Test
