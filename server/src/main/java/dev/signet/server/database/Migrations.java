@@ -38,7 +38,8 @@ public final class Migrations {
           "V8__service_account_keys.sql",
           "V9__row_seals.sql",
           "V10__partial_revoked_index.sql",
-          "V11__certificates_keyed_by_serial.sql");
+          "V11__certificates_keyed_by_serial.sql",
+          "V12__request_index_untouched_by_issuance.sql");
 
   /** Flyway's history table. */
   static final String HISTORY = "flyway_schema_history";

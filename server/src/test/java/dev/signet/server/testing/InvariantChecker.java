@@ -32,7 +32,8 @@ import java.util.TreeMap;
  *       received certificates share a serial.
  *   <li>I3: every row is ISSUED with its certificate, ABANDONED, POSSIBLY_ISSUED or INTENT; an
  *       ISSUED certificate is the signed form of its recorded intent (same TBS, same serial) and
- *       verifies under one of the CAs.
+ *       verifies under one of the CAs; exactly the INTENT and ISSUED rows have no failure (they
+ *       hold their request id: the ledger's unique index on it covers the rows without one).
  *   <li>I4: every ISSUED row has an APPROVED audit event for its serial, and the chain verifies.
  * </ul>
  */
@@ -72,7 +73,13 @@ public final class InvariantChecker {
   }
 
   private record Row(
-      String issuer, BigInteger serial, String state, String requestId, byte[] tbs, byte[] der) {
+      String issuer,
+      BigInteger serial,
+      String state,
+      String requestId,
+      byte[] tbs,
+      byte[] der,
+      boolean failed) {
     String key() {
       return issuer + "/" + serial.toString(16);
     }
@@ -118,7 +125,8 @@ public final class InvariantChecker {
       try (Statement statement = connection.createStatement()) {
         try (ResultSet result =
             statement.executeQuery(
-                "SELECT issuer_key_id, serial, state, request_id, tbs_der, certificate_der FROM certificates")) {
+                "SELECT issuer_key_id, serial, state, request_id, tbs_der, certificate_der,"
+                    + " failure IS NOT NULL FROM certificates")) {
           while (result.next()) {
             rows.add(
                 new Row(
@@ -127,7 +135,8 @@ public final class InvariantChecker {
                     result.getString(3),
                     result.getString(4),
                     result.getBytes(5),
-                    result.getBytes(6)));
+                    result.getBytes(6),
+                    result.getBoolean(7)));
           }
         }
         try (ResultSet result =
@@ -206,6 +215,16 @@ public final class InvariantChecker {
     if (!STATES.contains(row.state())) {
       violations.add("I3 row " + row.key() + " is in unknown state " + row.state());
       return;
+    }
+    boolean holdsRequestId = row.state().equals("INTENT") || row.state().equals("ISSUED");
+    if (holdsRequestId == row.failed()) {
+      violations.add(
+          "I3 row "
+              + row.key()
+              + " is "
+              + row.state()
+              + (row.failed() ? " with" : " without")
+              + " a failure: its request id is held or released wrongly");
     }
     if (!row.state().equals("ISSUED")) {
       return;

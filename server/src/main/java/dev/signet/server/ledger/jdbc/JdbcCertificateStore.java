@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -33,10 +34,25 @@ public final class JdbcCertificateStore implements CertificateStore {
           + " node_name, subject, not_before, not_after, tbs_der, certificate_der, created_at,"
           + " revoked_at, revocation_reason, renewed_from";
 
-  /** The states in which a request id is taken (see the certificates_by_request index). */
-  private static final String LIVE = "state IN ('INTENT', 'ISSUED')";
+  /**
+   * The rows that hold their request id: INTENT and ISSUED, the rows without a failure (the
+   * certificates_by_request index's condition, which recording a certificate leaves untouched).
+   */
+  private static final String LIVE = "failure IS NULL";
+
+  /** Why a POSSIBLY_ISSUED row no longer holds its request id. */
+  private static final String OUTCOME_UNKNOWN =
+      "outcome unknown: signetd stopped between recording the intent and the certificate";
 
   static final String TABLE = "certificates";
+
+  /**
+   * Records a signed certificate on its intent's row. It sets no column that an index holds or that
+   * a partial index's condition names, so the only page it writes is the row's own.
+   */
+  static final String RECORD_ISSUED =
+      "UPDATE certificates SET state = 'ISSUED', certificate_der = ?, updated_at = ?"
+          + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'";
 
   /** The columns a credential's seal covers, after its serial. */
   private static final String SEALED =
@@ -431,14 +447,16 @@ public final class JdbcCertificateStore implements CertificateStore {
             }
             try (PreparedStatement settle =
                 connection.prepareStatement(
-                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', revoked_at = COALESCE(revoked_at, ?),"
+                    "UPDATE certificates SET state = 'POSSIBLY_ISSUED', failure = ?,"
+                        + " revoked_at = COALESCE(revoked_at, ?),"
                         + " revocation_reason = COALESCE(revocation_reason, '0'), updated_at = ?"
                         + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'")) {
               for (int i = 0; i < serials.size(); i++) {
-                settle.setLong(1, now.toEpochMilli());
+                settle.setString(1, OUTCOME_UNKNOWN);
                 settle.setLong(2, now.toEpochMilli());
-                settle.setString(3, issuers.get(i));
-                settle.setString(4, serials.get(i));
+                settle.setLong(3, now.toEpochMilli());
+                settle.setString(4, issuers.get(i));
+                settle.setString(5, serials.get(i));
                 if (settle.executeUpdate() == 1) {
                   reseal(connection, issuers.get(i), serials.get(i));
                   JdbcAuditLog.append(connection, database, auditFor.apply(serials.get(i)));
@@ -521,14 +539,7 @@ public final class JdbcCertificateStore implements CertificateStore {
       String issuerKeyId, String serial, byte[] certificateDer, Instant issuedAt, AuditEvent event)
       throws LedgerException {
     updateIntent(
-        event,
-        "UPDATE certificates SET state = 'ISSUED', certificate_der = ?, updated_at = ?"
-            + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'",
-        serial,
-        certificateDer,
-        issuedAt.toEpochMilli(),
-        issuerKeyId,
-        serial);
+        event, RECORD_ISSUED, serial, certificateDer, issuedAt.toEpochMilli(), issuerKeyId, serial);
   }
 
   @Override
@@ -539,7 +550,7 @@ public final class JdbcCertificateStore implements CertificateStore {
         "UPDATE certificates SET state = 'ABANDONED', failure = ?, updated_at = ?"
             + " WHERE issuer_key_id = ? AND serial = ? AND state = 'INTENT'",
         serial,
-        reason,
+        Objects.requireNonNull(reason, "reason"), // a failure releases the request id
         System.currentTimeMillis(),
         issuerKeyId,
         serial);

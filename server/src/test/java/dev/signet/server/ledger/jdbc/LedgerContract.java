@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -43,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -199,6 +201,103 @@ abstract class LedgerContract {
             ledger.recordIntent(
                 intent(ISSUER, "4d01", "operator", "req-2"),
                 event(Decision.SIGNING, "4d01", "req-2")));
+  }
+
+  @Test
+  void aCrashedIntentSettledAsPossiblyIssuedFreesItsRequestIdButNeverItsSerial() throws Exception {
+    Database database = open(newLedger());
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
+    ledger.recordIntent(
+        intent(ISSUER, "4f01", "operator", "req-1"), event(Decision.SIGNING, "4f01", "req-1"));
+
+    List<String> settled =
+        ledger.reconcileIntents(
+            NOW.plusSeconds(60), NOW, serial -> event(Decision.FAILED, serial, "req-1"));
+
+    assertEquals(List.of("4f01"), settled);
+    assertTrue(
+        ledger.findByRequest("operator", "req-1").isEmpty(), "a crashed attempt is not an answer");
+    assertEquals(
+        1,
+        count(
+            database,
+            "SELECT COUNT(*) FROM certificates WHERE serial = '4f01'"
+                + " AND state = 'POSSIBLY_ISSUED' AND failure IS NOT NULL"),
+        "the settled row says why it no longer holds its request id");
+    ledger.recordIntent(
+        intent(ISSUER, "4f02", "operator", "req-1"), event(Decision.SIGNING, "4f02", "req-1"));
+    assertEquals("4f02", ledger.findByRequest("operator", "req-1").orElseThrow().serial());
+    assertThrows(
+        LedgerException.DuplicateSerial.class,
+        () ->
+            ledger.recordIntent(
+                intent(ISSUER, "4f01", "operator", "req-2"),
+                event(Decision.SIGNING, "4f01", "req-2")));
+  }
+
+  /**
+   * Migration 12 moved the request-id index's condition from the state to the failure column; rows
+   * settled before it (POSSIBLY_ISSUED, which had no failure, and ABANDONED without one) must still
+   * release their request ids, and live rows keep theirs.
+   */
+  @Test
+  void rowsSettledBeforeMigrationTwelveStillReleaseTheirRequestIds() throws Exception {
+    SignetdConfig.Ledger config = newLedger();
+    Flyway atEleven =
+        Flyway.configure(Database.class.getClassLoader())
+            .dataSource(
+                config.url(),
+                config.user().orElse(null),
+                config.password().isPresent() ? new String(config.password().get().read()) : null)
+            .locations("classpath:dev/signet/server/database")
+            .target("11")
+            .load();
+    atEleven.migrate();
+    try (Connection connection = atEleven.getConfiguration().getDataSource().getConnection()) {
+      insertRow(connection, "5a01", "POSSIBLY_ISSUED", "req-1");
+      insertRow(connection, "5a02", "ABANDONED", "req-2");
+      insertRow(connection, "5a03", "ISSUED", "req-3");
+    }
+
+    Database database = open(config);
+    JdbcCertificateStore ledger = new JdbcCertificateStore(database, TestSeals.keyed());
+
+    assertTrue(ledger.findByRequest("operator", "req-1").isEmpty());
+    assertTrue(ledger.findByRequest("operator", "req-2").isEmpty());
+    assertEquals("5a03", ledger.findByRequest("operator", "req-3").orElseThrow().serial());
+    ledger.recordIntent(
+        intent(ISSUER, "5b01", "operator", "req-1"), event(Decision.SIGNING, "5b01", "req-1"));
+    ledger.recordIntent(
+        intent(ISSUER, "5b02", "operator", "req-2"), event(Decision.SIGNING, "5b02", "req-2"));
+    assertThrows(
+        LedgerException.DuplicateRequest.class,
+        () ->
+            ledger.recordIntent(
+                intent(ISSUER, "5b03", "operator", "req-3"),
+                event(Decision.SIGNING, "5b03", "req-3")));
+  }
+
+  /** A row as signetd before migration 12 left it: no failure text, whatever its state. */
+  private static void insertRow(Connection connection, String serial, String state, String request)
+      throws SQLException {
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO certificates (issuer_key_id, serial, state, profile, trust_domain,"
+                + " caller, request_id, request_hash, node_name, subject, not_before, not_after,"
+                + " tbs_der, created_at, updated_at)"
+                + " VALUES (?, ?, ?, 'kubelet-client', 'KUBERNETES', 'operator', ?, ?,"
+                + " 'worker-1', 'CN=system:node:worker-1', 0, 1, ?, 0, 0)")) {
+      insert.setString(1, ISSUER);
+      insert.setString(2, serial);
+      insert.setString(3, state);
+      insert.setString(4, request);
+      insert.setBytes(5, sha256(request));
+      insert.setBytes(6, bytes("to be signed " + serial));
+      insert.executeUpdate();
+    }
+    if (!connection.getAutoCommit()) {
+      connection.commit();
+    }
   }
 
   /**
