@@ -8,6 +8,7 @@ import dev.signet.server.audit.RefusalAudit;
 import dev.signet.server.enrollment.Enrollment;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.StringJoiner;
 
 /**
  * The {@code signet.v1.Bootstrap} service, alone on the enrollment port: new nodes, which have no
@@ -25,8 +26,9 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
     String source = EnrollmentAdmission.PEER.get();
     // The node's claimed name: a join has no client certificate (and its token is never logged).
     // Anyone may send it, so it is cut before it is kept.
-    CallRecord.issuing("bootstrap-join", "");
-    CallRecord.current().caller = "system:node:" + RefusalAudit.bounded(request.getNodeName());
+    String node = RefusalAudit.bounded(request.getNodeName());
+    CallRecord.issuing("bootstrap-join", node, "");
+    CallRecord.current().caller = "system:node:" + node;
     Calls.answerUnauthenticated(
         out,
         "Join",
@@ -49,6 +51,16 @@ final class BootstrapService extends BootstrapGrpc.BootstrapImplBase {
           joined
               .kubeletServing()
               .ifPresent(issued -> response.setKubeletServing(Protos.response(issued)));
+          // the call's log line names every certificate the join issued
+          StringJoiner serials = new StringJoiner(",");
+          serials.add(response.getCredential().getSerial());
+          if (response.hasKubeletClient()) {
+            serials.add(response.getKubeletClient().getSerial());
+          }
+          if (response.hasKubeletServing()) {
+            serials.add(response.getKubeletServing().getSerial());
+          }
+          CallRecord.current().serial = serials.toString();
           return response.build();
         });
   }

@@ -13,6 +13,7 @@ final class CallRecord {
 
   volatile String caller = "";
   volatile String profile = "";
+  volatile String node = "";
   volatile String requestId = "";
   volatile String serial = "";
   volatile String reason = "";
@@ -34,10 +35,14 @@ final class CallRecord {
     return record != null ? record : new CallRecord();
   }
 
-  /** Notes an issuing call: the profile asked for and the caller's request id. */
-  static void issuing(String profile, String requestId) {
+  /**
+   * Notes an issuing call: the profile asked for, the node it is for (empty for none) and the
+   * caller's request id.
+   */
+  static void issuing(String profile, String node, String requestId) {
     CallRecord record = current();
     record.profile = profile;
+    record.node = node;
     record.requestId = requestId;
   }
 

@@ -6,10 +6,12 @@ import dev.signet.api.v1.CreateBootstrapTokenResponse;
 import dev.signet.api.v1.CredentialsGrpc;
 import dev.signet.api.v1.IssueApiCredentialRequest;
 import dev.signet.api.v1.IssueApiCredentialResponse;
+import dev.signet.api.v1.IssueCertificateResponse;
 import dev.signet.api.v1.RenewApiCredentialRequest;
 import dev.signet.server.auth.Role;
 import dev.signet.server.enrollment.Enrollment;
 import dev.signet.server.issuance.IssuanceException;
+import dev.signet.server.issuance.IssuancePipeline;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
@@ -28,7 +30,7 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
   @Override
   public void issueApiCredential(
       IssueApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
-    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
+    CallRecord.issuing(API_CREDENTIAL, "", request.getRequestId());
     Calls.answer(
         out,
         "IssueApiCredential",
@@ -40,36 +42,37 @@ final class CredentialsService extends CredentialsGrpc.CredentialsImplBase {
                           new IssuanceException.InvalidRequest(
                               "INVALID_PARAMETERS",
                               "role is required: ROLE_CA_ADMIN, ROLE_PROVISIONER, ROLE_NODE, ROLE_AUDITOR or ROLE_CSR_SIGNER"));
-          return IssueApiCredentialResponse.newBuilder()
-              .setCredential(
-                  Protos.response(
-                      enrollment.issueApiCredential(
-                          CallerInterceptor.current(),
-                          role,
-                          request.getName(),
-                          request.getNodeAddressesList(),
-                          request.getCsrDer().toByteArray(),
-                          request.getRequestId())))
-              .build();
+          return answered(
+              enrollment.issueApiCredential(
+                  CallerInterceptor.current(),
+                  role,
+                  request.getName(),
+                  request.getNodeAddressesList(),
+                  request.getCsrDer().toByteArray(),
+                  request.getRequestId()));
         });
   }
 
   @Override
   public void renewApiCredential(
       RenewApiCredentialRequest request, StreamObserver<IssueApiCredentialResponse> out) {
-    CallRecord.issuing(API_CREDENTIAL, request.getRequestId());
+    CallRecord.issuing(API_CREDENTIAL, "", request.getRequestId());
     Calls.answer(
         out,
         "RenewApiCredential",
         () ->
-            IssueApiCredentialResponse.newBuilder()
-                .setCredential(
-                    Protos.response(
-                        enrollment.renewApiCredential(
-                            CallerInterceptor.current(),
-                            request.getCsrDer().toByteArray(),
-                            request.getRequestId())))
-                .build());
+            answered(
+                enrollment.renewApiCredential(
+                    CallerInterceptor.current(),
+                    request.getCsrDer().toByteArray(),
+                    request.getRequestId())));
+  }
+
+  /** The answer with {@code credential}, whose serial the call's log line carries. */
+  private static IssueApiCredentialResponse answered(IssuancePipeline.Issued credential) {
+    IssueCertificateResponse response = Protos.response(credential);
+    CallRecord.current().serial = response.getSerial();
+    return IssueApiCredentialResponse.newBuilder().setCredential(response).build();
   }
 
   @Override

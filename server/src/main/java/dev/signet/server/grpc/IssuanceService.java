@@ -192,7 +192,7 @@ final class IssuanceService extends IssuanceGrpc.IssuanceImplBase {
       String requestId,
       ProfileParameters parameters,
       long maxLifetimeSeconds) {
-    CallRecord.issuing(profile.id(), requestId);
+    CallRecord.issuing(profile.id(), parameters.nodeName(), requestId);
     Calls.answer(
         out,
         "issue " + profile.id(),

@@ -80,6 +80,7 @@ final class ObservedCalls implements ServerInterceptor {
     fields.put("rpc", method);
     fields.put("caller", record.caller);
     fields.put("profile", record.profile);
+    fields.put("node", record.node);
     fields.put("serial", record.serial);
     fields.put("request_id", record.requestId);
     fields.put("status", code);

@@ -358,7 +358,8 @@ public final class IssuancePipeline {
         throw ledgerUnavailable(e);
       }
       Faults.crashPoint("issue.after-commit");
-      LOG.info(
+      // FINE: the call's one INFO line (grpc.ObservedCalls) names the serial, node and request
+      LOG.fine(
           () ->
               "issued "
                   + request.profile().id()

@@ -230,8 +230,16 @@ class ObservabilityIT {
     assertEquals("INFO", one.get("level").asText());
     assertEquals("OK", one.get("status").asText());
     assertEquals("operator", one.get("caller").asText());
-    assertTrue(one.get("serial").asText().matches("[0-9a-f]{32}"), one.toString());
+    assertEquals("logged-1", one.get("node").asText());
+    String serial = one.get("serial").asText();
+    assertTrue(serial.matches("[0-9a-f]{32}"), one.toString());
     assertTrue(one.get("duration_ms").isNumber(), one.toString());
+    assertEquals(
+        List.of(one),
+        lines.stream()
+            .filter(l -> l.path("level").asText().equals("INFO") && l.toString().contains(serial))
+            .toList(),
+        "the only INFO line that names the certificate");
     JsonNode refusal =
         lines.stream()
             .filter(l -> l.path("event").asText().equals("issuance_refused"))

@@ -14,6 +14,7 @@ import dev.signet.api.v1.JoinResponse;
 import dev.signet.api.v1.Role;
 import dev.signet.common.AtomicFiles;
 import dev.signet.common.Pem;
+import dev.signet.server.support.LogEvent;
 import dev.signet.server.testing.ApiClient;
 import dev.signet.server.testing.DaemonConfig;
 import dev.signet.server.testing.Keys;
@@ -33,10 +34,16 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.junit.jupiter.api.AfterAll;
@@ -86,15 +93,63 @@ class BootstrapTokenIT {
   void aNewNodeJoinsAndUsesItsCredentialForItsOwnCertificatesOnly() throws Exception {
     String token = token("new-1", "new-1.example.test", "192.0.2.31").getToken();
     KeyPair credentialKeys = Keys.ec();
+    Logger calls = Logger.getLogger("dev.signet.server.grpc.ObservedCalls");
+    List<LogEvent> logged = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getParameters() != null
+                && record.getParameters()[0] instanceof LogEvent event) {
+              logged.add(event);
+            }
+          }
 
-    JoinResponse joined =
-        enrollment
-            .bootstrap()
-            .join(
-                join(token, "new-1", credentialKeys, "new-1.example.test", "192.0.2.31")
-                    .setKubeletClientCsrDer(Keys.csrBytes(Keys.ec()))
-                    .setKubeletServingCsrDer(Keys.csrBytes(Keys.ec()))
-                    .build());
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    calls.addHandler(handler);
+
+    JoinResponse joined;
+    Optional<LogEvent> joinLine;
+    try {
+      joined =
+          enrollment
+              .bootstrap()
+              .join(
+                  join(token, "new-1", credentialKeys, "new-1.example.test", "192.0.2.31")
+                      .setKubeletClientCsrDer(Keys.csrBytes(Keys.ec()))
+                      .setKubeletServingCsrDer(Keys.csrBytes(Keys.ec()))
+                      .build());
+      // the call is logged once its answer is sent: wait for the line, generously
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        joinLine =
+            logged.stream()
+                .filter(event -> String.valueOf(event.fields().get("rpc")).endsWith("/Join"))
+                .findFirst();
+        if (joinLine.isPresent() || System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+    } finally {
+      calls.removeHandler(handler);
+    }
+
+    // the join's one INFO line (the pipeline's own are FINE) names the node and all three serials
+    LogEvent line = joinLine.orElseThrow(() -> new AssertionError("no Join line in " + logged));
+    assertEquals("new-1", line.fields().get("node"));
+    assertEquals(
+        joined.getCredential().getSerial()
+            + ","
+            + joined.getKubeletClient().getSerial()
+            + ","
+            + joined.getKubeletServing().getSerial(),
+        line.fields().get("serial"));
 
     X509Certificate credential =
         X509.parse(joined.getCredential().getCertificateDer().toByteArray());
