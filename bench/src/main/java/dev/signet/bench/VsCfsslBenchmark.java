@@ -60,6 +60,7 @@ public final class VsCfsslBenchmark {
       double p50,
       double p99,
       double cpuMsPerCertificate,
+      double callerCpuMsPerCertificate,
       long rssMiB,
       double othersCores,
       double load) {}
@@ -97,7 +98,7 @@ public final class VsCfsslBenchmark {
     }
     System.out.println();
     System.out.printf(
-        "%-9s %-7s %7s %10s %8s %8s %11s %8s %8s %7s%n",
+        "%-9s %-7s %7s %10s %8s %8s %11s %10s %8s %8s %7s%n",
         "CA key",
         "server",
         "callers",
@@ -105,6 +106,7 @@ public final class VsCfsslBenchmark {
         "p50 ms",
         "p99 ms",
         "CPU ms/cert",
+        "callers ms",
         "RSS MiB",
         "others",
         "load1");
@@ -118,7 +120,8 @@ public final class VsCfsslBenchmark {
             + warmUp.toSeconds()
             + " s warm-up of each; a stream of "
             + STREAM
-            + " distinct P-256 CSRs, cycled; others = cores used by other processes during"
+            + " distinct P-256 CSRs, cycled; callers ms = CPU of this benchmark's callers (the"
+            + " same machine's cores) per certificate; others = cores used by other processes during"
             + " the windows; load1 = the 1-minute load average. cores: "
             + Runtime.getRuntime().availableProcessors()
             + ", java "
@@ -229,6 +232,7 @@ public final class VsCfsslBenchmark {
                 "",
                 "",
                 ""));
+        rows.add(budget(algorithm, callers, signetdMedian, cfsslMedian));
         if (algorithm == KeyAlgorithm.RSA_2048) {
           rows.add(
               String.format(
@@ -244,9 +248,32 @@ public final class VsCfsslBenchmark {
     return rows;
   }
 
+  /**
+   * What 1.2 times cfssl's rate would leave signetd here: the callers run on the same cores, so at
+   * that rate the cores' time per certificate, less what signetd's callers spend on each, is all
+   * the CPU signetd could use per certificate.
+   */
+  private static String budget(KeyAlgorithm algorithm, int callers, Window signetd, Window cfssl) {
+    double target = 1.2 * cfssl.perSecond;
+    double cores = Runtime.getRuntime().availableProcessors();
+    double perCertificate = cores * 1000 / target;
+    return String.format(
+        "%-9s %-7s %7d %10.0f   1.2x cfssl: %.0f cores give %.3f ms per certificate; less the"
+            + " callers' %.3f ms, signetd could use %.3f ms (it used %.3f)",
+        algorithm.id(),
+        "budget",
+        callers,
+        target,
+        cores,
+        perCertificate,
+        signetd.callerCpuMsPerCertificate,
+        perCertificate - signetd.callerCpuMsPerCertificate,
+        signetd.cpuMsPerCertificate);
+  }
+
   private static String row(KeyAlgorithm algorithm, String server, int callers, Window w) {
     return String.format(
-        "%-9s %-7s %7d %10.0f %8.2f %8.2f %11.3f %8d %8.2f %7.2f",
+        "%-9s %-7s %7d %10.0f %8.2f %8.2f %11.3f %10.3f %8d %8.2f %7.2f",
         algorithm.id(),
         server,
         callers,
@@ -254,6 +281,7 @@ public final class VsCfsslBenchmark {
         w.p50,
         w.p99,
         w.cpuMsPerCertificate,
+        w.callerCpuMsPerCertificate,
         w.rssMiB,
         w.othersCores,
         w.load);
@@ -266,6 +294,7 @@ public final class VsCfsslBenchmark {
         median(windows.stream().mapToDouble(Window::p50).toArray()),
         median(windows.stream().mapToDouble(Window::p99).toArray()),
         median(windows.stream().mapToDouble(Window::cpuMsPerCertificate).toArray()),
+        median(windows.stream().mapToDouble(Window::callerCpuMsPerCertificate).toArray()),
         windows.stream().mapToLong(Window::rssMiB).max().orElse(0),
         median(windows.stream().mapToDouble(Window::othersCores).toArray()),
         median(windows.stream().mapToDouble(Window::load).toArray()));
@@ -339,6 +368,7 @@ public final class VsCfsslBenchmark {
         all.get(count / 2) / 1e6,
         all.get((int) (count * 0.99)) / 1e6,
         serverTicks * 1000.0 / TICKS_PER_SECOND / count,
+        benchTicks * 1000.0 / TICKS_PER_SECOND / count,
         rssMiB(server.pid()),
         Math.max(0, machineTicks - serverTicks - benchTicks) / (double) TICKS_PER_SECOND / seconds,
         load);
