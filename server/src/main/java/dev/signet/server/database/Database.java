@@ -276,6 +276,11 @@ public final class Database implements AutoCloseable {
     return writes.submit(write);
   }
 
+  /** How many writes wait for the ledger's writer (tests make batches with it). */
+  int writesWaiting() {
+    return writes.waiting();
+  }
+
   /**
    * The audit chain's head held by the writer's current batch, when {@code connection} is that
    * batch's; empty for any other connection, whose appends read and update {@code audit_head}.
