@@ -86,20 +86,20 @@ public final class JdbcAuditLog implements AuditLog, AuditTrail {
     }
     long seq = previousSeq + 1;
     String hash = chainHash(previousHash, seq, event);
-    try (PreparedStatement insert =
-        connection.prepareStatement(
-            "INSERT INTO audit_events (seq, at, caller, caller_role, action, profile, node_name, decision,"
-                + " reason, detail, serial, request_id, token_id, hash)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      insert.setLong(1, seq);
-      insert.setLong(2, event.at().toEpochMilli());
-      List<String> fields = textFields(event);
-      for (int i = 0; i < fields.size(); i++) {
-        insert.setString(3 + i, fields.get(i));
-      }
-      insert.setString(14, hash);
-      insert.executeUpdate();
-    }
+    database.update(
+        connection,
+        "INSERT INTO audit_events (seq, at, caller, caller_role, action, profile, node_name,"
+            + " decision, reason, detail, serial, request_id, token_id, hash)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert -> {
+          insert.setLong(1, seq);
+          insert.setLong(2, event.at().toEpochMilli());
+          List<String> fields = textFields(event);
+          for (int i = 0; i < fields.size(); i++) {
+            insert.setString(3 + i, fields.get(i));
+          }
+          insert.setString(14, hash);
+        });
     if (locked.isPresent()) {
       locked.get().advance(seq, hash);
     } else {

@@ -500,25 +500,28 @@ public final class JdbcCertificateStore implements CertificateStore {
               // this intent (and revoked it too) or comes after this check
               throw new PredecessorRevokedSignal(intent.renewedFrom());
             }
-            try (PreparedStatement insert = connection.prepareStatement(sql)) {
-              insert.setString(1, intent.issuerKeyId());
-              insert.setString(2, intent.serial());
-              insert.setString(3, intent.profile().id());
-              insert.setString(4, intent.trustDomain().name());
-              insert.setString(5, intent.caller());
-              insert.setString(6, intent.requestId());
-              insert.setBytes(7, intent.requestHash());
-              insert.setString(8, intent.nodeName());
-              insert.setString(9, intent.subject());
-              insert.setLong(10, intent.notBefore().toEpochMilli());
-              insert.setLong(11, intent.notAfter().toEpochMilli());
-              insert.setBytes(12, intent.tbsDer());
-              insert.setLong(13, intent.createdAt().toEpochMilli());
-              insert.setLong(14, intent.createdAt().toEpochMilli());
-              insert.setString(15, intent.renewedFrom().isEmpty() ? null : intent.renewedFrom());
-              insert.setString(16, seal);
-              insert.executeUpdate();
-            }
+            database.update(
+                connection,
+                sql,
+                insert -> {
+                  insert.setString(1, intent.issuerKeyId());
+                  insert.setString(2, intent.serial());
+                  insert.setString(3, intent.profile().id());
+                  insert.setString(4, intent.trustDomain().name());
+                  insert.setString(5, intent.caller());
+                  insert.setString(6, intent.requestId());
+                  insert.setBytes(7, intent.requestHash());
+                  insert.setString(8, intent.nodeName());
+                  insert.setString(9, intent.subject());
+                  insert.setLong(10, intent.notBefore().toEpochMilli());
+                  insert.setLong(11, intent.notAfter().toEpochMilli());
+                  insert.setBytes(12, intent.tbsDer());
+                  insert.setLong(13, intent.createdAt().toEpochMilli());
+                  insert.setLong(14, intent.createdAt().toEpochMilli());
+                  insert.setString(
+                      15, intent.renewedFrom().isEmpty() ? null : intent.renewedFrom());
+                  insert.setString(16, seal);
+                });
             JdbcAuditLog.append(connection, database, event);
             return null;
           });
@@ -565,15 +568,18 @@ public final class JdbcCertificateStore implements CertificateStore {
     database.write(
         "record serial " + serial,
         connection -> {
-          try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-              statement.setObject(i + 1, parameters[i]);
-            }
-            int rows = statement.executeUpdate();
-            if (rows != 1) {
-              throw new SQLException(
-                  "no pending intent for serial " + serial + " (" + rows + " rows)");
-            }
+          int rows =
+              database.update(
+                  connection,
+                  sql,
+                  statement -> {
+                    for (int i = 0; i < parameters.length; i++) {
+                      statement.setObject(i + 1, parameters[i]);
+                    }
+                  });
+          if (rows != 1) {
+            throw new SQLException(
+                "no pending intent for serial " + serial + " (" + rows + " rows)");
           }
           if (event != null) {
             JdbcAuditLog.append(connection, database, event);
