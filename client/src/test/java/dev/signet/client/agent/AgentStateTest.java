@@ -26,9 +26,12 @@ class AgentStateTest {
 
   @TempDir Path root;
 
+  /** Above Linux's largest process id (2^22): no running process has it, on any machine. */
+  private static final long NO_PROCESS = 4_194_305;
+
   static AgentState sample() {
     return new AgentState(
-        4242,
+        NO_PROCESS,
         NOW.minusSeconds(3600),
         NOW.minusSeconds(5),
         Optional.of(NOW.minusSeconds(6)),
@@ -75,7 +78,7 @@ class AgentStateTest {
         "rw-r--r--",
         PosixFilePermissions.toString(Files.getPosixFilePermissions(AgentState.file(root))));
     String text = AgentState.readText(root).orElseThrow();
-    assertTrue(text.startsWith("{\n  \"version\": 1,\n  \"pid\": 4242,"), text);
+    assertTrue(text.startsWith("{\n  \"version\": 1,\n  \"pid\": 4194305,"), text);
     assertTrue(text.contains("\"file\": \"pki/kubelet-\\\"serving\\\".crt\""), text);
     assertEquals(Optional.empty(), AgentState.read(root.resolve("elsewhere")));
   }
@@ -111,7 +114,7 @@ class AgentStateTest {
 
     assertTrue(
         table.startsWith(
-            "Agent pid 4242 (not running), started 2026-03-01T11:00:00Z, state of 2026-03-01T11:59:55Z (5 s ago).\n"),
+            "Agent pid 4194305 (not running), started 2026-03-01T11:00:00Z, state of 2026-03-01T11:59:55Z (5 s ago).\n"),
         table);
     assertTrue(
         table.contains("signetd last reached: 2026-03-01T11:59:54Z. Hooks run: 3, failed: 1."),
