@@ -211,8 +211,17 @@ class ObservabilityIT {
     assertThrows(
         StatusRuntimeException.class,
         () -> issueKubeletClient("logged-bad", ByteString.copyFromUtf8("garbage")));
+    // a node name is logged before it is validated: the log line cuts it and escapes its controls
+    String forged = "a".repeat(5_000) + "\n{\"level\":\"INFO\",\"event\":\"forged\"}";
+    assertThrows(
+        StatusRuntimeException.class, () -> issueKubeletClient(forged, Keys.csrBytes(Keys.ec())));
 
-    List<JsonNode> lines = awaitLogLines(l -> l.path("detail").asText().contains("CSR"), 1);
+    List<JsonNode> lines =
+        awaitLogLines(
+            l ->
+                l.path("detail").asText().contains("CSR")
+                    || l.path("node").asText().startsWith("aaaa"),
+            2);
 
     List<JsonNode> issued = new ArrayList<>();
     for (JsonNode line : lines) {
@@ -246,7 +255,14 @@ class ObservabilityIT {
             .reduce((a, b) -> b)
             .orElseThrow();
     assertEquals("INVALID_ARGUMENT", refusal.get("status").asText());
-    assertTrue(refusal.get("reason").asText().startsWith("CSR_"), refusal.toString());
+    JsonNode bounded =
+        lines.stream()
+            .filter(l -> l.path("node").asText().startsWith("aaaa"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no line for the long node name"));
+    assertTrue(bounded.get("node").asText().length() < 400, bounded.toString());
+    assertFalse(bounded.get("node").asText().contains("\n"), bounded.toString());
+    assertTrue(lines.stream().noneMatch(l -> l.path("event").asText().equals("forged")));
     String pin = new String(token.userPin());
     assertFalse(daemon.log().contains(pin), "the PIN is never logged");
   }
