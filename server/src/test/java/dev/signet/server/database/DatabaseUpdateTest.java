@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.signet.server.config.SignetdConfig;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,12 +28,7 @@ class DatabaseUpdateTest {
 
   @BeforeEach
   void open() throws LedgerException {
-    database =
-        Database.open(
-            new SignetdConfig.Ledger(
-                "jdbc:sqlite:" + directory.resolve("ledger.db"),
-                Optional.empty(),
-                Optional.empty()));
+    database = SqliteLedgers.open(directory);
   }
 
   @AfterEach

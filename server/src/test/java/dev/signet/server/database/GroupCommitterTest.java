@@ -9,7 +9,6 @@ import dev.signet.server.audit.AuditChains;
 import dev.signet.server.audit.AuditEvent;
 import dev.signet.server.audit.AuditVerifier;
 import dev.signet.server.audit.JdbcAuditLog;
-import dev.signet.server.config.SignetdConfig;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +17,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -44,12 +42,7 @@ class GroupCommitterTest {
 
   @BeforeEach
   void open() throws LedgerException {
-    database =
-        Database.open(
-            new SignetdConfig.Ledger(
-                "jdbc:sqlite:" + directory.resolve("ledger.db"),
-                Optional.empty(),
-                Optional.empty()));
+    database = SqliteLedgers.open(directory);
     callers = Executors.newCachedThreadPool();
   }
 
