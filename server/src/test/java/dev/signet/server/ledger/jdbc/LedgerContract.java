@@ -192,15 +192,24 @@ abstract class LedgerContract {
         () ->
             ledger.recordIssued(
                 ISSUER, "4d01", bytes("late"), NOW, event(Decision.APPROVED, "4d01", "req-1")));
+    assertRequestIdFreeAndSerialTaken(ledger, "4d01", "4d02");
+  }
+
+  /**
+   * After the intent {@code released} gave up operator's "req-1": a new intent ({@code next}) takes
+   * the request id, and {@code released}'s serial is never taken again.
+   */
+  private static void assertRequestIdFreeAndSerialTaken(
+      JdbcCertificateStore ledger, String released, String next) throws Exception {
     ledger.recordIntent(
-        intent(ISSUER, "4d02", "operator", "req-1"), event(Decision.SIGNING, "4d02", "req-1"));
-    assertEquals("4d02", ledger.findByRequest("operator", "req-1").orElseThrow().serial());
+        intent(ISSUER, next, "operator", "req-1"), event(Decision.SIGNING, next, "req-1"));
+    assertEquals(next, ledger.findByRequest("operator", "req-1").orElseThrow().serial());
     assertThrows(
         LedgerException.DuplicateSerial.class,
         () ->
             ledger.recordIntent(
-                intent(ISSUER, "4d01", "operator", "req-2"),
-                event(Decision.SIGNING, "4d01", "req-2")));
+                intent(ISSUER, released, "operator", "req-2"),
+                event(Decision.SIGNING, released, "req-2")));
   }
 
   @Test
@@ -224,15 +233,7 @@ abstract class LedgerContract {
             "SELECT COUNT(*) FROM certificates WHERE serial = '4f01'"
                 + " AND state = 'POSSIBLY_ISSUED' AND failure IS NOT NULL"),
         "the settled row says why it no longer holds its request id");
-    ledger.recordIntent(
-        intent(ISSUER, "4f02", "operator", "req-1"), event(Decision.SIGNING, "4f02", "req-1"));
-    assertEquals("4f02", ledger.findByRequest("operator", "req-1").orElseThrow().serial());
-    assertThrows(
-        LedgerException.DuplicateSerial.class,
-        () ->
-            ledger.recordIntent(
-                intent(ISSUER, "4f01", "operator", "req-2"),
-                event(Decision.SIGNING, "4f01", "req-2")));
+    assertRequestIdFreeAndSerialTaken(ledger, "4f01", "4f02");
   }
 
   /**
